@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AppConfig, ConfigModule, QueuesRootModule, RedisModule } from '@app/platform';
+import { EdcExceptionFilter } from './http/edc-exception.filter';
+import { SimulationModule } from './simulation/simulation.module';
+import { TransferProcessesModule } from './transfer-processes/transfer-processes.module';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        RedisModule,
+        QueuesRootModule,
+        TransferProcessesModule,
+        ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),
+      ],
+      providers: [{ provide: APP_FILTER, useClass: EdcExceptionFilter }],
+    };
+  }
+}

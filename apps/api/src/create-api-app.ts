@@ -1,0 +1,22 @@
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig } from '@app/platform';
+import { ApiModule } from './api.module';
+import { apiKeyMiddleware } from './http/api-key.middleware';
+import { bodyParsingErrorHandler, jsonBodyParser } from './http/body-parsing';
+import { EdcValidationPipe } from './http/edc-validation.pipe';
+
+/** The api, configured but not listening: main.ts listens, tests use it through supertest. */
+export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+    bodyParser: false,
+    logger: ['error', 'warn'],
+  });
+  app.disable('x-powered-by');
+  // Order matters: authenticate before reading a body, then parse with the size limit.
+  app.use(['/management', '/signaling', '/admin'], apiKeyMiddleware(config.apiKey));
+  app.use(jsonBodyParser(config.apiBodyLimit), bodyParsingErrorHandler(config.apiBodyLimit));
+  app.useGlobalPipes(new EdcValidationPipe());
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,41 @@
+import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { EdcError, EdcException } from './edc-error';
+
+/**
+ * class-validator over request bodies, answering EDC's error array with one element per
+ * problem, each with the full path (`callbackAddresses[0].uri`) of the value at fault.
+ */
+@Injectable()
+export class EdcValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      transform: true,
+      stopAtFirstError: false,
+      forbidUnknownValues: false,
+      validationError: { target: false, value: true },
+      exceptionFactory: (errors) => EdcException.validation(flattenValidationErrors(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value)))
+      throw EdcException.invalidRequest('The request body must be a JSON object');
+    return super.transform(value, metadata);
+  }
+}
+
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): Omit<EdcError, 'type'>[] {
+  return errors.flatMap((error) => {
+    const path = !parent ? error.property : /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`;
+    let messages = Object.values(error.constraints ?? {});
+    // A missing value breaks every rule of its field; one "is required" says it all.
+    if (error.value === undefined && messages.length > 0)
+      messages = [messages.find((m) => m.includes('required')) ?? `${error.property} is required`];
+    const own = messages.map((message) => ({
+      message: message.startsWith(`${error.property} `) ? path + message.slice(error.property.length) : `${path}: ${message}`,
+      path,
+      invalidValue: error.value ?? null,
+    }));
+    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
+  });
+}

@@ -1,0 +1,19 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { QUEUE } from '@app/platform';
+import { TransferProcessesService } from '../transfer-processes/transfer-processes.service';
+import { TransferState } from '../transfer-processes/transfer-process';
+import { SimulationStep } from './simulation-step';
+
+/** The simulated counterparty: reacts to each state a simulated object reached (api only). */
+@Processor(QUEUE.simulation)
+export class SimulationProcessor extends WorkerHost {
+  constructor(private readonly transfers: TransferProcessesService) {
+    super();
+  }
+
+  async process(job: Job<SimulationStep>): Promise<void> {
+    const { kind, id, state } = job.data;
+    if (kind === 'transferprocess') await this.transfers.simulateStep(id, state as TransferState);
+  }
+}

@@ -1,0 +1,20 @@
+import { EntityKind, EventJobData } from '@app/events';
+
+/** What every stored negotiation or transfer carries for optimistic concurrency and ordering. */
+export interface StoredEntity {
+  id: string;
+  state: string;
+  createdAt: number;
+  /** Grows by one with every write; a write that expected another version is refused. */
+  version: number;
+  /** Sequence number of the latest event of this object (`x-event-sequence`). */
+  eventSequence: number;
+}
+
+/** An event waiting in the outbox, with the state it announced (for the simulated counterparty). */
+export interface OutboxEntry {
+  job: EventJobData;
+  state: string;
+}
+
+export type { EntityKind };

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { EventEnvelope, TransferProcessEventPayload } from '@app/events';
+import { OutboxEntry } from '../state-store/stored-entity';
+import { TRANSFER_EVENT_OF, TransferProcess, TransitionDetails } from './transfer-process';
+
+/** The outbox entry announcing that `tp` reached its current state (EDC's payload). */
+export function transferProcessEvent(tp: TransferProcess, details: TransitionDetails = {}): OutboxEntry {
+  const type = TRANSFER_EVENT_OF[tp.state];
+  if (!type) throw new Error(`No event announces transfer state ${tp.state}`);
+  const payload: TransferProcessEventPayload = {
+    transferProcessId: tp.id,
+    ...(tp.assetId !== undefined ? { assetId: tp.assetId } : {}),
+    contractId: tp.contractId,
+    type: tp.type,
+    protocol: tp.protocol,
+    callbackAddresses: tp.callbackAddresses,
+    ...(details.dataAddress ? { dataAddress: details.dataAddress } : {}),
+    ...(details.reason !== undefined ? { reason: details.reason } : {}),
+  };
+  const envelope: EventEnvelope = { id: randomUUID(), at: Date.now(), type, payload: { ...payload } };
+  return {
+    job: {
+      envelope,
+      entity: { kind: 'transferprocess', id: tp.id },
+      sequence: tp.eventSequence,
+      callbackAddresses: tp.callbackAddresses,
+    },
+    state: tp.state,
+  };
+}

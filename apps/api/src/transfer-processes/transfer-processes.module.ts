@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { TransferProcessesController } from './transfer-processes.controller';
+import { TransferProcessesService } from './transfer-processes.service';
+
+@Module({
+  imports: [OutboxModule, CallbackAddressesModule],
+  controllers: [TransferProcessesController],
+  providers: [TransferProcessesService],
+  exports: [TransferProcessesService],
+})
+export class TransferProcessesModule {}

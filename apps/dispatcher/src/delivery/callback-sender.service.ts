@@ -1,0 +1,136 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import axios, { AxiosInstance } from 'axios';
+import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
+import { DeliveryJobData } from './delivery-job';
+import { guardedLookup, RefusedDestinationError } from './guarded-lookup';
+import { parseRetryAfter } from './retry-policy';
+import { SecretResolver } from './secret-resolver.service';
+
+const RESPONSE_CAPTURE_BYTES = 1024;
+
+/** What one HTTP attempt came to. */
+export interface AttemptOutcome {
+  ok: boolean;
+  /** No further attempt can succeed (410 Gone, a refused destination, a missing secret). */
+  final: boolean;
+  status?: number;
+  latencyMs: number;
+  error?: string;
+  /** The first 1 KiB of the receiver's reply. */
+  response?: string;
+  retryAfterMs?: number;
+}
+
+/**
+ * POSTs a delivery over keep-alive connection pools shared by all jobs: no per-job connection
+ * set-up, redirects never followed, a deadline on the whole attempt, and only the first 1 KiB
+ * of a reply read.
+ */
+@Injectable()
+export class CallbackSender implements OnApplicationShutdown {
+  private readonly policy: AddressPolicy;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly client: AxiosInstance;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly secrets: SecretResolver,
+  ) {
+    this.policy = new AddressPolicy(config.allowedHosts);
+    const lookup = guardedLookup(this.policy);
+    const pool = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 256, maxFreeSockets: 64, lookup };
+    this.agents = { http: new http.Agent(pool), https: new https.Agent(pool) };
+    this.client = axios.create({
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      maxRedirects: 0,
+      proxy: false,
+      responseType: 'stream',
+      validateStatus: () => true,
+      timeout: config.dispatch.timeoutMs,
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  async send(delivery: DeliveryJobData): Promise<AttemptOutcome> {
+    const { endpoint } = delivery;
+    const refusal = this.policy.refusalForUri(endpoint.uri);
+    if (refusal) return { ok: false, final: true, latencyMs: 0, error: `Refused destination: ${refusal}` };
+
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'edc-callback-service',
+      'webhook-id': delivery.eventId,
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'x-event-sequence': String(delivery.sequence),
+    };
+    if (endpoint.authCodeId) {
+      const secret = await this.secrets.resolve(endpoint.authCodeId);
+      if (secret === null)
+        return { ok: false, final: true, latencyMs: 0, error: `No secret with alias "${endpoint.authCodeId}" (authCodeId)` };
+      headers[(endpoint.authKey ?? 'authorization').toLowerCase()] = secret;
+    }
+
+    const started = performance.now();
+    const latency = () => Math.round(performance.now() - started);
+    try {
+      const reply = await this.client.post<Readable>(endpoint.uri, delivery.body, {
+        headers,
+        signal: AbortSignal.timeout(this.config.dispatch.timeoutMs),
+      });
+      const response = await readHead(reply.data, RESPONSE_CAPTURE_BYTES);
+      const status = reply.status;
+      if (status >= 200 && status < 300) return { ok: true, final: false, status, latencyMs: latency(), response };
+      const retryAfter = status === 429 || status === 503 ? parseRetryAfter(reply.headers['retry-after']) : undefined;
+      return {
+        ok: false,
+        final: status === 410,
+        status,
+        latencyMs: latency(),
+        response,
+        error: status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
+        ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+      };
+    } catch (err) {
+      const refused = findCause(err, RefusedDestinationError);
+      return { ok: false, final: refused !== undefined, latencyMs: latency(), error: describe(err, refused, this.config.dispatch.timeoutMs) };
+    }
+  }
+}
+
+/** Reads at most `limit` bytes of a reply; a longer one is cut off (its socket is not reused). */
+async function readHead(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= limit) break;
+    }
+  } finally {
+    if (!stream.readableEnded) stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as { cause?: unknown } | undefined)
+    if (e instanceof type) return e;
+  return undefined;
+}
+
+function describe(err: unknown, refused: Error | undefined, timeoutMs: number): string {
+  if (refused) return refused.message;
+  const e = err as { code?: string; message?: string; name?: string };
+  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || e.name === 'CanceledError' || e.code === 'ERR_CANCELED')
+    return `Timed out after ${timeoutMs} ms`;
+  return e.code ? `${e.code}: ${e.message}` : (e.message ?? String(err));
+}

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import { EntityKind, EventType } from '@app/events';
+
+/** Where one delivery goes: a dynamic callback address or a static callback. */
+export interface DeliveryEndpoint {
+  uri: string;
+  authKey?: string;
+  authCodeId?: string;
+  /** Id of the static callback (`EDC_CALLBACK_<ID>_*`); absent for dynamic ones. */
+  staticId?: string;
+}
+
+/** One job of the deliveries queue: one event to one endpoint. */
+export interface DeliveryJobData {
+  eventId: string;
+  eventType: EventType;
+  entity: { kind: EntityKind; id: string };
+  sequence: number;
+  /** The envelope, serialised once, so every attempt (and every signature) sends the same bytes. */
+  body: string;
+  endpoint: DeliveryEndpoint;
+}
+
+/**
+ * One job per (event, endpoint): an endpoint is its URI, so the same URI named twice gets the
+ * event once, and a fan-out that runs twice adds nothing twice. BullMQ ids may not contain ":".
+ */
+export function deliveryJobId(eventId: string, uri: string): string {
+  return `${eventId}.${createHash('sha256').update(uri).digest('hex').slice(0, 16)}`;
+}

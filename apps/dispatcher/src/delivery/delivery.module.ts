@@ -1,0 +1,27 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, QUEUE } from '@app/platform';
+import { CallbackSender } from './callback-sender.service';
+import { DeliveryWorker } from './delivery.worker';
+import { SecretResolver } from './secret-resolver.service';
+
+const DeliveriesQueue = BullModule.registerQueueAsync({
+  name: QUEUE.deliveries,
+  inject: [APP_CONFIG],
+  useFactory: (config: AppConfig) => ({
+    defaultJobOptions: {
+      attempts: config.dispatch.maxAttempts,
+      backoff: { type: 'callback' },
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      // Dead letters stay until someone retries or removes them.
+      removeOnFail: false,
+    },
+  }),
+});
+
+@Module({
+  imports: [DeliveriesQueue],
+  providers: [CallbackSender, SecretResolver, DeliveryWorker],
+  exports: [DeliveriesQueue],
+})
+export class DeliveryModule {}

@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig, ConfigModule, QueuesRootModule, RedisModule } from '@app/platform';
+import { DeliveryModule } from './delivery/delivery.module';
+import { FanOutModule } from './fan-out/fan-out.module';
+import { HealthController } from './health/health.controller';
+
+@Module({})
+export class DispatcherModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: DispatcherModule,
+      imports: [ConfigModule.forRoot(config), RedisModule, QueuesRootModule, DeliveryModule, FanOutModule],
+      controllers: [HealthController],
+    };
+  }
+}

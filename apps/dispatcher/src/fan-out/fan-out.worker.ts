@@ -1,0 +1,51 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Job, Queue, Worker } from 'bullmq';
+import { EventJobData } from '@app/events';
+import { APP_CONFIG, AppConfig, createWorker, QUEUE } from '@app/platform';
+import { DeliveryJobData, deliveryJobId } from '../delivery/delivery-job';
+import { EndpointMatcher } from './endpoint-matcher.service';
+
+/**
+ * Turns each event into one delivery job per matching endpoint. Deliveries are independent
+ * jobs, so a slow or failing endpoint never holds back the others of the same event.
+ */
+@Injectable()
+export class FanOutWorker implements OnModuleInit, OnApplicationShutdown {
+  private worker?: Worker<EventJobData>;
+
+  constructor(
+    private readonly matcher: EndpointMatcher,
+    @InjectQueue(QUEUE.deliveries) private readonly deliveries: Queue<DeliveryJobData>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.worker = createWorker(this.config, QUEUE.events, (job) => this.fanOut(job), { concurrency: 16 });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  async fanOut(job: Job<EventJobData>): Promise<{ deliveries: number }> {
+    const event = job.data;
+    const body = JSON.stringify(event.envelope);
+    const endpoints = this.matcher.endpointsFor(event);
+    await this.deliveries.addBulk(
+      endpoints.map((endpoint) => ({
+        name: event.envelope.type,
+        data: {
+          eventId: event.envelope.id,
+          eventType: event.envelope.type,
+          entity: event.entity,
+          sequence: event.sequence,
+          body,
+          endpoint,
+        },
+        opts: { jobId: deliveryJobId(event.envelope.id, endpoint.uri) },
+      })),
+    );
+    return { deliveries: endpoints.length };
+  }
+}

@@ -1,0 +1,35 @@
+import { CallbackAddress } from './callback-address';
+import { EventType } from './event-types';
+
+/** The JSON body POSTed to a callback endpoint, exactly EDC's envelope. */
+export interface EventEnvelope<P extends object = Record<string, unknown>> {
+  id: string;
+  at: number;
+  type: EventType;
+  payload: P;
+}
+
+export interface TransferProcessEventPayload {
+  transferProcessId: string;
+  assetId?: string;
+  contractId: string;
+  type: 'CONSUMER' | 'PROVIDER';
+  protocol: string;
+  callbackAddresses: CallbackAddress[];
+  dataAddress?: Record<string, unknown>;
+  reason?: string;
+}
+
+/** Which kind of object an event is about; the sequence counter is kept per object. */
+export type EntityKind = 'transferprocess' | 'contractnegotiation' | 'callback';
+
+/**
+ * What the api puts on the events queue: the envelope as it will be sent, the per-object
+ * sequence number (`x-event-sequence`) and the dynamic endpoints of the object.
+ */
+export interface EventJobData {
+  envelope: EventEnvelope;
+  entity: { kind: EntityKind; id: string };
+  sequence: number;
+  callbackAddresses: CallbackAddress[];
+}

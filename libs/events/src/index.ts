@@ -1,0 +1,7 @@
+export * from './event-types';
+export * from './event-filter';
+export * from './event-envelope';
+export * from './callback-address';
+export * from './dto/is-http-url.validator';
+export * from './dto/callback-address.dto';
+export * from './dto/transfer-request.dto';

@@ -1,0 +1,42 @@
+import { CallbackAddress } from '@app/events';
+
+export type CounterpartyMode = 'simulated' | 'manual';
+
+/** A callback endpoint configured at deployment (`EDC_CALLBACK_<ID>_*`). */
+export interface StaticCallback extends CallbackAddress {
+  id: string;
+  /** Signs this endpoint's deliveries instead of the global secret. */
+  signingSecret?: string;
+}
+
+export interface DispatchConfig {
+  maxAttempts: number;
+  backoffMs: number;
+  backoffMaxMs: number;
+  timeoutMs: number;
+  concurrency: number;
+}
+
+/** Everything both apps read from the environment, validated once at start-up. */
+export interface AppConfig {
+  redisUrl: string;
+  /** Prefix of every Redis key, BullMQ's included; wrapped in a hash tag for Redis Cluster. */
+  redisPrefix: string;
+  apiPort: number;
+  dispatcherPort: number;
+  apiKey: string;
+  /** True when MANAGEMENT_API_KEY was unset and the key was generated at start. */
+  apiKeyGenerated: boolean;
+  apiBodyLimit: string;
+  publicBaseUrl: string;
+  counterpartyMode: CounterpartyMode;
+  /** Delay between two steps of a simulated negotiation or transfer. */
+  simulationStepMs: number;
+  /** How often the outbox is swept for events a crashed process left behind. */
+  outboxPollMs: number;
+  signingSecrets: string[];
+  allowedHosts: string[];
+  dispatch: DispatchConfig;
+  staticCallbacks: StaticCallback[];
+  vaultSecrets: Record<string, string>;
+}

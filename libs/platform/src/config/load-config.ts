@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { AppConfig, CounterpartyMode } from './app-config';
+import { ConfigError } from './config-error';
+import { parseStaticCallbacks } from './static-callbacks';
+import { parseAllowList } from '../network/allow-list';
+
+type Problem = { variable: string; reason: string };
+
+/**
+ * Reads and validates the whole configuration at once. Every problem is collected, so one
+ * start-up names all the variables at fault; an invalid value never falls back to a default.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: Problem[] = [];
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push({ variable: name, reason: `must be an integer from ${min} to ${max}, got "${raw}"` });
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, fallback: string, protocols: string[]) => {
+    const raw = read(name) ?? fallback;
+    try {
+      if (protocols.includes(new URL(raw).protocol)) return raw;
+    } catch {
+      // reported below
+    }
+    problems.push({ variable: name, reason: `must be a ${protocols.join(' or ')}// URL, got "${raw}"` });
+    return fallback;
+  };
+
+  const redisUrl = url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const redisPrefix = read('REDIS_PREFIX') ?? 'cbsvc';
+  if (!/^[A-Za-z0-9_-]+$/.test(redisPrefix))
+    problems.push({ variable: 'REDIS_PREFIX', reason: 'may hold only letters, digits, "_" and "-"' });
+
+  const apiBodyLimit = read('API_BODY_LIMIT') ?? '1mb';
+  if (!/^\d+(b|kb|mb)?$/i.test(apiBodyLimit))
+    problems.push({ variable: 'API_BODY_LIMIT', reason: `must be a size such as 1mb, 512kb or 100000, got "${apiBodyLimit}"` });
+
+  const publicBaseUrl = url('PUBLIC_BASE_URL', 'http://localhost:8181', ['http:', 'https:']).replace(/\/+$/, '');
+
+  const mode = read('COUNTERPARTY_MODE') ?? 'simulated';
+  if (mode !== 'simulated' && mode !== 'manual')
+    problems.push({ variable: 'COUNTERPARTY_MODE', reason: `must be simulated or manual, got "${mode}"` });
+
+  const signingSecrets = (read('CALLBACK_SIGNING_SECRET') ?? '').split(/\s+/).filter(Boolean);
+  for (const secret of signingSecrets)
+    if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(secret))
+      problems.push({ variable: 'CALLBACK_SIGNING_SECRET', reason: 'must hold whsec_<base64> secrets separated by spaces' });
+
+  const allowedHosts = (read('CALLBACK_ALLOWED_HOSTS') ?? '').split(/[\s,]+/).filter(Boolean);
+  const allowListProblem = parseAllowList(allowedHosts).problem;
+  if (allowListProblem) problems.push({ variable: 'CALLBACK_ALLOWED_HOSTS', reason: allowListProblem });
+
+  const vaultSecrets: Record<string, string> = {};
+  for (const pair of (env.EDC_VAULT_SECRETS ?? '').split(';').filter((p) => p.trim() !== '')) {
+    const at = pair.indexOf(':');
+    if (at <= 0) problems.push({ variable: 'EDC_VAULT_SECRETS', reason: 'must be alias:value pairs separated by ";"' });
+    else vaultSecrets[pair.slice(0, at).trim()] = pair.slice(at + 1);
+  }
+
+  const backoffMs = int('DISPATCH_BACKOFF_MS', 1000, 1);
+  const backoffMaxMs = int('DISPATCH_BACKOFF_MAX_MS', 3_600_000, 1);
+  if (backoffMaxMs < backoffMs)
+    problems.push({ variable: 'DISPATCH_BACKOFF_MAX_MS', reason: 'must not be below DISPATCH_BACKOFF_MS' });
+
+  const config: AppConfig = {
+    redisUrl,
+    redisPrefix,
+    apiPort: int('API_PORT', 8181, 0, 65535),
+    dispatcherPort: int('DISPATCHER_PORT', 8182, 0, 65535),
+    apiKey: read('MANAGEMENT_API_KEY') ?? randomBytes(24).toString('base64url'),
+    apiKeyGenerated: read('MANAGEMENT_API_KEY') === undefined,
+    apiBodyLimit,
+    publicBaseUrl,
+    counterpartyMode: mode as CounterpartyMode,
+    simulationStepMs: int('SIMULATION_STEP_MS', 1000, 0, 3_600_000),
+    outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
+    signingSecrets,
+    allowedHosts,
+    dispatch: {
+      maxAttempts: int('DISPATCH_MAX_ATTEMPTS', 8, 1, 100),
+      backoffMs,
+      backoffMaxMs,
+      timeoutMs: int('DISPATCH_TIMEOUT_MS', 10_000, 1, 600_000),
+      concurrency: int('DISPATCH_CONCURRENCY', 50, 1, 10_000),
+    },
+    staticCallbacks: parseStaticCallbacks(env, problems),
+    vaultSecrets,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,57 @@
+import { isAbsoluteHttpUrl } from '@app/events';
+import { StaticCallback } from './app-config';
+
+type Problem = { variable: string; reason: string };
+
+const FIELDS = ['URI', 'EVENTS', 'TRANSACTIONAL', 'AUTH_KEY', 'AUTH_CODEID', 'AUTH_CODE_ID', 'SIGNING_SECRET'];
+// The id may itself contain underscores, so the field is matched at the end of the name.
+const KEY = new RegExp(`^EDC_CALLBACK_(.+?)_(${FIELDS.join('|')})$`);
+
+/**
+ * Static callbacks from `EDC_CALLBACK_<ID>_<FIELD>` variables. EDC's own property spelling
+ * (`edc.callback.<id>.uri`, `.auth.key`, `.auth-code-id`, ...) is read too: like EDC, names are
+ * upper-cased and dots and dashes become underscores before matching.
+ */
+export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]): StaticCallback[] {
+  const groups = new Map<string, Map<string, { variable: string; value: string }>>();
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    const match = KEY.exec(name.toUpperCase().replace(/[.-]/g, '_'));
+    if (!match) continue;
+    const [, id, field] = match;
+    const group = groups.get(id) ?? new Map();
+    group.set(field === 'AUTH_CODE_ID' ? 'AUTH_CODEID' : field, { variable: name, value });
+    groups.set(id, group);
+  }
+
+  const callbacks: StaticCallback[] = [];
+  for (const [id, fields] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    const prefix = `EDC_CALLBACK_${id}`;
+    const uri = fields.get('URI');
+    const events = fields.get('EVENTS');
+    const transactional = fields.get('TRANSACTIONAL');
+    const authKey = fields.get('AUTH_KEY')?.value.trim();
+    const authCodeId = fields.get('AUTH_CODEID')?.value.trim();
+    const before = problems.length;
+    if (!uri) problems.push({ variable: `${prefix}_URI`, reason: 'is required for this static callback' });
+    else if (!isAbsoluteHttpUrl(uri.value.trim()))
+      problems.push({ variable: uri.variable, reason: 'must be an absolute http or https URL' });
+    if (!events) problems.push({ variable: `${prefix}_EVENTS`, reason: 'is required (comma-separated event filters)' });
+    if (transactional && !/^(true|false)$/i.test(transactional.value.trim()))
+      problems.push({ variable: transactional.variable, reason: 'must be true or false' });
+    if (authKey && !authCodeId)
+      problems.push({ variable: `${prefix}_AUTH_CODEID`, reason: 'is required when _AUTH_KEY is set' });
+    if (problems.length > before || !uri || !events) continue;
+
+    callbacks.push({
+      id,
+      uri: uri.value.trim(),
+      events: events.value.split(',').map((e) => e.trim()).filter((e) => e.length > 0),
+      transactional: transactional?.value.trim().toLowerCase() === 'true',
+      ...(authKey ? { authKey } : {}),
+      ...(authCodeId ? { authCodeId } : {}),
+      ...(fields.get('SIGNING_SECRET') ? { signingSecret: fields.get('SIGNING_SECRET')!.value.trim() } : {}),
+    });
+  }
+  return callbacks;
+}
