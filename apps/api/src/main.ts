@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+import { AddressInfo } from 'node:net';
 import { assertRedisReachable, loadConfig, runMain } from '@app/platform';
 import { createApiApp } from './create-api-app';
 
@@ -6,7 +8,7 @@ runMain('api', async () => {
   await assertRedisReachable(config.redisUrl);
   const app = await createApiApp(config);
   await app.listen(config.apiPort);
-  const base = `http://localhost:${config.apiPort}`;
+  const base = `http://localhost:${(app.getHttpServer().address() as AddressInfo).port}`;
   console.log(
     [
       `api listening on ${base} (Redis ${config.redisUrl}, counterparty mode ${config.counterpartyMode})`,

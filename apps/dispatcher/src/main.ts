@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+import { AddressInfo } from 'node:net';
 import { assertRedisReachable, loadConfig, runMain } from '@app/platform';
 import { createDispatcherApp } from './create-dispatcher-app';
 
@@ -6,8 +8,9 @@ runMain('dispatcher', async () => {
   await assertRedisReachable(config.redisUrl);
   const app = await createDispatcherApp(config);
   await app.listen(config.dispatcherPort);
+  const port = (app.getHttpServer().address() as AddressInfo).port;
   console.log(
-    `dispatcher listening on http://localhost:${config.dispatcherPort}/health ` +
+    `dispatcher listening on http://localhost:${port}/health ` +
       `(concurrency ${config.dispatch.concurrency}, ${config.staticCallbacks.length} static callback(s))`,
   );
 });

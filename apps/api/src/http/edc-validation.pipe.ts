@@ -36,6 +36,7 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
       path,
       invalidValue: error.value ?? null,
     }));
-    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
+    // When a container is itself wrong (an object where an array belongs), its contents are noise.
+    return own.length > 0 ? own : flattenValidationErrors(error.children ?? [], path);
   });
 }

@@ -23,6 +23,8 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.worker = createWorker(this.config, QUEUE.deliveries, (job) => this.deliver(job), {
       concurrency: this.config.dispatch.concurrency,
+      lockDuration: this.config.dispatch.lockDurationMs,
+      stalledInterval: this.config.dispatch.lockDurationMs,
       settings: { backoffStrategy: (attemptsMade, _type, err) => retryDelayMs(attemptsMade, this.config.dispatch, err) },
     });
     this.worker.on('error', (err) => this.logger.warn(`Worker error: ${err.message}`));

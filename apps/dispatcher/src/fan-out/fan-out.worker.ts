@@ -21,7 +21,11 @@ export class FanOutWorker implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.worker = createWorker(this.config, QUEUE.events, (job) => this.fanOut(job), { concurrency: 16 });
+    this.worker = createWorker(this.config, QUEUE.events, (job) => this.fanOut(job), {
+      concurrency: 16,
+      lockDuration: this.config.dispatch.lockDurationMs,
+      stalledInterval: this.config.dispatch.lockDurationMs,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

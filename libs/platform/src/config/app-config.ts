@@ -15,6 +15,8 @@ export interface DispatchConfig {
   backoffMaxMs: number;
   timeoutMs: number;
   concurrency: number;
+  /** How long a delivery stays locked to a replica; a killed replica's jobs move on after it. */
+  lockDurationMs: number;
 }
 
 /** Everything both apps read from the environment, validated once at start-up. */

@@ -93,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       backoffMaxMs,
       timeoutMs: int('DISPATCH_TIMEOUT_MS', 10_000, 1, 600_000),
       concurrency: int('DISPATCH_CONCURRENCY', 50, 1, 10_000),
+      lockDurationMs: int('DISPATCH_LOCK_DURATION_MS', 30_000, 1000, 600_000),
     },
     staticCallbacks: parseStaticCallbacks(env, problems),
     vaultSecrets,

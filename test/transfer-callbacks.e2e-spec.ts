@@ -1,0 +1,113 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { AppConfig } from '@app/platform';
+import { ReceivedCall, Receiver } from './support/receiver';
+import { API_KEY, dropKeys, startApi, startDispatcher, testConfig, transferRequest } from './support/harness';
+
+const TRANSFER_EVENTS = ['TransferProcessInitiated', 'TransferProcessRequested', 'TransferProcessStarted', 'TransferProcessCompleted'];
+
+const bySequence = (calls: ReceivedCall[]) =>
+  [...calls].sort((a, b) => Number(a.headers['x-event-sequence']) - Number(b.headers['x-event-sequence']));
+
+describe('a simulated transfer calls its callbacks back', () => {
+  let config: AppConfig;
+  let api: INestApplication;
+  let dispatcher: INestApplication;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    config = testConfig({ COUNTERPARTY_MODE: 'simulated' });
+    receiver = await Receiver.start();
+    api = await startApi(config);
+    dispatcher = await startDispatcher(config);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await dispatcher?.close();
+    await receiver?.close();
+    await dropKeys(config);
+  });
+
+  const createTransfer = (body: object) =>
+    request(api.getHttpServer()).post('/management/v3/transferprocesses').set('x-api-key', API_KEY).send(body);
+
+  it('delivers Initiated, Requested, Started and Completed once each, with the EDC envelope and headers', async () => {
+    const callback = { uri: `${receiver.url}/hooks/all`, events: ['transfer.process'], transactional: false };
+    const created = await createTransfer(transferRequest({ callbackAddresses: [callback] })).expect(200);
+    expect(created.body).toEqual({ '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
+    const id = created.body['@id'];
+
+    await receiver.waitFor((calls) => calls.filter((c) => c.path === '/hooks/all').length >= 4);
+    // Let any duplicate arrive before counting.
+    await new Promise((r) => setTimeout(r, 300));
+    // Deliveries run in parallel: arrival order is not promised, x-event-sequence gives the order.
+    const calls = bySequence(receiver.callsTo('/hooks/all'));
+    expect(calls.map((c) => c.json.type)).toEqual(TRANSFER_EVENTS);
+
+    for (const [i, call] of calls.entries()) {
+      expect(call.method).toBe('POST');
+      expect(call.headers['content-type']).toBe('application/json');
+      expect(call.headers['webhook-id']).toBe(call.json.id);
+      expect(Number(call.headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -2);
+      expect(call.headers['x-event-sequence']).toBe(String(i + 1));
+      expect(Object.keys(call.json).sort()).toEqual(['at', 'id', 'payload', 'type']);
+      expect(call.json.at).toEqual(expect.any(Number));
+      expect(call.json.payload).toMatchObject({
+        transferProcessId: id,
+        contractId: 'contract-1',
+        assetId: 'asset-1',
+        type: 'CONSUMER',
+        protocol: 'dataspace-protocol-http',
+        callbackAddresses: [callback],
+      });
+    }
+    expect(new Set(calls.map((c) => c.json.id)).size).toBe(4);
+    expect(calls[2].json.payload.dataAddress).toMatchObject({ type: expect.any(String) });
+
+    const state = await request(api.getHttpServer())
+      .get(`/management/v3/transferprocesses/${id}/state`)
+      .set('x-api-key', API_KEY)
+      .expect(200);
+    expect(state.body).toEqual({ '@type': 'TransferState', state: 'COMPLETED' });
+
+    const tp = await request(api.getHttpServer()).get(`/management/v3/transferprocesses/${id}`).set('x-api-key', API_KEY).expect(200);
+    expect(tp.body).toMatchObject({
+      '@type': 'TransferProcess',
+      '@id': id,
+      state: 'COMPLETED',
+      type: 'CONSUMER',
+      contractId: 'contract-1',
+      transferType: 'HttpData-PULL',
+      dataDestination: { type: 'HttpProxy' },
+      callbackAddresses: [callback],
+    });
+  });
+
+  it('reads the single-URL shorthand callbackAddress as all transfer events to that URL', async () => {
+    const created = await createTransfer(transferRequest({ callbackAddress: `${receiver.url}/hooks/short` })).expect(200);
+    await receiver.waitFor((calls) => calls.filter((c) => c.path === '/hooks/short').length >= 4);
+    const calls = bySequence(receiver.callsTo('/hooks/short'));
+    expect(calls.map((c) => c.json.type)).toEqual(TRANSFER_EVENTS);
+    expect(calls.every((c) => c.json.payload.transferProcessId === created.body['@id'])).toBe(true);
+    expect(calls[0].json.payload.callbackAddresses).toEqual([
+      { uri: `${receiver.url}/hooks/short`, events: ['transfer.process'], transactional: false },
+    ]);
+  });
+
+  it('sends a callback only the events its filters match, by prefix', async () => {
+    const uri = `${receiver.url}/hooks/started-only`;
+    await createTransfer(
+      transferRequest({
+        callbackAddresses: [
+          { uri, events: ['transfer.process.started'] },
+          { uri: `${receiver.url}/hooks/none`, events: [] },
+        ],
+      }),
+    ).expect(200);
+    await receiver.waitFor((calls) => calls.some((c) => c.path === '/hooks/started-only'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.callsTo('/hooks/started-only').map((c) => c.json.type)).toEqual(['TransferProcessStarted']);
+    expect(receiver.callsTo('/hooks/none')).toHaveLength(0);
+  });
+});
