@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AppConfig, ConfigModule, QueuesRootModule, RedisModule } from '@app/platform';
+import { AppConfig, ConfigModule, HealthController, QueuesRootModule, RedisModule } from '@app/platform';
 import { EdcExceptionFilter } from './http/edc-exception.filter';
 import { SimulationModule } from './simulation/simulation.module';
 import { TransferProcessesModule } from './transfer-processes/transfer-processes.module';
@@ -17,6 +17,7 @@ export class ApiModule {
         TransferProcessesModule,
         ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),
       ],
+      controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: EdcExceptionFilter }],
     };
   }

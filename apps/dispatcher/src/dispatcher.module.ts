@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, ConfigModule, QueuesRootModule, RedisModule } from '@app/platform';
+import { AppConfig, ConfigModule, HealthController, QueuesRootModule, RedisModule } from '@app/platform';
 import { DeliveryModule } from './delivery/delivery.module';
 import { FanOutModule } from './fan-out/fan-out.module';
-import { HealthController } from './health/health.controller';
 
 @Module({})
 export class DispatcherModule {

@@ -9,3 +9,4 @@ export * from './queues/queue-names';
 export * from './queues/queues.module';
 export * from './bootstrap/run-main';
 export * from './queues/create-worker';
+export * from './health/health.controller';

@@ -15,7 +15,8 @@ const KEY = new RegExp(`^EDC_CALLBACK_(.+?)_(${FIELDS.join('|')})$`);
 export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]): StaticCallback[] {
   const groups = new Map<string, Map<string, { variable: string; value: string }>>();
   for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) continue;
+    // An empty value counts as unset, as everywhere else in the configuration.
+    if (value === undefined || value.trim() === '') continue;
     const match = KEY.exec(name.toUpperCase().replace(/[.-]/g, '_'));
     if (!match) continue;
     const [, id, field] = match;

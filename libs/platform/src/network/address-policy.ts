@@ -18,8 +18,7 @@ export class AddressPolicy {
     const host = normalizeHost(hostname);
     if (this.allow.hosts.has(host)) return null;
     if (!ipaddr.isValid(address)) return `"${address}" is not an IP address`;
-    let ip = ipaddr.parse(address);
-    if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
+    const ip = embeddedIPv4(ipaddr.parse(address));
     if (this.allow.ranges.some(([range, bits]) => range.kind() === ip.kind() && ip.match(range, bits))) return null;
     const kind = ip.range();
     return kind === 'unicast' ? null : `${host} resolves to ${ip.toString()} (${kind}), which callbacks may not reach`;
@@ -38,4 +37,18 @@ export class AddressPolicy {
 
 function normalizeHost(hostname: string): string {
   return hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+}
+
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
+/**
+ * The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`) or the deprecated IPv4-compatible
+ * (`::a.b.c.d`) IPv6 form, which reach the IPv4 host; any other address as it is.
+ */
+function embeddedIPv4(ip: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (ip.kind() !== 'ipv6') return ip;
+  const v6 = ip as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
+  if (v6.range() === 'unicast' && v6.match(IPV4_COMPATIBLE)) return ipaddr.fromByteArray(v6.toByteArray().slice(12));
+  return ip;
 }
