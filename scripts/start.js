@@ -22,17 +22,20 @@ function start(name) {
       rest = lines.pop();
       for (const line of lines) process.stdout.write(`[${name}] ${line}\n`);
     });
+    stream.on('end', () => rest && process.stdout.write(`[${name}] ${rest}\n`));
   }
   children.set(name, child);
   return new Promise((resolve) => {
     child.stdout.on('data', (data) => String(data).includes('listening on') && resolve(true));
+    let listening = false;
+    child.stdout.on('data', (data) => (listening ||= String(data).includes('listening on')));
     child.on('exit', (code, signal) => {
       children.delete(name);
       resolve(false);
-      if (!stopping) {
-        console.error(`[${name}] exited (${signal ?? code}); stopping the rest`);
-        stop(code || 1);
-      }
+      if (stopping) return;
+      // A start-up failure has already said why; a crash later gets a line of its own.
+      if (listening) process.stdout.write(`[${name}] exited (${signal ?? code}); stopping the rest\n`);
+      stop(code || 1);
     });
   });
 }

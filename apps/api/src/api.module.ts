@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AppConfig, ConfigModule, HealthController, QueuesRootModule, RedisModule } from '@app/platform';
+import { AdminModule } from './admin/admin.module';
 import { EdcExceptionFilter } from './http/edc-exception.filter';
 import { SimulationModule } from './simulation/simulation.module';
 import { TransferProcessesModule } from './transfer-processes/transfer-processes.module';
@@ -15,6 +16,7 @@ export class ApiModule {
         RedisModule,
         QueuesRootModule,
         TransferProcessesModule,
+        AdminModule,
         ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),
       ],
       controllers: [HealthController],

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { AddressInfo } from 'node:net';
 import { assertRedisReachable, loadConfig, runMain } from '@app/platform';
+import { BULL_BOARD_ROUTE } from './admin/admin.module';
 import { createApiApp } from './create-api-app';
 
-runMain('api', async () => {
+runMain('api', 'API_PORT', async () => {
   const config = loadConfig();
   await assertRedisReachable(config.redisUrl);
   const app = await createApiApp(config);
@@ -13,6 +14,8 @@ runMain('api', async () => {
     [
       `api listening on ${base} (Redis ${config.redisUrl}, counterparty mode ${config.counterpartyMode})`,
       `  Management API  ${base}/management/v3`,
+      `  Bull Board      ${base}${BULL_BOARD_ROUTE}   (user any, password = the API key)`,
+      `  Health          ${base}/health`,
       `  API key         ${config.apiKey}` + (config.apiKeyGenerated ? '   (generated: set MANAGEMENT_API_KEY to keep one)' : ''),
     ].join('\n'),
   );

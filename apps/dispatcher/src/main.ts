@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { assertRedisReachable, loadConfig, runMain } from '@app/platform';
 import { createDispatcherApp } from './create-dispatcher-app';
 
-runMain('dispatcher', async () => {
+runMain('dispatcher', 'DISPATCHER_PORT', async () => {
   const config = loadConfig();
   await assertRedisReachable(config.redisUrl);
   const app = await createDispatcherApp(config);

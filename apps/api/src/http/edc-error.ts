@@ -30,7 +30,7 @@ export class EdcException extends HttpException {
   static validation(errors: Omit<EdcError, 'type'>[]): EdcException {
     return new EdcException(
       HttpStatus.BAD_REQUEST,
-      errors.map((e) => ({ ...e, type: 'ValidationFailure' })),
+      errors.map(({ message, path, invalidValue }) => ({ message, type: 'ValidationFailure', path, invalidValue })),
     );
   }
 

@@ -34,12 +34,13 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  client.on('error', () => undefined);
+  let cause = '';
+  client.on('error', (err: NodeJS.ErrnoException) => (cause ||= err.code ?? err.message));
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
-    throw new RedisUnavailableError(url, (err as Error).message || String(err));
+    throw new RedisUnavailableError(url, cause || (err as Error).message || String(err));
   } finally {
     client.disconnect();
   }
