@@ -1,37 +1,34 @@
 import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import request from 'supertest';
-import { AppConfig, QUEUE } from '@app/platform';
+import { QUEUE } from '@app/platform';
 import { Receiver } from './support/receiver';
-import { API_KEY, dropKeys, openQueue, startApi, startDispatcher, testConfig, transferRequest, waitUntil } from './support/harness';
+import { API_KEY, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
 
 // Manual mode: a new transfer emits exactly one event (Initiated), which keeps counts exact.
 describe('deliveries are retried with backoff and dead-lettered after the last attempt', () => {
-  let config: AppConfig;
+  let stack: Stack;
   let api: INestApplication;
-  let dispatcher: INestApplication;
   let receiver: Receiver;
   let deliveries: Queue;
 
   beforeAll(async () => {
-    config = testConfig({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '4', DISPATCH_BACKOFF_MS: '30' });
-    receiver = await Receiver.start((call, nth) => {
-      if (call.path === '/flaky') return nth <= 2 ? { status: 500, body: 'boom' } : { status: 200 };
-      if (call.path === '/gone') return { status: 410 };
-      if (call.path === '/down') return { status: 503, body: 'down' };
-      return { status: 200 };
-    });
-    api = await startApi(config);
-    dispatcher = await startDispatcher(config);
-    deliveries = openQueue(config, QUEUE.deliveries);
+    stack = await startStack(
+      () => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '4', DISPATCH_BACKOFF_MS: '30' }),
+      (call, nth) => {
+        if (call.path === '/flaky') return nth <= 2 ? { status: 500, body: 'boom' } : { status: 200 };
+        if (call.path === '/gone') return { status: 410 };
+        if (call.path === '/down') return { status: 503, body: 'down' };
+        return { status: 200 };
+      },
+    );
+    ({ api, receiver } = stack);
+    deliveries = openQueue(stack.config, QUEUE.deliveries);
   });
 
   afterAll(async () => {
     await deliveries?.close();
-    await api?.close();
-    await dispatcher?.close();
-    await receiver?.close();
-    await dropKeys(config);
+    await stack?.stop();
   });
 
   const createTransferTo = (path: string) =>

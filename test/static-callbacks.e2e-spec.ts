@@ -1,37 +1,28 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AppConfig } from '@app/platform';
 import { Receiver } from './support/receiver';
-import { API_KEY, dropKeys, startApi, startDispatcher, testConfig, transferRequest, waitUntil } from './support/harness';
+import { API_KEY, Stack, startStack, transferRequest, waitUntil } from './support/harness';
 
 describe('static callbacks from the environment', () => {
-  let config: AppConfig;
+  let stack: Stack;
   let api: INestApplication;
-  let dispatcher: INestApplication;
   let receiver: Receiver;
 
   beforeAll(async () => {
-    receiver = await Receiver.start();
-    config = testConfig({
+    stack = await startStack((url) => ({
       COUNTERPARTY_MODE: 'simulated',
-      EDC_CALLBACK_STARTDONE_URI: `${receiver.url}/static/start-done`,
+      EDC_CALLBACK_STARTDONE_URI: `${url}/static/start-done`,
       EDC_CALLBACK_STARTDONE_EVENTS: 'transfer.process.started, transfer.process.completed',
       // EDC's own property spelling is read too.
-      'edc.callback.everything.uri': `${receiver.url}/static/everything`,
+      'edc.callback.everything.uri': `${url}/static/everything`,
       'edc.callback.everything.events': 'transfer.process',
-      EDC_CALLBACK_NEGOTIATIONS_URI: `${receiver.url}/static/negotiations`,
+      EDC_CALLBACK_NEGOTIATIONS_URI: `${url}/static/negotiations`,
       EDC_CALLBACK_NEGOTIATIONS_EVENTS: 'contract.negotiation',
-    });
-    api = await startApi(config);
-    dispatcher = await startDispatcher(config);
+    }));
+    ({ api, receiver } = stack);
   });
 
-  afterAll(async () => {
-    await api?.close();
-    await dispatcher?.close();
-    await receiver?.close();
-    await dropKeys(config);
-  });
+  afterAll(() => stack?.stop());
 
   it('receive every event their filters match, of every transfer, and no others', async () => {
     const ids: string[] = [];

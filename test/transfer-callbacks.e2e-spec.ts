@@ -1,8 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AppConfig } from '@app/platform';
 import { ReceivedCall, Receiver } from './support/receiver';
-import { API_KEY, dropKeys, startApi, startDispatcher, testConfig, transferRequest } from './support/harness';
+import { API_KEY, Stack, startStack, transferRequest } from './support/harness';
 
 const TRANSFER_EVENTS = ['TransferProcessInitiated', 'TransferProcessRequested', 'TransferProcessStarted', 'TransferProcessCompleted'];
 
@@ -10,24 +9,16 @@ const bySequence = (calls: ReceivedCall[]) =>
   [...calls].sort((a, b) => Number(a.headers['x-event-sequence']) - Number(b.headers['x-event-sequence']));
 
 describe('a simulated transfer calls its callbacks back', () => {
-  let config: AppConfig;
+  let stack: Stack;
   let api: INestApplication;
-  let dispatcher: INestApplication;
   let receiver: Receiver;
 
   beforeAll(async () => {
-    config = testConfig({ COUNTERPARTY_MODE: 'simulated' });
-    receiver = await Receiver.start();
-    api = await startApi(config);
-    dispatcher = await startDispatcher(config);
+    stack = await startStack(() => ({ COUNTERPARTY_MODE: 'simulated' }));
+    ({ api, receiver } = stack);
   });
 
-  afterAll(async () => {
-    await api?.close();
-    await dispatcher?.close();
-    await receiver?.close();
-    await dropKeys(config);
-  });
+  afterAll(() => stack?.stop());
 
   const createTransfer = (body: object) =>
     request(api.getHttpServer()).post('/management/v3/transferprocesses').set('x-api-key', API_KEY).send(body);

@@ -3,6 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { AppConfig, bullPrefix, loadConfig, redisOptionsFromUrl } from '@app/platform';
+import { Receiver, Responder } from './receiver';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { createDispatcherApp } from '../../apps/dispatcher/src/create-dispatcher-app';
 
@@ -84,3 +85,35 @@ export const transferRequest = (extra: Record<string, unknown> = {}) => ({
   dataDestination: { type: 'HttpProxy' },
   ...extra,
 });
+
+/** A receiver, an api and a dispatcher on one configuration; `stop()` tears all down. */
+export interface Stack {
+  config: AppConfig;
+  api: INestApplication;
+  dispatcher: INestApplication;
+  receiver: Receiver;
+  stop(): Promise<void>;
+}
+
+/** Starts a receiver first, so the environment can name its URL, then api and dispatcher. */
+export async function startStack(
+  env: (receiverUrl: string) => Record<string, string>,
+  responder?: Responder,
+): Promise<Stack> {
+  const receiver = await Receiver.start(responder);
+  const config = testConfig(env(receiver.url));
+  const api = await startApi(config);
+  const dispatcher = await startDispatcher(config);
+  return {
+    config,
+    api,
+    dispatcher,
+    receiver,
+    async stop() {
+      await api.close();
+      await dispatcher.close();
+      await receiver.close();
+      await dropKeys(config);
+    },
+  };
+}
