@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AppConfig, ConfigModule, HealthController, QueuesRootModule, RedisModule } from '@app/platform';
 import { AdminModule } from './admin/admin.module';
 import { EdcExceptionFilter } from './http/edc-exception.filter';
+import { SecretsModule } from './secrets/secrets.module';
 import { SimulationModule } from './simulation/simulation.module';
 import { TransferProcessesModule } from './transfer-processes/transfer-processes.module';
 
@@ -17,6 +18,7 @@ export class ApiModule {
         QueuesRootModule,
         TransferProcessesModule,
         AdminModule,
+        SecretsModule,
         ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),
       ],
       controllers: [HealthController],
