@@ -2,8 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AppConfig, ConfigModule, HealthController, QueuesRootModule, RedisModule } from '@app/platform';
 import { AdminModule } from './admin/admin.module';
+import { ContractNegotiationsModule } from './contract-negotiations/contract-negotiations.module';
 import { EdcExceptionFilter } from './http/edc-exception.filter';
 import { SecretsModule } from './secrets/secrets.module';
+import { SignalingModule } from './signaling/signaling.module';
 import { SimulationModule } from './simulation/simulation.module';
 import { TransferProcessesModule } from './transfer-processes/transfer-processes.module';
 
@@ -16,7 +18,9 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         RedisModule,
         QueuesRootModule,
+        ContractNegotiationsModule,
         TransferProcessesModule,
+        SignalingModule,
         AdminModule,
         SecretsModule,
         ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),

@@ -20,6 +20,18 @@ export interface TransferProcessEventPayload {
   reason?: string;
 }
 
+export interface ContractNegotiationEventPayload {
+  contractNegotiationId: string;
+  counterPartyAddress: string;
+  counterPartyId: string;
+  protocol: string;
+  callbackAddresses: CallbackAddress[];
+  contractOffers: Record<string, unknown>[];
+  lastContractOffer: Record<string, unknown>;
+  contractAgreement?: Record<string, unknown>;
+  reason?: string;
+}
+
 /** Which kind of object an event is about; the sequence counter is kept per object. */
 export type EntityKind = 'transferprocess' | 'contractnegotiation' | 'callback';
 

@@ -5,3 +5,6 @@ export * from './callback-address';
 export * from './dto/is-http-url.validator';
 export * from './dto/callback-address.dto';
 export * from './dto/transfer-request.dto';
+export * from './dto/contract-request.dto';
+export * from './dto/state-change.dto';
+export * from './dto/query-spec.dto';

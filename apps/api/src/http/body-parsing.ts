@@ -14,7 +14,8 @@ export function bodyParsingErrorHandler(limit: string): ErrorRequestHandler {
       case 'entity.too.large':
         return reply(413, single(`The request body is larger than the limit of ${limit}`, 'InvalidRequest'));
       case 'entity.parse.failed':
-        return reply(400, single(`The request body is not valid JSON: ${err.message}`, 'InvalidRequest'));
+        // Only the position: the parser's message quotes the body, which may hold a secret.
+        return reply(400, single(`The request body is not valid JSON${jsonErrorPosition(err.message)}`, 'InvalidRequest'));
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return reply(415, single(err.message, 'InvalidRequest'));
@@ -24,4 +25,9 @@ export function bodyParsingErrorHandler(limit: string): ErrorRequestHandler {
         return next(err);
     }
   };
+}
+
+function jsonErrorPosition(message: string): string {
+  const position = /position (\d+)/.exec(message ?? '');
+  return position ? ` (at position ${position[1]})` : '';
 }

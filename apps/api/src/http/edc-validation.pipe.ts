@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { EdcError, EdcException } from './edc-error';
+import { compactJsonLd } from './json-ld';
 
 /**
  * class-validator over request bodies, answering EDC's error array with one element per
@@ -18,9 +19,12 @@ export class EdcValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value)))
+    if (metadata.type !== 'body') return super.transform(value, metadata);
+    // No body at all reads as `{}`, so a missing body lists the missing fields.
+    const body = value === undefined ? {} : value;
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw EdcException.invalidRequest('The request body must be a JSON object');
-    return super.transform(value, metadata);
+    return super.transform(compactJsonLd(body), metadata);
   }
 }
 

@@ -1,4 +1,9 @@
 import { Module } from '@nestjs/common';
+import { SecretsController } from './secrets.controller';
+import { SecretsService } from './secrets.service';
 
-@Module({})
+@Module({
+  controllers: [SecretsController],
+  providers: [SecretsService],
+})
 export class SecretsModule {}

@@ -1,32 +1,42 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, REDIS, redisKey } from '@app/platform';
-import { EntityKind, OutboxEntry, StoredEntity } from './stored-entity';
+import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
+import { OutboxEntry, StoredEntity } from './stored-entity';
 
-// A new object and its first event, in one atomic step; refused when the id exists.
+// A new object, its indexes and its first event, in one atomic step; refused when the id exists.
+// KEYS: object, outbox, createdAt index, stateTimestamp index, equality indexes (state first)...
+// ARGV: json, version, createdAt, id, outbox entry, stateTimestamp
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'json', ARGV[1], 'version', ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[6], ARGV[4])
+for i = 5, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[4]) end
 redis.call('RPUSH', KEYS[2], ARGV[5])
 return 1`;
 
-// A state change and its event, in one atomic step, only if nobody wrote in between.
+// A state change, its index moves and its event, in one atomic step, only if nobody wrote in
+// between. KEYS: object, outbox, stateTimestamp index, old state index, new state index.
+// ARGV: expected version, json, new version, outbox entry, id, createdAt, stateTimestamp
 const TRANSITION = `
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'version', ARGV[3])
+redis.call('ZREM', KEYS[4], ARGV[5])
+redis.call('ZADD', KEYS[5], ARGV[6], ARGV[5])
+redis.call('ZADD', KEYS[3], ARGV[7], ARGV[5])
 redis.call('RPUSH', KEYS[2], ARGV[4])
 return 1`;
 
 type ScriptedRedis = Redis & {
-  cbCreate(entity: string, outbox: string, index: string, ...args: (string | number)[]): Promise<number>;
-  cbTransition(entity: string, outbox: string, ...args: (string | number)[]): Promise<number>;
+  cbCreate(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+  cbTransition(...keysAndArgs: (string | number)[]): Promise<number>;
 };
 
 /**
- * Negotiations and transfers in Redis, with a transactional outbox: a state write and the
- * event announcing it are committed by one Lua script, so a crash can lose neither alone.
- * The outbox relay moves the events on to BullMQ.
+ * Negotiations and transfers in Redis, with a transactional outbox: a state write, its index
+ * updates and the event announcing it are committed by one Lua script, so a crash can lose
+ * neither alone. The outbox relay moves the events on to BullMQ.
  */
 @Injectable()
 export class StateStore {
@@ -34,50 +44,83 @@ export class StateStore {
   readonly outboxKey: string;
 
   constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) private readonly config: AppConfig) {
-    redis.defineCommand('cbCreate', { numberOfKeys: 3, lua: CREATE });
-    redis.defineCommand('cbTransition', { numberOfKeys: 2, lua: TRANSITION });
+    // The number of index keys varies by kind, so CREATE takes its key count per call.
+    redis.defineCommand('cbCreate', { lua: CREATE });
+    redis.defineCommand('cbTransition', { numberOfKeys: 5, lua: TRANSITION });
     this.redis = redis as ScriptedRedis;
     this.outboxKey = redisKey(config, 'outbox');
   }
 
-  async get<T extends StoredEntity>(kind: EntityKind, id: string): Promise<T | null> {
+  async get<T extends StoredEntity>(kind: IndexedKind, id: string): Promise<T | null> {
     const json = await this.redis.hget(this.entityKey(kind, id), 'json');
     return json === null ? null : (JSON.parse(json) as T);
   }
 
+  /** Several objects in one round trip, in the order of `ids` (missing ones left out). */
+  async getMany<T extends StoredEntity>(kind: IndexedKind, ids: string[]): Promise<T[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.entityKey(kind, id), 'json');
+    const results = (await pipeline.exec()) ?? [];
+    return results.flatMap(([err, json]) => (err || json === null ? [] : [JSON.parse(json as string) as T]));
+  }
+
   /** Stores a new object with its first event; false when the id is taken. */
-  async create(kind: EntityKind, entity: StoredEntity, event: OutboxEntry): Promise<boolean> {
-    const created = await this.redis.cbCreate(
+  async create(kind: IndexedKind, entity: StoredEntity, event: OutboxEntry): Promise<boolean> {
+    const equalityKeys = [
+      this.indexKey(kind, 'state', entity.state),
+      ...EQUALITY_INDEXES[kind]
+        .filter((field) => entity[field] !== undefined && entity[field] !== null)
+        .map((field) => this.indexKey(kind, field, String(entity[field]))),
+    ];
+    const keys = [
       this.entityKey(kind, entity.id),
       this.outboxKey,
-      this.indexKey(kind),
+      this.indexKey(kind, 'createdAt'),
+      this.indexKey(kind, 'stateTimestamp'),
+      ...equalityKeys,
+    ];
+    const created = await this.redis.cbCreate(
+      keys.length,
+      ...keys,
       JSON.stringify(entity),
       entity.version,
       entity.createdAt,
       entity.id,
       JSON.stringify(event),
+      entity.stateTimestamp,
     );
     return created === 1;
   }
 
   /** Replaces `previous` by `next` with its event; false when another write came first. */
-  async transition(kind: EntityKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry): Promise<boolean> {
+  async transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry): Promise<boolean> {
     const done = await this.redis.cbTransition(
       this.entityKey(kind, next.id),
       this.outboxKey,
+      this.indexKey(kind, 'stateTimestamp'),
+      this.indexKey(kind, 'state', previous.state),
+      this.indexKey(kind, 'state', next.state),
       previous.version,
       JSON.stringify(next),
       next.version,
       JSON.stringify(event),
+      next.id,
+      next.createdAt,
+      next.stateTimestamp,
     );
     return done === 1;
   }
 
-  private entityKey(kind: EntityKind, id: string): string {
-    return redisKey(this.config, kind, id);
+  /**
+   * A sorted set of ids: `createdAt` or `stateTimestamp` (scored by that time), or the
+   * equality index of `field` = `value` (scored by creation time).
+   */
+  indexKey(kind: IndexedKind, field: string, value?: string): string {
+    return value === undefined ? redisKey(this.config, `${kind}-index`, field) : redisKey(this.config, `${kind}-index`, field, value);
   }
 
-  private indexKey(kind: EntityKind): string {
-    return redisKey(this.config, `${kind}-index`, 'createdAt');
+  private entityKey(kind: IndexedKind, id: string): string {
+    return redisKey(this.config, kind, id);
   }
 }

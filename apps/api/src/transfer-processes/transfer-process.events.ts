@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, TransferProcessEventPayload } from '@app/events';
+import { TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { OutboxEntry } from '../state-store/stored-entity';
-import { TRANSFER_EVENT_OF, TransferProcess, TransitionDetails } from './transfer-process';
+import { TRANSFER_MACHINE, TransferProcess } from './transfer-process';
 
 /** The outbox entry announcing that `tp` reached its current state (EDC's payload). */
 export function transferProcessEvent(tp: TransferProcess, details: TransitionDetails = {}): OutboxEntry {
-  const type = TRANSFER_EVENT_OF[tp.state];
+  const type = TRANSFER_MACHINE.eventOf[tp.state];
   if (!type) throw new Error(`No event announces transfer state ${tp.state}`);
   const payload: TransferProcessEventPayload = {
     transferProcessId: tp.id,

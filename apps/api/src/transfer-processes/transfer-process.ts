@@ -1,5 +1,6 @@
-import { CallbackAddress, EventType } from '@app/events';
-import { StoredEntity } from '../state-store/stored-entity';
+import { CallbackAddress } from '@app/events';
+import { StateMachine } from '../lifecycle/state-machine';
+import { StatefulEntity } from '../state-store/stored-entity';
 
 /** EDC's transfer process states with their codes. */
 export const TRANSFER_STATE_CODES = {
@@ -26,46 +27,42 @@ export type TransferState = keyof typeof TRANSFER_STATE_CODES;
 
 const NON_FINAL: TransferState[] = ['INITIAL', 'PROVISIONED', 'REQUESTED', 'STARTED', 'SUSPENDED', 'RESUMED'];
 
-/** For each state a transfer can be moved to: the states it may come from (EDC's rules). */
-export const TRANSFER_TRANSITIONS: Partial<Record<TransferState, TransferState[]>> = {
-  PROVISIONED: ['INITIAL'],
-  REQUESTED: ['INITIAL', 'PROVISIONED'],
-  STARTED: ['REQUESTED', 'SUSPENDED', 'RESUMED'],
-  SUSPENDED: ['STARTED'],
-  RESUMED: ['SUSPENDED'],
-  COMPLETED: ['STARTED'],
-  TERMINATED: NON_FINAL,
-  DEPROVISIONED: ['COMPLETED', 'TERMINATED'],
+/**
+ * EDC's consumer-side transfer machine over the states a signal or command can reach (the
+ * `-ING` states are EDC's internal steps and are never stored here). COMPLETED, TERMINATED
+ * and DEPROVISIONED are final, except that the first two may still be deprovisioned.
+ */
+export const TRANSFER_MACHINE: StateMachine<TransferState> = {
+  kind: 'transferprocess',
+  label: 'TransferProcess',
+  codes: TRANSFER_STATE_CODES,
+  transitions: {
+    PROVISIONED: ['INITIAL'],
+    REQUESTED: ['INITIAL', 'PROVISIONED'],
+    STARTED: ['REQUESTED', 'SUSPENDED', 'RESUMED'],
+    SUSPENDED: ['STARTED'],
+    RESUMED: ['SUSPENDED'],
+    COMPLETED: ['STARTED'],
+    TERMINATED: NON_FINAL,
+    DEPROVISIONED: ['COMPLETED', 'TERMINATED'],
+  },
+  eventOf: {
+    INITIAL: 'TransferProcessInitiated',
+    PROVISIONED: 'TransferProcessProvisioned',
+    REQUESTED: 'TransferProcessRequested',
+    STARTED: 'TransferProcessStarted',
+    SUSPENDED: 'TransferProcessSuspended',
+    RESUMED: 'TransferProcessResumed',
+    COMPLETED: 'TransferProcessCompleted',
+    TERMINATED: 'TransferProcessTerminated',
+    DEPROVISIONED: 'TransferProcessDeprovisioned',
+  },
+  // The simulated provider requests, starts and completes; a resumed transfer starts again.
+  simulatedNext: { INITIAL: 'REQUESTED', REQUESTED: 'STARTED', STARTED: 'COMPLETED', RESUMED: 'STARTED' },
 };
 
-/** The event that announces each state a transfer reaches. */
-export const TRANSFER_EVENT_OF: Partial<Record<TransferState, EventType>> = {
-  INITIAL: 'TransferProcessInitiated',
-  PROVISIONED: 'TransferProcessProvisioned',
-  REQUESTED: 'TransferProcessRequested',
-  STARTED: 'TransferProcessStarted',
-  SUSPENDED: 'TransferProcessSuspended',
-  RESUMED: 'TransferProcessResumed',
-  COMPLETED: 'TransferProcessCompleted',
-  TERMINATED: 'TransferProcessTerminated',
-  DEPROVISIONED: 'TransferProcessDeprovisioned',
-};
-
-/** What the simulated counterparty does next after each state (`COUNTERPARTY_MODE=simulated`). */
-export const SIMULATED_NEXT: Partial<Record<TransferState, TransferState>> = {
-  INITIAL: 'REQUESTED',
-  REQUESTED: 'STARTED',
-  STARTED: 'COMPLETED',
-};
-
-export function canTransition(from: TransferState, to: TransferState): boolean {
-  return TRANSFER_TRANSITIONS[to]?.includes(from) ?? false;
-}
-
-export interface TransferProcess extends StoredEntity {
-  state: TransferState;
+export interface TransferProcess extends StatefulEntity<TransferState> {
   type: 'CONSUMER';
-  stateTimestamp: number;
   counterPartyAddress: string;
   protocol: string;
   contractId: string;
@@ -75,12 +72,5 @@ export interface TransferProcess extends StoredEntity {
   privateProperties?: Record<string, unknown>;
   managedResources?: boolean;
   callbackAddresses: CallbackAddress[];
-  dataAddress?: Record<string, unknown>;
-  errorDetail?: string;
-}
-
-/** Details a transition may carry into its event. */
-export interface TransitionDetails {
-  reason?: string;
   dataAddress?: Record<string, unknown>;
 }

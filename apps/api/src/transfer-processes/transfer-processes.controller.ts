@@ -1,17 +1,30 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { TransferRequestDto } from '@app/events';
+import { QuerySpecDto, StateChangeDto, TransferRequestDto } from '@app/events';
+import { QueryService } from '../query/query.service';
+import { TransferProcess } from './transfer-process';
+import { TRANSFER_QUERY } from './transfer-process.query';
 import { toTransferProcessResponse } from './transfer-process.response';
 import { TransferProcessesService } from './transfer-processes.service';
 
 @Controller('management/v3/transferprocesses')
 export class TransferProcessesController {
-  constructor(private readonly transfers: TransferProcessesService) {}
+  constructor(
+    private readonly transfers: TransferProcessesService,
+    private readonly queries: QueryService,
+  ) {}
 
   @Post()
   @HttpCode(200)
   async create(@Body() request: TransferRequestDto) {
     const tp = await this.transfers.create(request);
     return { '@type': 'IdResponse', '@id': tp.id, createdAt: tp.createdAt };
+  }
+
+  @Post('request')
+  @HttpCode(200)
+  async query(@Body() spec: QuerySpecDto) {
+    const found = await this.queries.query<TransferProcess>(TRANSFER_QUERY, spec);
+    return found.map(toTransferProcessResponse);
   }
 
   @Get(':id')
@@ -22,5 +35,29 @@ export class TransferProcessesController {
   @Get(':id/state')
   async state(@Param('id') id: string) {
     return { '@type': 'TransferState', state: (await this.transfers.get(id)).state };
+  }
+
+  @Post(':id/terminate')
+  @HttpCode(204)
+  async terminate(@Param('id') id: string, @Body() body: StateChangeDto): Promise<void> {
+    await this.transfers.transition(id, 'TERMINATED', { reason: body.reason });
+  }
+
+  @Post(':id/suspend')
+  @HttpCode(204)
+  async suspend(@Param('id') id: string, @Body() body: StateChangeDto): Promise<void> {
+    await this.transfers.transition(id, 'SUSPENDED', { reason: body.reason });
+  }
+
+  @Post(':id/resume')
+  @HttpCode(204)
+  async resume(@Param('id') id: string): Promise<void> {
+    await this.transfers.transition(id, 'RESUMED');
+  }
+
+  @Post(':id/deprovision')
+  @HttpCode(204)
+  async deprovision(@Param('id') id: string): Promise<void> {
+    await this.transfers.transition(id, 'DEPROVISIONED');
   }
 }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { QueryModule } from '../query/query.module';
 import { TransferProcessesController } from './transfer-processes.controller';
 import { TransferProcessesService } from './transfer-processes.service';
 
 @Module({
-  imports: [OutboxModule, CallbackAddressesModule],
+  imports: [OutboxModule, CallbackAddressesModule, QueryModule],
   controllers: [TransferProcessesController],
   providers: [TransferProcessesService],
   exports: [TransferProcessesService],

@@ -30,6 +30,8 @@ export interface AppConfig {
   /** True when MANAGEMENT_API_KEY was unset and the key was generated at start. */
   apiKeyGenerated: boolean;
   apiBodyLimit: string;
+  /** This connector's participant id: the consumer in agreements (EDC `edc.participant.id`). */
+  participantId: string;
   publicBaseUrl: string;
   counterpartyMode: CounterpartyMode;
   /** Delay between two steps of a simulated negotiation or transfer. */

@@ -81,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKey: read('MANAGEMENT_API_KEY') ?? randomBytes(24).toString('base64url'),
     apiKeyGenerated: read('MANAGEMENT_API_KEY') === undefined,
     apiBodyLimit,
+    participantId: read('EDC_PARTICIPANT_ID') ?? 'consumer',
     publicBaseUrl,
     counterpartyMode: mode as CounterpartyMode,
     simulationStepMs: int('SIMULATION_STEP_MS', 1000, 0, 3_600_000),

@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import { ContractNegotiationEventPayload, EventEnvelope } from '@app/events';
+import { TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { OutboxEntry } from '../state-store/stored-entity';
+import { ContractNegotiation, NEGOTIATION_MACHINE } from './contract-negotiation';
+
+/** The outbox entry announcing that `cn` reached its current state (EDC's payload). */
+export function contractNegotiationEvent(cn: ContractNegotiation, details: TransitionDetails = {}): OutboxEntry {
+  const type = NEGOTIATION_MACHINE.eventOf[cn.state];
+  if (!type) throw new Error(`No event announces negotiation state ${cn.state}`);
+  const offer = { id: cn.offer['@id'], assetId: cn.offer.target, policy: cn.offer };
+  const payload: ContractNegotiationEventPayload = {
+    contractNegotiationId: cn.id,
+    counterPartyAddress: cn.counterPartyAddress,
+    counterPartyId: cn.counterPartyId,
+    protocol: cn.protocol,
+    callbackAddresses: cn.callbackAddresses,
+    contractOffers: [offer],
+    lastContractOffer: offer,
+    ...(cn.state === 'FINALIZED' && cn.agreement ? { contractAgreement: { ...cn.agreement } } : {}),
+    ...(details.reason !== undefined ? { reason: details.reason } : {}),
+  };
+  const envelope: EventEnvelope = { id: randomUUID(), at: Date.now(), type, payload: { ...payload } };
+  return {
+    job: {
+      envelope,
+      entity: { kind: 'contractnegotiation', id: cn.id },
+      sequence: cn.eventSequence,
+      callbackAddresses: cn.callbackAddresses,
+    },
+    state: cn.state,
+  };
+}

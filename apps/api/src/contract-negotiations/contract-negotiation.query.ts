@@ -1,0 +1,19 @@
+import { QuerySchema } from '../query/query-schema';
+import { NEGOTIATION_STATE_CODES } from './contract-negotiation';
+
+export const NEGOTIATION_QUERY: QuerySchema = {
+  kind: 'contractnegotiation',
+  stateCodes: NEGOTIATION_STATE_CODES,
+  fields: {
+    id: 'string',
+    state: 'state',
+    type: 'string',
+    counterPartyAddress: 'string',
+    counterPartyId: 'string',
+    protocol: 'string',
+    contractAgreementId: 'string',
+    errorDetail: 'string',
+    createdAt: 'number',
+    stateTimestamp: 'number',
+  },
+};

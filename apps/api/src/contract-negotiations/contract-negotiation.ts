@@ -1,0 +1,75 @@
+import { CallbackAddress } from '@app/events';
+import { StateMachine } from '../lifecycle/state-machine';
+import { StatefulEntity } from '../state-store/stored-entity';
+
+/** EDC's contract negotiation states with their codes. */
+export const NEGOTIATION_STATE_CODES = {
+  INITIAL: 50,
+  REQUESTING: 100,
+  REQUESTED: 200,
+  OFFERING: 300,
+  OFFERED: 400,
+  ACCEPTING: 700,
+  ACCEPTED: 800,
+  AGREEING: 825,
+  AGREED: 850,
+  VERIFYING: 1050,
+  VERIFIED: 1100,
+  FINALIZING: 1150,
+  FINALIZED: 1200,
+  TERMINATING: 1300,
+  TERMINATED: 1400,
+} as const;
+
+export type NegotiationState = keyof typeof NEGOTIATION_STATE_CODES;
+
+/** EDC's consumer-side negotiation machine; FINALIZED and TERMINATED are final. */
+export const NEGOTIATION_MACHINE: StateMachine<NegotiationState> = {
+  kind: 'contractnegotiation',
+  label: 'ContractNegotiation',
+  codes: NEGOTIATION_STATE_CODES,
+  transitions: {
+    REQUESTED: ['INITIAL'],
+    OFFERED: ['INITIAL', 'REQUESTED'],
+    ACCEPTED: ['OFFERED'],
+    AGREED: ['REQUESTED', 'ACCEPTED'],
+    VERIFIED: ['AGREED'],
+    FINALIZED: ['VERIFIED'],
+    TERMINATED: ['INITIAL', 'REQUESTED', 'OFFERED', 'ACCEPTED', 'AGREED', 'VERIFIED'],
+  },
+  eventOf: {
+    INITIAL: 'ContractNegotiationInitiated',
+    REQUESTED: 'ContractNegotiationRequested',
+    OFFERED: 'ContractNegotiationOffered',
+    ACCEPTED: 'ContractNegotiationAccepted',
+    AGREED: 'ContractNegotiationAgreed',
+    VERIFIED: 'ContractNegotiationVerified',
+    FINALIZED: 'ContractNegotiationFinalized',
+    TERMINATED: 'ContractNegotiationTerminated',
+  },
+  // The simulated provider agrees to the request; the consumer verifies; the provider finalizes.
+  simulatedNext: { INITIAL: 'REQUESTED', REQUESTED: 'AGREED', AGREED: 'VERIFIED', VERIFIED: 'FINALIZED' },
+};
+
+/** EDC's `ContractAgreement`, made when a negotiation is finalized. */
+export interface ContractAgreement {
+  '@type': 'ContractAgreement';
+  '@id': string;
+  providerId: string;
+  consumerId: string;
+  assetId: string;
+  /** Seconds since the epoch, as EDC gives it. */
+  contractSigningDate: number;
+  policy: Record<string, unknown>;
+}
+
+export interface ContractNegotiation extends StatefulEntity<NegotiationState> {
+  type: 'CONSUMER';
+  counterPartyAddress: string;
+  counterPartyId: string;
+  protocol: string;
+  offer: Record<string, unknown> & { '@id': string; assigner: string; target: string };
+  callbackAddresses: CallbackAddress[];
+  contractAgreementId?: string;
+  agreement?: ContractAgreement;
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { QueryModule } from '../query/query.module';
+import { ContractNegotiationsController } from './contract-negotiations.controller';
+import { ContractNegotiationsService } from './contract-negotiations.service';
+
+@Module({
+  imports: [OutboxModule, CallbackAddressesModule, QueryModule],
+  controllers: [ContractNegotiationsController],
+  providers: [ContractNegotiationsService],
+  exports: [ContractNegotiationsService],
+})
+export class ContractNegotiationsModule {}

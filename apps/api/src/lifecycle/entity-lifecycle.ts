@@ -1,0 +1,78 @@
+import { EdcException } from '../http/edc-error';
+import { OutboxRelay } from '../outbox/outbox-relay.service';
+import { StateStore } from '../state-store/state-store.service';
+import { OutboxEntry, StatefulEntity } from '../state-store/stored-entity';
+import { canTransition, StateMachine } from './state-machine';
+
+const MAX_WRITE_RACES = 10;
+
+/** Details a transition may carry into its event (and into the object). */
+export interface TransitionDetails {
+  reason?: string;
+  dataAddress?: Record<string, unknown>;
+}
+
+/**
+ * Creates, reads and moves objects of one state machine. Every write stores the object and the
+ * event announcing it atomically (see StateStore) and then kicks the outbox relay; a state
+ * change is a compare-and-set on the object's version, retried when another writer came first.
+ */
+export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
+  constructor(
+    private readonly machine: StateMachine<S>,
+    private readonly store: StateStore,
+    private readonly relay: OutboxRelay,
+    private readonly eventFor: (entity: E, details: TransitionDetails) => OutboxEntry,
+  ) {}
+
+  async create(entity: E): Promise<E> {
+    if (!(await this.store.create(this.machine.kind, entity, this.eventFor(entity, {}))))
+      throw EdcException.conflict(`A ${this.machine.label} with ID=${entity.id} already exists`);
+    this.relay.kick();
+    return entity;
+  }
+
+  async get(id: string): Promise<E> {
+    const entity = await this.store.get<E>(this.machine.kind, id);
+    if (!entity) throw EdcException.notFound(this.machine.label, id);
+    return entity;
+  }
+
+  /**
+   * Moves `id` to `to` and emits exactly one event, or answers 409 (and emits nothing) when
+   * EDC's machine forbids it. `change` adds what the new state brings to the object.
+   */
+  async transition(id: string, to: S, details: TransitionDetails = {}, change: (next: E) => E = (n) => n): Promise<E> {
+    for (let race = 0; race < MAX_WRITE_RACES; race++) {
+      const current = await this.get(id);
+      if (!canTransition(this.machine, current.state, to))
+        throw EdcException.conflict(`${this.machine.label} ${id} cannot move from ${current.state} to ${to}`);
+      const next = change({
+        ...current,
+        state: to,
+        stateTimestamp: Date.now(),
+        version: current.version + 1,
+        eventSequence: current.eventSequence + 1,
+        ...(to === 'TERMINATED' && details.reason !== undefined ? { errorDetail: details.reason } : {}),
+      });
+      if (await this.store.transition(this.machine.kind, current, next, this.eventFor(next, details))) {
+        this.relay.kick();
+        return next;
+      }
+    }
+    throw EdcException.conflict(`${this.machine.label} ${id} is being changed concurrently; try again`);
+  }
+
+  /**
+   * The simulated counterparty's reaction to `id` having reached `state`: the next step of the
+   * machine, if the object is still in that state (a signal may have moved it meanwhile).
+   */
+  async simulateStep(id: string, state: S, step: (current: E, next: S) => Promise<unknown>): Promise<void> {
+    const next = this.machine.simulatedNext[state];
+    const current = next && (await this.store.get<E>(this.machine.kind, id));
+    if (!next || !current || current.state !== state) return;
+    await step(current, next).catch((err) => {
+      if (!(err instanceof EdcException && err.getStatus() === 409)) throw err;
+    });
+  }
+}

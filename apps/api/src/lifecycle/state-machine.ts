@@ -1,0 +1,25 @@
+import { EventType } from '@app/events';
+import { IndexedKind } from '../state-store/entity-indexes';
+
+/**
+ * One of EDC's state machines, as data: state codes, legal transitions, the event announcing
+ * each state, and what the simulated counterparty does after each state.
+ */
+export interface StateMachine<S extends string> {
+  kind: IndexedKind;
+  /** EDC's type name, used in error messages (`TransferProcess`, `ContractNegotiation`). */
+  label: string;
+  codes: Record<S, number>;
+  /** For each target state, the states it may be reached from. */
+  transitions: Partial<Record<S, readonly S[]>>;
+  eventOf: Partial<Record<S, EventType>>;
+  simulatedNext: Partial<Record<S, S>>;
+}
+
+export function canTransition<S extends string>(machine: StateMachine<S>, from: S, to: S): boolean {
+  return machine.transitions[to]?.includes(from) ?? false;
+}
+
+export function isState<S extends string>(machine: StateMachine<S>, value: unknown): value is S {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(machine.codes, value);
+}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ContractNegotiationsModule } from '../contract-negotiations/contract-negotiations.module';
+import { TransferProcessesModule } from '../transfer-processes/transfer-processes.module';
+import { SignalingController } from './signaling.controller';
+
+@Module({
+  imports: [ContractNegotiationsModule, TransferProcessesModule],
+  controllers: [SignalingController],
+})
+export class SignalingModule {}

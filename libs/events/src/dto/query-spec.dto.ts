@@ -1,0 +1,48 @@
+import { Type } from 'class-transformer';
+import { IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+
+export const QUERY_OPERATORS = ['=', '!=', 'in', 'like', 'ilike', 'contains', '<', '<=', '>', '>='] as const;
+export type QueryOperator = (typeof QUERY_OPERATORS)[number];
+
+export const MAX_QUERY_LIMIT = 10_000;
+
+/** One `filterExpression` element: `operandLeft operator operandRight`. */
+export class CriterionDto {
+  @IsString()
+  @IsNotEmpty()
+  operandLeft: string;
+
+  @IsIn(QUERY_OPERATORS, { message: `operator must be one of ${QUERY_OPERATORS.join(' ')}` })
+  operator: QueryOperator;
+
+  operandRight: unknown;
+}
+
+/** EDC's `QuerySpec`: paging, sorting and filtering of a `POST .../request`. */
+export class QuerySpecDto {
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  offset?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_QUERY_LIMIT)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  sortField?: string;
+
+  @IsOptional()
+  @IsIn(['ASC', 'DESC'])
+  sortOrder?: 'ASC' | 'DESC';
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => CriterionDto)
+  filterExpression?: CriterionDto[];
+}

@@ -1,0 +1,13 @@
+import { IsObject, IsOptional, IsString } from 'class-validator';
+
+/** Body of a terminate/suspend command or of a signal: an optional reason (and data address). */
+export class StateChangeDto {
+  @IsOptional()
+  @IsString()
+  reason?: string;
+
+  /** For the `started` signal of a transfer: where the data can be fetched. */
+  @IsOptional()
+  @IsObject()
+  dataAddress?: Record<string, unknown>;
+}
