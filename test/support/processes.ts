@@ -5,6 +5,8 @@ const ROOT = path.resolve(__dirname, '../..');
 
 export interface AppProcess {
   child: ChildProcess;
+  /** The base URL it printed (`listening on http://localhost:<port>`). */
+  url: string;
   output: () => string;
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<number | string>;
@@ -38,7 +40,8 @@ export async function spawnApp(app: 'api' | 'dispatcher', env: NodeJS.ProcessEnv
       reject(new Error(`${app} exited during start-up:\n${out}`));
     });
   });
-  return { child, output: () => out, exited };
+  const url = /listening on (http:\/\/localhost:\d+)/.exec(out)![1];
+  return { child, url, output: () => out, exited };
 }
 
 export async function stopApp(app: AppProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
