@@ -38,10 +38,10 @@ describe('simulated mode survives an api killed mid-way', () => {
       method: 'POST',
       headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
       body: JSON.stringify(body),
-    }).then(async (res) => ({ status: res.status, body: await res.json() }));
+    }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, string> }));
 
   const stateOf = (path: string) =>
-    fetch(`${api!.url}${path}`, { headers: { 'x-api-key': API_KEY } }).then((res) => res.json()).then((b) => b.state);
+    fetch(`${api!.url}${path}`, { headers: { 'x-api-key': API_KEY } }).then((res) => res.json()).then((b) => (b as { state: string }).state);
 
   it('finishes a negotiation and a transfer although the api was SIGKILLed after their first step', async () => {
     api = await spawnApp('api', env);

@@ -5,6 +5,7 @@ import { ApiModule } from './api.module';
 import { apiKeyMiddleware } from './http/api-key.middleware';
 import { bodyParsingErrorHandler, jsonBodyParser } from './http/body-parsing';
 import { EdcValidationPipe } from './http/edc-validation.pipe';
+import { serveOpenApi } from './openapi/openapi';
 
 /** The api, configured but not listening: main.ts listens, tests use it through supertest. */
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -17,6 +18,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.use(['/management', '/signaling', '/admin'], apiKeyMiddleware(config.apiKey));
   app.use(jsonBodyParser(config.apiBodyLimit), bodyParsingErrorHandler(config.apiBodyLimit));
   app.useGlobalPipes(new EdcValidationPipe());
+  serveOpenApi(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { assertRedisReachable, loadConfig, runMain } from '@app/platform';
 import { BULL_BOARD_ROUTE } from './admin/admin.module';
 import { createApiApp } from './create-api-app';
+import { OPENAPI_JSON_PATH, SWAGGER_UI_PATH } from './openapi/openapi';
 
 runMain('api', 'API_PORT', async () => {
   const config = loadConfig();
@@ -13,7 +14,7 @@ runMain('api', 'API_PORT', async () => {
   console.log(
     [
       `api listening on ${base} (Redis ${config.redisUrl}, counterparty mode ${config.counterpartyMode})`,
-      `  Management API  ${base}/management/v3`,
+      `  Management API  ${base}/management/v3   (OpenAPI: ${base}/${OPENAPI_JSON_PATH}, docs: ${base}/${SWAGGER_UI_PATH})`,
       `  Bull Board      ${base}${BULL_BOARD_ROUTE}   (user any, password = the API key)`,
       `  Health          ${base}/health`,
       `  API key         ${config.apiKey}` + (config.apiKeyGenerated ? '   (generated: set MANAGEMENT_API_KEY to keep one)' : ''),

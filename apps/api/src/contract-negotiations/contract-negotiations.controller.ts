@@ -1,3 +1,4 @@
+import { ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ContractRequestDto, QuerySpecDto, StateChangeDto } from '@app/events';
 import { QueryService } from '../query/query.service';
@@ -6,6 +7,7 @@ import { NEGOTIATION_QUERY } from './contract-negotiation.query';
 import { toContractNegotiationResponse } from './contract-negotiation.response';
 import { ContractNegotiationsService } from './contract-negotiations.service';
 
+@ApiTags('Contract negotiations')
 @Controller('management/v3/contractnegotiations')
 export class ContractNegotiationsController {
   constructor(

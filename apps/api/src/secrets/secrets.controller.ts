@@ -1,9 +1,11 @@
+import { ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseFilters } from '@nestjs/common';
 import { SecretDto, SecretValueDto } from './secret.dto';
 import { toSecretResponse } from './secret.response';
 import { SecretValueRedactionFilter } from './secret-value-redaction.filter';
 import { SecretsService } from './secrets.service';
 
+@ApiTags('Secrets')
 @Controller('management/v3/secrets')
 @UseFilters(SecretValueRedactionFilter)
 export class SecretsController {

@@ -1,3 +1,4 @@
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { StateChangeDto } from '@app/events';
 import { ContractNegotiationsService } from '../contract-negotiations/contract-negotiations.service';
@@ -13,6 +14,7 @@ export const TRANSFER_SIGNALS = ['provisioned', 'requested', 'started', 'suspend
  * How a counterparty or a data plane moves objects on (the only way in `manual` mode): each
  * signal names the state it reports, and is one transition with one event, or 409.
  */
+@ApiTags('Signaling')
 @Controller('signaling/v1')
 export class SignalingController {
   constructor(
@@ -22,6 +24,7 @@ export class SignalingController {
 
   @Post('contractnegotiations/:id/:signal')
   @HttpCode(200)
+  @ApiParam({ name: 'signal', enum: NEGOTIATION_SIGNALS })
   async negotiation(@Param('id') id: string, @Param('signal') signal: string, @Body() body: StateChangeDto) {
     const cn = await this.negotiations.transition(id, stateOf<NegotiationState>(signal, NEGOTIATION_SIGNALS), { reason: body.reason });
     return { '@type': 'NegotiationState', state: cn.state };
@@ -29,6 +32,7 @@ export class SignalingController {
 
   @Post('transferprocesses/:id/:signal')
   @HttpCode(200)
+  @ApiParam({ name: 'signal', enum: TRANSFER_SIGNALS })
   async transfer(@Param('id') id: string, @Param('signal') signal: string, @Body() body: StateChangeDto) {
     const tp = await this.transfers.transition(id, stateOf<TransferState>(signal, TRANSFER_SIGNALS), {
       reason: body.reason,

@@ -1,3 +1,4 @@
+import { ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { QuerySpecDto, StateChangeDto, TransferRequestDto } from '@app/events';
 import { QueryService } from '../query/query.service';
@@ -6,6 +7,7 @@ import { TRANSFER_QUERY } from './transfer-process.query';
 import { toTransferProcessResponse } from './transfer-process.response';
 import { TransferProcessesService } from './transfer-processes.service';
 
+@ApiTags('Transfer processes')
 @Controller('management/v3/transferprocesses')
 export class TransferProcessesController {
   constructor(
