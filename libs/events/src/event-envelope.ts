@@ -17,7 +17,7 @@ export interface TransferProcessEventPayload {
   protocol: string;
   callbackAddresses: CallbackAddress[];
   dataAddress?: Record<string, unknown>;
-  reason?: string;
+  reason?: string | null;
 }
 
 export interface ContractNegotiationEventPayload {
@@ -29,7 +29,7 @@ export interface ContractNegotiationEventPayload {
   contractOffers: Record<string, unknown>[];
   lastContractOffer: Record<string, unknown>;
   contractAgreement?: Record<string, unknown>;
-  reason?: string;
+  reason?: string | null;
 }
 
 /** Which kind of object an event is about; the sequence counter is kept per object. */

@@ -18,7 +18,7 @@ export function contractNegotiationEvent(cn: ContractNegotiation, details: Trans
     contractOffers: [offer],
     lastContractOffer: offer,
     ...(cn.state === 'FINALIZED' && cn.agreement ? { contractAgreement: { ...cn.agreement } } : {}),
-    ...(details.reason !== undefined ? { reason: details.reason } : {}),
+    ...(cn.state === 'TERMINATED' ? { reason: details.reason ?? null } : {}),
   };
   const envelope: EventEnvelope = { id: randomUUID(), at: Date.now(), type, payload: { ...payload } };
   return {

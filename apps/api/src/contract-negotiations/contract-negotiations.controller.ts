@@ -1,6 +1,7 @@
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ContractRequestDto, QuerySpecDto, StateChangeDto } from '@app/events';
+import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
 import { QueryService } from '../query/query.service';
 import { ContractNegotiation } from './contract-negotiation';
 import { NEGOTIATION_QUERY } from './contract-negotiation.query';
@@ -24,7 +25,8 @@ export class ContractNegotiationsController {
 
   @Post('request')
   @HttpCode(200)
-  async query(@Body() spec: QuerySpecDto) {
+  @ApiBody({ type: QuerySpecDto })
+  async query(@UnvalidatedBody() spec: unknown) {
     const found = await this.queries.query<ContractNegotiation>(NEGOTIATION_QUERY, spec);
     return found.map(toContractNegotiationResponse);
   }

@@ -1,40 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { QuerySpecDto } from '@app/events';
 import { REDIS } from '@app/platform';
-import { EdcError, EdcException } from '../http/edc-error';
-import { compactKey } from '../http/json-ld';
 import { StateStore } from '../state-store/state-store.service';
 import { StoredEntity } from '../state-store/stored-entity';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
+import { planQuery, QueryPlan } from './query-plan';
 import { isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
 
 const LOAD_BATCH = 1000;
 
-interface Plan {
-  offset: number;
-  limit: number;
-  sortField: string;
-  descending: boolean;
-  criteria: Criterion[];
-}
-
-/** Where the candidate ids come from: one sorted set, or a union of several. */
+/** Where the candidate ids come from, in ascending order of `orderedBy`. */
 interface Source {
+  /** One key (a page can be cut in Redis), several to intersect, or several to unite. */
   keys: string[];
-  /** Criteria the source alone satisfies (no need to test them on the records). */
+  combine: 'one' | 'intersect' | 'union';
+  /** Criteria the source alone satisfies (no need to test them on the objects). */
   covers: Criterion[];
-  /** The field the source is ordered by. */
   orderedBy: string;
   range?: { min: number | string; max: number | string };
 }
 
 /**
- * EDC's QuerySpec over the stored objects, driven by the Redis indexes: an `=`/`in` on an
- * indexed field, or a range on a time field, narrows the candidates to that sorted set; when
- * the index alone answers the query (no other filter, sorted by its order) the page is cut in
- * Redis and only `limit` objects are read. Otherwise the candidates are read in batches,
- * filtered, sorted and cut here: a query no index serves reads every object of the kind.
+ * EDC's QuerySpec over the stored objects, driven by the Redis indexes (see docs/architecture.md,
+ * "Queries"): `=` filters on indexed fields are intersected in Redis, an `in` unites its values'
+ * sets, a time range cuts a score range; when the index answers the whole query the page is
+ * cut in Redis. When objects must be read, they are read in index order, and the scan stops
+ * as soon as the page is full if the index order is the order asked for.
  */
 @Injectable()
 export class QueryService {
@@ -43,75 +34,50 @@ export class QueryService {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  async query<E extends StoredEntity>(schema: QuerySchema, spec: QuerySpecDto = {}): Promise<E[]> {
-    const plan = this.plan(schema, spec);
+  async query<E extends StoredEntity>(schema: QuerySchema, body: unknown): Promise<E[]> {
+    const plan = await planQuery(schema, body);
     const source = await this.chooseSource(schema, plan);
     const rest = plan.criteria.filter((c) => !source.covers.includes(c));
+    const inIndexOrder = source.orderedBy === plan.sortField;
 
-    if (rest.length === 0 && source.keys.length === 1 && source.orderedBy === plan.sortField) {
-      const ids = await this.page(source, plan.offset, plan.limit, plan.descending);
+    if (rest.length === 0 && inIndexOrder && source.combine === 'one') {
+      const ids = await this.page(source, plan);
       return this.store.getMany<E>(schema.kind, ids);
     }
 
-    const ids = await this.allIds(source);
+    let ids = await this.orderedIds(source);
+    if (inIndexOrder && plan.descending) ids = ids.reverse();
+    if (rest.length === 0 && inIndexOrder) return this.store.getMany<E>(schema.kind, ids.slice(plan.offset, plan.offset + plan.limit));
+
+    const wanted = plan.offset + plan.limit;
     const found: E[] = [];
-    for (let i = 0; i < ids.length; i += LOAD_BATCH) {
+    for (let i = 0; i < ids.length && !(inIndexOrder && found.length >= wanted); i += LOAD_BATCH) {
       const batch = await this.store.getMany<E>(schema.kind, ids.slice(i, i + LOAD_BATCH));
       for (const entity of batch)
         if (rest.every((c) => matches(valueOf(entity, c.field, c.type, schema.stateCodes), c))) found.push(entity);
     }
-    const sortType = schema.fields[plan.sortField];
-    found.sort((a, b) => {
-      const order = compareForSort(valueOf(a, plan.sortField, sortType, schema.stateCodes), valueOf(b, plan.sortField, sortType, schema.stateCodes));
+    if (!inIndexOrder) found.sort(this.comparator(schema, plan));
+    return found.slice(plan.offset, wanted);
+  }
+
+  private comparator<E extends StoredEntity>(schema: QuerySchema, plan: QueryPlan): (a: E, b: E) => number {
+    const type = schema.fields[plan.sortField];
+    return (a, b) => {
+      const order = compareForSort(valueOf(a, plan.sortField, type, schema.stateCodes), valueOf(b, plan.sortField, type, schema.stateCodes));
       return (plan.descending ? -order : order) || a.createdAt - b.createdAt;
-    });
-    return found.slice(plan.offset, plan.offset + plan.limit);
+    };
   }
 
-  /** Checks the spec against the schema, listing every problem at once. */
-  private plan(schema: QuerySchema, spec: QuerySpecDto): Plan {
-    const problems: Omit<EdcError, 'type'>[] = [];
-    const sortField = spec.sortField === undefined ? 'createdAt' : fieldName(spec.sortField);
-    if (!(sortField in schema.fields))
-      problems.push({ message: `sortField "${spec.sortField}" is not one of ${Object.keys(schema.fields).join(', ')}`, path: 'sortField', invalidValue: spec.sortField });
-
-    const criteria = (spec.filterExpression ?? []).flatMap((c, i): Criterion[] => {
-      const field = fieldName(c.operandLeft);
-      const type = schema.fields[field];
-      const path = `filterExpression[${i}]`;
-      if (!type) {
-        problems.push({ message: `${path}.operandLeft "${c.operandLeft}" is not one of ${Object.keys(schema.fields).join(', ')}`, path: `${path}.operandLeft`, invalidValue: c.operandLeft });
-        return [];
-      }
-      const problem = operandProblem(c.operator, c.operandRight);
-      if (problem) {
-        problems.push({ message: `${path}.operandRight ${problem}`, path: `${path}.operandRight`, invalidValue: c.operandRight ?? null });
-        return [];
-      }
-      if (type !== 'state') return [{ field, type, operator: c.operator, operand: c.operandRight }];
-      const operand = Array.isArray(c.operandRight) ? c.operandRight.map((o) => stateCode(schema, o)) : stateCode(schema, c.operandRight);
-      if ([operand].flat().includes(undefined)) {
-        problems.push({ message: `${path}.operandRight is not a state name or code`, path: `${path}.operandRight`, invalidValue: c.operandRight ?? null });
-        return [];
-      }
-      return [{ field, type, operator: c.operator, operand }];
-    });
-    if (problems.length > 0) throw EdcException.validation(problems);
-    return { offset: spec.offset ?? 0, limit: spec.limit ?? 50, sortField, descending: spec.sortOrder === 'DESC', criteria };
-  }
-
-  private async chooseSource(schema: QuerySchema, plan: Plan): Promise<Source> {
+  private async chooseSource(schema: QuerySchema, plan: QueryPlan): Promise<Source> {
     const lookups = plan.criteria
       .filter((c) => (c.operator === '=' || c.operator === 'in') && isIndexed(schema, c.field))
       .map((c) => ({ criterion: c, keys: [c.operand].flat().map((v) => this.store.indexKey(schema.kind, c.field, indexValue(schema, c, v))) }));
+    const equalities = lookups.filter((l) => l.criterion.operator === '=');
+    if (equalities.length > 1)
+      return { keys: equalities.map((l) => l.keys[0]), combine: 'intersect', covers: equalities.map((l) => l.criterion), orderedBy: 'createdAt' };
     if (lookups.length > 0) {
-      const pipeline = this.redis.pipeline();
-      for (const { keys } of lookups) for (const key of keys) pipeline.zcard(key);
-      const counts = ((await pipeline.exec()) ?? []).map(([, n]) => Number(n));
-      let at = 0;
-      const sized = lookups.map((l) => ({ ...l, size: l.keys.reduce((sum) => sum + counts[at++], 0) }));
-      const best = sized.reduce((a, b) => (b.size < a.size ? b : a));
-      return { keys: best.keys, covers: [best.criterion], orderedBy: 'createdAt' };
+      const best = await this.smallest(lookups);
+      return { keys: best.keys, combine: best.keys.length === 1 ? 'one' : 'union', covers: [best.criterion], orderedBy: 'createdAt' };
     }
     for (const field of TIME_INDEXES) {
       const ranges = plan.criteria.filter((c) => c.field === field && ['<', '<=', '>', '>=', '='].includes(c.operator));
@@ -119,18 +85,29 @@ export class QueryService {
       let min: number | string = '-inf';
       let max: number | string = '+inf';
       for (const c of ranges) {
-        const v = Number(c.operand);
+        const v = c.operand as number;
         if (c.operator === '>' || c.operator === '>=' || c.operator === '=') min = c.operator === '>' ? `(${v}` : v;
         if (c.operator === '<' || c.operator === '<=' || c.operator === '=') max = c.operator === '<' ? `(${v}` : v;
       }
-      // With several bounds of one kind only the last is used for the range; all are re-checked.
-      return { keys: [this.store.indexKey(schema.kind, field)], covers: ranges.length === 1 ? ranges : [], orderedBy: field, range: { min, max } };
+      // With several bounds of one kind only the last narrows the range; all are re-checked.
+      return { keys: [this.store.indexKey(schema.kind, field)], combine: 'one', covers: ranges.length === 1 ? ranges : [], orderedBy: field, range: { min, max } };
     }
     const orderedBy = (TIME_INDEXES as readonly string[]).includes(plan.sortField) ? plan.sortField : 'createdAt';
-    return { keys: [this.store.indexKey(schema.kind, orderedBy)], covers: [], orderedBy };
+    return { keys: [this.store.indexKey(schema.kind, orderedBy)], combine: 'one', covers: [], orderedBy };
   }
 
-  private page(source: Source, offset: number, limit: number, descending: boolean): Promise<string[]> {
+  /** The lookup with the fewest candidates, by the sizes of its sorted sets. */
+  private async smallest<L extends { keys: string[] }>(lookups: L[]): Promise<L> {
+    if (lookups.length === 1) return lookups[0];
+    const pipeline = this.redis.pipeline();
+    for (const { keys } of lookups) for (const key of keys) pipeline.zcard(key);
+    const counts = ((await pipeline.exec()) ?? []).map(([, n]) => Number(n));
+    let at = 0;
+    const sized = lookups.map((l) => ({ lookup: l, size: l.keys.reduce((sum) => sum + counts[at++], 0) }));
+    return sized.reduce((a, b) => (b.size < a.size ? b : a)).lookup;
+  }
+
+  private page(source: Source, { offset, limit, descending }: QueryPlan): Promise<string[]> {
     const [key] = source.keys;
     if (source.range) {
       const { min, max } = source.range;
@@ -141,34 +118,14 @@ export class QueryService {
     return descending ? this.redis.zrevrange(key, offset, offset + limit - 1) : this.redis.zrange(key, offset, offset + limit - 1);
   }
 
-  private async allIds(source: Source): Promise<string[]> {
-    if (source.range) return this.redis.zrangebyscore(source.keys[0], source.range.min, source.range.max);
-    const pipeline = this.redis.pipeline();
-    for (const key of source.keys) pipeline.zrange(key, 0, -1);
-    const lists = ((await pipeline.exec()) ?? []).map(([, ids]) => ids as string[]);
-    return [...new Set(lists.flat())];
+  private orderedIds(source: Source): Promise<string[]> {
+    const { keys, range } = source;
+    if (range) return this.redis.zrangebyscore(keys[0], range.min, range.max);
+    // Equality sets are all scored by creation time, so MIN keeps that order.
+    if (source.combine === 'intersect') return this.redis.zinter(keys.length, ...keys, 'AGGREGATE', 'MIN');
+    if (source.combine === 'union') return this.redis.zunion(keys.length, ...keys, 'AGGREGATE', 'MIN');
+    return this.redis.zrange(keys[0], 0, -1);
   }
-}
-
-/** `edc:state`, the full IRI and `@id` name the same fields as `state` and `id`. */
-function fieldName(operand: string): string {
-  const plain = compactKey(operand);
-  return plain === '@id' ? 'id' : plain;
-}
-
-function operandProblem(operator: string, operand: unknown): string | null {
-  if (operand === undefined) return 'is required';
-  if (operator === 'in') return Array.isArray(operand) && operand.length > 0 ? null : 'must be a non-empty array for "in"';
-  if (operator === 'like' || operator === 'ilike') return typeof operand === 'string' ? null : `must be a string for "${operator}"`;
-  if (['<', '<=', '>', '>='].includes(operator))
-    return typeof operand === 'number' || typeof operand === 'string' ? null : `must be a number or string for "${operator}"`;
-  return operand !== null && typeof operand === 'object' ? 'must be a string, number or boolean' : null;
-}
-
-function stateCode(schema: QuerySchema, operand: unknown): number | undefined {
-  if (typeof operand === 'string' && operand in schema.stateCodes) return schema.stateCodes[operand];
-  const code = Number(operand);
-  return Object.values(schema.stateCodes).includes(code) ? code : undefined;
 }
 
 /** Index keys hold the stored value as text; for `state` that is its name. */

@@ -44,6 +44,6 @@ export class SignalingController {
 
 function stateOf<S extends string>(signal: string, known: readonly string[]): S {
   if (!known.includes(signal))
-    throw EdcException.invalidRequest(`Unknown signal "${signal}"; expected one of ${known.join(', ')}`);
+    throw EdcException.validation([{ message: `signal "${signal}" is not one of ${known.join(', ')}`, path: 'signal', invalidValue: signal }]);
   return signal.toUpperCase() as S;
 }

@@ -15,8 +15,9 @@ export function transferProcessEvent(tp: TransferProcess, details: TransitionDet
     type: tp.type,
     protocol: tp.protocol,
     callbackAddresses: tp.callbackAddresses,
-    ...(details.dataAddress ? { dataAddress: details.dataAddress } : {}),
-    ...(details.reason !== undefined ? { reason: details.reason } : {}),
+    // EDC's extra fields: the data address on Started, the reason on Suspended and Terminated.
+    ...(tp.state === 'STARTED' ? { dataAddress: details.dataAddress ?? tp.dataAddress } : {}),
+    ...(tp.state === 'SUSPENDED' || tp.state === 'TERMINATED' ? { reason: details.reason ?? null } : {}),
   };
   const envelope: EventEnvelope = { id: randomUUID(), at: Date.now(), type, payload: { ...payload } };
   return {

@@ -1,6 +1,7 @@
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { QuerySpecDto, StateChangeDto, TransferRequestDto } from '@app/events';
+import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
 import { QueryService } from '../query/query.service';
 import { TransferProcess } from './transfer-process';
 import { TRANSFER_QUERY } from './transfer-process.query';
@@ -24,7 +25,8 @@ export class TransferProcessesController {
 
   @Post('request')
   @HttpCode(200)
-  async query(@Body() spec: QuerySpecDto) {
+  @ApiBody({ type: QuerySpecDto })
+  async query(@UnvalidatedBody() spec: unknown) {
     const found = await this.queries.query<TransferProcess>(TRANSFER_QUERY, spec);
     return found.map(toTransferProcessResponse);
   }

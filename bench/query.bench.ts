@@ -1,0 +1,191 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import os from 'node:os';
+import Redis from 'ioredis';
+import { AppConfig, bullPrefix, loadConfig, redisOptionsFromUrl } from '@app/platform';
+import { createApiApp } from '../apps/api/src/create-api-app';
+import { StateStore } from '../apps/api/src/state-store/state-store.service';
+import { TransferProcess, TransferState } from '../apps/api/src/transfer-processes/transfer-process';
+import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
+
+/**
+ * QuerySpec over 100,000 transfers, through the real HTTP path of an in-process api:
+ * what an indexed filter saves against the baseline page, and what an unindexed one costs.
+ */
+
+const TRANSFERS = 100_000;
+const SEED_BATCH = 500;
+const API_KEY = 'bench';
+const BASE = 1_700_000_000_000;
+const STATES: TransferState[] = ['INITIAL', 'REQUESTED', 'STARTED', 'COMPLETED', 'TERMINATED'];
+const ADDRESSES = ['http://provider-a.example/api/dsp', 'http://provider-b.example/api/dsp', 'http://provider-c.example/api/dsp'];
+const PROTOCOLS = ['dataspace-protocol-http', 'dataspace-protocol-http:2025-1'];
+const TRANSFER_TYPES = ['HttpData-PULL', 'HttpData-PUSH', 'AmazonS3-PUSH'];
+
+interface Case {
+  name: string;
+  spec: Record<string, unknown>;
+  warmup: number;
+  reps: number;
+}
+
+const criterion = (operandLeft: string, operator: string, operandRight: unknown) => ({ operandLeft, operator, operandRight });
+
+const CASES: Case[] = [
+  { name: '(a) unfiltered page, limit 50 (baseline)', spec: { limit: 50 }, warmup: 10, reps: 100 },
+  { name: '(b) state = STARTED, limit 50', spec: { limit: 50, filterExpression: [criterion('state', '=', 'STARTED')] }, warmup: 10, reps: 100 },
+  {
+    name: '(c) contractId = contract-03 and state = STARTED',
+    spec: { limit: 50, filterExpression: [criterion('contractId', '=', 'contract-03'), criterion('state', '=', 'STARTED')] },
+    warmup: 3,
+    reps: 30,
+  },
+  {
+    name: '(d) state = STARTED, sort contractId DESC',
+    spec: { limit: 50, sortField: 'contractId', sortOrder: 'DESC', filterExpression: [criterion('state', '=', 'STARTED')] },
+    warmup: 3,
+    reps: 30,
+  },
+  { name: '(e) transferType like "%PULL" (unindexed)', spec: { limit: 50, filterExpression: [criterion('transferType', 'like', '%PULL')] }, warmup: 2, reps: 15 },
+];
+
+/** A small deterministic PRNG (mulberry32): the same data on every run. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function transfer(i: number, random: () => number): TransferProcess {
+  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
+  return {
+    id: randomUUID(),
+    type: 'CONSUMER',
+    state: pick(STATES),
+    createdAt: BASE + i,
+    stateTimestamp: BASE + 10_000_000 + ((i * 7919) % TRANSFERS),
+    version: 1,
+    eventSequence: 1,
+    contractId: `contract-${String(Math.floor(random() * 10)).padStart(2, '0')}`,
+    assetId: `asset-${String(Math.floor(random() * 30)).padStart(2, '0')}`,
+    counterPartyAddress: pick(ADDRESSES),
+    protocol: pick(PROTOCOLS),
+    transferType: pick(TRANSFER_TYPES),
+    dataDestination: { type: 'HttpProxy' },
+    callbackAddresses: [],
+  };
+}
+
+async function seed(store: StateStore): Promise<void> {
+  const random = prng(7);
+  for (let i = 0; i < TRANSFERS; i += SEED_BATCH) {
+    const batch = Array.from({ length: Math.min(SEED_BATCH, TRANSFERS - i) }, (_, j) => transfer(i + j, random));
+    const created = await Promise.all(batch.map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp))));
+    if (!created.every(Boolean)) throw new Error('a seeded transfer was refused');
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+}
+
+async function dropPrefix(config: AppConfig): Promise<number> {
+  const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+  let dropped = 0;
+  try {
+    // The prefix is `{<prefix>}`; braces are literal in MATCH only when escaped.
+    const pattern = `${bullPrefix(config)}*`.replace(/[{}]/g, '\\$&');
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+      cursor = next;
+      for (let i = 0; i < keys.length; i += 1000) dropped += await redis.del(...keys.slice(i, i + 1000));
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return dropped;
+}
+
+export async function runQueryBench(): Promise<void> {
+  const REDIS_PREFIX = `bench-${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({
+    ...process.env,
+    REDIS_PREFIX,
+    COUNTERPARTY_MODE: 'manual',
+    MANAGEMENT_API_KEY: API_KEY,
+    // The relay sweeps at start-up (nothing to do yet) and then only every minute, so it does
+    // not compete with the seeding; the outbox is emptied before the sweep comes (see below).
+    OUTBOX_POLL_MS: '60000',
+  });
+  const app = await createApiApp(config);
+  const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+  try {
+    await app.init();
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const store = app.get(StateStore);
+
+    console.log(`QuerySpec bench: ${TRANSFERS.toLocaleString('en-US')} transfers, Redis prefix {${REDIS_PREFIX}}`);
+    let started = performance.now();
+    await seed(store);
+    // Every create also committed a TransferProcessInitiated event to the outbox. Relaying
+    // 100,000 of them to BullMQ would only load Redis while we measure queries (and nobody
+    // listens to them), so drop the outbox list: the objects and their indexes stay.
+    await redis.del(store.outboxKey);
+    console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s (${SEED_BATCH} creates in flight at a time)`);
+
+    const ask = async (spec: Record<string, unknown>): Promise<number> => {
+      const res = await fetch(`http://127.0.0.1:${port}/management/v3/transferprocesses/request`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+        body: JSON.stringify(spec),
+      });
+      const body = (await res.json()) as unknown[];
+      if (res.status !== 200) throw new Error(`${res.status} for ${JSON.stringify(spec)}: ${JSON.stringify(body)}`);
+      return body.length;
+    };
+
+    const results: { name: string; median: number; p95: number; reps: number; rows: number }[] = [];
+    started = performance.now();
+    for (const c of CASES) {
+      let rows = 0;
+      for (let i = 0; i < c.warmup; i++) rows = await ask(c.spec);
+      const times: number[] = [];
+      for (let i = 0; i < c.reps; i++) {
+        const t0 = performance.now();
+        await ask(c.spec);
+        times.push(performance.now() - t0);
+      }
+      times.sort((x, y) => x - y);
+      results.push({ name: c.name, median: percentile(times, 0.5), p95: percentile(times, 0.95), reps: c.reps, rows });
+    }
+    const timed = (performance.now() - started) / 1000;
+
+    const info = await redis.info('server');
+    const redisVersion = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    const cpus = os.cpus();
+    console.log(`node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical CPUs), Redis ${redisVersion}, ${os.platform()} ${os.release()}`);
+    console.log('');
+    const baseline = results[0].median;
+    const header = ['case', 'reps', 'rows', 'median ms', 'p95 ms', 'x baseline'];
+    const lines = results.map((r) => [r.name, String(r.reps), String(r.rows), r.median.toFixed(2), r.p95.toFixed(2), (r.median / baseline).toFixed(1)]);
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+    const row = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+    console.log(row(header));
+    console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+    for (const l of lines) console.log(row(l));
+    console.log('');
+    console.log(`timed in ${timed.toFixed(1)} s; each case after its warm-up requests, one request at a time`);
+  } finally {
+    await app.close();
+    redis.disconnect();
+    const dropped = await dropPrefix(config);
+    console.log(`dropped ${dropped.toLocaleString('en-US')} keys of {${REDIS_PREFIX}}`);
+  }
+}
