@@ -1,6 +1,5 @@
-import request from 'supertest';
 import { ReceivedCall, Receiver } from './support/receiver';
-import { API_KEY, Stack, startStack, transferRequest } from './support/harness';
+import { apiClient, Stack, startStack, transferRequest } from './support/harness';
 
 // Manual mode: nothing moves by itself, so every event a receiver sees comes from a signal or
 // a management command of the test, and counts are exact.
@@ -88,12 +87,7 @@ describe('contract negotiations moved by signals emit exactly the events of thei
 
   afterAll(() => stack?.stop());
 
-  const http = () => request(stack.api.getHttpServer());
-  const get = (path: string) => http().get(path).set('x-api-key', API_KEY);
-  const post = (path: string, body?: object) => {
-    const req = http().post(path).set('x-api-key', API_KEY);
-    return body === undefined ? req : req.send(body);
-  };
+  const { get, post } = apiClient(() => stack.api);
 
   /** A fresh receiver path with its dynamic callback address. */
   const newCallback = (events: string[]) => {

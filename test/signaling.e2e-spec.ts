@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { ReceivedCall, Receiver } from './support/receiver';
-import { API_KEY, Stack, startStack, transferRequest } from './support/harness';
+import { API_KEY, apiClient, Stack, startStack, transferRequest } from './support/harness';
 
 const EDC = 'https://w3id.org/edc/v0.0.1/ns/';
 
@@ -37,12 +37,8 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
 
   afterAll(() => stack?.stop());
 
+  const { get, post } = apiClient(() => stack.api);
   const http = () => request(stack.api.getHttpServer());
-  const get = (path: string) => http().get(path).set('x-api-key', API_KEY);
-  const post = (path: string, body?: object) => {
-    const req = http().post(path).set('x-api-key', API_KEY);
-    return body === undefined ? req : req.send(body);
-  };
 
   const newCallback = (events: string[]) => {
     const path = `/signaling-${++endpoint}`;

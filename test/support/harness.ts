@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
+import request from 'supertest';
 import { AppConfig, bullPrefix, loadConfig, redisOptionsFromUrl } from '@app/platform';
 import { Receiver, Responder } from './receiver';
 import { createApiApp } from '../../apps/api/src/create-api-app';
@@ -114,6 +115,18 @@ export async function startStack(
       await dispatcher.close();
       await receiver.close();
       await dropKeys(config);
+    },
+  };
+}
+
+/** Requests to an app with the API key set; `app` is read at call time (set in beforeAll). */
+export function apiClient(app: () => INestApplication) {
+  const http = () => request(app().getHttpServer());
+  return {
+    get: (path: string) => http().get(path).set('x-api-key', API_KEY),
+    post: (path: string, body?: object) => {
+      const req = http().post(path).set('x-api-key', API_KEY);
+      return body === undefined ? req : req.send(body);
     },
   };
 }

@@ -4,6 +4,7 @@ export * from './event-envelope';
 export * from './callback-address';
 export * from './dto/is-http-url.validator';
 export * from './dto/callback-address.dto';
+export * from './dto/counter-party-request.dto';
 export * from './dto/transfer-request.dto';
 export * from './dto/contract-request.dto';
 export * from './dto/state-change.dto';

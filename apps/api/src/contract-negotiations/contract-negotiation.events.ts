@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { ContractNegotiationEventPayload, EventEnvelope } from '@app/events';
-import { TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { ContractNegotiationEventPayload } from '@app/events';
+import { announce, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { ContractNegotiation, NEGOTIATION_MACHINE } from './contract-negotiation';
 
@@ -20,14 +19,5 @@ export function contractNegotiationEvent(cn: ContractNegotiation, details: Trans
     ...(cn.state === 'FINALIZED' && cn.agreement ? { contractAgreement: { ...cn.agreement } } : {}),
     ...(cn.state === 'TERMINATED' ? { reason: details.reason ?? null } : {}),
   };
-  const envelope: EventEnvelope = { id: randomUUID(), at: Date.now(), type, payload: { ...payload } };
-  return {
-    job: {
-      envelope,
-      entity: { kind: 'contractnegotiation', id: cn.id },
-      sequence: cn.eventSequence,
-      callbackAddresses: cn.callbackAddresses,
-    },
-    state: cn.state,
-  };
+  return announce('contractnegotiation', cn, type, payload);
 }

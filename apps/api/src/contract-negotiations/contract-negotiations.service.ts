@@ -4,7 +4,7 @@ import { ContractRequestDto } from '@app/events';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
 import { EdcException } from '../http/edc-error';
-import { EntityLifecycle, TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { StateStore } from '../state-store/state-store.service';
 import { ContractAgreement, ContractNegotiation, NEGOTIATION_MACHINE, NegotiationState } from './contract-negotiation';
@@ -25,15 +25,8 @@ export class ContractNegotiationsService {
 
   async create(request: ContractRequestDto): Promise<ContractNegotiation> {
     const callbackAddresses = this.callbacks.fromRequest(request.callbackAddresses);
-    const now = Date.now();
     return this.lifecycle.create({
-      id: request['@id'] ?? randomUUID(),
-      type: 'CONSUMER',
-      state: 'INITIAL',
-      stateTimestamp: now,
-      createdAt: now,
-      version: 1,
-      eventSequence: 1,
+      ...initialFields(request['@id']),
       counterPartyAddress: request.counterPartyAddress,
       counterPartyId: request.policy.assigner,
       protocol: request.protocol,

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { CallbackAddress, EventType } from '@app/events';
 import { EdcException } from '../http/edc-error';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { StateStore } from '../state-store/state-store.service';
@@ -10,6 +12,24 @@ const MAX_WRITE_RACES = 10;
 export interface TransitionDetails {
   reason?: string;
   dataAddress?: Record<string, unknown>;
+}
+
+/** The fields every new negotiation or transfer starts with (state INITIAL, first event 1). */
+export function initialFields(id: string | undefined, now = Date.now()) {
+  return { id: id ?? randomUUID(), type: 'CONSUMER' as const, state: 'INITIAL' as const, createdAt: now, stateTimestamp: now, version: 1, eventSequence: 1 };
+}
+
+/** The outbox entry announcing that `entity` reached its current state with `payload`. */
+export function announce(kind: StateMachine<string>['kind'], entity: StatefulEntity<string> & { callbackAddresses: CallbackAddress[] }, type: EventType, payload: object): OutboxEntry {
+  return {
+    job: {
+      envelope: { id: randomUUID(), at: Date.now(), type, payload: { ...payload } },
+      entity: { kind, id: entity.id },
+      sequence: entity.eventSequence,
+      callbackAddresses: entity.callbackAddresses,
+    },
+    state: entity.state,
+  };
 }
 
 /**

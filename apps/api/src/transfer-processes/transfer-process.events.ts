@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { EventEnvelope, TransferProcessEventPayload } from '@app/events';
-import { TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { TransferProcessEventPayload } from '@app/events';
+import { announce, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { TRANSFER_MACHINE, TransferProcess } from './transfer-process';
 
@@ -19,14 +18,5 @@ export function transferProcessEvent(tp: TransferProcess, details: TransitionDet
     ...(tp.state === 'STARTED' ? { dataAddress: details.dataAddress ?? tp.dataAddress } : {}),
     ...(tp.state === 'SUSPENDED' || tp.state === 'TERMINATED' ? { reason: details.reason ?? null } : {}),
   };
-  const envelope: EventEnvelope = { id: randomUUID(), at: Date.now(), type, payload: { ...payload } };
-  return {
-    job: {
-      envelope,
-      entity: { kind: 'transferprocess', id: tp.id },
-      sequence: tp.eventSequence,
-      callbackAddresses: tp.callbackAddresses,
-    },
-    state: tp.state,
-  };
+  return announce('transferprocess', tp, type, payload);
 }

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { TransferRequestDto } from '@app/events';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
-import { EntityLifecycle, TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { StateStore } from '../state-store/state-store.service';
 import { TRANSFER_MACHINE, TransferProcess, TransferState } from './transfer-process';
@@ -22,15 +21,8 @@ export class TransferProcessesService {
 
   async create(request: TransferRequestDto): Promise<TransferProcess> {
     const callbackAddresses = this.callbacks.fromRequest(request.callbackAddresses, request.callbackAddress);
-    const now = Date.now();
     return this.lifecycle.create({
-      id: request['@id'] ?? randomUUID(),
-      type: 'CONSUMER',
-      state: 'INITIAL',
-      stateTimestamp: now,
-      createdAt: now,
-      version: 1,
-      eventSequence: 1,
+      ...initialFields(request['@id']),
       counterPartyAddress: request.counterPartyAddress,
       protocol: request.protocol,
       contractId: request.contractId,

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
-import { CallbackAddressDto } from './callback-address.dto';
+import { CounterPartyRequestDto } from './counter-party-request.dto';
 
 /** The ODRL `Offer` a consumer asks for: EDC requires its `@id`, `assigner` and `target`. */
 export class OfferDto {
@@ -32,28 +32,9 @@ export class OfferDto {
 }
 
 /** EDC Management API v3 `ContractRequest`. */
-export class ContractRequestDto {
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  '@id'?: string;
-
-  @IsString()
-  @IsNotEmpty()
-  counterPartyAddress: string;
-
-  @IsString()
-  @IsNotEmpty()
-  protocol: string;
-
+export class ContractRequestDto extends CounterPartyRequestDto {
   @IsObject()
   @ValidateNested()
   @Type(() => OfferDto)
   policy: OfferDto;
-
-  @IsOptional()
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => CallbackAddressDto)
-  callbackAddresses?: CallbackAddressDto[];
 }

@@ -1,6 +1,5 @@
 import { Type } from 'class-transformer';
 import {
-  IsArray,
   IsBoolean,
   IsNotEmpty,
   IsObject,
@@ -8,7 +7,7 @@ import {
   IsString,
   ValidateNested,
 } from 'class-validator';
-import { CallbackAddressDto } from './callback-address.dto';
+import { CounterPartyRequestDto } from './counter-party-request.dto';
 import { IsHttpUrl } from './is-http-url.validator';
 
 /** EDC `DataAddress`: a `type` and any further properties of that type. */
@@ -20,21 +19,8 @@ export class DataAddressDto {
   [property: string]: unknown;
 }
 
-/** EDC Management API v3 `TransferRequest`. */
-export class TransferRequestDto {
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  '@id'?: string;
-
-  @IsString()
-  @IsNotEmpty()
-  counterPartyAddress: string;
-
-  @IsString()
-  @IsNotEmpty()
-  protocol: string;
-
+/** EDC Management API v3 `TransferRequest` (`callbackAddresses` from the base). */
+export class TransferRequestDto extends CounterPartyRequestDto {
   @IsString()
   @IsNotEmpty()
   contractId: string;
@@ -52,12 +38,6 @@ export class TransferRequestDto {
   @ValidateNested()
   @Type(() => DataAddressDto)
   dataDestination?: DataAddressDto;
-
-  @IsOptional()
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => CallbackAddressDto)
-  callbackAddresses?: CallbackAddressDto[];
 
   /** The single-URL shorthand of the product documentation: all transfer events to one URL. */
   @IsOptional()
