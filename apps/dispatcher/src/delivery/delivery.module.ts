@@ -1,9 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, QUEUE } from '@app/platform';
-import { CallbackSender } from './callback-sender.service';
+import { DeliveryModule as DeliveryLibModule } from '@app/delivery';
 import { DeliveryWorker } from './delivery.worker';
-import { SecretResolver } from './secret-resolver.service';
 
 const DeliveriesQueue = BullModule.registerQueueAsync({
   name: QUEUE.deliveries,
@@ -20,8 +19,8 @@ const DeliveriesQueue = BullModule.registerQueueAsync({
 });
 
 @Module({
-  imports: [DeliveriesQueue],
-  providers: [CallbackSender, SecretResolver, DeliveryWorker],
-  exports: [DeliveriesQueue],
+  imports: [DeliveriesQueue, DeliveryLibModule],
+  providers: [DeliveryWorker],
+  exports: [DeliveriesQueue, DeliveryLibModule],
 })
 export class DeliveryModule {}

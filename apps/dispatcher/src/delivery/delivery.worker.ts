@@ -1,27 +1,33 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import { AttemptOutcome, CallbackSender, DeliveryJobData, DeliveryLog, DeliveryStatus } from '@app/delivery';
 import { APP_CONFIG, AppConfig, createWorker, QUEUE } from '@app/platform';
-import { AttemptOutcome, CallbackSender } from './callback-sender.service';
-import { DeliveryJobData } from './delivery-job';
+import { EndpointGuard, Health } from './endpoint-guard';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
 
 /**
- * Delivers one event to one endpoint per job, `DISPATCH_CONCURRENCY` at a time. A failed
- * attempt is retried by BullMQ with our backoff; a final failure (410, refused destination,
- * missing secret) or the last attempt leaves the job in the failed set, visible and retryable.
+ * Delivers one event to one endpoint per job, `DISPATCH_CONCURRENCY` at a time. Each attempt
+ * is recorded in the delivery log. A failed attempt is retried by BullMQ with our backoff; a
+ * final failure (410, refused destination, missing secret) or the last attempt leaves the job
+ * in the failed set, visible and retryable. An endpoint that is busy or whose circuit is open
+ * gets its jobs parked (delayed) without using an attempt.
  */
 @Injectable()
 export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Delivery');
+  private readonly guard: EndpointGuard;
   private worker?: Worker<DeliveryJobData, AttemptOutcome>;
 
   constructor(
     private readonly sender: CallbackSender,
+    private readonly log: DeliveryLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.guard = new EndpointGuard(config.dispatch);
+  }
 
   onModuleInit(): void {
-    this.worker = createWorker(this.config, QUEUE.deliveries, (job) => this.deliver(job), {
+    this.worker = createWorker(this.config, QUEUE.deliveries, (job, token) => this.deliver(job, token), {
       concurrency: this.config.dispatch.concurrency,
       lockDuration: this.config.dispatch.lockDurationMs,
       stalledInterval: this.config.dispatch.lockDurationMs,
@@ -34,11 +40,42 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     await this.worker?.close();
   }
 
-  async deliver(job: Job<DeliveryJobData>): Promise<AttemptOutcome> {
-    const outcome = await this.sender.send(job.data);
-    if (outcome.ok) return outcome;
-    const message = `${outcome.error} (attempt ${job.attemptsMade + 1} to ${job.data.endpoint.uri})`;
-    if (outcome.final) throw new UnrecoverableError(message);
-    throw new RetryableDeliveryError(message, outcome.retryAfterMs);
+  /** The endpoints whose circuit is open or half-open in this replica. */
+  openCircuits() {
+    return this.guard.openCircuits();
   }
+
+  async deliver(job: Job<DeliveryJobData>, token?: string): Promise<AttemptOutcome> {
+    const admission = this.guard.admit(job.data.endpoint.uri);
+    if (!admission.admitted) {
+      await job.moveToDelayed(Date.now() + admission.retryInMs, token);
+      throw new DelayedError(admission.reason);
+    }
+    const at = Date.now();
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await this.sender.send(job.data);
+    } catch (err) {
+      // Only our side fails here (Redis, say): it says nothing about the endpoint.
+      admission.release('neutral');
+      throw err;
+    }
+    admission.release(healthOf(outcome));
+
+    const attempt = job.attemptsMade + 1;
+    const last = attempt >= (job.opts.attempts ?? 1);
+    const status: DeliveryStatus = outcome.ok ? 'delivered' : outcome.final || last ? 'failed' : 'retrying';
+    await this.log.recordAttempt(job.id!, job.data, { attempt, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status }, status);
+
+    if (outcome.ok) return outcome;
+    const message = `${outcome.error} (attempt ${attempt} to ${job.data.endpoint.uri})`;
+    if (outcome.final) throw new UnrecoverableError(message);
+    throw new RetryableDeliveryError(message, outcome.retryAfterMs, outcome.status === 429 || outcome.status === 503);
+  }
+}
+
+function healthOf(outcome: AttemptOutcome): Health {
+  if (outcome.ok) return 'up';
+  if (outcome.final) return 'neutral';
+  return outcome.status === undefined || outcome.status >= 500 || outcome.status === 429 ? 'down' : 'neutral';
 }

@@ -1,15 +1,9 @@
 import type { DispatchConfig } from '@app/platform';
-import { RetryableDeliveryError, parseRetryAfter, retryDelayMs } from './retry-policy';
+import { parseRetryAfter } from '@app/delivery';
+import { RetryableDeliveryError, retryDelayMs } from './retry-policy';
 
 describe('retry policy', () => {
-  const dispatch: DispatchConfig = {
-    maxAttempts: 8,
-    backoffMs: 1000,
-    backoffMaxMs: 60_000,
-    timeoutMs: 10_000,
-    concurrency: 50,
-    lockDurationMs: 30_000,
-  };
+  const dispatch: Pick<DispatchConfig, 'backoffMs' | 'backoffMaxMs'> = { backoffMs: 1000, backoffMaxMs: 60_000 };
   const fixed = (value: number) => () => value;
   const mid = fixed(0.5);
 
@@ -67,5 +61,10 @@ describe('retry policy', () => {
 
   it.each([['soon'], ['not a date at all'], [''], [undefined], ['1.5'], ['-1']])('returns undefined for %p', (value) => {
     expect(parseRetryAfter(value)).toBeUndefined();
+  });
+
+  it('doubles the delay once more when the receiver asked to slow down (429, 503)', () => {
+    expect(retryDelayMs(2, dispatch, new RetryableDeliveryError('HTTP 429', undefined, true), mid)).toBe(4000);
+    expect(retryDelayMs(2, dispatch, new RetryableDeliveryError('HTTP 500'), mid)).toBe(2000);
   });
 });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventJobData, filterNameOf, matchesEventFilters } from '@app/events';
 import { APP_CONFIG, AppConfig } from '@app/platform';
-import { DeliveryEndpoint } from '../delivery/delivery-job';
+import { DeliveryEndpoint } from '@app/delivery';
 
 /**
  * The endpoints an event goes to: every static callback whose filters match (they see every

@@ -3,7 +3,7 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { Job, Queue, Worker } from 'bullmq';
 import { EventJobData } from '@app/events';
 import { APP_CONFIG, AppConfig, createWorker, QUEUE } from '@app/platform';
-import { DeliveryJobData, deliveryJobId } from '../delivery/delivery-job';
+import { DeliveryJobData, deliveryJobId, DeliveryLog } from '@app/delivery';
 import { EndpointMatcher } from './endpoint-matcher.service';
 
 /**
@@ -16,6 +16,7 @@ export class FanOutWorker implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly matcher: EndpointMatcher,
+    private readonly log: DeliveryLog,
     @InjectQueue(QUEUE.deliveries) private readonly deliveries: Queue<DeliveryJobData>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -35,21 +36,13 @@ export class FanOutWorker implements OnModuleInit, OnApplicationShutdown {
   async fanOut(job: Job<EventJobData>): Promise<{ deliveries: number }> {
     const event = job.data;
     const body = JSON.stringify(event.envelope);
-    const endpoints = this.matcher.endpointsFor(event);
-    await this.deliveries.addBulk(
-      endpoints.map((endpoint) => ({
-        name: event.envelope.type,
-        data: {
-          eventId: event.envelope.id,
-          eventType: event.envelope.type,
-          entity: event.entity,
-          sequence: event.sequence,
-          body,
-          endpoint,
-        },
-        opts: { jobId: deliveryJobId(event.envelope.id, endpoint.uri) },
-      })),
-    );
-    return { deliveries: endpoints.length };
+    const deliveries = this.matcher.endpointsFor(event).map((endpoint) => ({
+      id: deliveryJobId(event.envelope.id, endpoint.uri),
+      data: { eventId: event.envelope.id, eventType: event.envelope.type, entity: event.entity, sequence: event.sequence, body, endpoint },
+    }));
+    // Logged before queued, so a fast first attempt never finds its record missing.
+    await this.log.recordQueued(deliveries);
+    await this.deliveries.addBulk(deliveries.map(({ id, data }) => ({ name: event.envelope.type, data, opts: { jobId: id } })));
+    return { deliveries: deliveries.length };
   }
 }

@@ -17,6 +17,12 @@ export interface DispatchConfig {
   concurrency: number;
   /** How long a delivery stays locked to a replica; a killed replica's jobs move on after it. */
   lockDurationMs: number;
+  /** Attempts in flight to one endpoint per replica; the rest of the slots stay for others. */
+  endpointConcurrency: number;
+  /** Consecutive failures that open an endpoint's circuit. */
+  circuitFailureThreshold: number;
+  /** How long an open circuit parks the endpoint's deliveries before one probe is let through. */
+  circuitOpenMs: number;
 }
 
 /** Everything both apps read from the environment, validated once at start-up. */
@@ -40,6 +46,8 @@ export interface AppConfig {
   outboxPollMs: number;
   signingSecrets: string[];
   allowedHosts: string[];
+  /** Largest event envelope (bytes of JSON) the api accepts; larger changes answer 400. */
+  eventMaxBytes: number;
   dispatch: DispatchConfig;
   staticCallbacks: StaticCallback[];
   vaultSecrets: Record<string, string>;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig, CounterpartyMode } from './app-config';
 import { ConfigError } from './config-error';
-import { parseStaticCallbacks } from './static-callbacks';
+import { parseStaticCallbacks, WHSEC } from './static-callbacks';
 import { parseAllowList } from '../network/allow-list';
 
 type Problem = { variable: string; reason: string };
@@ -54,7 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const signingSecrets = (read('CALLBACK_SIGNING_SECRET') ?? '').split(/\s+/).filter(Boolean);
   for (const secret of signingSecrets)
-    if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(secret))
+    if (!WHSEC.test(secret))
       problems.push({ variable: 'CALLBACK_SIGNING_SECRET', reason: 'must hold whsec_<base64> secrets separated by spaces' });
 
   const allowedHosts = (read('CALLBACK_ALLOWED_HOSTS') ?? '').split(/[\s,]+/).filter(Boolean);
@@ -73,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (backoffMaxMs < backoffMs)
     problems.push({ variable: 'DISPATCH_BACKOFF_MAX_MS', reason: 'must not be below DISPATCH_BACKOFF_MS' });
 
+  const concurrency = int('DISPATCH_CONCURRENCY', 50, 1, 10_000);
   const config: AppConfig = {
     redisUrl,
     redisPrefix,
@@ -88,13 +89,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
     signingSecrets,
     allowedHosts,
+    eventMaxBytes: int('EVENT_MAX_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     dispatch: {
       maxAttempts: int('DISPATCH_MAX_ATTEMPTS', 8, 1, 100),
       backoffMs,
       backoffMaxMs,
       timeoutMs: int('DISPATCH_TIMEOUT_MS', 10_000, 1, 600_000),
-      concurrency: int('DISPATCH_CONCURRENCY', 50, 1, 10_000),
+      concurrency,
       lockDurationMs: int('DISPATCH_LOCK_DURATION_MS', 30_000, 1000, 600_000),
+      endpointConcurrency: int('DISPATCH_ENDPOINT_CONCURRENCY', Math.max(1, Math.floor(concurrency / 5)), 1, 10_000),
+      circuitFailureThreshold: int('CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
+      circuitOpenMs: int('CIRCUIT_OPEN_MS', 30_000, 100, 3_600_000),
     },
     staticCallbacks: parseStaticCallbacks(env, problems),
     vaultSecrets,

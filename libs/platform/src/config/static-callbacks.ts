@@ -3,6 +3,8 @@ import { StaticCallback } from './app-config';
 
 type Problem = { variable: string; reason: string };
 
+export const WHSEC = /^whsec_[A-Za-z0-9+/=]{16,}$/;
+
 const FIELDS = ['URI', 'EVENTS', 'TRANSACTIONAL', 'AUTH_KEY', 'AUTH_CODEID', 'AUTH_CODE_ID', 'SIGNING_SECRET'];
 // The id may itself contain underscores, so the field is matched at the end of the name.
 const KEY = new RegExp(`^EDC_CALLBACK_(.+?)_(${FIELDS.join('|')})$`);
@@ -40,6 +42,9 @@ export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]
     if (!events) problems.push({ variable: `${prefix}_EVENTS`, reason: 'is required (comma-separated event filters)' });
     if (transactional && !/^(true|false)$/i.test(transactional.value.trim()))
       problems.push({ variable: transactional.variable, reason: 'must be true or false' });
+    const signing = fields.get('SIGNING_SECRET');
+    if (signing && !signing.value.trim().split(/\s+/).every((secret) => WHSEC.test(secret)))
+      problems.push({ variable: signing.variable, reason: 'must hold whsec_<base64> secrets separated by spaces' });
     if (authKey && !authCodeId)
       problems.push({ variable: `${prefix}_AUTH_CODEID`, reason: 'is required when _AUTH_KEY is set' });
     if (problems.length > before || !uri || !events) continue;

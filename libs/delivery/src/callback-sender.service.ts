@@ -6,8 +6,9 @@ import axios, { AxiosInstance } from 'axios';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { DeliveryJobData } from './delivery-job';
 import { guardedLookup, RefusedDestinationError } from './guarded-lookup';
-import { parseRetryAfter } from './retry-policy';
+import { parseRetryAfter } from './retry-after';
 import { SecretResolver } from './secret-resolver.service';
+import { DeliverySigner } from './signing';
 
 const RESPONSE_CAPTURE_BYTES = 1024;
 
@@ -38,6 +39,7 @@ export class CallbackSender implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly secrets: SecretResolver,
+    private readonly signer: DeliverySigner,
   ) {
     this.policy = new AddressPolicy(config.allowedHosts);
     const lookup = guardedLookup(this.policy);
@@ -64,13 +66,16 @@ export class CallbackSender implements OnApplicationShutdown {
     const refusal = this.policy.refusalForUri(endpoint.uri);
     if (refusal) return { ok: false, final: true, latencyMs: 0, error: `Refused destination: ${refusal}` };
 
+    const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'edc-callback-service',
       'webhook-id': delivery.eventId,
-      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-timestamp': String(timestamp),
       'x-event-sequence': String(delivery.sequence),
     };
+    const signature = this.signer.signature(endpoint, delivery.eventId, timestamp, delivery.body);
+    if (signature) headers['webhook-signature'] = signature;
     if (endpoint.authCodeId) {
       const secret = await this.secrets.resolve(endpoint.authCodeId);
       if (secret === null)

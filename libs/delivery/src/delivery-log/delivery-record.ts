@@ -1,0 +1,34 @@
+import { EntityKind, EventType } from '@app/events';
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed';
+
+/** One HTTP attempt of a delivery, as the log keeps it. */
+export interface AttemptRecord {
+  /** Which attempt series (1, then +1 for each manual retry of a dead letter). */
+  series: number;
+  /** 1-based within its series. */
+  attempt: number;
+  /** Epoch ms when the attempt started. */
+  at: number;
+  /** HTTP status of the reply, if one came. */
+  status?: number;
+  latencyMs: number;
+  error?: string;
+  /** First 1 KiB of the reply. */
+  response?: string;
+  outcome: 'delivered' | 'retrying' | 'failed';
+}
+
+/** A delivery: one event to one endpoint (the id is the deliveries queue's job id). */
+export interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  eventType: EventType;
+  entity: { kind: EntityKind; id: string };
+  endpoint: { uri: string; staticId?: string };
+  status: DeliveryStatus;
+  series: number;
+  createdAt: number;
+  updatedAt: number;
+  attempts: AttemptRecord[];
+}
