@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ContractRequestDto } from '@app/events';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
+import { EventGate } from '../event-gate/event-gate.service';
 import { EdcException } from '../http/edc-error';
 import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
@@ -17,10 +18,11 @@ export class ContractNegotiationsService {
   constructor(
     store: StateStore,
     relay: OutboxRelay,
+    gate: EventGate,
     private readonly callbacks: CallbackAddressPolicy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.lifecycle = new EntityLifecycle(NEGOTIATION_MACHINE, store, relay, contractNegotiationEvent);
+    this.lifecycle = new EntityLifecycle(NEGOTIATION_MACHINE, store, relay, gate, contractNegotiationEvent);
   }
 
   async create(request: ContractRequestDto): Promise<ContractNegotiation> {

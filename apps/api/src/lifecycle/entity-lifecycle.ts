@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CallbackAddress, EventType } from '@app/events';
+import { EventGate, TransactionalCallbackFailed } from '../event-gate/event-gate.service';
 import { EdcException } from '../http/edc-error';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { StateStore } from '../state-store/state-store.service';
@@ -33,20 +34,24 @@ export function announce(kind: StateMachine<string>['kind'], entity: StatefulEnt
 }
 
 /**
- * Creates, reads and moves objects of one state machine. Every write stores the object and the
- * event announcing it atomically (see StateStore) and then kicks the outbox relay; a state
- * change is a compare-and-set on the object's version, retried when another writer came first.
+ * Creates, reads and moves objects of one state machine. Every write's event first passes the
+ * EventGate (size limit, transactional callbacks); then the object and its event are stored
+ * atomically (see StateStore) and the outbox relay is kicked. A state change is a
+ * compare-and-set on the object's version, retried when another writer came first.
  */
 export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
   constructor(
     private readonly machine: StateMachine<S>,
     private readonly store: StateStore,
     private readonly relay: OutboxRelay,
+    private readonly gate: EventGate,
     private readonly eventFor: (entity: E, details: TransitionDetails) => OutboxEntry,
   ) {}
 
   async create(entity: E): Promise<E> {
-    if (!(await this.store.create(this.machine.kind, entity, this.eventFor(entity, {}))))
+    const event = this.eventFor(entity, {});
+    await this.gate.check(event);
+    if (!(await this.store.create(this.machine.kind, entity, event)))
       throw EdcException.conflict(`A ${this.machine.label} with ID=${entity.id} already exists`);
     this.relay.kick();
     return entity;
@@ -75,7 +80,9 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
         eventSequence: current.eventSequence + 1,
         ...(to === 'TERMINATED' && details.reason !== undefined ? { errorDetail: details.reason } : {}),
       });
-      if (await this.store.transition(this.machine.kind, current, next, this.eventFor(next, details))) {
+      const event = this.eventFor(next, details);
+      await this.gate.check(event);
+      if (await this.store.transition(this.machine.kind, current, next, event)) {
         this.relay.kick();
         return next;
       }
@@ -92,7 +99,9 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
     const current = next && (await this.store.get<E>(this.machine.kind, id));
     if (!next || !current || current.state !== state) return;
     await step(current, next).catch((err) => {
-      if (!(err instanceof EdcException && err.getStatus() === 409)) throw err;
+      // Moved on meanwhile: nothing left to do. A refusing transactional callback, though,
+      // fails the step so that BullMQ tries it again later.
+      if (err instanceof TransactionalCallbackFailed || !(err instanceof EdcException && err.getStatus() === 409)) throw err;
     });
   }
 }

@@ -20,7 +20,8 @@ import { OutboxRelay } from './outbox-relay.service';
       },
       {
         name: QUEUE.simulation,
-        defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600 } },
+        // A step refused by a transactional callback is tried again, for about 8 minutes.
+        defaultJobOptions: { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
       },
     ),
   ],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransferRequestDto } from '@app/events';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
+import { EventGate } from '../event-gate/event-gate.service';
 import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { StateStore } from '../state-store/state-store.service';
@@ -14,9 +15,10 @@ export class TransferProcessesService {
   constructor(
     store: StateStore,
     relay: OutboxRelay,
+    gate: EventGate,
     private readonly callbacks: CallbackAddressPolicy,
   ) {
-    this.lifecycle = new EntityLifecycle(TRANSFER_MACHINE, store, relay, transferProcessEvent);
+    this.lifecycle = new EntityLifecycle(TRANSFER_MACHINE, store, relay, gate, transferProcessEvent);
   }
 
   async create(request: TransferRequestDto): Promise<TransferProcess> {

@@ -5,7 +5,8 @@ import { DeliveryEndpoint } from '@app/delivery';
 
 /**
  * The endpoints an event goes to: every static callback whose filters match (they see every
- * event), then the dynamic callback addresses of the object the event is about.
+ * event), then the dynamic callback addresses of the object the event is about. Transactional
+ * ones are left out: the api called them before it committed the change.
  */
 @Injectable()
 export class EndpointMatcher {
@@ -15,10 +16,10 @@ export class EndpointMatcher {
     const name = filterNameOf(event.envelope.type);
     const endpoints: DeliveryEndpoint[] = [
       ...this.config.staticCallbacks
-        .filter((cb) => matchesEventFilters(cb.events, name))
+        .filter((cb) => !cb.transactional && matchesEventFilters(cb.events, name))
         .map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, staticId: cb.id })),
       ...event.callbackAddresses
-        .filter((cb) => matchesEventFilters(cb.events, name))
+        .filter((cb) => !cb.transactional && matchesEventFilters(cb.events, name))
         .map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId })),
     ];
     const seen = new Set<string>();

@@ -1,0 +1,80 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { CallbackAddress, filterNameOf, matchesEventFilters } from '@app/events';
+import { CallbackSender, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog } from '@app/delivery';
+import { APP_CONFIG, AppConfig } from '@app/platform';
+import { EdcException } from '../http/edc-error';
+import { OutboxEntry } from '../state-store/stored-entity';
+
+/** A transactional callback refused the change: 409, and the change is not committed. */
+export class TransactionalCallbackFailed extends EdcException {
+  constructor(message: string) {
+    super(HttpStatus.CONFLICT, [{ message, type: 'ObjectConflict', path: null, invalidValue: null }]);
+  }
+}
+
+/**
+ * What an event must pass before the change it announces is committed:
+ * - its envelope must fit `EVENT_MAX_BYTES` (400 otherwise), so no receiver is sent a body it
+ *   cannot take and no queue holds one;
+ * - every transactional callback it matches (static `_TRANSACTIONAL=true` ones and the
+ *   object's own `transactional: true` addresses) is called now, in parallel, and must answer
+ *   2xx; otherwise the change is refused (409 naming the callback and its error) and nothing
+ *   is stored or emitted. These are EDC's semantics; the dispatcher skips transactional
+ *   endpoints, so they are called once per change, here. Each call is in the delivery log.
+ */
+@Injectable()
+export class EventGate {
+  constructor(
+    private readonly sender: CallbackSender,
+    private readonly log: DeliveryLog,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async check(entry: OutboxEntry): Promise<void> {
+    const { envelope } = entry.job;
+    const body = JSON.stringify(envelope);
+    const size = Buffer.byteLength(body);
+    if (size > this.config.eventMaxBytes)
+      throw EdcException.validation([
+        { message: `The ${envelope.type} event would be ${size} bytes, above EVENT_MAX_BYTES (${this.config.eventMaxBytes})`, path: null, invalidValue: null },
+      ]);
+
+    const endpoints = this.transactionalEndpoints(entry.job.callbackAddresses, filterNameOf(envelope.type));
+    if (endpoints.length === 0) return;
+    const failures = await Promise.all(endpoints.map((endpoint) => this.call(entry, body, endpoint)));
+    const failed = failures.filter((f): f is string => f !== null);
+    if (failed.length > 0) throw new TransactionalCallbackFailed(`Transactional callback failed, the change was not made: ${failed.join('; ')}`);
+  }
+
+  private transactionalEndpoints(dynamic: CallbackAddress[], name: string): DeliveryEndpoint[] {
+    const endpoints: DeliveryEndpoint[] = [
+      ...this.config.staticCallbacks
+        .filter((cb) => cb.transactional && matchesEventFilters(cb.events, name))
+        .map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, staticId: cb.id })),
+      ...dynamic
+        .filter((cb) => cb.transactional && matchesEventFilters(cb.events, name))
+        .map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId })),
+    ];
+    const seen = new Set<string>();
+    return endpoints.filter((e) => !seen.has(e.uri) && seen.add(e.uri));
+  }
+
+  /** Calls one endpoint once; the reason it failed, or null. */
+  private async call(entry: OutboxEntry, body: string, endpoint: DeliveryEndpoint): Promise<string | null> {
+    const { envelope, entity, sequence } = entry.job;
+    const data: DeliveryJobData = { eventId: envelope.id, eventType: envelope.type, entity, sequence, body, endpoint };
+    const at = Date.now();
+    const outcome = await this.sender.send(data);
+    const status = outcome.ok ? 'delivered' : 'failed';
+    await this.log.recordAttempt(deliveryJobId(envelope.id, endpoint.uri), data, {
+      attempt: 1,
+      at,
+      status: outcome.status,
+      latencyMs: outcome.latencyMs,
+      error: outcome.error,
+      response: outcome.response,
+      outcome: status,
+    }, status);
+    return outcome.ok ? null : `${endpoint.uri}: ${outcome.error}`;
+  }
+}
