@@ -14,15 +14,18 @@ export type Responder = (call: ReceivedCall, nth: number) =>
   | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }
   | 'hang';
 
-/** A real callback receiver on 127.0.0.1 that records every call and answers as told. */
+/** A real callback receiver on a loopback address (127.0.0.1 unless told) that records every call and answers as told. */
 export class Receiver {
   readonly calls: ReceivedCall[] = [];
   private server?: http.Server;
   private responder: Responder = () => ({ status: 200, body: 'ok' });
   private readonly hanging = new Set<http.ServerResponse>();
 
-  static async start(responder?: Responder): Promise<Receiver> {
-    const receiver = new Receiver();
+  constructor(private readonly host = '127.0.0.1') {}
+
+  /** Listens on `host` (a loopback address such as '127.0.0.1' or '::1'); rejects if it cannot bind. */
+  static async start(responder?: Responder, host = '127.0.0.1'): Promise<Receiver> {
+    const receiver = new Receiver(host);
     if (responder) receiver.respond(responder);
     await receiver.listen();
     return receiver;
@@ -33,7 +36,8 @@ export class Receiver {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${(this.server!.address() as AddressInfo).port}`;
   }
 
   callsTo(path: string): ReceivedCall[] {
@@ -81,6 +85,12 @@ export class Receiver {
         }, answer.delayMs ?? 0);
       });
     });
-    return new Promise((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    return new Promise((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(0, this.host, () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
+    });
   }
 }
