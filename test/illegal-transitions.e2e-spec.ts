@@ -222,7 +222,7 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
   const settle = () =>
     (settled ??= (async () => {
       await Promise.all([create(NEGOTIATION, '/sentinel/negotiation'), create(TRANSFER, '/sentinel/transfer')]);
-      await stack.receiver.waitFor((calls) => calls.filter((c) => c.path.startsWith('/sentinel/')).length >= 2);
+      await stack.receiver.waitFor((calls) => calls.filter((c) => c.path.startsWith('/sentinel/')).length >= 2, 45_000);
       await sleep(300);
     })());
 

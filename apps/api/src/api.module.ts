@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AppConfig, ConfigModule, HealthController, QueuesRootModule, RedisModule } from '@app/platform';
 import { AdminModule } from './admin/admin.module';
 import { ContractNegotiationsModule } from './contract-negotiations/contract-negotiations.module';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EdcExceptionFilter } from './http/edc-exception.filter';
 import { SecretsModule } from './secrets/secrets.module';
 import { SignalingModule } from './signaling/signaling.module';
@@ -23,6 +24,7 @@ export class ApiModule {
         SignalingModule,
         AdminModule,
         SecretsModule,
+        DeliveriesModule,
         ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),
       ],
       controllers: [HealthController],

@@ -32,3 +32,6 @@ export interface DeliveryRecord {
   updatedAt: number;
   attempts: AttemptRecord[];
 }
+
+/** Every status a delivery can be in, for validation (the deliveries API's `status` filter). */
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'failed'];

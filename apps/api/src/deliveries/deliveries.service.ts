@@ -1,0 +1,49 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { DeliveryJobData, DeliveryLog, DeliveryRecord } from '@app/delivery';
+import { QUEUE } from '@app/platform';
+import { EdcException } from '../http/edc-error';
+import { DEFAULT_DELIVERIES_LIMIT, DeliveryQueryDto } from './delivery-query.dto';
+
+/** Reads the delivery log and retries dead letters (the failed jobs of the deliveries queue). */
+@Injectable()
+export class DeliveriesService {
+  constructor(
+    private readonly log: DeliveryLog,
+    @InjectQueue(QUEUE.deliveries) private readonly deliveries: Queue<DeliveryJobData>,
+  ) {}
+
+  list(query: DeliveryQueryDto): Promise<DeliveryRecord[]> {
+    const { eventId, entityId, status } = query;
+    return this.log.list({ eventId, entityId, status }, query.offset ?? 0, query.limit ?? DEFAULT_DELIVERIES_LIMIT);
+  }
+
+  async get(id: string): Promise<DeliveryRecord> {
+    const record = await this.log.get(id);
+    if (!record) throw EdcException.notFound('Delivery', id);
+    return record;
+  }
+
+  /**
+   * Moves a dead letter back to the queue for a full new series of attempts, with the same job
+   * data (so the same `webhook-id`). BullMQ checks the failed state and moves the job in one
+   * script, so two concurrent retries start one series: the loser gets `409`.
+   */
+  async retry(id: string): Promise<void> {
+    await this.get(id);
+    const job = await this.deliveries.getJob(id);
+    if (!job) throw EdcException.conflict(`Delivery ${id} is no longer in the queue and cannot be retried`);
+    try {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    } catch (err) {
+      const state = await job.getState();
+      if (state === 'failed') throw err;
+      throw EdcException.conflict(
+        state === 'unknown'
+          ? `Delivery ${id} is no longer in the queue and cannot be retried`
+          : `Delivery ${id} is not dead-lettered (its job is ${state}); only a failed delivery can be retried`,
+      );
+    }
+  }
+}

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { AppConfig, bullPrefix, redisOptionsFromUrl } from '@app/platform';
+import { dropKeys, testConfig, waitUntil } from '../../../../test/support/harness';
+import { DeliveryJobData, deliveryJobId } from '../delivery-job';
+import { DELIVERY_LOG_MAX_ATTEMPTS, DeliveryLog } from './delivery-log.service';
+import { AttemptRecord, DeliveryStatus } from './delivery-record';
+
+// The log against a real Redis, driven directly (no dispatcher): bounds, series, indexes.
+describe('DeliveryLog', () => {
+  let config: AppConfig;
+  let redis: Redis;
+  let log: DeliveryLog;
+
+  beforeAll(() => {
+    config = testConfig();
+    redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+    log = new DeliveryLog(redis, config);
+  });
+
+  afterAll(async () => {
+    await dropKeys(config);
+    await redis.quit();
+  });
+
+  const job = (over: { eventId?: string; entityId?: string; uri?: string } = {}): { id: string; data: DeliveryJobData } => {
+    const eventId = over.eventId ?? randomUUID();
+    const uri = over.uri ?? 'http://receiver.example/hook';
+    return {
+      id: deliveryJobId(eventId, uri),
+      data: {
+        eventId,
+        eventType: 'TransferProcessInitiated',
+        entity: { kind: 'transferprocess', id: over.entityId ?? randomUUID() },
+        sequence: 1,
+        body: '{}',
+        endpoint: { uri, authKey: 'x-auth', authCodeId: 'alias' },
+      },
+    };
+  };
+
+  const attempt = (n: number, outcome: AttemptRecord['outcome'], status = outcome === 'delivered' ? 200 : 500): Omit<AttemptRecord, 'series'> => ({
+    attempt: n,
+    at: Date.now(),
+    status,
+    latencyMs: 3,
+    ...(outcome === 'delivered' ? {} : { error: `HTTP ${status}` }),
+    response: 'body',
+    outcome,
+  });
+
+  const record = (d: { id: string; data: DeliveryJobData }, n: number, status: DeliveryStatus) =>
+    log.recordAttempt(d.id, d.data, attempt(n, status as AttemptRecord['outcome']), status);
+
+  it('records a queued delivery as pending, with the public shape and no secret alias', async () => {
+    const d = job({ uri: 'http://receiver.example/pending' });
+    await log.recordQueued([d]);
+    const found = await log.get(d.id);
+    expect(found).toEqual({
+      id: d.id,
+      eventId: d.data.eventId,
+      eventType: 'TransferProcessInitiated',
+      entity: d.data.entity,
+      endpoint: { uri: 'http://receiver.example/pending' },
+      status: 'pending',
+      series: 1,
+      createdAt: expect.any(Number),
+      updatedAt: expect.any(Number),
+      attempts: [],
+    });
+    expect(await log.get('no-such-delivery')).toBeNull();
+  });
+
+  it('keeps at most the last 50 attempts of a delivery', async () => {
+    const d = job();
+    await log.recordQueued([d]);
+    for (let n = 1; n <= 60; n++) await record(d, n, n === 60 ? 'delivered' : 'retrying');
+    const found = (await log.get(d.id))!;
+    expect(found.attempts).toHaveLength(DELIVERY_LOG_MAX_ATTEMPTS);
+    expect(found.attempts.map((a) => a.attempt)).toEqual(Array.from({ length: 50 }, (_, i) => i + 11));
+    expect(found.status).toBe('delivered');
+    expect(await redis.llen(`${bullPrefix(config)}:delivery:${d.id}:attempts`)).toBe(50);
+  });
+
+  it('never lets recordQueued reset a delivery that was attempted', async () => {
+    const d = job();
+    await log.recordQueued([d]);
+    await record(d, 1, 'retrying');
+    await record(d, 2, 'delivered');
+    await log.recordQueued([d]);
+    await log.recordQueued([d, job()]);
+    const found = (await log.get(d.id))!;
+    expect(found.status).toBe('delivered');
+    expect(found.attempts).toHaveLength(2);
+    expect((await log.list({ status: 'pending' }, 0, 1000)).map((r) => r.id)).not.toContain(d.id);
+  });
+
+  it('creates the record when an attempt comes before recordQueued, which then leaves it alone', async () => {
+    const d = job();
+    await record(d, 1, 'retrying');
+    await log.recordQueued([d]);
+    const found = (await log.get(d.id))!;
+    expect(found).toMatchObject({ status: 'retrying', series: 1, attempts: [{ series: 1, attempt: 1, outcome: 'retrying' }] });
+    expect((await log.list({ eventId: d.data.eventId }, 0, 10)).map((r) => r.id)).toEqual([d.id]);
+  });
+
+  it('opens a new series when a failed delivery is attempted again', async () => {
+    const d = job();
+    await log.recordQueued([d]);
+    await record(d, 1, 'retrying');
+    await record(d, 2, 'failed');
+    expect((await log.get(d.id))!).toMatchObject({ status: 'failed', series: 1 });
+    await record(d, 1, 'retrying');
+    await record(d, 2, 'delivered');
+    const found = (await log.get(d.id))!;
+    expect(found.series).toBe(2);
+    expect(found.status).toBe('delivered');
+    expect(found.attempts.map((a) => [a.series, a.attempt, a.outcome])).toEqual([
+      [1, 1, 'retrying'],
+      [1, 2, 'failed'],
+      [2, 1, 'retrying'],
+      [2, 2, 'delivered'],
+    ]);
+    expect(found.attempts[0]).toEqual({ series: 1, attempt: 1, at: expect.any(Number), status: 500, latencyMs: 3, error: 'HTTP 500', response: 'body', outcome: 'retrying' });
+  });
+
+  it('moves a delivery between status indexes and answers combined filters', async () => {
+    const entityId = randomUUID();
+    const eventId = randomUUID();
+    const a = job({ eventId, entityId, uri: 'http://a.example/' });
+    const b = job({ eventId, entityId, uri: 'http://b.example/' });
+    const c = job({ entityId, uri: 'http://c.example/' });
+    await log.recordQueued([a, b]);
+    await log.recordQueued([c]);
+    await record(a, 1, 'delivered');
+    await record(b, 1, 'failed');
+
+    const ids = async (filter: Parameters<DeliveryLog['list']>[0]) => (await log.list(filter, 0, 100)).map((r) => r.id).sort();
+    expect(await ids({ entityId })).toEqual([a.id, b.id, c.id].sort());
+    expect(await ids({ eventId })).toEqual([a.id, b.id].sort());
+    expect(await ids({ eventId, status: 'delivered' })).toEqual([a.id]);
+    expect(await ids({ entityId, status: 'failed' })).toEqual([b.id]);
+    expect(await ids({ entityId, status: 'pending' })).toEqual([c.id]);
+    expect(await ids({ eventId, entityId, status: 'pending' })).toEqual([]);
+    expect(await ids({ status: 'pending' })).toContain(c.id);
+    expect(await ids({ status: 'pending' })).not.toContain(a.id);
+  });
+
+  it('lists newest first and pages through single indexes and intersections', async () => {
+    const entityId = randomUUID();
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const d = job({ entityId });
+      await log.recordQueued([d]);
+      made.push(d.id);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const newestFirst = [...made].reverse();
+    const all = await log.list({}, 0, 1000);
+    expect(all.map((r) => r.createdAt)).toEqual([...all.map((r) => r.createdAt)].sort((x, y) => y - x));
+    expect((await log.list({ entityId }, 0, 100)).map((r) => r.id)).toEqual(newestFirst);
+    for (const filter of [{ entityId }, { entityId, status: 'pending' as const }]) {
+      const pages = [];
+      for (let offset = 0; offset < 8; offset += 3) pages.push(...(await log.list(filter, offset, 3)));
+      expect(pages.map((r) => r.id)).toEqual(newestFirst);
+      expect(await log.list(filter, 7, 3)).toEqual([]);
+      expect(await log.list(filter, 0, 0)).toEqual([]);
+    }
+  });
+
+  it('skips an id whose record is gone and fills the page from the next ones', async () => {
+    const entityId = randomUUID();
+    const made: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const d = job({ entityId });
+      await log.recordQueued([d]);
+      made.push(d.id);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await redis.del(`${bullPrefix(config)}:delivery:${made[2]}`);
+    expect((await log.list({ entityId }, 0, 2)).map((r) => r.id)).toEqual([made[3], made[1]]);
+    expect((await log.list({ entityId, status: 'pending' }, 0, 3)).map((r) => r.id)).toEqual([made[3], made[1], made[0]]);
+  });
+
+  it('gives every key a TTL and forgets deliveries past the retention', async () => {
+    const d = job();
+    await log.recordQueued([d]);
+    await record(d, 1, 'retrying');
+    const prefix = bullPrefix(config);
+    for (const key of [`${prefix}:delivery:${d.id}`, `${prefix}:delivery:${d.id}:attempts`, `${prefix}:delivery-index:event:${d.data.eventId}`, `${prefix}:delivery-index:entity:${d.data.entity.id}`]) {
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(6 * 24 * 3600 * 1000);
+      expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600 * 1000);
+    }
+
+    // A log with a short retention on its own prefix.
+    const shortConfig = testConfig();
+    const short = new DeliveryLog(redis, { ...shortConfig, deliveryLogRetentionMs: 300 });
+    try {
+      const old = job();
+      await short.recordQueued([old]);
+      await short.recordAttempt(old.id, old.data, attempt(1, 'retrying'), 'retrying');
+      expect((await short.list({}, 0, 10)).map((r) => r.id)).toEqual([old.id]);
+      await waitUntil(async () => (await short.get(old.id)) === null, 5000, 'the record to expire');
+      expect(await short.list({}, 0, 10)).toEqual([]);
+      expect(await short.list({ status: 'retrying' }, 0, 10)).toEqual([]);
+
+      // The next write trims the index entries left behind.
+      const fresh = job();
+      await short.recordAttempt(fresh.id, fresh.data, attempt(1, 'delivered'), 'delivered');
+      const shortPrefix = bullPrefix(shortConfig);
+      expect(await redis.zrange(`${shortPrefix}:delivery-index:all`, 0, -1)).toEqual([fresh.id]);
+      expect(await redis.zcard(`${shortPrefix}:delivery-index:status:retrying`)).toBe(0);
+      expect((await short.list({}, 0, 10)).map((r) => r.id)).toEqual([fresh.id]);
+    } finally {
+      await dropKeys(shortConfig);
+    }
+  });
+});
