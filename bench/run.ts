@@ -1,8 +1,12 @@
 import 'reflect-metadata';
+import { runDeliveryBench } from './delivery.bench';
 import { runQueryBench } from './query.bench';
 
 /** Every benchmark, run one after the other by `npm run bench`; add new ones to this list. */
-const BENCHES: [string, () => Promise<void>][] = [['query', runQueryBench]];
+const BENCHES: [string, () => Promise<void>][] = [
+  ['query', runQueryBench],
+  ['delivery', runDeliveryBench],
+];
 
 async function main(): Promise<void> {
   for (const [name, run] of BENCHES) {

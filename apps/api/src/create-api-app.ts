@@ -19,6 +19,5 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.use(jsonBodyParser(config.apiBodyLimit), bodyParsingErrorHandler(config.apiBodyLimit));
   app.useGlobalPipes(new EdcValidationPipe());
   serveOpenApi(app);
-  app.enableShutdownHooks();
   return app;
 }

@@ -11,13 +11,12 @@ runMain('api', 'API_PORT', async () => {
   const app = await createApiApp(config);
   await app.listen(config.apiPort);
   const base = `http://localhost:${(app.getHttpServer().address() as AddressInfo).port}`;
-  console.log(
-    [
-      `api listening on ${base} (Redis ${config.redisUrl}, counterparty mode ${config.counterpartyMode})`,
-      `  Management API  ${base}/management/v3   (OpenAPI: ${base}/${OPENAPI_JSON_PATH}, docs: ${base}/${SWAGGER_UI_PATH})`,
-      `  Bull Board      ${base}${BULL_BOARD_ROUTE}   (user any, password = the API key)`,
-      `  Health          ${base}/health`,
-      `  API key         ${config.apiKey}` + (config.apiKeyGenerated ? '   (generated: set MANAGEMENT_API_KEY to keep one)' : ''),
-    ].join('\n'),
-  );
+  const banner = [
+    `api listening on ${base} (Redis ${config.redisUrl}, counterparty mode ${config.counterpartyMode})`,
+    `  Management API  ${base}/management/v3   (OpenAPI: ${base}/${OPENAPI_JSON_PATH}, docs: ${base}/${SWAGGER_UI_PATH})`,
+    `  Bull Board      ${base}${BULL_BOARD_ROUTE}   (user any, password = the API key)`,
+    `  Health          ${base}/health`,
+    `  API key         ${config.apiKey}` + (config.apiKeyGenerated ? '   (generated: set MANAGEMENT_API_KEY to keep one)' : ''),
+  ].join('\n');
+  return { app, graceMs: config.shutdownGraceMs, banner };
 });

@@ -9,6 +9,5 @@ export async function createDispatcherApp(config: AppConfig): Promise<NestExpres
     logger: ['error', 'warn'],
   });
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
   return app;
 }

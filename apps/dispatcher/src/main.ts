@@ -9,8 +9,8 @@ runMain('dispatcher', 'DISPATCHER_PORT', async () => {
   const app = await createDispatcherApp(config);
   await app.listen(config.dispatcherPort);
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  console.log(
+  const banner =
     `dispatcher listening on http://localhost:${port}/health ` +
-      `(concurrency ${config.dispatch.concurrency}, ${config.staticCallbacks.length} static callback(s))`,
-  );
+      `(concurrency ${config.dispatch.concurrency}, ${config.staticCallbacks.length} static callback(s))`;
+  return { app, graceMs: config.shutdownGraceMs, banner };
 });

@@ -46,7 +46,7 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
   }
 
   async deliver(job: Job<DeliveryJobData>, token?: string): Promise<AttemptOutcome> {
-    const admission = this.guard.admit(job.data.endpoint.uri);
+    const admission = await this.guard.admit(job.data.endpoint.uri);
     if (!admission.admitted) {
       await job.moveToDelayed(Date.now() + admission.retryInMs, token);
       throw new DelayedError(admission.reason);

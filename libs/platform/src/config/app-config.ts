@@ -46,6 +46,8 @@ export interface AppConfig {
   outboxPollMs: number;
   signingSecrets: string[];
   allowedHosts: string[];
+  /** How long SIGTERM may take to finish in-flight work before the process gives up. */
+  shutdownGraceMs: number;
   /** How long the delivery log keeps a delivery after its last write. */
   deliveryLogRetentionMs: number;
   /** Largest event envelope (bytes of JSON) the api accepts; larger changes answer 400. */

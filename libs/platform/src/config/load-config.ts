@@ -89,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
     signingSecrets,
     allowedHosts,
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 30_000, 100, 600_000),
     deliveryLogRetentionMs: int('DELIVERY_LOG_RETENTION_MS', 7 * 24 * 3600 * 1000, 1000, 365 * 24 * 3600 * 1000),
     eventMaxBytes: int('EVENT_MAX_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     dispatch: {
