@@ -4,6 +4,7 @@ import { AppConfig, ConfigModule, HealthController, QueuesRootModule, RedisModul
 import { AdminModule } from './admin/admin.module';
 import { ContractNegotiationsModule } from './contract-negotiations/contract-negotiations.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
+import { InboundCallbacksModule } from './inbound-callbacks/inbound-callbacks.module';
 import { EdcExceptionFilter } from './http/edc-exception.filter';
 import { SecretsModule } from './secrets/secrets.module';
 import { SignalingModule } from './signaling/signaling.module';
@@ -22,6 +23,7 @@ export class ApiModule {
         ContractNegotiationsModule,
         TransferProcessesModule,
         SignalingModule,
+        InboundCallbacksModule,
         AdminModule,
         SecretsModule,
         DeliveriesModule,

@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { raw } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from '@app/platform';
 import { ApiModule } from './api.module';
@@ -16,6 +17,8 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.disable('x-powered-by');
   // Order matters: authenticate before reading a body, then parse with the size limit.
   app.use(['/management', '/signaling', '/admin'], apiKeyMiddleware(config.apiKey));
+  // Inbound callback URLs keep bodies of any type as they came; everything else reads JSON.
+  app.use(['/cb', '/cbq'], raw({ type: () => true, limit: config.apiBodyLimit }));
   app.use(jsonBodyParser(config.apiBodyLimit), bodyParsingErrorHandler(config.apiBodyLimit));
   app.useGlobalPipes(new EdcValidationPipe());
   serveOpenApi(app);

@@ -32,6 +32,22 @@ export interface ContractNegotiationEventPayload {
   reason?: string | null;
 }
 
+/** A call to an inbound callback URL, as captured (`CallbackReceived`). */
+export interface CallbackReceivedPayload {
+  callbackId: string;
+  state: string;
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string>;
+  /** The body as it came: text, or base64 when `bodyEncoding` says so. */
+  body: string;
+  bodyEncoding: 'utf8' | 'base64';
+  contentType?: string;
+  receivedAt: number;
+  callbackAddresses: CallbackAddress[];
+}
+
 /** Which kind of object an event is about; the sequence counter is kept per object. */
 export type EntityKind = 'transferprocess' | 'contractnegotiation' | 'callback';
 

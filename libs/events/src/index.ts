@@ -9,3 +9,4 @@ export * from './dto/transfer-request.dto';
 export * from './dto/contract-request.dto';
 export * from './dto/state-change.dto';
 export * from './dto/query-spec.dto';
+export * from './dto/inbound-callback.dto';

@@ -50,6 +50,8 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** How long the delivery log keeps a delivery after its last write. */
   deliveryLogRetentionMs: number;
+  /** Request headers stored as "[redacted]" when an inbound callback URL is called. */
+  callbackRedactHeaders: string[];
   /** Largest event envelope (bytes of JSON) the api accepts; larger changes answer 400. */
   eventMaxBytes: number;
   dispatch: DispatchConfig;

@@ -91,6 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowedHosts,
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 30_000, 100, 600_000),
     deliveryLogRetentionMs: int('DELIVERY_LOG_RETENTION_MS', 7 * 24 * 3600 * 1000, 1000, 365 * 24 * 3600 * 1000),
+    callbackRedactHeaders: (env.CALLBACK_REDACT_HEADERS ?? 'authorization,cookie,proxy-authorization,x-api-key')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     eventMaxBytes: int('EVENT_MAX_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     dispatch: {
       maxAttempts: int('DISPATCH_MAX_ATTEMPTS', 8, 1, 100),

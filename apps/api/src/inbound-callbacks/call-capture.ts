@@ -1,0 +1,50 @@
+import { Request } from 'express';
+import { CapturedCall } from './inbound-callback';
+
+const REDACTED = '[redacted]';
+
+/**
+ * A request as the caller sent it: method, path, query as an object (repeated keys as
+ * arrays), headers (those in `redact` replaced by "[redacted]"), and the raw body (read by
+ * the raw body parser on /cb and /cbq): text when it is valid UTF-8, base64 otherwise.
+ */
+export function captureCall(req: Request, redact: ReadonlySet<string>): Omit<CapturedCall, 'outcome' | 'problems'> {
+  const url = new URL(req.originalUrl, 'http://callback');
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of url.searchParams) {
+    const seen = query[key];
+    query[key] = seen === undefined ? value : [seen, value].flat();
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers[name] = redact.has(name) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
+  }
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const text = raw.toString('utf8');
+  const isText = Buffer.from(text, 'utf8').equals(raw);
+  return {
+    receivedAt: Date.now(),
+    method: req.method,
+    path: url.pathname,
+    query,
+    headers,
+    body: isText ? text : raw.toString('base64'),
+    bodyEncoding: isText ? 'utf8' : 'base64',
+    ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
+  };
+}
+
+/** The body as `bodySchema` sees it: parsed JSON, a form as an object, otherwise the text. */
+export function bodyForSchema(call: Pick<CapturedCall, 'body' | 'contentType'>): { value?: unknown; problem?: string } {
+  const type = (call.contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/json' || type.endsWith('+json')) {
+    try {
+      return { value: JSON.parse(call.body) };
+    } catch {
+      return { problem: 'the body is not valid JSON' };
+    }
+  }
+  if (type === 'application/x-www-form-urlencoded') return { value: Object.fromEntries(new URLSearchParams(call.body)) };
+  return { value: call.body };
+}

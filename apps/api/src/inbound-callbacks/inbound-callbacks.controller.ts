@@ -1,0 +1,41 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { CreateInboundCallbackDto } from '@app/events';
+import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
+import { PageQueryDto } from './page-query.dto';
+import { InboundCallbacksService } from './inbound-callbacks.service';
+
+@ApiTags('Inbound callbacks')
+@Controller('management/v1/callbacks')
+export class InboundCallbacksController {
+  constructor(private readonly callbacks: InboundCallbacksService) {}
+
+  /** Hands out a URL for another system to call back; `callbackUrl` is what to give it. */
+  @Post()
+  @HttpCode(201)
+  @ApiBody({ type: CreateInboundCallbackDto })
+  async create(@UnvalidatedBody() body: unknown) {
+    const { id, state, callbackUrl } = await this.callbacks.create(body);
+    return { id, state, callbackUrl };
+  }
+
+  /** Newest first, without their calls. */
+  @Get()
+  async list(@Query() page: PageQueryDto) {
+    const found = await this.callbacks.list(page.offset ?? 0, page.limit ?? 50);
+    return found.map(({ calls: _calls, ...callback }) => callback);
+  }
+
+  /** With its status (`open`, `closed`, `expired`) and the calls it captured. */
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.callbacks.get(id);
+  }
+
+  /** Closes it: later calls answer 404. */
+  @Delete(':id')
+  @HttpCode(204)
+  async close(@Param('id') id: string): Promise<void> {
+    await this.callbacks.close(id);
+  }
+}

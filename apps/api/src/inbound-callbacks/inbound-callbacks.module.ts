@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
+import { EventGateModule } from '../event-gate/event-gate.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { SignalingModule } from '../signaling/signaling.module';
+import { BodySchemas } from './body-schema';
+import { CallbackEndpointController } from './callback-endpoint.controller';
+import { InboundCallbackStore } from './inbound-callback.store';
+import { InboundCallbacksController } from './inbound-callbacks.controller';
+import { InboundCallbacksService } from './inbound-callbacks.service';
+
+@Module({
+  imports: [OutboxModule, EventGateModule, CallbackAddressesModule, SignalingModule],
+  controllers: [InboundCallbacksController, CallbackEndpointController],
+  providers: [InboundCallbacksService, InboundCallbackStore, BodySchemas],
+})
+export class InboundCallbacksModule {}

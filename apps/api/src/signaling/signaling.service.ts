@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { ContractNegotiationsService } from '../contract-negotiations/contract-negotiations.service';
+import { NegotiationState } from '../contract-negotiations/contract-negotiation';
+import { EdcException } from '../http/edc-error';
+import { TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { TransferProcessesService } from '../transfer-processes/transfer-processes.service';
+import { TransferState } from '../transfer-processes/transfer-process';
+
+export const NEGOTIATION_SIGNALS = ['requested', 'offered', 'accepted', 'agreed', 'verified', 'finalized', 'terminated'] as const;
+export const TRANSFER_SIGNALS = ['provisioned', 'requested', 'started', 'suspended', 'resumed', 'completed', 'terminated', 'deprovisioned'] as const;
+
+/**
+ * A counterparty's or data plane's report of where it is: each signal names the state it
+ * reports, and is one transition with one event, or 409. Used by the signaling API and by
+ * inbound callback URLs that move an object on when they are called.
+ */
+@Injectable()
+export class SignalingService {
+  constructor(
+    private readonly negotiations: ContractNegotiationsService,
+    private readonly transfers: TransferProcessesService,
+  ) {}
+
+  /** Whether the negotiation or transfer `id` exists. */
+  async exists(kind: 'transferprocess' | 'contractnegotiation', id: string): Promise<boolean> {
+    const service = kind === 'transferprocess' ? this.transfers : this.negotiations;
+    return service.get(id).then(
+      () => true,
+      (err) => {
+        if (err instanceof EdcException && err.getStatus() === 404) return false;
+        throw err;
+      },
+    );
+  }
+
+  async signalNegotiation(id: string, signal: string, details: TransitionDetails = {}): Promise<NegotiationState> {
+    return (await this.negotiations.transition(id, stateOf<NegotiationState>(signal, NEGOTIATION_SIGNALS), { reason: details.reason })).state;
+  }
+
+  async signalTransfer(id: string, signal: string, details: TransitionDetails = {}): Promise<TransferState> {
+    return (await this.transfers.transition(id, stateOf<TransferState>(signal, TRANSFER_SIGNALS), details)).state;
+  }
+}
+
+function stateOf<S extends string>(signal: string, known: readonly string[]): S {
+  if (!known.includes(signal))
+    throw EdcException.validation([{ message: `signal "${signal}" is not one of ${known.join(', ')}`, path: 'signal', invalidValue: signal }]);
+  return signal.toUpperCase() as S;
+}
