@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AppConfig, ConfigModule, HealthController, QueuesRootModule, RedisModule } from '@app/platform';
+import { AppConfig, ConfigModule, HealthController, MetricsModule, QueuesRootModule, RedisModule } from '@app/platform';
 import { AdminModule } from './admin/admin.module';
 import { ContractNegotiationsModule } from './contract-negotiations/contract-negotiations.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
+import { ApiMetricsModule } from './metrics/metrics.module';
 import { InboundCallbacksModule } from './inbound-callbacks/inbound-callbacks.module';
 import { EdcExceptionFilter } from './http/edc-exception.filter';
 import { SecretsModule } from './secrets/secrets.module';
@@ -20,6 +21,8 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         RedisModule,
         QueuesRootModule,
+        MetricsModule.forRoot('api'),
+        ApiMetricsModule,
         ContractNegotiationsModule,
         TransferProcessesModule,
         SignalingModule,

@@ -1,14 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, ConfigModule, HealthController, QueuesRootModule, RedisModule } from '@app/platform';
+import { AppConfig, ConfigModule, HealthController, MetricsModule, QueuesRootModule, RedisModule } from '@app/platform';
 import { DeliveryModule } from './delivery/delivery.module';
 import { FanOutModule } from './fan-out/fan-out.module';
+import { DispatcherMetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class DispatcherModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: DispatcherModule,
-      imports: [ConfigModule.forRoot(config), RedisModule, QueuesRootModule, DeliveryModule, FanOutModule],
+      imports: [ConfigModule.forRoot(config), RedisModule, QueuesRootModule, MetricsModule.forRoot('dispatcher'), DeliveryModule, FanOutModule, DispatcherMetricsModule],
       controllers: [HealthController],
     };
   }

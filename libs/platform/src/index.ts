@@ -10,3 +10,5 @@ export * from './queues/queues.module';
 export * from './bootstrap/run-main';
 export * from './queues/create-worker';
 export * from './health/health.controller';
+export * from './metrics/metrics';
+export * from './metrics/metrics.module';

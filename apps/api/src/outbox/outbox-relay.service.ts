@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, QUEUE, REDIS } from '@app/platform';
+import { APP_CONFIG, AppConfig, AppMetrics, QUEUE, REDIS } from '@app/platform';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { StateStore } from '../state-store/state-store.service';
 import { SimulationStep } from '../simulation/simulation-step';
@@ -29,6 +29,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @InjectQueue(QUEUE.events) private readonly events: Queue,
     @InjectQueue(QUEUE.simulation) private readonly simulation: Queue<SimulationStep>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: AppMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -70,6 +71,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         entries.map(({ job }) => ({ name: job.envelope.type, data: job, opts: { jobId: job.envelope.id } })),
       );
       if (this.config.counterpartyMode === 'simulated') await this.scheduleSimulatedCounterparty(entries);
+      for (const { job } of entries) this.metrics.eventsAccepted.inc({ type: job.envelope.type });
       const removal = this.redis.pipeline();
       for (const r of raw) removal.lrem(this.store.outboxKey, 1, r);
       await removal.exec();

@@ -21,6 +21,6 @@ const DeliveriesQueue = BullModule.registerQueueAsync({
 @Module({
   imports: [DeliveriesQueue, DeliveryLibModule],
   providers: [DeliveryWorker],
-  exports: [DeliveriesQueue, DeliveryLibModule],
+  exports: [DeliveriesQueue, DeliveryLibModule, DeliveryWorker],
 })
 export class DeliveryModule {}

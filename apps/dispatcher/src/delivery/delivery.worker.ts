@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { AttemptOutcome, CallbackSender, DeliveryJobData, DeliveryLog, DeliveryStatus } from '@app/delivery';
-import { APP_CONFIG, AppConfig, createWorker, QUEUE } from '@app/platform';
+import { APP_CONFIG, AppConfig, AppMetrics, createWorker, QUEUE } from '@app/platform';
 import { EndpointGuard, Health } from './endpoint-guard';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
 
@@ -22,6 +22,7 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     private readonly sender: CallbackSender,
     private readonly log: DeliveryLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: AppMetrics,
   ) {
     this.guard = new EndpointGuard(config.dispatch);
   }
@@ -65,6 +66,8 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     const attempt = job.attemptsMade + 1;
     const last = attempt >= (job.opts.attempts ?? 1);
     const status: DeliveryStatus = outcome.ok ? 'delivered' : outcome.final || last ? 'failed' : 'retrying';
+    this.metrics.deliveries.inc({ outcome: status });
+    this.metrics.attemptSeconds.observe({ outcome: status }, outcome.latencyMs / 1000);
     await this.log.recordAttempt(job.id!, job.data, { attempt, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status }, status);
 
     if (outcome.ok) return outcome;

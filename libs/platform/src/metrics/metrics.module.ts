@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { AppMetrics } from './metrics';
+
+/** Provides the app's `AppMetrics` everywhere; each app serves it from its own `/metrics`. */
+@Module({})
+export class MetricsModule {
+  static forRoot(app: string): DynamicModule {
+    return {
+      module: MetricsModule,
+      global: true,
+      providers: [{ provide: AppMetrics, useValue: new AppMetrics(app) }],
+      exports: [AppMetrics],
+    };
+  }
+}
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Reads the job counts of `queues` into `callback_queue_jobs` (at scrape time). */
+export async function recordQueueDepths(metrics: AppMetrics, queues: Queue[]): Promise<void> {
+  const counts = await Promise.all(queues.map((queue) => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed', 'prioritized')));
+  queues.forEach((queue, i) => {
+    for (const [state, n] of Object.entries(counts[i])) metrics.queueJobs.set({ queue: queue.name, state }, n);
+  });
+}

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The Prometheus metrics of one app, on a registry of its own (not prom-client's global one,
+ * so several apps can live in one process, as in the tests). Names start with `callback_`.
+ * Nothing secret goes into a label: endpoints appear as their host and a short hash of the
+ * full URI (a path or query may hold a token).
+ */
+export class AppMetrics {
+  readonly registry = new Registry();
+
+  readonly eventsAccepted = new Counter({
+    name: 'callback_events_accepted_total',
+    help: 'Events committed and put on the events queue, by event type',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+
+  readonly deliveries = new Counter({
+    name: 'callback_delivery_attempts_total',
+    help: 'Delivery attempts by outcome: delivered, retrying (failed, will retry) or failed (dead-lettered)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  readonly attemptSeconds = new Histogram({
+    name: 'callback_delivery_attempt_duration_seconds',
+    help: 'Duration of one delivery attempt, from the request to the end of the reply or the error',
+    labelNames: ['outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly queueJobs = new Gauge({
+    name: 'callback_queue_jobs',
+    help: 'Jobs in each queue by state, read when scraped',
+    labelNames: ['queue', 'state'],
+    registers: [this.registry],
+  });
+
+  readonly circuit = new Gauge({
+    name: 'callback_endpoint_circuit_state',
+    help: 'Circuit of each endpoint that is not closed in this replica: 1 half-open, 2 open (closed ones are not listed)',
+    labelNames: ['endpoint_host', 'endpoint_id'],
+    registers: [this.registry],
+  });
+
+  constructor(app: string) {
+    this.registry.setDefaultLabels({ app });
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+/** Labels naming an endpoint without revealing its path or query. */
+export function endpointLabels(uri: string): { endpoint_host: string; endpoint_id: string } {
+  let host = 'invalid';
+  try {
+    host = new URL(uri).host;
+  } catch {
+    // keep "invalid"
+  }
+  return { endpoint_host: host, endpoint_id: createHash('sha256').update(uri).digest('hex').slice(0, 12) };
+}
