@@ -12,7 +12,8 @@ let stopping = false;
 function start(name) {
   const child = spawn(process.execPath, [path.join(root, 'dist/apps', name, 'main.js')], {
     cwd: root,
-    env: process.env,
+    // Readable lines for a person at a terminal; production runs keep the JSON default.
+    env: { LOG_FORMAT: 'pretty', ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {

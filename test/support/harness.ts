@@ -26,6 +26,7 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     DISPATCH_BACKOFF_MS: '20',
     DISPATCH_TIMEOUT_MS: '2000',
     DISPATCH_LOCK_DURATION_MS: '2000',
+    LOG_LEVEL: 'warn',
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AppConfig, ConfigModule, HealthController, MetricsModule, QueuesRootModule, RedisModule } from '@app/platform';
+import { AppConfig, ConfigModule, HealthController, loggingModule, MetricsModule, QueuesRootModule, RedisModule } from '@app/platform';
 import { AdminModule } from './admin/admin.module';
 import { ContractNegotiationsModule } from './contract-negotiations/contract-negotiations.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
@@ -19,6 +19,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggingModule(config),
         RedisModule,
         QueuesRootModule,
         MetricsModule.forRoot('api'),

@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import { raw } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from '@app/platform';
@@ -12,8 +13,9 @@ import { serveOpenApi } from './openapi/openapi';
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bodyParser: false,
-    logger: ['error', 'warn'],
+    bufferLogs: true,
   });
+  app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // Order matters: authenticate before reading a body, then parse with the size limit.
   app.use(['/management', '/signaling', '/admin'], apiKeyMiddleware(config.apiKey));

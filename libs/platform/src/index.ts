@@ -12,3 +12,4 @@ export * from './queues/create-worker';
 export * from './health/health.controller';
 export * from './metrics/metrics';
 export * from './metrics/metrics.module';
+export * from './logging/logging.module';

@@ -66,6 +66,21 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     const attempt = job.attemptsMade + 1;
     const last = attempt >= (job.opts.attempts ?? 1);
     const status: DeliveryStatus = outcome.ok ? 'delivered' : outcome.final || last ? 'failed' : 'retrying';
+    // One line per attempt: ids, host (not the URI: its path or query may hold a token), outcome.
+    const line = {
+      msg: 'delivery attempt',
+      eventId: job.data.eventId,
+      deliveryId: job.id,
+      eventType: job.data.eventType,
+      endpointHost: hostOf(job.data.endpoint.uri),
+      attempt,
+      outcome: status,
+      status: outcome.status,
+      latencyMs: outcome.latencyMs,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    if (outcome.ok) this.logger.log(line);
+    else this.logger.warn(line);
     this.metrics.deliveries.inc({ outcome: status });
     this.metrics.attemptSeconds.observe({ outcome: status }, outcome.latencyMs / 1000);
     await this.log.recordAttempt(job.id!, job.data, { attempt, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status }, status);
@@ -74,6 +89,14 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     const message = `${outcome.error} (attempt ${attempt} to ${job.data.endpoint.uri})`;
     if (outcome.final) throw new UnrecoverableError(message);
     throw new RetryableDeliveryError(message, outcome.retryAfterMs, outcome.status === 429 || outcome.status === 503);
+  }
+}
+
+function hostOf(uri: string): string {
+  try {
+    return new URL(uri).host;
+  } catch {
+    return 'invalid';
   }
 }
 

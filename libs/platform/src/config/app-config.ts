@@ -46,6 +46,8 @@ export interface AppConfig {
   outboxPollMs: number;
   signingSecrets: string[];
   allowedHosts: string[];
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logFormat: 'json' | 'pretty';
   /** How long SIGTERM may take to finish in-flight work before the process gives up. */
   shutdownGraceMs: number;
   /** How long the delivery log keeps a delivery after its last write. */

@@ -73,6 +73,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (backoffMaxMs < backoffMs)
     problems.push({ variable: 'DISPATCH_BACKOFF_MAX_MS', reason: 'must not be below DISPATCH_BACKOFF_MS' });
 
+  const logLevel = read('LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel))
+    problems.push({ variable: 'LOG_LEVEL', reason: `must be fatal, error, warn, info, debug, trace or silent, got "${logLevel}"` });
+  const logFormat = read('LOG_FORMAT') ?? 'json';
+  if (logFormat !== 'json' && logFormat !== 'pretty') problems.push({ variable: 'LOG_FORMAT', reason: `must be json or pretty, got "${logFormat}"` });
+
   const concurrency = int('DISPATCH_CONCURRENCY', 50, 1, 10_000);
   const config: AppConfig = {
     redisUrl,
@@ -89,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
     signingSecrets,
     allowedHosts,
+    logLevel: logLevel as AppConfig['logLevel'],
+    logFormat: logFormat as AppConfig['logFormat'],
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 30_000, 100, 600_000),
     deliveryLogRetentionMs: int('DELIVERY_LOG_RETENTION_MS', 7 * 24 * 3600 * 1000, 1000, 365 * 24 * 3600 * 1000),
     callbackRedactHeaders: (env.CALLBACK_REDACT_HEADERS ?? 'authorization,cookie,proxy-authorization,x-api-key')
