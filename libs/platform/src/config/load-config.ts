@@ -33,7 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     } catch {
       // reported below
     }
-    problems.push({ variable: name, reason: `must be a ${protocols.join(' or ')}// URL, got "${raw}"` });
+    problems.push({ variable: name, reason: `must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, got "${raw}"` });
     return fallback;
   };
 
