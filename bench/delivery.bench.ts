@@ -10,6 +10,12 @@ import Redis from 'ioredis';
 import { DeliveryJobData, deliveryJobId } from '@app/delivery';
 import { AppConfig, bullPrefix, createWorker, loadConfig, QUEUE, redisKey, redisOptionsFromUrl } from '@app/platform';
 import type { ReceiverCommand, ReceiverReply, ReceiverStats } from './delivery-receiver';
+import { dropKeys } from '../test/support/redis-keys';
+import { transferRequest } from '../test/support/requests';
+
+/** One create of the bench: a transfer whose only callback is the receiver. */
+const benchTransfer = (callbackUri: string) =>
+  transferRequest({ callbackAddresses: [{ uri: callbackUri, events: ['transfer.process'], transactional: false }] });
 
 /**
  * The delivery engine, end to end: events per second from `POST /management/v3/transferprocesses`
@@ -98,23 +104,6 @@ function cleanEnv(): NodeJS.ProcessEnv {
   );
 }
 
-/** Removes every key of the prefix (braces escaped: they are literal in MATCH only so). */
-async function dropPrefix(config: AppConfig): Promise<number> {
-  const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
-  let dropped = 0;
-  try {
-    const pattern = `${bullPrefix(config)}*`.replace(/[{}]/g, '\\$&');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-      cursor = next;
-      for (let i = 0; i < keys.length; i += 1000) dropped += await redis.del(...keys.slice(i, i + 1000));
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return dropped;
-}
 
 // ---------------------------------------------------------------------------------------------
 // CPU and Redis accounting
@@ -346,19 +335,6 @@ function initiatedEnvelope(callbackUri: string) {
   };
 }
 
-function transferRequest(callbackUri: string) {
-  return {
-    '@context': { '@vocab': 'https://w3id.org/edc/v0.0.1/ns/' },
-    '@type': 'TransferRequest',
-    counterPartyAddress: 'http://provider.example/api/dsp',
-    protocol: 'dataspace-protocol-http',
-    contractId: 'contract-1',
-    assetId: 'asset-1',
-    transferType: 'HttpData-PULL',
-    dataDestination: { type: 'HttpProxy' },
-    callbackAddresses: [{ uri: callbackUri, events: ['transfer.process'], transactional: false }],
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // (a) a bare keep-alive client
@@ -479,7 +455,7 @@ async function noopWorker(redis: Redis, redisPid: number | undefined): Promise<R
     };
   } finally {
     await queue.close();
-    await dropPrefix(config);
+    await dropKeys(config);
   }
 }
 
@@ -569,7 +545,7 @@ async function endToEnd(receiver: ReceiverProcess, redis: Redis, redisPid: numbe
     );
     apps.push(...started);
 
-    const body = JSON.stringify(transferRequest(`${receiver.url}/cb`));
+    const body = JSON.stringify(benchTransfer(`${receiver.url}/cb`));
     const headers = { 'content-type': 'application/json', 'x-api-key': API_KEY };
     let refused = 0;
     let firstRefusal = '';
@@ -628,7 +604,7 @@ async function endToEnd(receiver: ReceiverProcess, redis: Redis, redisPid: numbe
   } finally {
     agent.destroy();
     const endings = await Promise.all(apps.map(async (app) => `${app.name} ${await stopApp(app)}`));
-    const dropped = await dropPrefix(config);
+    const dropped = await dropKeys(config);
     console.log(`  [${label}] stopped: ${endings.join(', ')}; dropped ${dropped.toLocaleString('en-US')} keys of {${REDIS_PREFIX}}`);
   }
 }

@@ -3,11 +3,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import Redis from 'ioredis';
-import { AppConfig, bullPrefix, loadConfig, redisOptionsFromUrl } from '@app/platform';
+import { loadConfig, redisOptionsFromUrl } from '@app/platform';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { StateStore } from '../apps/api/src/state-store/state-store.service';
 import { TransferProcess, TransferState } from '../apps/api/src/transfer-processes/transfer-process';
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
+import { dropKeys } from '../test/support/redis-keys';
 
 /**
  * QuerySpec over 100,000 transfers, through the real HTTP path of an in-process api:
@@ -94,23 +95,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
 }
 
-async function dropPrefix(config: AppConfig): Promise<number> {
-  const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
-  let dropped = 0;
-  try {
-    // The prefix is `{<prefix>}`; braces are literal in MATCH only when escaped.
-    const pattern = `${bullPrefix(config)}*`.replace(/[{}]/g, '\\$&');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-      cursor = next;
-      for (let i = 0; i < keys.length; i += 1000) dropped += await redis.del(...keys.slice(i, i + 1000));
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return dropped;
-}
 
 export async function runQueryBench(): Promise<void> {
   const REDIS_PREFIX = `bench-${randomBytes(4).toString('hex')}`;
@@ -185,7 +169,7 @@ export async function runQueryBench(): Promise<void> {
   } finally {
     await app.close();
     redis.disconnect();
-    const dropped = await dropPrefix(config);
+    const dropped = await dropKeys(config);
     console.log(`dropped ${dropped.toLocaleString('en-US')} keys of {${REDIS_PREFIX}}`);
   }
 }

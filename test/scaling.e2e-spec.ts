@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import request from 'supertest';
 import { AppConfig, QUEUE } from '@app/platform';
 import { API_KEY, dropKeys, openQueue, startApi, testConfig, testEnv, transferRequest, waitUntil } from './support/harness';
+import { AttributingReceiver } from './support/attributing-receiver';
 import { AppProcess, spawnApp, stopApp } from './support/processes';
 
 /**
@@ -18,98 +15,6 @@ import { AppProcess, spawnApp, stopApp } from './support/processes';
 const TRANSFERS = 200;
 const REPLY_DELAY_MS = 20;
 
-const run = promisify(execFile);
-
-interface Call {
-  webhookId: string;
-  transferProcessId: string;
-  remotePort: number;
-  /** The process whose socket sent it (undefined if `ss` did not see the socket). */
-  pid?: number;
-  at: number;
-}
-
-/**
- * A receiver that answers 200 after `delayMs` and attributes every call to the process that
- * sent it. The owner of the client port is looked up while the request is still open (the
- * answer waits for it), so the socket is certainly alive when `ss` lists it.
- */
-class AttributingReceiver {
-  readonly calls: Call[] = [];
-  private server?: http.Server;
-  private pending = new Map<number, ((pid: number | undefined) => void)[]>();
-  private lookingUp?: Promise<void>;
-
-  constructor(private readonly delayMs: number) {}
-
-  get port(): number {
-    return (this.server!.address() as AddressInfo).port;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c) => chunks.push(c));
-      req.on('end', () => {
-        const json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        const call: Call = {
-          webhookId: String(req.headers['webhook-id']),
-          transferProcessId: json.payload?.transferProcessId,
-          remotePort: req.socket.remotePort!,
-          at: Date.now(),
-        };
-        this.calls.push(call);
-        void Promise.all([
-          new Promise((r) => setTimeout(r, this.delayMs)),
-          this.ownerOf(call.remotePort).then((pid) => (call.pid = pid)),
-        ]).then(() => {
-          res.writeHead(200);
-          res.end('ok');
-        });
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  /** The pid owning the client socket with local port `port` connected to this receiver; lookups are batched. */
-  private ownerOf(port: number): Promise<number | undefined> {
-    return new Promise((resolve) => {
-      this.pending.set(port, [...(this.pending.get(port) ?? []), resolve]);
-      this.lookingUp ??= this.lookUp().finally(() => (this.lookingUp = undefined));
-    });
-  }
-
-  private async lookUp(): Promise<void> {
-    while (this.pending.size > 0) {
-      const batch = this.pending;
-      this.pending = new Map();
-      const owners = await clientSocketOwners(this.port).catch(() => new Map<number, number>());
-      for (const [port, resolvers] of batch) for (const resolve of resolvers) resolve(owners.get(port));
-    }
-  }
-}
-
-/** Local port -> pid of every TCP socket connected to `serverPort` on this machine (`ss -tnp`). */
-async function clientSocketOwners(serverPort: number): Promise<Map<number, number>> {
-  const { stdout } = await run('ss', ['-Htnp', 'dport', '=', `:${serverPort}`]);
-  const owners = new Map<number, number>();
-  for (const line of stdout.split('\n')) {
-    const columns = line.trim().split(/\s+/);
-    const pid = /pid=(\d+)/.exec(line);
-    if (columns.length < 5 || !pid) continue;
-    owners.set(Number(columns[3].slice(columns[3].lastIndexOf(':') + 1)), Number(pid[1]));
-  }
-  return owners;
-}
 
 describe('two dispatcher processes on one queue', () => {
   let env: NodeJS.ProcessEnv;

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { AppConfig, bullPrefix, loadConfig, redisOptionsFromUrl } from '@app/platform';
+import { dropKeys } from './redis-keys';
 import { Receiver, Responder } from './receiver';
+
+export { dropKeys } from './redis-keys';
+export { transferRequest } from './requests';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { createDispatcherApp } from '../../apps/dispatcher/src/create-dispatcher-app';
 
@@ -52,21 +55,6 @@ export function openQueue(config: AppConfig, name: string): Queue {
   return new Queue(name, { connection: redisOptionsFromUrl(config.redisUrl), prefix: bullPrefix(config) });
 }
 
-/** Removes every key of the test's prefix. */
-export async function dropKeys(config: AppConfig): Promise<void> {
-  const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
-  try {
-    const pattern = `${bullPrefix(config)}*`.replace(/[{}]/g, '\\$&');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -76,17 +64,6 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
   }
 }
 
-export const transferRequest = (extra: Record<string, unknown> = {}) => ({
-  '@context': { '@vocab': 'https://w3id.org/edc/v0.0.1/ns/' },
-  '@type': 'TransferRequest',
-  counterPartyAddress: 'http://provider.example/api/dsp',
-  protocol: 'dataspace-protocol-http',
-  contractId: 'contract-1',
-  assetId: 'asset-1',
-  transferType: 'HttpData-PULL',
-  dataDestination: { type: 'HttpProxy' },
-  ...extra,
-});
 
 /** A receiver, an api and a dispatcher on one configuration; `stop()` tears all down. */
 export interface Stack {
