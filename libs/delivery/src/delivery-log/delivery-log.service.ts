@@ -50,13 +50,16 @@ return created`;
 // updatedAt, moves the id between status indexes, refreshes TTLs and trims the indexes.
 // KEYS: record, attempts, all index, event index, entity index,
 //       status indexes (pending, retrying, delivered, failed).
-// ARGV: id, meta json, now, cutoff, ttl ms, attempt json (an object without series), status,
-//       attempts kept.
+// ARGV: id, meta json, now, cutoff, ttl ms, attempt json (an object without series and
+//       attempt), status, attempts kept, the job's attempt number (BullMQ's running count).
 const RECORD_ATTEMPT = `${TRIM}
 local id, now, cutoff, ttl, status = ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[7]
 local statusKeys = { pending = KEYS[6], retrying = KEYS[7], delivered = KEYS[8], failed = KEYS[9] }
-local current = redis.call('HMGET', KEYS[1], 'status', 'series', 'createdAt')
+local current = redis.call('HMGET', KEYS[1], 'status', 'series', 'createdAt', 'seriesOffset')
 local previous, series, createdAt = current[1], tonumber(current[2]), current[3]
+-- Attempts are numbered within their series: a job retried from Bull Board keeps BullMQ's
+-- running count, one retried through the API starts again at 1; both read as attempt 1.
+local attempt, offset = tonumber(ARGV[9]), tonumber(current[4] or '0')
 if not previous then
   series, createdAt = 1, now
   redis.call('HSET', KEYS[1], 'meta', ARGV[2], 'createdAt', now)
@@ -64,9 +67,10 @@ if not previous then
   redis.call('ZADD', KEYS[4], now, id)
   redis.call('ZADD', KEYS[5], now, id)
 elseif previous == 'failed' then
-  series = series + 1
+  series, offset = series + 1, attempt - 1
+  redis.call('HSET', KEYS[1], 'seriesOffset', offset)
 end
-redis.call('RPUSH', KEYS[2], '{"series":' .. series .. ',' .. string.sub(ARGV[6], 2))
+redis.call('RPUSH', KEYS[2], '{"series":' .. series .. ',"attempt":' .. (attempt - offset) .. ',' .. string.sub(ARGV[6], 2))
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1)
 redis.call('HSET', KEYS[1], 'status', status, 'series', series, 'updatedAt', now)
 if previous ~= status then
@@ -160,9 +164,9 @@ export class DeliveryLog {
    */
   async recordAttempt(id: string, data: DeliveryJobData, attempt: Omit<AttemptRecord, 'series'>, status: DeliveryStatus): Promise<void> {
     const now = Date.now();
-    // Fixed field order; JSON.stringify leaves out what is undefined. The script puts `series` first.
-    const stored: Omit<AttemptRecord, 'series'> = {
-      attempt: attempt.attempt,
+    // Fixed field order; JSON.stringify leaves out what is undefined. The script puts `series`
+    // and the attempt's number within its series first.
+    const stored: Omit<AttemptRecord, 'series' | 'attempt'> = {
       at: attempt.at,
       status: attempt.status,
       latencyMs: attempt.latencyMs,
@@ -185,6 +189,7 @@ export class DeliveryLog {
       JSON.stringify(stored),
       status,
       DELIVERY_LOG_MAX_ATTEMPTS,
+      attempt.attempt,
     );
   }
 
