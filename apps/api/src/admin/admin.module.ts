@@ -4,6 +4,7 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { QUEUE } from '@app/platform';
+import { FullRetryBullMQAdapter } from './full-retry.adapter';
 
 export const BULL_BOARD_ROUTE = '/admin/queues';
 
@@ -18,7 +19,7 @@ export const BULL_BOARD_ROUTE = '/admin/queues';
     BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: ExpressAdapter }),
     BullBoardModule.forFeature(
       { name: QUEUE.events, adapter: BullMQAdapter },
-      { name: QUEUE.deliveries, adapter: BullMQAdapter },
+      { name: QUEUE.deliveries, adapter: FullRetryBullMQAdapter },
       { name: QUEUE.simulation, adapter: BullMQAdapter },
     ),
   ],

@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Response } from 'express';
 import Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
 
@@ -14,10 +15,13 @@ export class HealthController {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   @Get()
-  async health() {
+  async health(@Res({ passthrough: true }) res: Response) {
     const down = ['reconnecting', 'close', 'end'].includes(this.redis.status);
-    if (down || !(await this.pingWithin(PING_DEADLINE_MS)))
-      throw new ServiceUnavailableException({ status: 'DOWN', reason: 'Redis is not reachable' });
+    if (down || !(await this.pingWithin(PING_DEADLINE_MS))) {
+      // Set here, not thrown: the same body on both apps, whatever their error filters do.
+      res.status(503);
+      return { status: 'DOWN', reason: 'Redis is not reachable' };
+    }
     return { status: 'UP' };
   }
 

@@ -1,0 +1,17 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+
+/**
+ * Bull Board over a BullMQ queue, where "retry" gives a dead letter a full new series of
+ * attempts (as `POST /management/v1/deliveries/{id}/retry` does) instead of the one more
+ * attempt a bare `job.retry()` leaves it, since BullMQ still counts the attempts it used.
+ */
+export class FullRetryBullMQAdapter extends BullMQAdapter {
+  override async getJob(id: string) {
+    const job = await super.getJob(id);
+    if (job) {
+      const retry = job.retry.bind(job);
+      job.retry = (state, opts) => retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true, ...opts });
+    }
+    return job;
+  }
+}
