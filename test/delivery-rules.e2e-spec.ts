@@ -67,6 +67,8 @@ describe('the retry rules of a delivery', () => {
     await transferTo(`${receiver.url}/redirect`);
     await receiver.waitFor((calls) => calls.filter((c) => c.path === '/redirect').length >= 2);
     expect(receiver.callsTo('/elsewhere')).toHaveLength(0);
+    // The receiver has answered; BullMQ records the job as completed a moment later.
+    await waitUntil(async () => (await deliveries.getCompleted()).some((j) => j.data.endpoint.uri.endsWith('/redirect')), 10_000, 'the redirect delivery');
     const [job] = (await deliveries.getCompleted()).filter((j) => j.data.endpoint.uri.endsWith('/redirect'));
     // BullMQ counts the successful attempt too: one failure, then the delivery.
     expect(job.attemptsMade).toBe(2);
