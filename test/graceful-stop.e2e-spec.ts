@@ -9,7 +9,8 @@ describe('SIGTERM', () => {
   it.each(['api', 'dispatcher'] as const)('stops the %s cleanly with exit code 0', async (app) => {
     const running = await spawnApp(app, env);
     running.child.kill('SIGTERM');
-    expect(await running.exited).toBe(0);
+    const code = await running.exited;
+    if (code !== 0) throw new Error(`exit ${code}; output:\n${running.output()}`);
     expect(running.output()).toContain('SIGTERM received');
   });
 });

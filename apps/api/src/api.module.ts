@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { AppConfig, ConfigModule, HealthController, loggingModule, MetricsModule, QueuesRootModule, RedisModule } from '@app/platform';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { AppConfig, ConfigModule, HealthController, loggingModule, MetricsModule, QueueErrorLogger, QueuesRootModule, RedisModule } from '@app/platform';
 import { AdminModule } from './admin/admin.module';
 import { ContractNegotiationsModule } from './contract-negotiations/contract-negotiations.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
@@ -19,6 +19,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
+        DiscoveryModule,
         loggingModule(config),
         RedisModule,
         QueuesRootModule,
@@ -34,7 +35,7 @@ export class ApiModule {
         ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_FILTER, useClass: EdcExceptionFilter }],
+      providers: [{ provide: APP_FILTER, useClass: EdcExceptionFilter }, QueueErrorLogger],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, ConfigModule, HealthController, loggingModule, MetricsModule, QueuesRootModule, RedisModule } from '@app/platform';
+import { DiscoveryModule } from '@nestjs/core';
+import { AppConfig, ConfigModule, HealthController, loggingModule, MetricsModule, QueueErrorLogger, QueuesRootModule, RedisModule } from '@app/platform';
 import { DeliveryModule } from './delivery/delivery.module';
 import { FanOutModule } from './fan-out/fan-out.module';
 import { DispatcherMetricsModule } from './metrics/metrics.module';
@@ -9,8 +10,9 @@ export class DispatcherModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: DispatcherModule,
-      imports: [ConfigModule.forRoot(config), loggingModule(config), RedisModule, QueuesRootModule, MetricsModule.forRoot('dispatcher'), DeliveryModule, FanOutModule, DispatcherMetricsModule],
+      imports: [ConfigModule.forRoot(config), DiscoveryModule, loggingModule(config), RedisModule, QueuesRootModule, MetricsModule.forRoot('dispatcher'), DeliveryModule, FanOutModule, DispatcherMetricsModule],
       controllers: [HealthController],
+      providers: [QueueErrorLogger],
     };
   }
 }

@@ -36,6 +36,14 @@ export function runMain(
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // While closing, connections drop under commands still queued on them (ioredis rejects
+  // those with "Connection is closed"): expected, not a reason to exit 1. At any other
+  // time an unhandled rejection is a bug and ends the process, as Node's default does.
+  process.on('unhandledRejection', (reason) => {
+    if (stopping) return;
+    console.error(`${name}: unhandled rejection:`, reason);
+    process.exit(1);
+  });
 
   start()
     .then((started) => {
