@@ -9,6 +9,7 @@ export * from './queues/queue-names';
 export * from './queues/queues.module';
 export * from './bootstrap/run-main';
 export * from './queues/create-worker';
+export * from './queues/queue-error-logger';
 export * from './health/health.controller';
 export * from './metrics/metrics';
 export * from './metrics/metrics.module';

@@ -46,9 +46,6 @@ export class EdcException extends HttpException {
     return new EdcException(HttpStatus.CONFLICT, [single(message, 'ObjectConflict')]);
   }
 
-  static authenticationFailed(message: string): EdcException {
-    return new EdcException(HttpStatus.UNAUTHORIZED, [single(message, 'AuthenticationFailed')]);
-  }
 }
 
 export function single(message: string, type: EdcErrorType): EdcError {

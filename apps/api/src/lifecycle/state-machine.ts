@@ -19,7 +19,3 @@ export interface StateMachine<S extends string> {
 export function canTransition<S extends string>(machine: StateMachine<S>, from: S, to: S): boolean {
   return machine.transitions[to]?.includes(from) ?? false;
 }
-
-export function isState<S extends string>(machine: StateMachine<S>, value: unknown): value is S {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(machine.codes, value);
-}

@@ -25,6 +25,6 @@ export function loggingModule(config: AppConfig): DynamicModule {
 }
 
 /** The path without its query, and with an inbound callback's state masked. */
-export function maskUrl(url: string): string {
+function maskUrl(url: string): string {
   return url.split('?')[0].replace(/^\/cb\/[^/]+/, '/cb/[state]');
 }

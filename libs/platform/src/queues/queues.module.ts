@@ -12,6 +12,3 @@ export const QueuesRootModule = BullModule.forRootAsync({
     prefix: bullPrefix(config),
   }),
 });
-
-/** Add to an app's providers (with DiscoveryModule) so no queue error can crash it. */
-export { QueueErrorLogger } from './queue-error-logger';
