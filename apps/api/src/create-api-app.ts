@@ -5,7 +5,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from '@app/platform';
 import { ApiModule } from './api.module';
 import { apiKeyMiddleware } from './http/api-key.middleware';
-import { bodyParsingErrorHandler, jsonBodyParser } from './http/body-parsing';
+import { bodyParsingErrorHandler, jsonBodyParser, jsonDepthGuard } from './http/body-parsing';
 import { EdcValidationPipe } from './http/edc-validation.pipe';
 import { serveOpenApi } from './openapi/openapi';
 
@@ -21,7 +21,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.use(['/management', '/signaling', '/admin'], apiKeyMiddleware(config.apiKey));
   // Inbound callback URLs keep bodies of any type as they came; everything else reads JSON.
   app.use(['/cb', '/cbq'], raw({ type: () => true, limit: config.apiBodyLimit }));
-  app.use(jsonBodyParser(config.apiBodyLimit), bodyParsingErrorHandler(config.apiBodyLimit));
+  app.use(jsonBodyParser(config.apiBodyLimit), bodyParsingErrorHandler(config.apiBodyLimit), jsonDepthGuard());
   app.useGlobalPipes(new EdcValidationPipe());
   serveOpenApi(app);
   return app;

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { EdcError, EdcException } from './edc-error';
 import { compactJsonLd } from './json-ld';
+import { unreadable } from './validate-body';
 
 /**
  * class-validator over request bodies, answering EDC's error array with one element per
@@ -24,7 +25,12 @@ export class EdcValidationPipe extends ValidationPipe {
     const body = value === undefined ? {} : value;
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw EdcException.invalidRequest('The request body must be a JSON object');
-    return super.transform(compactJsonLd(body), metadata);
+    try {
+      return await super.transform(compactJsonLd(body), metadata);
+    } catch (err) {
+      if (err instanceof EdcException) throw err;
+      throw unreadable();
+    }
   }
 }
 

@@ -17,6 +17,8 @@ export function compactJsonLd(value: unknown): unknown {
   if (entries.length === 1 && entries[0][0] === '@value') return entries[0][1];
   const out: Record<string, unknown> = {};
   for (const [key, inner] of entries) {
+    // JSON.parse makes "__proto__" an own key; assigning it would swap the object's prototype.
+    if (key === '__proto__') continue;
     const plain = compactKey(key);
     // A plain key wins over a prefixed spelling of the same name.
     if (plain !== key && Object.prototype.hasOwnProperty.call(value, plain)) continue;

@@ -17,6 +17,10 @@ import { InboundCallbackStore } from './inbound-callback.store';
 
 type Problem = Omit<EdcError, 'type'>;
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const LATEST_EXPIRY = Date.UTC(9999, 11, 31);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How an accepted call is answered. */
@@ -46,8 +50,12 @@ export class InboundCallbacksService {
   async create(body: unknown): Promise<InboundCallback> {
     const { dto, problems } = await readBody(CreateInboundCallbackDto, body);
     const expiresAt = this.expiry(dto.expiresAt, problems);
-    for (const [name, value] of Object.entries(dto.responseHeaders ?? {}))
-      if (typeof value !== 'string') problems.push({ message: `responseHeaders.${name} must be a string`, path: `responseHeaders.${name}`, invalidValue: value ?? null });
+    for (const [name, value] of Object.entries(dto.responseHeaders ?? {})) {
+      // Checked now: Node refuses such a header only when the URL is called.
+      if (!HEADER_NAME.test(name)) problems.push({ message: `responseHeaders: "${name}" is not a valid header name`, path: 'responseHeaders', invalidValue: name });
+      else if (typeof value !== 'string' || !HEADER_VALUE.test(value))
+        problems.push({ message: `responseHeaders.${name} must be a string without control characters`, path: `responseHeaders.${name}`, invalidValue: value ?? null });
+    }
     if (dto.bodySchema && typeof dto.bodySchema === 'object')
       for (const problem of this.schemas.problemsOf(dto.bodySchema))
         problems.push({ message: `bodySchema is not a valid JSON Schema: ${problem}`, path: 'bodySchema', invalidValue: null });
@@ -159,6 +167,7 @@ export class InboundCallbacksService {
     const at = typeof expiresAt === 'number' ? expiresAt : typeof expiresAt === 'string' ? Date.parse(expiresAt) : NaN;
     if (Number.isNaN(at)) problems.push({ message: 'expiresAt must be an ISO 8601 date-time or epoch milliseconds', path: 'expiresAt', invalidValue: expiresAt });
     else if (at <= Date.now()) problems.push({ message: 'expiresAt must be in the future', path: 'expiresAt', invalidValue: expiresAt });
+    else if (at > LATEST_EXPIRY) problems.push({ message: 'expiresAt must be before the year 10000', path: 'expiresAt', invalidValue: expiresAt });
     return at;
   }
 

@@ -1,9 +1,7 @@
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { QUERY_OPERATORS, QuerySpecDto } from '@app/events';
-import { EdcError, EdcException } from '../http/edc-error';
-import { compactJsonLd, compactKey } from '../http/json-ld';
-import { flattenValidationErrors } from '../http/edc-validation.pipe';
+import { EdcException } from '../http/edc-error';
+import { compactKey } from '../http/json-ld';
+import { readBody } from '../http/validate-body';
 import { Criterion } from './criteria';
 import { QuerySchema } from './query-schema';
 
@@ -15,18 +13,13 @@ export interface QueryPlan {
   criteria: Criterion[];
 }
 
-type Problem = Omit<EdcError, 'type'>;
-
 /**
  * Reads a QuerySpec body against the fields of one kind, listing every problem at once: the
  * DTO's shape rules (offset, limit, operator, ...) and the schema's (known fields, operand
  * types, state names) in one 400.
  */
 export async function planQuery(schema: QuerySchema, body: unknown): Promise<QueryPlan> {
-  const raw = compactJsonLd(body ?? {});
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw EdcException.invalidRequest('The request body must be a JSON object');
-  const spec = plainToInstance(QuerySpecDto, raw);
-  const problems: Problem[] = flattenValidationErrors(await validate(spec, { forbidUnknownValues: false }));
+  const { dto: spec, problems } = await readBody(QuerySpecDto, body);
   const fields = Object.keys(schema.fields).join(', ');
 
   const sortField = typeof spec.sortField === 'string' ? fieldName(spec.sortField) : 'createdAt';

@@ -5,6 +5,8 @@ export const QUERY_OPERATORS = ['=', '!=', 'in', 'like', 'ilike', 'contains', '<
 export type QueryOperator = (typeof QUERY_OPERATORS)[number];
 
 export const MAX_QUERY_LIMIT = 10_000;
+/** Far past any store's size, and within what Redis takes as an index. */
+export const MAX_QUERY_OFFSET = 2_147_483_647;
 
 /** One `filterExpression` element: `operandLeft operator operandRight`. */
 export class CriterionDto {
@@ -23,6 +25,7 @@ export class QuerySpecDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(MAX_QUERY_OFFSET)
   offset?: number;
 
   @IsOptional()
