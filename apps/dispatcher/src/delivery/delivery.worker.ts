@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { AttemptOutcome, CallbackSender, DeliveryJobData, DeliveryLog, DeliveryStatus } from '@app/delivery';
-import { APP_CONFIG, AppConfig, AppMetrics, createWorker, QUEUE } from '@app/platform';
+import { APP_CONFIG, AppConfig, AppMetrics, createWorker, MAX_STALLS, QUEUE } from '@app/platform';
 import { EndpointGuard, Health } from './endpoint-guard';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
 
@@ -32,6 +32,9 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
       concurrency: this.config.dispatch.concurrency,
       lockDuration: this.config.dispatch.lockDurationMs,
       stalledInterval: this.config.dispatch.lockDurationMs,
+      // A stall means a replica died holding the job; BullMQ's default (1) fails a job the
+      // second time that happens, which the fault harness showed under repeated kills.
+      maxStalledCount: MAX_STALLS,
       settings: { backoffStrategy: (attemptsMade, _type, err) => retryDelayMs(attemptsMade, this.config.dispatch, err) },
     });
     this.worker.on('error', (err) => this.logger.warn(`Worker error: ${err.message}`));

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
 import { EventJobData } from '@app/events';
-import { APP_CONFIG, AppConfig, createWorker, QUEUE } from '@app/platform';
+import { APP_CONFIG, AppConfig, createWorker, MAX_STALLS, QUEUE } from '@app/platform';
 import { DeliveryJobData, deliveryJobId, DeliveryLog } from '@app/delivery';
 import { EndpointMatcher } from './endpoint-matcher.service';
 
@@ -26,6 +26,9 @@ export class FanOutWorker implements OnModuleInit, OnApplicationShutdown {
       concurrency: 16,
       lockDuration: this.config.dispatch.lockDurationMs,
       stalledInterval: this.config.dispatch.lockDurationMs,
+      // A stall means a replica died holding the job; BullMQ's default (1) fails a job the
+      // second time that happens, which the fault harness showed under repeated kills.
+      maxStalledCount: MAX_STALLS,
     });
   }
 

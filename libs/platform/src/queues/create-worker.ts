@@ -3,6 +3,9 @@ import { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../redis/redis-connection';
 import { bullPrefix } from './queue-names';
 
+/** How often a job may be found stalled (its replica gone) before BullMQ fails it. */
+export const MAX_STALLS = 10;
+
 /**
  * A BullMQ worker on the product's connection and prefix. Workers are built here rather than
  * with `@Processor` because their concurrency and backoff strategy come from the runtime

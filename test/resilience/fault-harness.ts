@@ -1,0 +1,196 @@
+/**
+ * The fault harness: real processes (api, 2 dispatchers, a receiver, a redis-server of its own
+ * with AOF on a free port) and, during a run of EVENTS events:
+ * - a dispatcher killed with SIGKILL KILLS times at random moments, and restarted;
+ * - Redis restarted once (SHUTDOWN, which writes the AOF, then started again on the same files);
+ * - the api killed with SIGKILL once and restarted;
+ * - the receiver answering 500 to 30% of calls and hanging past the timeout on 5%.
+ * Then it checks that every accepted event reached the receiver (by transfer, one event each in
+ * manual mode), counts duplicates by webhook-id, and reports the time to drain. Exit code 1 on
+ * any loss.   npm run test:faults          (EVENTS=1000 KILLS=1 for a short run)
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const EVENTS = Number(process.env.EVENTS ?? 10_000);
+const KILLS = Number(process.env.KILLS ?? 5);
+const TIMEOUT_MS = 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<Proc> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${out.slice(-2000)}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      if (out.includes(ready)) {
+        clearTimeout(timer);
+        resolve({ name, child, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    exited.then(() => reject(new Error(`${name} exited during start:\n${out.slice(-2000)}`)));
+  });
+}
+
+async function kill(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill(signal);
+  await proc.exited;
+}
+
+async function main(): Promise<void> {
+  const redisPort = await freePort();
+  const redisDir = mkdtempSync(path.join(tmpdir(), 'faults-redis-'));
+  const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'];
+  const startRedis = () => start('redis', 'redis-server', redisArgs, {}, 'Ready to accept connections');
+  let redis = await startRedis();
+
+  // The receiver: 30% 500, 5% hang past the timeout, else 200; a transfer counts once a 200 went out.
+  const delivered = new Map<string, number>();
+  const received = new Map<string, number>();
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const id = String(req.headers['webhook-id']);
+      received.set(id, (received.get(id) ?? 0) + 1);
+      const roll = Math.random();
+      if (roll < 0.05) return; // hangs; the dispatcher gives up after its timeout
+      if (roll < 0.35) return void res.writeHead(500).end('no');
+      const transfer = JSON.parse(Buffer.concat(chunks).toString()).payload.transferProcessId as string;
+      res.writeHead(200).end('ok', () => delivered.set(transfer, (delivered.get(transfer) ?? 0) + 1));
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/faults`;
+
+  const apiPort = await freePort();
+  const env = {
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    REDIS_PREFIX: 'faults',
+    MANAGEMENT_API_KEY: 'faults-key',
+    COUNTERPARTY_MODE: 'manual',
+    CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+    DISPATCH_MAX_ATTEMPTS: '100',
+    DISPATCH_BACKOFF_MS: '50',
+    DISPATCH_BACKOFF_MAX_MS: '2000',
+    DISPATCH_TIMEOUT_MS: String(TIMEOUT_MS),
+    DISPATCH_LOCK_DURATION_MS: '3000',
+    CIRCUIT_FAILURE_THRESHOLD: '1000',
+    LOG_LEVEL: 'error',
+  };
+  const node = (app: string) => ['dist/apps/' + app + '/main.js'];
+  const startApi = () => start('api', process.execPath, node('api'), { ...env, API_PORT: String(apiPort) }, 'listening on');
+  const startDispatcher = (i: number) => start(`dispatcher-${i}`, process.execPath, node('dispatcher'), { ...env, DISPATCHER_PORT: '0' }, 'listening on');
+  let api = await startApi();
+  const dispatchers = [await startDispatcher(0), await startDispatcher(1)];
+
+  // Faults at random moments while the events are being created.
+  const accepted: string[] = [];
+  let refused = 0;
+  let sent = 0;
+  const faults: string[] = [];
+  const at = (fraction: number) => () => sent >= EVENTS * fraction;
+  const plan: { when: () => boolean; what: string; run: () => Promise<void> }[] = [
+    ...Array.from({ length: KILLS }, (_, k) => ({
+      when: at((k + 1) / (KILLS + 2) + Math.random() * 0.05),
+      what: `SIGKILL dispatcher ${k % 2}, restart`,
+      run: async () => {
+        await kill(dispatchers[k % 2]);
+        dispatchers[k % 2] = await startDispatcher(k % 2);
+      },
+    })),
+    { when: at(0.4), what: 'restart Redis (SHUTDOWN, AOF kept)', run: async () => {
+      await kill(redis, 'SIGTERM');
+      redis = await startRedis();
+    } },
+    { when: at(0.6), what: 'SIGKILL api, restart', run: async () => {
+      await kill(api);
+      api = await startApi();
+    } },
+  ];
+
+  const startedAt = Date.now();
+  const create = async (): Promise<void> => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${apiPort}/management/v3/transferprocesses`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'faults-key', 'content-type': 'application/json' },
+        body: JSON.stringify({ counterPartyAddress: 'http://p/dsp', protocol: 'dsp', contractId: 'c', transferType: 't', callbackAddresses: [{ uri: receiverUrl, events: ['transfer.process'] }] }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.status === 200) accepted.push(((await res.json()) as { '@id': string })['@id']);
+      else refused++;
+    } catch {
+      refused++; // api down or Redis down: not accepted, so not owed
+    }
+  };
+  const workers = Array.from({ length: 32 }, async () => {
+    while (sent < EVENTS) {
+      sent++;
+      await create();
+      const due = plan.find((f) => f.when());
+      if (due) {
+        plan.splice(plan.indexOf(due), 1);
+        faults.push(`${due.what} after ${sent} sends`);
+        await due.run().catch((err) => faults.push(`  failed: ${err.message}`));
+      }
+    }
+  });
+  await Promise.all(workers);
+  const sentAt = Date.now();
+
+  // Drain: every accepted transfer's event delivered (a 200 answered), or give up.
+  const deadline = Date.now() + Number(process.env.DRAIN_TIMEOUT_MS ?? 180_000);
+  while (accepted.some((id) => !delivered.has(id)) && Date.now() < deadline) await sleep(250);
+  const drainedAt = Date.now();
+  const lost = accepted.filter((id) => !delivered.has(id));
+  const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
+
+  console.log(
+    [
+      `fault harness: ${EVENTS} creates, ${accepted.length} accepted, ${refused} refused while the api or Redis was down`,
+      ...faults.map((f) => `  fault: ${f}`),
+      `  delivered: ${accepted.length - lost.length} of ${accepted.length} accepted events; lost ${lost.length}`,
+      `  duplicates (the same event delivered with 200 more than once): ${duplicates}`,
+      `  calls received: ${[...received.values()].reduce((a, b) => a + b, 0)} (retries of 500s and timeouts included)`,
+      `  send phase ${((sentAt - startedAt) / 1000).toFixed(1)} s; drained ${((drainedAt - sentAt) / 1000).toFixed(1)} s after the last create`,
+      lost.length ? `  LOST: ${lost.slice(0, 10).join(', ')}${lost.length > 10 ? ', ...' : ''}` : '  nothing lost',
+    ].join('\n'),
+  );
+
+  for (const p of [...dispatchers, api]) await kill(p, 'SIGTERM');
+  await kill(redis, 'SIGTERM');
+  receiver.closeAllConnections();
+  receiver.close();
+  rmSync(redisDir, { recursive: true, force: true });
+  process.exit(lost.length > 0 ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
