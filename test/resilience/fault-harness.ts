@@ -102,9 +102,14 @@ async function main(): Promise<void> {
     CIRCUIT_FAILURE_THRESHOLD: '1000',
     LOG_LEVEL: 'error',
   };
-  const node = (app: string) => ['dist/apps/' + app + '/main.js'];
-  const startApi = () => start('api', process.execPath, node('api'), { ...env, API_PORT: String(apiPort) }, 'listening on');
-  const startDispatcher = (i: number) => start(`dispatcher-${i}`, process.execPath, node('dispatcher'), { ...env, DISPATCHER_PORT: '0' }, 'listening on');
+  // Built apps by default; FAULTS_FROM_SOURCE=1 runs the sources (what npm test does, without a build).
+  const node = (app: string) =>
+    process.env.FAULTS_FROM_SOURCE
+      ? ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', `apps/${app}/src/main.ts`]
+      : [`dist/apps/${app}/main.js`];
+  const fromSource = process.env.FAULTS_FROM_SOURCE ? { TS_NODE_PROJECT: 'tsconfig.json' } : {};
+  const startApi = () => start('api', process.execPath, node('api'), { ...env, ...fromSource, API_PORT: String(apiPort) }, 'listening on');
+  const startDispatcher = (i: number) => start(`dispatcher-${i}`, process.execPath, node('dispatcher'), { ...env, ...fromSource, DISPATCHER_PORT: '0' }, 'listening on');
   let api = await startApi();
   const dispatchers = [await startDispatcher(0), await startDispatcher(1)];
 
