@@ -2,11 +2,15 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Queue } from 'bullmq';
 
+const READY_WAIT_MS = 5000;
+
 /**
- * Listens to the `error` events of every BullMQ queue in the app. A queue emits one when its
- * connection drops (Redis restarting, or the app closing while a connection is still being
- * set up); with no listener Node treats it as an uncaught exception and the process dies,
- * which turned a clean SIGTERM into exit 1.
+ * Watches every BullMQ queue of the app:
+ * - listens to its `error` events: a queue emits one when its connection drops (Redis
+ *   restarting, the app closing); with no listener Node treats it as an uncaught exception;
+ * - waits at start-up (up to 5 s) until each queue's connection is ready: a queue closed while
+ *   its connection is still being set up rejects that set-up on an emitter nobody listens to
+ *   any more (a BullMQ race that made a quickly closed app fail).
  */
 @Injectable()
 export class QueueErrorLogger implements OnApplicationBootstrap {
@@ -14,7 +18,7 @@ export class QueueErrorLogger implements OnApplicationBootstrap {
 
   constructor(private readonly discovery: DiscoveryService) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const queues = new Set(
       this.discovery
         .getProviders()
@@ -22,5 +26,9 @@ export class QueueErrorLogger implements OnApplicationBootstrap {
         .filter((instance): instance is Queue => instance instanceof Queue),
     );
     for (const queue of queues) queue.on('error', (err) => this.logger.warn(`Queue ${queue.name}: ${err.message}`));
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, READY_WAIT_MS)));
+    await Promise.race([Promise.all([...queues].map((q) => q.waitUntilReady().catch(() => undefined))), giveUp]);
+    clearTimeout(timer);
   }
 }
