@@ -1,6 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { CallbackAddress, filterNameOf, matchesEventFilters } from '@app/events';
-import { CallbackSender, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog } from '@app/delivery';
+import { CallbackSender, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, matchingEndpoints } from '@app/delivery';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { EdcException } from '../http/edc-error';
 import { OutboxEntry } from '../state-store/stored-entity';
@@ -39,24 +38,11 @@ export class EventGate {
         { message: `The ${envelope.type} event would be ${size} bytes, above EVENT_MAX_BYTES (${this.config.eventMaxBytes})`, path: null, invalidValue: null },
       ]);
 
-    const endpoints = this.transactionalEndpoints(entry.job.callbackAddresses, filterNameOf(envelope.type));
+    const endpoints = matchingEndpoints(envelope.type, this.config.staticCallbacks, entry.job.callbackAddresses, true);
     if (endpoints.length === 0) return;
     const failures = await Promise.all(endpoints.map((endpoint) => this.call(entry, body, endpoint)));
     const failed = failures.filter((f): f is string => f !== null);
     if (failed.length > 0) throw new TransactionalCallbackFailed(`Transactional callback failed, the change was not made: ${failed.join('; ')}`);
-  }
-
-  private transactionalEndpoints(dynamic: CallbackAddress[], name: string): DeliveryEndpoint[] {
-    const endpoints: DeliveryEndpoint[] = [
-      ...this.config.staticCallbacks
-        .filter((cb) => cb.transactional && matchesEventFilters(cb.events, name))
-        .map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, staticId: cb.id })),
-      ...dynamic
-        .filter((cb) => cb.transactional && matchesEventFilters(cb.events, name))
-        .map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId })),
-    ];
-    const seen = new Set<string>();
-    return endpoints.filter((e) => !seen.has(e.uri) && seen.add(e.uri));
   }
 
   /** Calls one endpoint once; the reason it failed, or null. */

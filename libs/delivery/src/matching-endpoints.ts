@@ -1,0 +1,25 @@
+import { CallbackAddress, EventType, filterNameOf, matchesEventFilters } from '@app/events';
+import { StaticCallback } from '@app/platform';
+import { DeliveryEndpoint } from './delivery-job';
+
+/**
+ * The endpoints an event goes to, transactional ones or the others: every static callback whose
+ * filters match (they see every event), then the dynamic callback addresses of the object the
+ * event is about; a URI named twice counts once. The api calls the transactional ones before it
+ * commits a change; the dispatcher delivers the rest.
+ */
+export function matchingEndpoints(
+  type: EventType,
+  staticCallbacks: StaticCallback[],
+  dynamic: CallbackAddress[],
+  transactional: boolean,
+): DeliveryEndpoint[] {
+  const name = filterNameOf(type);
+  const matches = (cb: CallbackAddress) => cb.transactional === transactional && matchesEventFilters(cb.events, name);
+  const endpoints: DeliveryEndpoint[] = [
+    ...staticCallbacks.filter(matches).map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, staticId: cb.id })),
+    ...dynamic.filter(matches).map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId })),
+  ];
+  const seen = new Set<string>();
+  return endpoints.filter((e) => !seen.has(e.uri) && seen.add(e.uri));
+}
