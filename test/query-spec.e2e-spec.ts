@@ -208,6 +208,8 @@ describe('QuerySpec on the Management API', () => {
       ['contractId like is case-sensitive', () => [crit('contractId', 'like', 'CONTRACT-05')], () => false],
       ['contractId ilike ignores case', () => [crit('contractId', 'ilike', 'CONTRACT-05')], (tp) => tp.contractId === 'contract-05'],
       ['transferType ilike "%-push"', () => [crit('transferType', 'ilike', '%-push')], (tp) => tp.transferType.endsWith('-PUSH')],
+      // The hostile probe's pattern: a backtracking regex never finished it (the api hung).
+      ['counterPartyAddress like "%%%…%Q"', () => [crit('counterPartyAddress', 'like', `${'%'.repeat(25)}Q`)], () => false],
       ['counterPartyAddress contains "provider-b"', () => [crit('counterPartyAddress', 'contains', 'provider-b')], (tp) => tp.counterPartyAddress.includes('provider-b')],
       ['protocol = ', () => [crit('protocol', '=', PROTOCOLS[1])], (tp) => tp.protocol === PROTOCOLS[1]],
       ['id = ', () => [crit('id', '=', someId())], (tp) => tp.id === someId()],
@@ -340,6 +342,7 @@ describe('QuerySpec on the Management API', () => {
       ['an unknown operator', { filterExpression: [crit('contractId', '~', 'x')] }, ['filterExpression[0].operator']],
       ['"in" with a non-array', { filterExpression: [crit('contractId', 'in', 'contract-01')] }, ['filterExpression[0].operandRight']],
       ['"like" with a number', { filterExpression: [crit('assetId', 'like', 5)] }, ['filterExpression[0].operandRight']],
+      ['a "like" pattern over 1,024 characters', { filterExpression: [crit('assetId', 'like', '%'.repeat(1025))] }, ['filterExpression[0].operandRight']],
       ['a state that is neither a name nor a code', { filterExpression: [crit('state', '=', 'FLYING')] }, ['filterExpression[0].operandRight']],
       ['an unknown sortField', { sortField: 'colour' }, ['sortField']],
       ['sortOrder "UP"', { sortOrder: 'UP' }, ['sortOrder']],

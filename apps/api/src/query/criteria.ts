@@ -25,7 +25,7 @@ export function matches(value: unknown, { operator, operand }: Criterion): boole
       return (operand as unknown[]).some((o) => same(value, o));
     case 'like':
     case 'ilike':
-      return typeof value === 'string' && likePattern(String(operand), operator === 'ilike').test(value);
+      return typeof value === 'string' && likeMatcherOf(operand as string, operator === 'ilike')(value);
     case 'contains':
       if (Array.isArray(value)) return value.some((v) => same(v, operand));
       return typeof value === 'string' && value.includes(String(operand));
@@ -63,11 +63,60 @@ function compareValues(value: unknown, operand: unknown, operator: QueryOperator
   }
 }
 
-/** SQL LIKE: `%` any run, `_` one character, everything else literal; the whole value must match. */
-export function likePattern(pattern: string, ignoreCase: boolean): RegExp {
-  const source = pattern
-    .split('')
-    .map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
+const compiled = new Map<string, (value: string) => boolean>();
+const COMPILED_KEPT = 256;
+
+// A query tests one pattern against many objects: compile it once (bounded cache).
+function likeMatcherOf(pattern: string, ignoreCase: boolean): (value: string) => boolean {
+  const key = `${ignoreCase ? 'i' : 'c'}${pattern}`;
+  let matcher = compiled.get(key);
+  if (!matcher) {
+    if (compiled.size >= COMPILED_KEPT) compiled.clear();
+    matcher = likeMatcher(pattern, ignoreCase);
+    compiled.set(key, matcher);
+  }
+  return matcher;
+}
+
+/**
+ * SQL LIKE (`%` any run, `_` one character, everything else literal; the whole value must
+ * match) without a regex: a backtracking regex of `%%%…%Q` hangs the process. The pattern is
+ * cut at `%` into segments; the first must match at the start, the last at the end, and each
+ * one between at its leftmost place after the previous (leftmost is always safe, since `%`
+ * absorbs whatever lies between). No position is ever revisited by a backtrack, so the work
+ * is at most value length × segment length.
+ */
+export function likeMatcher(pattern: string, ignoreCase: boolean): (value: string) => boolean {
+  const fold = (s: string) => (ignoreCase ? s.toLowerCase() : s);
+  const segments = fold(pattern)
+    .split('%')
+    .map((segment) => Array.from(segment));
+  const first = segments[0];
+  const last = segments[segments.length - 1];
+  const middle = segments.slice(1, -1).filter((segment) => segment.length > 0);
+  return (raw) => {
+    const value = Array.from(fold(raw));
+    if (segments.length === 1) return value.length === first.length && matchesAt(value, 0, first);
+    if (value.length < first.length + last.length) return false;
+    if (!matchesAt(value, 0, first) || !matchesAt(value, value.length - last.length, last)) return false;
+    let from = first.length;
+    const end = value.length - last.length;
+    for (const segment of middle) {
+      const at = indexOf(value, segment, from, end);
+      if (at < 0) return false;
+      from = at + segment.length;
+    }
+    return true;
+  };
+}
+
+function matchesAt(value: string[], at: number, segment: string[]): boolean {
+  for (let i = 0; i < segment.length; i++) if (segment[i] !== '_' && segment[i] !== value[at + i]) return false;
+  return true;
+}
+
+// The leftmost place in value[from, end) where the whole segment fits and matches.
+function indexOf(value: string[], segment: string[], from: number, end: number): number {
+  for (let at = from; at + segment.length <= end; at++) if (matchesAt(value, at, segment)) return at;
+  return -1;
 }

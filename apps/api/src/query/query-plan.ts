@@ -60,12 +60,18 @@ function isField(schema: QuerySchema, field: string): boolean {
   return Object.prototype.hasOwnProperty.call(schema.fields, field);
 }
 
+/** A `like` pattern's length bounds the work of matching it against one value. */
+const MAX_PATTERN_LENGTH = 1024;
+
 function operandProblem(operator: string, operand: unknown, type: string): string | null {
   if (operand === undefined) return type === 'state' ? 'is not a state name or code' : 'is required';
   const values = operator === 'in' ? operand : [operand];
   if (operator === 'in' && !(Array.isArray(operand) && operand.length > 0)) return 'must be a non-empty array for "in"';
   if ((values as unknown[]).some((v) => v === undefined)) return 'is not a state name or code';
-  if (operator === 'like' || operator === 'ilike') return typeof operand === 'string' ? null : `must be a string for "${operator}"`;
+  if (operator === 'like' || operator === 'ilike') {
+    if (typeof operand !== 'string') return `must be a string for "${operator}"`;
+    return operand.length > MAX_PATTERN_LENGTH ? `must be at most ${MAX_PATTERN_LENGTH} characters for "${operator}"` : null;
+  }
   if (type === 'number' && operator !== 'contains' && !(values as unknown[]).every(isNumeric)) return 'must be a number';
   if ((values as unknown[]).some((v) => v === null || typeof v === 'object')) return 'must be a string, number or boolean';
   return null;
