@@ -4,21 +4,28 @@
  * - a dispatcher killed with SIGKILL KILLS times at random moments, and restarted;
  * - Redis restarted once (SHUTDOWN, which writes the AOF, then started again on the same files);
  * - the api killed with SIGKILL once and restarted;
+ * - Redis out of memory for OOM_MS (`CONFIG SET maxmemory 1`, so it refuses every write);
+ * - every client connection dropped (`CLIENT KILL TYPE normal`) DROPS times during the burst;
  * - the receiver answering 500 to 30% of calls and hanging past the timeout on 5%.
  * Then it checks that every accepted event reached the receiver (by transfer, one event each in
- * manual mode), counts duplicates by webhook-id, and reports the time to drain. Exit code 1 on
- * any loss.   npm run test:faults          (EVENTS=1000 KILLS=1 for a short run)
+ * manual mode), that no create was falsely refused (anything but 200 or 503, such as a 409 for
+ * a create that a resent script had made, or a 500), and that no transfer got two events;
+ * counts duplicates by webhook-id, and reports the time to drain. Exit code 1 on any of these.
+ *   npm run test:faults          (EVENTS=1000 KILLS=1 DROPS=3 OOM_MS=2000 for a short run)
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EVENTS = Number(process.env.EVENTS ?? 10_000);
 const KILLS = Number(process.env.KILLS ?? 5);
+const DROPS = Number(process.env.DROPS ?? 10);
+const OOM_MS = Number(process.env.OOM_MS ?? 10_000);
 const TIMEOUT_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,10 +74,12 @@ async function main(): Promise<void> {
   const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'];
   const startRedis = () => start('redis', 'redis-server', redisArgs, {}, 'Ready to accept connections');
   let redis = await startRedis();
+  const redisCli = (...args: string[]) => promisify(execFile)('redis-cli', ['-p', String(redisPort), ...args]);
 
   // The receiver: 30% 500, 5% hang past the timeout, else 200; a transfer counts once a 200 went out.
   const delivered = new Map<string, number>();
   const received = new Map<string, number>();
+  const eventsOf = new Map<string, Set<string>>();
   const receiver = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
@@ -81,6 +90,7 @@ async function main(): Promise<void> {
       if (roll < 0.05) return; // hangs; the dispatcher gives up after its timeout
       if (roll < 0.35) return void res.writeHead(500).end('no');
       const transfer = JSON.parse(Buffer.concat(chunks).toString()).payload.transferProcessId as string;
+      eventsOf.set(transfer, (eventsOf.get(transfer) ?? new Set()).add(id));
       res.writeHead(200).end('ok', () => delivered.set(transfer, (delivered.get(transfer) ?? 0) + 1));
     });
   });
@@ -116,6 +126,7 @@ async function main(): Promise<void> {
   // Faults at random moments while the events are being created.
   const accepted: string[] = [];
   let refused = 0;
+  const falselyRefused: string[] = [];
   let sent = 0;
   const faults: string[] = [];
   const at = (fraction: number) => () => sent >= EVENTS * fraction;
@@ -136,6 +147,15 @@ async function main(): Promise<void> {
       await kill(api);
       api = await startApi();
     } },
+    { when: at(0.75), what: `Redis out of memory for ${OOM_MS} ms`, run: async () => {
+      await redisCli('CONFIG', 'SET', 'maxmemory', '1');
+      setTimeout(() => void redisCli('CONFIG', 'SET', 'maxmemory', '0').catch((err) => faults.push(`  failed to end OOM: ${err.message}`)), OOM_MS);
+    } },
+    ...Array.from({ length: DROPS }, (_, d) => ({
+      when: at(0.05 + (0.9 * d) / Math.max(DROPS, 1) + Math.random() * 0.02),
+      what: 'CLIENT KILL every connection',
+      run: async () => void (await redisCli('CLIENT', 'KILL', 'TYPE', 'normal')),
+    })),
   ];
 
   const startedAt = Date.now();
@@ -149,6 +169,8 @@ async function main(): Promise<void> {
       });
       if (res.status === 200) accepted.push(((await res.json()) as { '@id': string })['@id']);
       else refused++;
+      // 503 is the one honest refusal (Redis down or out of memory: nothing was made).
+      if (res.status !== 200 && res.status !== 503) falselyRefused.push(`${res.status} ${(await res.text()).slice(0, 200)}`);
     } catch {
       refused++; // api down or Redis down: not accepted, so not owed
     }
@@ -174,6 +196,8 @@ async function main(): Promise<void> {
   const drainedAt = Date.now();
   const lost = accepted.filter((id) => !delivered.has(id));
   const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
+  const doubled = [...eventsOf].filter(([, ids]) => ids.size > 1).map(([transfer]) => transfer);
+  const failed = lost.length > 0 || falselyRefused.length > 0 || doubled.length > 0;
 
   console.log(
     [
@@ -184,6 +208,9 @@ async function main(): Promise<void> {
       `  calls received: ${[...received.values()].reduce((a, b) => a + b, 0)} (retries of 500s and timeouts included)`,
       `  send phase ${((sentAt - startedAt) / 1000).toFixed(1)} s; drained ${((drainedAt - sentAt) / 1000).toFixed(1)} s after the last create`,
       lost.length ? `  LOST: ${lost.slice(0, 10).join(', ')}${lost.length > 10 ? ', ...' : ''}` : '  nothing lost',
+      `  falsely refused creates (neither 200 nor 503): ${falselyRefused.length}${falselyRefused.length ? `: ${falselyRefused.slice(0, 3).join(' | ')}` : ''}`,
+      `  transfers with more than one event: ${doubled.length}`,
+      failed ? '  FAILED' : '  all promises kept',
     ].join('\n'),
   );
 
@@ -192,7 +219,7 @@ async function main(): Promise<void> {
   receiver.closeAllConnections();
   receiver.close();
   rmSync(redisDir, { recursive: true, force: true });
-  process.exit(lost.length > 0 ? 1 : 0);
+  process.exit(failed ? 1 : 0);
 }
 
 main().catch((err) => {

@@ -5,6 +5,7 @@ export * from './config/config.module';
 export * from './network/address-policy';
 export * from './redis/redis-connection';
 export * from './redis/redis.module';
+export * from './redis/store-unavailable';
 export * from './queues/queue-names';
 export * from './queues/queues.module';
 export * from './bootstrap/run-main';

@@ -8,6 +8,7 @@ export type EdcErrorType =
   | 'ObjectNotFound'
   | 'ObjectConflict'
   | 'BadGateway'
+  | 'ServiceUnavailable'
   | 'InternalError';
 
 /** One element of EDC's error array. */

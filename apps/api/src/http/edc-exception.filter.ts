@@ -1,11 +1,18 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import { Response } from 'express';
+import { AppMetrics, STORE_RETRY_AFTER_S, storeUnavailableReason } from '@app/platform';
 import { EdcException, edcTypeOf, single } from './edc-error';
 
-/** Every error leaves the api as EDC's error array; only our own faults are 500s (and logged). */
+/**
+ * Every error leaves the api as EDC's error array. Redis refusing a command (out of memory,
+ * or unreachable) is a 503 with `Retry-After`: the request was not carried out and can be
+ * sent again. Only our own faults are 500s (and logged with their stack).
+ */
 @Catch()
 export class EdcExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
+
+  constructor(@Optional() private readonly metrics?: AppMetrics) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -19,6 +26,20 @@ export class EdcExceptionFilter implements ExceptionFilter {
       const message =
         typeof body === 'string' ? body : [(body as { message?: unknown }).message].flat().join('; ') || exception.message;
       response.status(status).json([single(message, edcTypeOf(status))]);
+      return;
+    }
+    const unavailable = storeUnavailableReason(exception);
+    if (unavailable) {
+      this.metrics?.storeUnavailable.inc({ reason: unavailable });
+      this.logger.warn(`Store unavailable (${unavailable}): ${(exception as Error).message}`);
+      // Redis refuses a script under OOM before its first write, so nothing was changed; an
+      // unreachable store fails a command before sending it, except one whose connection
+      // dropped under it and did not come back (then its outcome is unknown).
+      const message =
+        unavailable === 'out-of-memory'
+          ? 'The store is out of memory and refuses writes; nothing was changed, try again later'
+          : 'The store is unreachable; try again later';
+      response.status(503).setHeader('Retry-After', String(STORE_RETRY_AFTER_S[unavailable])).json([single(message, 'ServiceUnavailable')]);
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));

@@ -1,13 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { HttpStatus } from '@nestjs/common';
 import { CallbackAddress, EventType } from '@app/events';
 import { EventGate, TransactionalCallbackFailed } from '../event-gate/event-gate.service';
-import { EdcException } from '../http/edc-error';
+import { EdcException, single } from '../http/edc-error';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { StateStore } from '../state-store/state-store.service';
 import { OutboxEntry, StatefulEntity } from '../state-store/stored-entity';
 import { canTransition, StateMachine } from './state-machine';
 
 const MAX_WRITE_RACES = 10;
+
+/** Every try to move an object lost its race to another writer: 409, the change was not made. */
+export class ConcurrentWriteError extends EdcException {
+  constructor(label: string, id: string) {
+    super(HttpStatus.CONFLICT, [single(`${label} ${id} is being changed concurrently; try again`, 'ObjectConflict')]);
+  }
+}
 
 /** Details a transition may carry into its event (and into the object). */
 export interface TransitionDetails {
@@ -87,7 +95,7 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
         return next;
       }
     }
-    throw EdcException.conflict(`${this.machine.label} ${id} is being changed concurrently; try again`);
+    throw new ConcurrentWriteError(this.machine.label, id);
   }
 
   /**
@@ -99,9 +107,11 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
     const current = next && (await this.store.get<E>(this.machine.kind, id));
     if (!next || !current || current.state !== state) return;
     await step(current, next).catch((err) => {
-      // Moved on meanwhile: nothing left to do. A refusing transactional callback, though,
-      // fails the step so that BullMQ tries it again later.
-      if (err instanceof TransactionalCallbackFailed || !(err instanceof EdcException && err.getStatus() === 409)) throw err;
+      // Moved on meanwhile (an illegal transition now): nothing left to do. A refusing
+      // transactional callback, or races lost to other writers, fail the step instead, so
+      // that BullMQ tries it again later rather than the object stopping where it is.
+      const movedOn = err instanceof EdcException && err.getStatus() === 409;
+      if (err instanceof TransactionalCallbackFailed || err instanceof ConcurrentWriteError || !movedOn) throw err;
     });
   }
 }

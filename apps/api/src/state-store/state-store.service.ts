@@ -4,28 +4,58 @@ import { APP_CONFIG, AppConfig, REDIS, redisKey } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { OutboxEntry, StoredEntity } from './stored-entity';
 
+// Every write carries a token (its event's id) and remembers the last few in the object's
+// `ops` field: ioredis resends a script whose connection dropped before the reply came, and
+// the resend must answer what the first run did (done) instead of "exists" or "conflict".
+const SEEN = `
+local function seen(ops, op)
+  return ops and string.find(ops, op, 1, true) ~= nil
+end
+`;
+const REMEMBER = `
+local function remember(ops, op)
+  local kept = op
+  local n = 0
+  for old in string.gmatch(ops or '', '[^,]+') do
+    if n == 3 then break end
+    kept = kept .. ',' .. old
+    n = n + 1
+  end
+  return kept
+end
+`;
+
 // A new object, its indexes and its first event, in one atomic step; refused when the id exists.
 // KEYS: object, outbox, createdAt index, stateTimestamp index, equality indexes (state first)...
-// ARGV: json, version, createdAt, id, outbox entry, stateTimestamp
-const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'json', ARGV[1], 'version', ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
-redis.call('ZADD', KEYS[4], ARGV[6], ARGV[4])
-for i = 5, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[4]) end
-redis.call('RPUSH', KEYS[2], ARGV[5])
+// ARGV: json, version, createdAt, id, outbox entry, stateTimestamp, op token
+const CREATE = `${SEEN}
+local json, version, createdAt, id, entry, stateTimestamp, op = unpack(ARGV)
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if seen(redis.call('HGET', KEYS[1], 'ops'), op) then return 1 end
+  return 0
+end
+redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', op)
+redis.call('ZADD', KEYS[3], createdAt, id)
+redis.call('ZADD', KEYS[4], stateTimestamp, id)
+for i = 5, #KEYS do redis.call('ZADD', KEYS[i], createdAt, id) end
+redis.call('RPUSH', KEYS[2], entry)
 return 1`;
 
 // A state change, its index moves and its event, in one atomic step, only if nobody wrote in
 // between. KEYS: object, outbox, stateTimestamp index, old state index, new state index.
-// ARGV: expected version, json, new version, outbox entry, id, createdAt, stateTimestamp
-const TRANSITION = `
-if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'json', ARGV[2], 'version', ARGV[3])
-redis.call('ZREM', KEYS[4], ARGV[5])
-redis.call('ZADD', KEYS[5], ARGV[6], ARGV[5])
-redis.call('ZADD', KEYS[3], ARGV[7], ARGV[5])
-redis.call('RPUSH', KEYS[2], ARGV[4])
+// ARGV: expected version, json, new version, outbox entry, id, createdAt, stateTimestamp, op token
+const TRANSITION = `${SEEN}${REMEMBER}
+local expected, json, version, entry, id, createdAt, stateTimestamp, op = unpack(ARGV)
+local current = redis.call('HMGET', KEYS[1], 'version', 'ops')
+if current[1] ~= expected then
+  if seen(current[2], op) then return 1 end
+  return 0
+end
+redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', remember(current[2], op))
+redis.call('ZREM', KEYS[4], id)
+redis.call('ZADD', KEYS[5], createdAt, id)
+redis.call('ZADD', KEYS[3], stateTimestamp, id)
+redis.call('RPUSH', KEYS[2], entry)
 return 1`;
 
 type ScriptedRedis = Redis & {
@@ -65,7 +95,7 @@ export class StateStore {
     return results.flatMap(([err, json]) => (err || json === null ? [] : [JSON.parse(json as string) as T]));
   }
 
-  /** Stores a new object with its first event; false when the id is taken. */
+  /** Stores a new object with its first event; false when the id is taken (by another write). */
   async create(kind: IndexedKind, entity: StoredEntity, event: OutboxEntry): Promise<boolean> {
     const equalityKeys = [
       this.indexKey(kind, 'state', entity.state),
@@ -89,6 +119,7 @@ export class StateStore {
       entity.id,
       JSON.stringify(event),
       entity.stateTimestamp,
+      event.job.envelope.id,
     );
     return created === 1;
   }
@@ -108,6 +139,7 @@ export class StateStore {
       next.id,
       next.createdAt,
       next.stateTimestamp,
+      event.job.envelope.id,
     );
     return done === 1;
   }

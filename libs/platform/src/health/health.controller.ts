@@ -1,37 +1,51 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { Response } from 'express';
 import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { redisKey } from '../queues/queue-names';
 import { REDIS } from '../redis/redis.module';
+import { storeUnavailableReason } from '../redis/store-unavailable';
 
-const PING_DEADLINE_MS = 1000;
+const PROBE_DEADLINE_MS = 1000;
 
 /**
- * `GET /health`: 200 while Redis answers, 503 otherwise (both apps; no API key). It answers at
- * once when the connection is known to be down, and otherwise gives a PING one second: ioredis would otherwise queue
- * the PING until Redis is back, and a health check that hangs is no health check.
+ * `GET /health`: 200 while Redis answers and takes writes, 503 otherwise (both apps; no API
+ * key). The probe is a small write with a TTL, not a PING: Redis out of memory still answers
+ * PINGs and reads while refusing every write, and an app that cannot write cannot work. It
+ * answers at once when the connection is known to be down, and gives the probe one second.
  */
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  private readonly probeKey: string;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.probeKey = redisKey(config, 'health-probe');
+  }
 
   @Get()
   async health(@Res({ passthrough: true }) res: Response) {
     const down = ['reconnecting', 'close', 'end'].includes(this.redis.status);
-    if (down || !(await this.pingWithin(PING_DEADLINE_MS))) {
+    const problem = down ? 'Redis is not reachable' : await this.probe();
+    if (problem) {
       // Set here, not thrown: the same body on both apps, whatever their error filters do.
       res.status(503);
-      return { status: 'DOWN', reason: 'Redis is not reachable' };
+      return { status: 'DOWN', reason: problem };
     }
     return { status: 'UP' };
   }
 
-  private pingWithin(ms: number): Promise<boolean> {
+  /** Why Redis cannot serve the app, or null when a write went through in time. */
+  private probe(): Promise<string | null> {
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    const ping = this.redis.ping().then(
-      () => true,
-      () => false,
+    const deadline = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('Redis is not reachable'), PROBE_DEADLINE_MS)));
+    const write = this.redis.set(this.probeKey, Date.now(), 'PX', 60_000).then(
+      () => null,
+      (err) => (storeUnavailableReason(err) === 'out-of-memory' ? 'Redis refuses writes (out of memory)' : 'Redis is not reachable'),
     );
-    return Promise.race([ping, deadline]).finally(() => clearTimeout(timer));
+    return Promise.race([write, deadline]).finally(() => clearTimeout(timer));
   }
 }

@@ -46,6 +46,13 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly storeUnavailable = new Counter({
+    name: 'callback_store_unavailable_total',
+    help: 'Requests or jobs refused because Redis could not take a command: out-of-memory (refusing writes) or unreachable',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry });

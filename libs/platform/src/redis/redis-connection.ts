@@ -14,6 +14,35 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   };
 }
 
+/**
+ * The options of an app's own command connection (request handlers, the relay, the delivery
+ * log). BullMQ's blocking connections are not these: they wait for Redis without limit.
+ * - No offline queue: while the connection is down a command fails at once (the api answers
+ *   503), instead of waiting for ioredis' 20 reconnect attempts (about 10 s) and failing then.
+ * - One retry per request: a command in flight when the connection drops is resent once the
+ *   connection is back (every script we write is idempotent for that: it carries a token and
+ *   answers a resend as it answered the first run), or fails after one reconnect attempt.
+ */
+export function commandConnectionOptions(url: string): RedisOptions {
+  return { ...redisOptionsFromUrl(url), enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+}
+
+/** Resolves once `client` is ready, so the first commands do not meet a connection still opening. */
+export function untilReady(client: Redis, timeoutMs = 10_000): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`Redis did not become ready within ${timeoutMs} ms`)), timeoutMs);
+    const onReady = () => done();
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      if (err) reject(err);
+      else resolve();
+    };
+    client.on('ready', onReady);
+  });
+}
+
 export class RedisUnavailableError extends Error {
   constructor(url: string, cause: string) {
     super(

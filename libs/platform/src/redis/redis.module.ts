@@ -1,8 +1,8 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from './redis-connection';
+import { commandConnectionOptions, untilReady } from './redis-connection';
 
 export const REDIS = Symbol('REDIS');
 
@@ -22,7 +22,15 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new Redis(redisOptionsFromUrl(config.redisUrl)),
+      useFactory: async (config: AppConfig) => {
+        const redis = new Redis(commandConnectionOptions(config.redisUrl));
+        // One line per connection error (reconnects back off to one try every 2 s), in the
+        // app's log rather than ioredis' "Unhandled error event" on stderr.
+        const logger = new Logger('Redis');
+        redis.on('error', (err: Error) => logger.warn(`Redis connection: ${err.message}`));
+        await untilReady(redis);
+        return redis;
+      },
     },
     RedisCloser,
   ],

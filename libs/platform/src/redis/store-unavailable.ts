@@ -1,0 +1,29 @@
+/**
+ * Why Redis could not take a command, when that is our side's fault rather than the caller's:
+ * - `out-of-memory`: Redis refuses writes (`maxmemory` reached under `noeviction`);
+ * - `unreachable`: the connection is down, or dropped under the command and did not come back
+ *   in time (the command was then not resent, or its resend failed).
+ * Anything else (a script bug, a wrong type) is not classified: it is a real 500.
+ */
+export type StoreUnavailableReason = 'out-of-memory' | 'unreachable';
+
+const UNREACHABLE = [
+  "Stream isn't writeable",
+  'Connection is closed',
+  'Reached the max retries per request limit',
+  'connect ECONNREFUSED',
+  'read ECONNRESET',
+  'write EPIPE',
+  'Command timed out',
+];
+
+export function storeUnavailableReason(err: unknown): StoreUnavailableReason | null {
+  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
+  if (message.startsWith('OOM ')) return 'out-of-memory';
+  const code = (err as { code?: unknown })?.code;
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT') return 'unreachable';
+  return UNREACHABLE.some((m) => message.includes(m)) ? 'unreachable' : null;
+}
+
+/** Seconds a client is told to wait before trying again (`Retry-After`). */
+export const STORE_RETRY_AFTER_S: Record<StoreUnavailableReason, number> = { 'out-of-memory': 5, unreachable: 2 };
