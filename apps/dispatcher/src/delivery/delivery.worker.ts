@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { AttemptOutcome, CallbackSender, DeliveryJobData, DeliveryLog, DeliveryStatus } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, createWorker, MAX_STALLS, QUEUE } from '@app/platform';
-import { EndpointGuard, Health } from './endpoint-guard';
+import { EndpointGuard, healthOf } from './endpoint-guard';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
 
 /**
@@ -101,10 +101,4 @@ function hostOf(uri: string): string {
   } catch {
     return 'invalid';
   }
-}
-
-function healthOf(outcome: AttemptOutcome): Health {
-  if (outcome.ok) return 'up';
-  if (outcome.final) return 'neutral';
-  return outcome.status === undefined || outcome.status >= 500 || outcome.status === 429 ? 'down' : 'neutral';
 }

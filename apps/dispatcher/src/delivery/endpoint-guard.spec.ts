@@ -1,12 +1,13 @@
-import { Admission, EndpointGuard, Health, SLOT_WAIT_MS } from './endpoint-guard';
+import { Admission, EndpointGuard, Health, healthOf, hostKeyOf, SLOT_WAIT_MS } from './endpoint-guard';
 
-const release = (admission: Admission, health: Health) => {
-  if (admission.admitted) admission.release(health);
+const release = (admission: Admission, health: Health, now?: number) => {
+  if (admission.admitted) admission.release(health, now);
 };
 
 describe('EndpointGuard', () => {
-  const config = { endpointConcurrency: 2, circuitFailureThreshold: 3, circuitOpenMs: 1000, timeoutMs: 500 };
+  const config = { endpointConcurrency: 2, hostConcurrency: 3, circuitFailureThreshold: 3, circuitOpenMs: 1000, timeoutMs: 500 };
   const guard = () => new EndpointGuard(config, () => 0);
+  type Internals = { endpoints: Map<string, unknown>; hosts: Map<string, unknown> };
 
   it('lets a job wait for a fast endpoint slot instead of parking it', async () => {
     const g = guard();
@@ -42,13 +43,13 @@ describe('EndpointGuard', () => {
     for (let i = 0; i < 3; i++) release(await g.admit('http://down'), 'down');
     const now = Date.now();
     expect(await g.admit('http://down', now)).toMatchObject({ admitted: false, reason: 'circuit open' });
-    expect(g.openCircuits(now)).toEqual([{ endpoint: 'http://down', state: 'open' }]);
+    expect(g.openCircuits(now)).toEqual([{ endpoint: 'http://down', scope: 'endpoint', state: 'open' }]);
 
     const later = now + 2000;
     const probe = await g.admit('http://down', later);
     expect(probe.admitted).toBe(true);
     expect(await g.admit('http://down', later)).toMatchObject({ admitted: false, reason: 'circuit half-open, probe in flight' });
-    release(probe, 'up');
+    release(probe, 'up', later);
     expect((await g.admit('http://down', later)).admitted).toBe(true);
     expect(g.openCircuits(later)).toEqual([]);
   });
@@ -56,13 +57,14 @@ describe('EndpointGuard', () => {
   it('re-opens when the probe fails, and a 4xx neither opens nor closes it', async () => {
     const g = guard();
     for (let i = 0; i < 2; i++) release(await g.admit('http://x'), 'down');
-    release(await g.admit('http://x'), 'neutral');
+    release(await g.admit('http://x'), 'answered');
     expect(g.openCircuits()).toEqual([]);
     release(await g.admit('http://x'), 'down');
     expect(g.openCircuits()[0].state).toBe('open');
 
-    release(await g.admit('http://x', Date.now() + 5000), 'down');
-    expect(await g.admit('http://x')).toMatchObject({ admitted: false, reason: 'circuit open' });
+    const later = Date.now() + 5000;
+    release(await g.admit('http://x', later), 'down', later);
+    expect(await g.admit('http://x', later + 1)).toMatchObject({ admitted: false, reason: 'circuit open' });
   });
 
   it('never has more than endpointConcurrency attempts in flight, however many jobs wait', async () => {
@@ -82,9 +84,199 @@ describe('EndpointGuard', () => {
     expect(most).toBe(2);
   });
 
-  it('remembers a bounded number of idle endpoints', async () => {
+  it('remembers a bounded number of idle endpoints and hosts', async () => {
     const g = guard();
     for (let i = 0; i < 10_050; i++) release(await g.admit(`http://host-${i}`), 'up');
-    expect((g as unknown as { endpoints: Map<string, unknown> }).endpoints.size).toBeLessThanOrEqual(10_000);
+    expect((g as unknown as Internals).endpoints.size).toBeLessThanOrEqual(10_000);
+    expect((g as unknown as Internals).hosts.size).toBeLessThanOrEqual(10_000);
+  });
+
+  it('stays bounded when every endpoint it saw is failing (their circuits are forgotten, least recently used first)', async () => {
+    const g = guard();
+    for (let i = 0; i < 10_050; i++) {
+      const now = Date.now();
+      for (let k = 0; k < 3; k++) release(await g.admit(`http://h-${i}/x`, now), 'unreachable', now);
+    }
+    expect((g as unknown as Internals).endpoints.size).toBeLessThanOrEqual(10_000);
+    expect((g as unknown as Internals).hosts.size).toBeLessThanOrEqual(10_000);
+    // The most recent ones are still remembered as open.
+    expect(await g.admit('http://h-10049/x')).toMatchObject({ admitted: false, reason: 'host circuit open' });
+  });
+
+  describe('one host (scheme, host, port), many URIs (item 13)', () => {
+    it('never lets one host take more than hostConcurrency slots, however many URIs it has', async () => {
+      const g = guard();
+      const started = Date.now() - SLOT_WAIT_MS - 1; // slow: its attempts have run past the wait
+      const admissions = [];
+      for (let i = 0; i < 10; i++) admissions.push(await g.admit(`http://slow.example/cb?i=${i}`, i < 3 ? started : Date.now()));
+      expect(admissions.filter((a) => a.admitted)).toHaveLength(3);
+      expect(admissions[3]).toMatchObject({ admitted: false, reason: 'host at its concurrency limit' });
+      // A port is a host of its own; so is another name.
+      expect((await g.admit('http://slow.example:8080/cb')).admitted).toBe(true);
+      expect((await g.admit('http://healthy.example/cb')).admitted).toBe(true);
+    });
+
+    it('counts the same host under any spelling of its default port, and tells schemes apart', () => {
+      expect(hostKeyOf('http://Example.com/a?x=1')).toBe(hostKeyOf('http://example.com:80/b'));
+      expect(hostKeyOf('https://example.com/a')).toBe('https://example.com:443');
+      expect(hostKeyOf('http://example.com/a')).not.toBe(hostKeyOf('https://example.com/a'));
+      expect(hostKeyOf('http://[::1]:8080/x')).toBe('http://[::1]:8080');
+    });
+
+    it('parks at once when the host is kept full by slow attempts, without holding a replica slot for the wait', async () => {
+      const g = guard();
+      const started = Date.now() - SLOT_WAIT_MS - 1;
+      for (let i = 0; i < 3; i++) await g.admit(`http://h/slow-${i}`, started);
+      const before = Date.now();
+      expect(await g.admit('http://h/other')).toMatchObject({ admitted: false, reason: 'host at its concurrency limit' });
+      expect(Date.now() - before).toBeLessThan(SLOT_WAIT_MS);
+    });
+
+    it('lets a job wait for a host slot that is about to free, one waiter per such slot', async () => {
+      const g = guard();
+      const started = Date.now() - SLOT_WAIT_MS - 1;
+      await g.admit('http://h/slow-1', started);
+      await g.admit('http://h/slow-2', started);
+      const fast = await g.admit('http://h/fast');
+      const waiting = g.admit('http://h/b');
+      // Only one attempt in flight may end soon: a second job is parked at once.
+      expect(await g.admit('http://h/c')).toMatchObject({ admitted: false, reason: 'host at its concurrency limit' });
+      setTimeout(() => release(fast, 'up'), 5);
+      expect((await waiting).admitted).toBe(true);
+    });
+
+    it("opens one URI's circuit on its HTTP failures, and its neighbours on the same host go on", async () => {
+      const g = guard();
+      for (let i = 0; i < 3; i++) release(await g.admit('http://h/failing'), 'down');
+      for (let i = 0; i < 3; i++) release(await g.admit('http://h/too-many'), 'down');
+      expect(await g.admit('http://h/failing')).toMatchObject({ admitted: false, reason: 'circuit open' });
+      expect(await g.admit('http://h/too-many')).toMatchObject({ admitted: false, reason: 'circuit open' });
+      const fine = await g.admit('http://h/fine');
+      expect(fine.admitted).toBe(true);
+      release(fine, 'up');
+      expect(g.openCircuits().map((c) => c.scope)).toEqual(['endpoint', 'endpoint']);
+    });
+
+    it('opens the host circuit when its URIs get no answer (connect errors, timeouts), for all its URIs', async () => {
+      const g = guard();
+      const now = Date.now();
+      for (let i = 0; i < 3; i++) release(await g.admit(`http://h/${i}`, now), 'unreachable', now);
+      expect(await g.admit('http://h/never-tried', now)).toMatchObject({ admitted: false, reason: 'host circuit open' });
+      expect((await g.admit('http://elsewhere/0', now)).admitted).toBe(true);
+      expect(g.openCircuits(now)).toContainEqual({ endpoint: 'http://h:80', scope: 'host', state: 'open' });
+
+      // Half-open: one attempt to any of its URIs probes the host; a 5xx is an answer, so the host is up.
+      const later = now + 2000;
+      const probe = await g.admit('http://h/never-tried', later);
+      expect(probe.admitted).toBe(true);
+      expect(await g.admit('http://h/another', later)).toMatchObject({ admitted: false, reason: 'host circuit half-open, probe in flight' });
+      release(probe, 'down', later);
+      expect((await g.admit('http://h/another', later)).admitted).toBe(true);
+    });
+
+    it('resets the host count on any answer from any of its URIs', async () => {
+      const g = guard();
+      for (let i = 0; i < 2; i++) release(await g.admit(`http://h/dead-${i}`), 'unreachable');
+      release(await g.admit('http://h/erroring'), 'down');
+      for (let i = 2; i < 4; i++) release(await g.admit(`http://h/dead-${i}`), 'unreachable');
+      expect((await g.admit('http://h/new')).admitted).toBe(true);
+      expect(g.openCircuits().filter((c) => c.scope === 'host')).toEqual([]);
+    });
+
+    it('hands a freed host slot to another URI of the host, first come first served', async () => {
+      const g = guard();
+      const a1 = await g.admit('http://h/a');
+      await g.admit('http://h/a');
+      await g.admit('http://h/b');
+      const c = g.admit('http://h/c');
+      setTimeout(() => release(a1, 'up'), 5);
+      expect((await c).admitted).toBe(true);
+      const internals = g as unknown as { hosts: Map<string, { slots: Set<unknown> }> };
+      expect(internals.hosts.get('http://h:80')!.slots.size).toBe(3);
+    });
+  });
+
+  describe('the probe of a half-open circuit (item 14)', () => {
+    // CIRCUIT_OPEN_MS (1000) is shorter than DISPATCH_TIMEOUT_MS here: attempts admitted before
+    // the circuit opened can still be in flight when it turns half-open.
+    const slowConfig = { ...config, timeoutMs: 10_000 };
+    const t0 = 1_000_000;
+
+    async function openWithStaleAttempt(uri: string, failure: Health) {
+      const g = new EndpointGuard(slowConfig, () => 0);
+      const stale = await g.admit(uri, t0);
+      for (let i = 0; i < 3; i++) release(await g.admit(uri, t0 + 1), failure, t0 + 2);
+      expect(await g.admit(uri, t0 + 3)).toMatchObject({ admitted: false });
+      const probe = await g.admit(uri, t0 + 2000);
+      expect(probe.admitted).toBe(true);
+      return { g, stale, probe };
+    }
+
+    it('a stale attempt that succeeds does not close the circuit: the probe is still awaited', async () => {
+      const { g, stale, probe } = await openWithStaleAttempt('http://p/x', 'down');
+      release(stale, 'up', t0 + 2001);
+      expect(await g.admit('http://p/x', t0 + 2002)).toMatchObject({ admitted: false, reason: 'circuit half-open, probe in flight' });
+      release(probe, 'up', t0 + 2003);
+      expect((await g.admit('http://p/x', t0 + 2004)).admitted).toBe(true);
+    });
+
+    it('a stale attempt that fails neither re-opens the circuit nor lets a second probe through', async () => {
+      const { g, stale, probe } = await openWithStaleAttempt('http://p/x', 'down');
+      release(stale, 'down', t0 + 2001);
+      expect(await g.admit('http://p/x', t0 + 2002)).toMatchObject({ admitted: false, reason: 'circuit half-open, probe in flight' });
+      // A whole open period later the first probe is still in flight: still no second one.
+      expect(await g.admit('http://p/x', t0 + 3500)).toMatchObject({ admitted: false, reason: 'circuit half-open, probe in flight' });
+      release(probe, 'down', t0 + 4000);
+      expect(await g.admit('http://p/x', t0 + 4001)).toMatchObject({ admitted: false, reason: 'circuit open' });
+      expect(await g.admit('http://p/x', t0 + 4999)).toMatchObject({ admitted: false, reason: 'circuit open' });
+      expect((await g.admit('http://p/x', t0 + 5001)).admitted).toBe(true);
+    });
+
+    it('a stale attempt that says nothing does not re-open the circuit either', async () => {
+      const { g, stale, probe } = await openWithStaleAttempt('http://p/x', 'down');
+      release(stale, 'answered', t0 + 2001);
+      expect(await g.admit('http://p/x', t0 + 3500)).toMatchObject({ admitted: false, reason: 'circuit half-open, probe in flight' });
+      release(probe, 'up', t0 + 3600);
+      expect(g.openCircuits(t0 + 3601)).toEqual([]);
+    });
+
+    it('the same holds for a host circuit', async () => {
+      const { g, stale, probe } = await openWithStaleAttempt('http://q/x', 'unreachable');
+      // Both circuits (URI and host) were open; the probe is the probe of both.
+      expect(g.openCircuits(t0 + 2000).map((c) => [c.scope, c.state])).toEqual([
+        ['host', 'half-open'],
+        ['endpoint', 'half-open'],
+      ]);
+      release(stale, 'up', t0 + 2001);
+      expect(await g.admit('http://q/other', t0 + 2002)).toMatchObject({ admitted: false, reason: 'host circuit half-open, probe in flight' });
+      expect(await g.admit('http://q/other', t0 + 3500)).toMatchObject({ admitted: false, reason: 'host circuit half-open, probe in flight' });
+      release(probe, 'up', t0 + 3600);
+      expect((await g.admit('http://q/other', t0 + 3601)).admitted).toBe(true);
+      expect(g.openCircuits(t0 + 3601)).toEqual([]);
+    });
+
+    it('a probe never waits for a slot: it is parked while attempts admitted before hold them', async () => {
+      const g = new EndpointGuard(slowConfig, () => 0);
+      const earlier = [await g.admit('http://r/a', t0), await g.admit('http://r/b', t0)];
+      for (let i = 0; i < 3; i++) release(await g.admit('http://r/x', t0 + 1), 'down', t0 + 2);
+      // The host is full, with an attempt that looks about to end: a closed circuit's job would wait.
+      const young = await g.admit('http://r/c', t0 + 1999);
+      const started = Date.now();
+      expect(await g.admit('http://r/x', t0 + 2000)).toMatchObject({ admitted: false, reason: 'host at its concurrency limit' });
+      expect(Date.now() - started).toBeLessThan(SLOT_WAIT_MS);
+      [...earlier, young].forEach((s) => release(s, 'up', t0 + 2001));
+      expect((await g.admit('http://r/x', t0 + 2002)).admitted).toBe(true);
+      expect(await g.admit('http://r/x', t0 + 2003)).toMatchObject({ admitted: false, reason: 'circuit half-open, probe in flight' });
+    });
+  });
+
+  it('reads the health of an outcome: no answer is the host, an HTTP failure the URI only', () => {
+    expect(healthOf({ ok: true, final: false, status: 204 })).toBe('up');
+    expect(healthOf({ ok: false, final: false, status: 503 })).toBe('down');
+    expect(healthOf({ ok: false, final: false, status: 429 })).toBe('down');
+    expect(healthOf({ ok: false, final: false })).toBe('unreachable');
+    expect(healthOf({ ok: false, final: false, status: 404 })).toBe('answered');
+    expect(healthOf({ ok: false, final: true, status: 410 })).toBe('answered');
+    expect(healthOf({ ok: false, final: true })).toBe('neutral');
   });
 });

@@ -1,81 +1,178 @@
+import type { AttemptOutcome } from '@app/delivery';
 import { DispatchConfig } from '@app/platform';
 
-/** What an attempt says about its endpoint's health. */
-export type Health = 'up' | 'down' | 'neutral';
+/**
+ * What an attempt says about its endpoint (one URI) and its host (scheme, host, port):
+ * - `up`: 2xx; both are well;
+ * - `down`: the host answered, but the endpoint is unwell (5xx, 429): a failure of the endpoint,
+ *   and proof that the host is reachable;
+ * - `unreachable`: no answer at all (connect error, reset, timeout): a failure of both;
+ * - `answered`: another status (3xx, 4xx, 410): nothing about the endpoint, the host is reachable;
+ * - `neutral`: nothing about either (no request was made, or our own side failed).
+ */
+export type Health = 'up' | 'down' | 'unreachable' | 'answered' | 'neutral';
+
+/** The health an attempt's outcome reports to the guard. */
+export function healthOf(outcome: Pick<AttemptOutcome, 'ok' | 'final' | 'status'>): Health {
+  if (outcome.ok) return 'up';
+  // No status: either nothing was sent (refused destination, missing secret: final) or no answer came.
+  if (outcome.status === undefined) return outcome.final ? 'neutral' : 'unreachable';
+  return outcome.status >= 500 || outcome.status === 429 ? 'down' : 'answered';
+}
 
 export type Admission =
-  | { admitted: true; release(health: Health): void }
+  | { admitted: true; release(health: Health, now?: number): void }
   | { admitted: false; retryInMs: number; reason: string };
 
-/** One attempt's hold on an endpoint; handed straight to a waiting job when it ends. */
+type Verdict = 'success' | 'failure' | 'none';
+const ENDPOINT_VERDICT: Record<Health, Verdict> = { up: 'success', down: 'failure', unreachable: 'failure', answered: 'none', neutral: 'none' };
+const HOST_VERDICT: Record<Health, Verdict> = { up: 'success', down: 'success', unreachable: 'failure', answered: 'success', neutral: 'none' };
+
+/** Consecutive failures; open from `threshold` on until `openUntil`, then half-open. */
+interface Circuit {
+  failures: number;
+  openUntil: number;
+  /** The attempt let through as the half-open probe, while it is in flight: only it settles the circuit. */
+  probe?: Slot;
+}
+
+/** One attempt in flight: it holds a slot of its endpoint and one of its host. */
 interface Slot {
   since: number;
+  endpoint: EndpointState;
+  host: HostState;
 }
 
 interface EndpointState {
+  /** Key of `hosts`: looked up on each admission (a host state can be forgotten while this one is idle). */
+  hostKey: string;
   slots: Set<Slot>;
-  waiters: ((slot: Slot | null) => void)[];
-  failures: number;
-  openUntil: number;
-  probing: boolean;
+  /** Jobs waiting in-process for a slot (of this endpoint or its host). */
+  waiting: number;
+  circuit: Circuit;
   /** Moving average of attempt latency; undefined until one finished. */
   latencyMs?: number;
 }
 
+interface Waiter {
+  endpoint: EndpointState;
+  /** Waiting for a host slot (its endpoint had room), rather than for one of its endpoint's. */
+  forHost: boolean;
+  resolve(slot: Slot | null): void;
+}
+
+interface HostState {
+  slots: Set<Slot>;
+  /** Jobs of this host's endpoints waiting in-process, first come first served. */
+  waiters: Waiter[];
+  circuit: Circuit;
+}
+
 /** How long a job may wait in-process for a fast endpoint's slot before it is parked. */
 export const SLOT_WAIT_MS = 250;
-/** Idle endpoints remembered (for their latency); the least recently used are forgotten. */
+/** Idle endpoints (and hosts) remembered, for their latency and circuit; the least recently used are forgotten. */
 const REMEMBERED = 10_000;
 
+/** `scheme://host:port` with the default port made explicit; the URI itself if it does not parse. */
+export function hostKeyOf(uri: string): string {
+  try {
+    const url = new URL(uri);
+    const port = url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
+    return `${url.protocol}//${url.hostname}:${port}`;
+  } catch {
+    return uri;
+  }
+}
+
+export type GuardConfig = Pick<DispatchConfig, 'endpointConcurrency' | 'hostConcurrency' | 'circuitFailureThreshold' | 'circuitOpenMs' | 'timeoutMs'>;
+
 /**
- * Keeps one endpoint from taking the others down, per dispatcher replica and in memory (no
- * Redis round trip on the hot path):
- * - bulkhead: at most `DISPATCH_ENDPOINT_CONCURRENCY` attempts in flight to one endpoint. A job
- *   beyond that waits here for a slot (up to SLOT_WAIT_MS) if the endpoint answers fast, which
- *   costs a busy healthy endpoint nothing; if it is slow (its attempts take longer than that,
- *   or the ones in flight already have) the job is parked instead, so a dead endpoint holds
- *   only its own slots;
- * - circuit: after `CIRCUIT_FAILURE_THRESHOLD` consecutive failures (network error, timeout,
- *   5xx, 429) the endpoint is open for `CIRCUIT_OPEN_MS`; its deliveries wait without using an
- *   attempt; then one probe goes through (half-open): success closes it, failure opens it again.
+ * Keeps one endpoint, or one host, from taking the others down, per dispatcher replica and in
+ * memory (no Redis round trip on the hot path). An endpoint is one callback URI; its host is
+ * its scheme, host and port.
+ * - bulkhead: at most `DISPATCH_ENDPOINT_CONCURRENCY` attempts in flight to one endpoint, and at
+ *   most `DISPATCH_HOST_CONCURRENCY` to one host whatever its number of URIs. A job beyond that
+ *   waits here for a slot (up to SLOT_WAIT_MS) if one is about to free (the attempts in flight
+ *   are fast), which costs a busy healthy endpoint nothing; otherwise it is parked at once, so a
+ *   dead endpoint or host holds only its own slots;
+ * - circuits, one per endpoint and one per host: after `CIRCUIT_FAILURE_THRESHOLD` consecutive
+ *   failures a circuit is open for `CIRCUIT_OPEN_MS`; the deliveries it covers wait without
+ *   using an attempt; then one probe goes through (half-open): success closes it, anything else
+ *   opens it again. An endpoint's circuit counts every failure (5xx, 429, no answer); its
+ *   host's counts only attempts with no answer (connect errors, timeouts), and any answer from
+ *   any of its URIs resets it: one URI's 5xx never holds back its neighbours, a dead host does.
+ *   Only the probe settles a half-open circuit: an attempt admitted before the circuit opened
+ *   (stale) that ends later counts as a failure, but neither closes nor re-opens it.
  * Parked deliveries come back with jitter, so that they do not return all at once.
  */
 export class EndpointGuard {
   private readonly endpoints = new Map<string, EndpointState>();
+  private readonly hosts = new Map<string, HostState>();
 
   constructor(
-    private readonly config: Pick<DispatchConfig, 'endpointConcurrency' | 'circuitFailureThreshold' | 'circuitOpenMs' | 'timeoutMs'>,
+    private readonly config: GuardConfig,
     private readonly random = Math.random,
   ) {}
 
-  async admit(endpoint: string, now = Date.now()): Promise<Admission> {
-    const state = this.state(endpoint);
-    if (state.failures >= this.config.circuitFailureThreshold) {
-      if (now < state.openUntil) return this.refuse(state.openUntil - now, 'circuit open');
-      if (state.probing) return this.refuse(this.config.timeoutMs, 'circuit half-open, probe in flight');
-      state.probing = true;
-      return this.grant(endpoint, state, { since: now });
+  async admit(uri: string, now = Date.now()): Promise<Admission> {
+    const endpoint = this.endpointState(uri);
+    const host = this.hostState(endpoint.hostKey);
+    const closed = this.isClosed(host.circuit) && this.isClosed(endpoint.circuit);
+    if (!closed) {
+      const refusal = this.circuitRefusal(host.circuit, now, 'host circuit') ?? this.circuitRefusal(endpoint.circuit, now, 'circuit');
+      if (refusal) return refusal;
     }
-    if (state.slots.size < this.config.endpointConcurrency) return this.grant(endpoint, state, { since: now });
-    const handedOver = this.isFast(state, now) ? await this.slotFreed(state) : null;
-    if (handedOver) return this.grant(endpoint, state, handedOver);
-    return this.refuse(Math.min(this.config.timeoutMs, 1000), 'endpoint at its concurrency limit');
+
+    const endpointFull = endpoint.slots.size >= this.config.endpointConcurrency;
+    const hostFull = host.slots.size >= this.config.hostConcurrency;
+    if (!endpointFull && !hostFull) return this.grant(endpoint, host, now);
+    // A probe never waits: the slots it would wait for belong to attempts admitted before the circuit opened.
+    if (closed) {
+      const soon = endpointFull ? this.isFast(endpoint, now) : this.hostSlotSoon(host, now);
+      const handedOver = soon ? await this.slotFreed(host, endpoint, !endpointFull) : null;
+      if (handedOver) return this.admission(handedOver);
+    }
+    const reason = endpointFull ? 'endpoint at its concurrency limit' : 'host at its concurrency limit';
+    return this.refuse(Math.min(this.config.timeoutMs, 1000), reason);
   }
 
-  /** The circuit of each endpoint that is not closed (for metrics and tests). */
-  openCircuits(now = Date.now()): { endpoint: string; state: 'open' | 'half-open' }[] {
-    return [...this.endpoints]
-      .filter(([, s]) => s.failures >= this.config.circuitFailureThreshold)
-      .map(([endpoint, s]) => ({ endpoint, state: now < s.openUntil && !s.probing ? 'open' : 'half-open' }));
+  /** Each circuit that is not closed (for metrics and tests): an endpoint's URI, or a host's `scheme://host:port`. */
+  openCircuits(now = Date.now()): { endpoint: string; scope: 'endpoint' | 'host'; state: 'open' | 'half-open' }[] {
+    const list = (map: Map<string, { circuit: Circuit }>, scope: 'endpoint' | 'host') =>
+      [...map]
+        .filter(([, s]) => !this.isClosed(s.circuit))
+        .map(([endpoint, s]) => ({ endpoint, scope, state: now < s.circuit.openUntil && !s.circuit.probe ? ('open' as const) : ('half-open' as const) }));
+    return [...list(this.hosts, 'host'), ...list(this.endpoints, 'endpoint')];
   }
 
-  private state(endpoint: string): EndpointState {
-    let state = this.endpoints.get(endpoint);
-    if (!state) {
-      state = { slots: new Set(), waiters: [], failures: 0, openUntil: 0, probing: false };
-      this.endpoints.set(endpoint, state);
-      this.forgetIdle();
-    }
+  private isClosed(circuit: Circuit): boolean {
+    return circuit.failures < this.config.circuitFailureThreshold;
+  }
+
+  /** Why an open or half-open circuit lets nothing through now; undefined if it lets a probe through. */
+  private circuitRefusal(circuit: Circuit, now: number, name: string): Admission | undefined {
+    if (this.isClosed(circuit)) return undefined;
+    if (now < circuit.openUntil) return this.refuse(circuit.openUntil - now, `${name} open`);
+    if (circuit.probe) return this.refuse(this.config.timeoutMs, `${name} half-open, probe in flight`);
+    return undefined;
+  }
+
+  private endpointState(uri: string): EndpointState {
+    let state = this.endpoints.get(uri);
+    if (state) this.endpoints.delete(uri);
+    else state = { hostKey: hostKeyOf(uri), slots: new Set(), waiting: 0, circuit: { failures: 0, openUntil: 0 } };
+    // Most recently used last, so that forget() drops the least recently used.
+    this.endpoints.set(uri, state);
+    this.forget(this.endpoints, uri, (s) => s.slots.size === 0 && s.waiting === 0);
+    return state;
+  }
+
+  private hostState(key: string): HostState {
+    let state = this.hosts.get(key);
+    if (state) this.hosts.delete(key);
+    else state = { slots: new Set(), waiters: [], circuit: { failures: 0, openUntil: 0 } };
+    this.hosts.set(key, state);
+    this.forget(this.hosts, key, (s) => s.slots.size === 0 && s.waiters.length === 0);
     return state;
   }
 
@@ -85,65 +182,116 @@ export class EndpointGuard {
     return now - oldest < SLOT_WAIT_MS && (state.latencyMs === undefined || state.latencyMs < SLOT_WAIT_MS);
   }
 
-  private slotFreed(state: EndpointState): Promise<Slot | null> {
+  // A host slot is about to free: one waiter per attempt in flight to a fast endpoint that has
+  // not run long yet. A host kept full by slow attempts parks its jobs at once instead of
+  // letting them hold the replica's slots while they wait.
+  private hostSlotSoon(host: HostState, now: number): boolean {
+    let soon = 0;
+    for (const slot of host.slots) {
+      const latency = slot.endpoint.latencyMs;
+      if (now - slot.since < SLOT_WAIT_MS && (latency === undefined || latency < SLOT_WAIT_MS)) soon++;
+    }
+    return host.waiters.filter((w) => w.forHost).length < soon;
+  }
+
+  private slotFreed(host: HostState, endpoint: EndpointState, forHost: boolean): Promise<Slot | null> {
     return new Promise((resolve) => {
-      const waiter = (slot: Slot | null) => {
-        clearTimeout(timer);
-        resolve(slot);
+      const waiter: Waiter = {
+        endpoint,
+        forHost,
+        resolve: (slot) => {
+          clearTimeout(timer);
+          endpoint.waiting--;
+          resolve(slot);
+        },
       };
       const timer = setTimeout(() => {
-        state.waiters.splice(state.waiters.indexOf(waiter), 1);
+        host.waiters.splice(host.waiters.indexOf(waiter), 1);
+        endpoint.waiting--;
         resolve(null);
       }, SLOT_WAIT_MS);
-      state.waiters.push(waiter);
+      endpoint.waiting++;
+      host.waiters.push(waiter);
     });
   }
 
-  private grant(endpoint: string, state: EndpointState, slot: Slot): Admission {
-    state.slots.add(slot);
+  private grant(endpoint: EndpointState, host: HostState, now: number): Admission {
+    const slot = this.occupy(endpoint, host, now);
+    // Admitted through a half-open circuit: this attempt is its probe.
+    if (!this.isClosed(endpoint.circuit)) endpoint.circuit.probe = slot;
+    if (!this.isClosed(host.circuit)) host.circuit.probe = slot;
+    return this.admission(slot);
+  }
+
+  private occupy(endpoint: EndpointState, host: HostState, now: number): Slot {
+    const slot: Slot = { since: now, endpoint, host };
+    endpoint.slots.add(slot);
+    host.slots.add(slot);
+    return slot;
+  }
+
+  private admission(slot: Slot): Admission {
     let released = false;
     return {
       admitted: true,
-      release: (health) => {
+      release: (health, now = Date.now()) => {
         if (released) return;
         released = true;
-        this.settle(endpoint, state, slot, health);
+        this.settle(slot, health, now);
       },
     };
   }
 
-  private settle(endpoint: string, state: EndpointState, slot: Slot, health: Health): void {
-    const elapsed = Date.now() - slot.since;
-    state.latencyMs = state.latencyMs === undefined ? elapsed : 0.8 * state.latencyMs + 0.2 * elapsed;
-    const wasProbe = state.probing;
-    state.probing = false;
-    if (health === 'up') state.failures = 0;
-    if (health === 'down') {
-      state.failures++;
-      if (state.failures >= this.config.circuitFailureThreshold) state.openUntil = Date.now() + this.config.circuitOpenMs;
-    }
-    if (health === 'neutral' && wasProbe) state.openUntil = Date.now() + this.config.circuitOpenMs;
+  private settle(slot: Slot, health: Health, now: number): void {
+    const { endpoint, host } = slot;
+    const elapsed = Math.max(0, now - slot.since);
+    endpoint.latencyMs = endpoint.latencyMs === undefined ? elapsed : 0.8 * endpoint.latencyMs + 0.2 * elapsed;
+    this.settleCircuit(endpoint.circuit, slot, ENDPOINT_VERDICT[health], now);
+    this.settleCircuit(host.circuit, slot, HOST_VERDICT[health], now);
+    endpoint.slots.delete(slot);
+    host.slots.delete(slot);
 
-    // The slot goes straight to a waiting job (so no newcomer can take it in between), unless
-    // the circuit just opened: then waiters time out and park.
-    const waiter = state.failures < this.config.circuitFailureThreshold ? state.waiters.shift() : undefined;
-    if (waiter) {
-      slot.since = Date.now();
-      waiter(slot);
-      return;
-    }
-    state.slots.delete(slot);
-    // Most recently used last, so forgetIdle drops the least recently used.
-    this.endpoints.delete(endpoint);
-    this.endpoints.set(endpoint, state);
+    // The freed slot goes straight to the first waiting job that may use it (so no newcomer can
+    // take it in between), unless a circuit is open: then waiters time out and park.
+    if (!this.isClosed(host.circuit)) return;
+    const index = host.waiters.findIndex(
+      (w) => this.isClosed(w.endpoint.circuit) && w.endpoint.slots.size < this.config.endpointConcurrency,
+    );
+    if (index < 0) return;
+    const [waiter] = host.waiters.splice(index, 1);
+    waiter.resolve(this.occupy(waiter.endpoint, host, now));
   }
 
-  /** Memory stays bounded: beyond REMEMBERED endpoints, idle healthy ones are forgotten. */
-  private forgetIdle(): void {
-    if (this.endpoints.size <= REMEMBERED) return;
-    for (const [endpoint, s] of this.endpoints) {
-      if (this.endpoints.size <= REMEMBERED) return;
-      if (s.slots.size === 0 && s.waiters.length === 0 && s.failures === 0) this.endpoints.delete(endpoint);
+  private settleCircuit(circuit: Circuit, slot: Slot, verdict: Verdict, now: number): void {
+    if (circuit.probe === slot) {
+      circuit.probe = undefined;
+      if (verdict === 'success') circuit.failures = 0;
+      else {
+        // A failed probe, or one that says nothing (a 4xx, our own error): another period.
+        if (verdict === 'failure') circuit.failures++;
+        circuit.openUntil = now + this.config.circuitOpenMs;
+      }
+      return;
+    }
+    if (!this.isClosed(circuit)) {
+      // A stale attempt, admitted before the circuit opened: counted, but only the probe settles it.
+      if (verdict === 'failure') circuit.failures++;
+      return;
+    }
+    if (verdict === 'success') circuit.failures = 0;
+    if (verdict === 'failure' && ++circuit.failures >= this.config.circuitFailureThreshold) circuit.openUntil = now + this.config.circuitOpenMs;
+  }
+
+  /**
+   * Memory stays bounded: beyond REMEMBERED entries, the least recently used idle ones are
+   * forgotten, whatever their circuit (a forgotten open circuit costs at most a threshold of
+   * attempts again). Entries in use are at most the attempts in flight and waiting.
+   */
+  private forget<S>(map: Map<string, S>, using: string, idle: (state: S) => boolean): void {
+    if (map.size <= REMEMBERED) return;
+    for (const [key, state] of map) {
+      if (map.size <= REMEMBERED) return;
+      if (key !== using && idle(state)) map.delete(key);
     }
   }
 

@@ -19,6 +19,8 @@ export interface DispatchConfig {
   lockDurationMs: number;
   /** Attempts in flight to one endpoint per replica; the rest of the slots stay for others. */
   endpointConcurrency: number;
+  /** Attempts in flight to one host (scheme, host, port) per replica, however many URIs it has. */
+  hostConcurrency: number;
   /** Consecutive failures that open an endpoint's circuit. */
   circuitFailureThreshold: number;
   /** How long an open circuit parks the endpoint's deliveries before one probe is let through. */

@@ -80,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (logFormat !== 'json' && logFormat !== 'pretty') problems.push({ variable: 'LOG_FORMAT', reason: `must be json or pretty, got "${logFormat}"` });
 
   const concurrency = int('DISPATCH_CONCURRENCY', 50, 1, 10_000);
+  const endpointConcurrency = int('DISPATCH_ENDPOINT_CONCURRENCY', Math.max(1, Math.floor(concurrency / 5)), 1, 10_000);
   const config: AppConfig = {
     redisUrl,
     redisPrefix,
@@ -111,7 +112,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: int('DISPATCH_TIMEOUT_MS', 10_000, 1, 600_000),
       concurrency,
       lockDurationMs: int('DISPATCH_LOCK_DURATION_MS', 30_000, 1000, 600_000),
-      endpointConcurrency: int('DISPATCH_ENDPOINT_CONCURRENCY', Math.max(1, Math.floor(concurrency / 5)), 1, 10_000),
+      endpointConcurrency,
+      // A host's share: a quarter of the slots, with room for one URI more than a single one takes (docs/delivery.md).
+      hostConcurrency: int('DISPATCH_HOST_CONCURRENCY', Math.min(concurrency, Math.max(endpointConcurrency + 1, Math.ceil(concurrency / 4))), 1, 10_000),
       circuitFailureThreshold: int('CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
       circuitOpenMs: int('CIRCUIT_OPEN_MS', 30_000, 100, 3_600_000),
     },
