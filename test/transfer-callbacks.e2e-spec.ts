@@ -50,7 +50,8 @@ describe('a simulated transfer calls its callbacks back', () => {
         assetId: 'asset-1',
         type: 'CONSUMER',
         protocol: 'dataspace-protocol-http',
-        callbackAddresses: [callback],
+        // Shown by its origin only (docs/delivery.md); the transfer itself keeps the whole uri.
+        callbackAddresses: [{ ...callback, uri: receiver.url }],
       });
     }
     expect(new Set(calls.map((c) => c.json.id)).size).toBe(4);
@@ -81,9 +82,8 @@ describe('a simulated transfer calls its callbacks back', () => {
     const calls = bySequence(receiver.callsTo('/hooks/short'));
     expect(calls.map((c) => c.json.type)).toEqual(TRANSFER_EVENTS);
     expect(calls.every((c) => c.json.payload.transferProcessId === created.body['@id'])).toBe(true);
-    expect(calls[0].json.payload.callbackAddresses).toEqual([
-      { uri: `${receiver.url}/hooks/short`, events: ['transfer.process'], transactional: false },
-    ]);
+    // The payload shows each callback address by its origin only (docs/delivery.md).
+    expect(calls[0].json.payload.callbackAddresses).toEqual([{ uri: receiver.url, events: ['transfer.process'], transactional: false }]);
   });
 
   it('sends a callback only the events its filters match, by prefix', async () => {

@@ -33,7 +33,7 @@ function toAddress(dto: CallbackAddressDto): CallbackAddress {
     uri: dto.uri,
     events: dto.events,
     transactional: dto.transactional ?? false,
-    ...(dto.authKey !== undefined ? { authKey: dto.authKey } : {}),
-    ...(dto.authCodeId !== undefined ? { authCodeId: dto.authCodeId } : {}),
+    ...(dto.authKey != null ? { authKey: dto.authKey } : {}),
+    ...(dto.authCodeId != null ? { authCodeId: dto.authCodeId } : {}),
   };
 }

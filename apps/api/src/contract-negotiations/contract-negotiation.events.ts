@@ -1,4 +1,5 @@
 import { ContractNegotiationEventPayload } from '@app/events';
+import { payloadCallbackAddresses } from '../callback-addresses/payload-callback-addresses';
 import { announce, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { ContractNegotiation, NEGOTIATION_MACHINE } from './contract-negotiation';
@@ -13,7 +14,8 @@ export function contractNegotiationEvent(cn: ContractNegotiation, details: Trans
     counterPartyAddress: cn.counterPartyAddress,
     counterPartyId: cn.counterPartyId,
     protocol: cn.protocol,
-    callbackAddresses: cn.callbackAddresses,
+    // Origins only, no auth names (docs/delivery.md, "What a receiver gets").
+    callbackAddresses: payloadCallbackAddresses(cn.callbackAddresses),
     contractOffers: [offer],
     lastContractOffer: offer,
     ...(cn.state === 'FINALIZED' && cn.agreement ? { contractAgreement: { ...cn.agreement } } : {}),

@@ -29,10 +29,16 @@ export class DeliveriesService {
    * Moves a dead letter back to the queue for a full new series of attempts, with the same job
    * data (so the same `webhook-id`). BullMQ checks the failed state and moves the job in one
    * script, so two concurrent retries start one series: the loser gets `409`.
+   *
+   * The job, not the log record, decides: the record expires after the log's retention while
+   * the dead letter stays in the failed set (as Bull Board shows it). When the record is gone,
+   * the job is found by its id (the delivery id) and a new `pending` record is made from its
+   * data once it is queued again, so the new series is logged and listed.
    */
   async retry(id: string): Promise<void> {
-    await this.get(id);
+    const record = await this.log.get(id);
     const job = await this.deliveries.getJob(id);
+    if (!record && !job) throw EdcException.notFound('Delivery', id);
     if (!job) throw EdcException.conflict(`Delivery ${id} is no longer in the queue and cannot be retried`);
     try {
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
@@ -45,5 +51,7 @@ export class DeliveriesService {
           : `Delivery ${id} is not dead-lettered (its job is ${state}); only a failed delivery can be retried`,
       );
     }
+    // Never overwrites: a record the first attempt of the new series already wrote stays.
+    if (!record) await this.log.recordQueued([{ id, data: job.data }]);
   }
 }

@@ -1,4 +1,5 @@
 import { TransferProcessEventPayload } from '@app/events';
+import { payloadCallbackAddresses } from '../callback-addresses/payload-callback-addresses';
 import { announce, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { TRANSFER_MACHINE, TransferProcess } from './transfer-process';
@@ -13,7 +14,8 @@ export function transferProcessEvent(tp: TransferProcess, details: TransitionDet
     contractId: tp.contractId,
     type: tp.type,
     protocol: tp.protocol,
-    callbackAddresses: tp.callbackAddresses,
+    // Origins only, no auth names (docs/delivery.md, "What a receiver gets").
+    callbackAddresses: payloadCallbackAddresses(tp.callbackAddresses),
     // EDC's extra fields: the data address on Started, the reason on Suspended and Terminated.
     ...(tp.state === 'STARTED' ? { dataAddress: details.dataAddress ?? tp.dataAddress } : {}),
     ...(tp.state === 'SUSPENDED' || tp.state === 'TERMINATED' ? { reason: details.reason ?? null } : {}),

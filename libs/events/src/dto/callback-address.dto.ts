@@ -1,6 +1,36 @@
-import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsOptional,
+  IsString,
+  registerDecorator,
+  ValidateIf,
+  ValidateNested,
+  ValidationArguments,
+} from 'class-validator';
 import { CallbackAddress } from '../callback-address';
+import {
+  authCodeIdProblem,
+  authKeyProblem,
+  eventFiltersProblem,
+  MAX_CALLBACK_ADDRESSES,
+} from './callback-address-rules';
 import { IsHttpUrl } from './is-http-url.validator';
+
+export * from './callback-address-rules';
+
+/** A property that `problem` finds nothing wrong with; its message is what `problem` says. */
+function Satisfies(name: string, problem: (value: unknown) => string | null): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: (args: ValidationArguments) => `${args.property} ${problem(args.value) ?? 'is invalid'}` },
+      validator: { validate: (value: unknown) => problem(value) === null },
+    });
+}
 
 export class CallbackAddressDto implements CallbackAddress {
   @IsHttpUrl()
@@ -9,20 +39,37 @@ export class CallbackAddressDto implements CallbackAddress {
   /** Filters matched by prefix against the event's filter name; required, may be empty. */
   @IsArray()
   @IsString({ each: true })
+  @Satisfies('isEventFilterList', eventFiltersProblem)
   events: string[];
 
   @IsOptional()
   @IsBoolean()
   transactional: boolean = false;
 
+  /** The header that carries the secret: an HTTP token, and none the request itself depends on. */
   @IsOptional()
-  @IsString()
-  @IsNotEmpty()
+  @Satisfies('isAuthKey', authKeyProblem)
   authKey?: string;
 
   // EDC rejects an auth header name without the alias of its secret.
   @ValidateIf((o: CallbackAddressDto) => o.authKey !== undefined || o.authCodeId !== undefined)
-  @IsString({ message: 'authCodeId is required when authKey is set' })
-  @IsNotEmpty()
+  @Satisfies('isAuthCodeId', (value) => (value === undefined ? 'is required when authKey is set' : authCodeIdProblem(value)))
   authCodeId?: string;
+}
+
+/**
+ * The `callbackAddresses` of a request: a list of at most `MAX_CALLBACK_ADDRESSES` valid
+ * addresses. One decorator, so every request that carries callback addresses has the same cap.
+ */
+export function IsCallbackAddressList(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    IsOptional()(target, propertyName);
+    IsArray()(target, propertyName);
+    // Only a list too long: what is not a list at all, IsArray reports.
+    Satisfies('isCallbackAddressListSize', (value) =>
+      Array.isArray(value) && value.length > MAX_CALLBACK_ADDRESSES ? `must hold at most ${MAX_CALLBACK_ADDRESSES} callback addresses` : null,
+    )(target, propertyName);
+    ValidateNested({ each: true })(target, propertyName);
+    Type(() => CallbackAddressDto)(target, propertyName);
+  };
 }

@@ -1,6 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsArray, IsNotEmpty, IsOptional, IsString, ValidateNested } from 'class-validator';
-import { CallbackAddressDto } from './callback-address.dto';
+import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { CallbackAddressDto, IsCallbackAddressList } from './callback-address.dto';
 
 /** What every Management API request to start something with a counterparty carries. */
 export abstract class CounterPartyRequestDto {
@@ -17,9 +16,7 @@ export abstract class CounterPartyRequestDto {
   @IsNotEmpty()
   protocol: string;
 
-  @IsOptional()
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => CallbackAddressDto)
+  /** At most MAX_CALLBACK_ADDRESSES (20). */
+  @IsCallbackAddressList()
   callbackAddresses?: CallbackAddressDto[];
 }

@@ -1,6 +1,5 @@
 import { Type } from 'class-transformer';
 import {
-  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -14,7 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { CallbackAddressDto } from './callback-address.dto';
+import { CallbackAddressDto, IsCallbackAddressList } from './callback-address.dto';
 
 /** What an accepted call moves on: a transfer or a negotiation, by one signal. */
 export class SignalOnCallDto {
@@ -87,10 +86,7 @@ export class CreateInboundCallbackDto {
   @IsObject()
   bodySchema?: Record<string, unknown>;
 
-  @IsOptional()
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => CallbackAddressDto)
+  @IsCallbackAddressList()
   callbackAddresses?: CallbackAddressDto[];
 
   /** ISO 8601 date-time or epoch milliseconds; must be in the future. */

@@ -1,14 +1,38 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
-/** An absolute `http:` or `https:` URL with a host, as WHATWG `URL` parses it. */
-export function isAbsoluteHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
+/** Longest callback URI accepted, in characters (what browsers and most servers take). */
+export const MAX_URI_LENGTH = 2048;
+/** DNS limits (RFC 1035): a name of at most 253 characters, each label at most 63. */
+export const MAX_HOSTNAME_LENGTH = 253;
+export const MAX_LABEL_LENGTH = 63;
+
+/**
+ * Why `value` is not an absolute `http:` or `https:` URL with a host that DNS can hold, or null
+ * when it is one. The host is judged as WHATWG `URL` normalises it (punycode, lower case).
+ */
+export function httpUrlProblem(value: unknown): string | null {
+  const invalid = 'must be an absolute http or https URL';
+  if (typeof value !== 'string') return invalid;
+  if (value.length > MAX_URI_LENGTH) return `must be at most ${MAX_URI_LENGTH} characters long`;
+  let url: URL;
   try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+    url = new URL(value);
   } catch {
-    return false;
+    return invalid;
   }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname.length === 0) return invalid;
+  if (url.hostname.startsWith('[')) return null; // an IPv6 literal
+  const host = url.hostname.replace(/\.$/, '');
+  if (host.length > MAX_HOSTNAME_LENGTH) return `must have a host name of at most ${MAX_HOSTNAME_LENGTH} characters`;
+  const labels = host.split('.');
+  if (labels.some((label) => label.length === 0)) return 'must not have an empty label in its host name';
+  if (labels.some((label) => label.length > MAX_LABEL_LENGTH)) return `must have host name labels of at most ${MAX_LABEL_LENGTH} characters`;
+  return null;
+}
+
+/** An absolute `http:` or `https:` URL with a host, within the length limits above. */
+export function isAbsoluteHttpUrl(value: unknown): value is string {
+  return httpUrlProblem(value) === null;
 }
 
 export function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
@@ -17,7 +41,10 @@ export function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
       name: 'isHttpUrl',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: '$property must be an absolute http or https URL', ...options },
+      options: {
+        message: (args: ValidationArguments) => `${args.property} ${httpUrlProblem(args.value) ?? 'must be an absolute http or https URL'}`,
+        ...options,
+      },
       validator: { validate: (value: unknown) => isAbsoluteHttpUrl(value) },
     });
 }

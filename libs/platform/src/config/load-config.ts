@@ -118,7 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       circuitFailureThreshold: int('CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
       circuitOpenMs: int('CIRCUIT_OPEN_MS', 30_000, 100, 3_600_000),
     },
-    staticCallbacks: parseStaticCallbacks(env, problems),
+    staticCallbacks: parseStaticCallbacks(env, problems, allowedHosts),
     vaultSecrets,
   };
   if (problems.length > 0) throw new ConfigError(problems);

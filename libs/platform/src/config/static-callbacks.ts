@@ -1,4 +1,5 @@
-import { isAbsoluteHttpUrl } from '@app/events';
+import { authCodeIdProblem, authKeyProblem, eventFiltersProblem, httpUrlProblem } from '@app/events';
+import { AddressPolicy } from '../network/address-policy';
 import { StaticCallback } from './app-config';
 
 type Problem = { variable: string; reason: string };
@@ -13,8 +14,13 @@ const KEY = new RegExp(`^EDC_CALLBACK_(.+?)_(${FIELDS.join('|')})$`);
  * Static callbacks from `EDC_CALLBACK_<ID>_<FIELD>` variables. EDC's own property spelling
  * (`edc.callback.<id>.uri`, `.auth.key`, `.auth-code-id`, ...) is read too: like EDC, names are
  * upper-cased and dots and dashes become underscores before matching.
+ *
+ * The rules are those of a callback address in a request: a URI within the length and DNS
+ * limits, a literal private or loopback address only when `allowedHosts` (CALLBACK_ALLOWED_HOSTS)
+ * lists it (a name is checked after DNS, at delivery), and the `authKey`/`authCodeId` rules.
  */
-export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]): StaticCallback[] {
+export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[], allowedHosts: string[] = []): StaticCallback[] {
+  const policy = new AddressPolicy(allowedHosts);
   const groups = new Map<string, Map<string, { variable: string; value: string }>>();
   for (const [name, value] of Object.entries(env)) {
     // An empty value counts as unset, as everywhere else in the configuration.
@@ -37,14 +43,25 @@ export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]
     const authCodeId = fields.get('AUTH_CODEID')?.value.trim();
     const before = problems.length;
     if (!uri) problems.push({ variable: `${prefix}_URI`, reason: 'is required for this static callback' });
-    else if (!isAbsoluteHttpUrl(uri.value.trim()))
-      problems.push({ variable: uri.variable, reason: 'must be an absolute http or https URL' });
+    else {
+      const problem = httpUrlProblem(uri.value.trim());
+      const refusal = problem ? null : policy.refusalForUri(uri.value.trim());
+      if (problem) problems.push({ variable: uri.variable, reason: problem });
+      else if (refusal) problems.push({ variable: uri.variable, reason: `${refusal}; list it in CALLBACK_ALLOWED_HOSTS to allow it` });
+    }
+    const filters = events?.value.split(',').map((e) => e.trim()).filter((e) => e.length > 0) ?? [];
+    const filtersProblem = eventFiltersProblem(filters);
     if (!events) problems.push({ variable: `${prefix}_EVENTS`, reason: 'is required (comma-separated event filters)' });
+    else if (filtersProblem) problems.push({ variable: events.variable, reason: filtersProblem });
     if (transactional && !/^(true|false)$/i.test(transactional.value.trim()))
       problems.push({ variable: transactional.variable, reason: 'must be true or false' });
     const signing = fields.get('SIGNING_SECRET');
     if (signing && !signing.value.trim().split(/\s+/).every((secret) => WHSEC.test(secret)))
       problems.push({ variable: signing.variable, reason: 'must hold whsec_<base64> secrets separated by spaces' });
+    const authKeyProblemFound = authKey ? authKeyProblem(authKey) : null;
+    if (authKeyProblemFound) problems.push({ variable: fields.get('AUTH_KEY')!.variable, reason: authKeyProblemFound });
+    const authCodeIdProblemFound = authCodeId ? authCodeIdProblem(authCodeId) : null;
+    if (authCodeIdProblemFound) problems.push({ variable: fields.get('AUTH_CODEID')!.variable, reason: authCodeIdProblemFound });
     if (authKey && !authCodeId)
       problems.push({ variable: `${prefix}_AUTH_CODEID`, reason: 'is required when _AUTH_KEY is set' });
     if (problems.length > before || !uri || !events) continue;
@@ -52,7 +69,7 @@ export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]
     callbacks.push({
       id,
       uri: uri.value.trim(),
-      events: events.value.split(',').map((e) => e.trim()).filter((e) => e.length > 0),
+      events: filters,
       transactional: transactional?.value.trim().toLowerCase() === 'true',
       ...(authKey ? { authKey } : {}),
       ...(authCodeId ? { authCodeId } : {}),
