@@ -27,6 +27,14 @@ export interface DispatchConfig {
   circuitOpenMs: number;
 }
 
+/** Per inbound callback URL; a call past one of them answers 429 with Retry-After. */
+export interface InboundLimits {
+  callsPerMinute: number;
+  callsPerDay: number;
+  /** Body bytes of the calls of one day. */
+  bytesPerDay: number;
+}
+
 /** Everything both apps read from the environment, validated once at start-up. */
 export interface AppConfig {
   redisUrl: string;
@@ -58,6 +66,8 @@ export interface AppConfig {
   callbackRedactHeaders: string[];
   /** Largest event envelope (bytes of JSON) the api accepts; larger changes answer 400. */
   eventMaxBytes: number;
+  /** What one inbound callback URL may take from anonymous callers (429 past it). */
+  inboundLimits: InboundLimits;
   dispatch: DispatchConfig;
   staticCallbacks: StaticCallback[];
   vaultSecrets: Record<string, string>;

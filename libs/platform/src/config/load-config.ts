@@ -105,6 +105,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
     eventMaxBytes: int('EVENT_MAX_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    inboundLimits: {
+      callsPerMinute: int('INBOUND_MAX_CALLS_PER_MINUTE', 60, 1, 1_000_000),
+      callsPerDay: int('INBOUND_MAX_CALLS_PER_DAY', 1000, 1, 100_000_000),
+      bytesPerDay: int('INBOUND_MAX_BYTES_PER_DAY', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
     dispatch: {
       maxAttempts: int('DISPATCH_MAX_ATTEMPTS', 8, 1, 100),
       backoffMs,
