@@ -48,7 +48,8 @@ export function jsonDepthGuard(maxDepth = MAX_JSON_DEPTH): RequestHandler {
   };
 }
 
-function exceedsDepth(value: unknown, maxDepth: number): boolean {
+/** Whether `value` nests objects or arrays deeper than `maxDepth` (walked without recursion). */
+export function exceedsDepth(value: unknown, maxDepth: number): boolean {
   const pending: [unknown, number][] = [[value, 1]];
   while (pending.length > 0) {
     const [node, depth] = pending.pop()!;
