@@ -3,24 +3,32 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import axios, { AxiosInstance } from 'axios';
+import { authKeyProblem } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { DeliveryJobData } from './delivery-job';
 import { guardedLookup, RefusedDestinationError } from './guarded-lookup';
 import { parseRetryAfter } from './retry-after';
+import { maskedHead, maskSecret, secretOverlapBytes } from './secret-mask';
 import { SecretResolver } from './secret-resolver.service';
 import { DeliverySigner } from './signing';
 
 const RESPONSE_CAPTURE_BYTES = 1024;
+/** Node's rule for a header value: no control characters but tab, nothing above U+00FF. */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** What one HTTP attempt came to. */
 export interface AttemptOutcome {
   ok: boolean;
-  /** No further attempt can succeed (410 Gone, a refused destination, a missing secret). */
+  /**
+   * No further attempt can succeed (410 Gone, a refused destination, a missing secret, a header
+   * that may not be sent).
+   */
   final: boolean;
   status?: number;
   latencyMs: number;
+  /** What went wrong; the secret sent, if echoed in it, masked. */
   error?: string;
-  /** The first 1 KiB of the receiver's reply. */
+  /** The first 1 KiB of the receiver's reply, the secret sent masked wherever it is echoed. */
   response?: string;
   retryAfterMs?: number;
 }
@@ -28,7 +36,8 @@ export interface AttemptOutcome {
 /**
  * POSTs a delivery over keep-alive connection pools shared by all jobs: no per-job connection
  * set-up, redirects never followed, a deadline on the whole attempt, and only the first 1 KiB
- * of a reply read.
+ * of a reply read. What it returns is stored (delivery log, Bull Board's return value), so the
+ * secret it sent never appears in it, even when the receiver echoes it.
  */
 @Injectable()
 export class CallbackSender implements OnApplicationShutdown {
@@ -61,7 +70,8 @@ export class CallbackSender implements OnApplicationShutdown {
     this.agents.https.destroy();
   }
 
-  async send(delivery: DeliveryJobData): Promise<AttemptOutcome> {
+  /** Sends `body`, the event's envelope as stored once per event, to the delivery's endpoint. */
+  async send(delivery: DeliveryJobData, body: string): Promise<AttemptOutcome> {
     const { endpoint } = delivery;
     const refusal = this.policy.refusalForUri(endpoint.uri);
     if (refusal) return { ok: false, final: true, latencyMs: 0, error: `Refused destination: ${refusal}` };
@@ -74,23 +84,34 @@ export class CallbackSender implements OnApplicationShutdown {
       'webhook-timestamp': String(timestamp),
       'x-event-sequence': String(delivery.sequence),
     };
-    const signature = this.signer.signature(endpoint, delivery.eventId, timestamp, delivery.body);
+    const signature = this.signer.signature(endpoint, delivery.eventId, timestamp, body);
     if (signature) headers['webhook-signature'] = signature;
+    let secret: string | undefined;
     if (endpoint.authCodeId) {
-      const secret = await this.secrets.resolve(endpoint.authCodeId);
-      if (secret === null)
+      // Checked here too, not only when the request was accepted (defence in depth, and jobs or
+      // static callbacks from before that check): such a header would break or smuggle the
+      // request, and no retry can fix it, so it is a final failure, never sent.
+      const authKey = endpoint.authKey ?? 'authorization';
+      const problem = authKeyProblem(authKey);
+      if (problem) return { ok: false, final: true, latencyMs: 0, error: `authKey ${JSON.stringify(authKey)} ${problem}; not sent` };
+      const resolved = await this.secrets.resolve(endpoint.authCodeId);
+      if (resolved === null)
         return { ok: false, final: true, latencyMs: 0, error: `No secret with alias "${endpoint.authCodeId}" (authCodeId)` };
-      headers[(endpoint.authKey ?? 'authorization').toLowerCase()] = secret;
+      if (INVALID_HEADER_VALUE.test(resolved))
+        return { ok: false, final: true, latencyMs: 0, error: `The secret "${endpoint.authCodeId}" (authCodeId) is not a valid header value; not sent` };
+      secret = resolved;
+      headers[authKey.toLowerCase()] = secret;
     }
 
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
     try {
-      const reply = await this.client.post<Readable>(endpoint.uri, delivery.body, {
+      const reply = await this.client.post<Readable>(endpoint.uri, body, {
         headers,
         signal: AbortSignal.timeout(this.config.dispatch.timeoutMs),
       });
-      const response = await readHead(reply.data, RESPONSE_CAPTURE_BYTES);
+      const head = await readHead(reply.data, RESPONSE_CAPTURE_BYTES + secretOverlapBytes(secret));
+      const response = maskedHead(head, RESPONSE_CAPTURE_BYTES, secret);
       const status = reply.status;
       if (status >= 200 && status < 300) return { ok: true, final: false, status, latencyMs: latency(), response };
       const retryAfter = status === 429 || status === 503 ? parseRetryAfter(reply.headers['retry-after']) : undefined;
@@ -105,13 +126,14 @@ export class CallbackSender implements OnApplicationShutdown {
       };
     } catch (err) {
       const refused = findCause(err, RefusedDestinationError);
-      return { ok: false, final: refused !== undefined, latencyMs: latency(), error: describe(err, refused, this.config.dispatch.timeoutMs) };
+      const error = maskSecret(describe(err, refused, this.config.dispatch.timeoutMs), secret);
+      return { ok: false, final: refused !== undefined, latencyMs: latency(), error };
     }
   }
 }
 
 /** Reads at most `limit` bytes of a reply; a longer one is cut off (its socket is not reused). */
-async function readHead(stream: Readable, limit: number): Promise<string> {
+async function readHead(stream: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -123,7 +145,7 @@ async function readHead(stream: Readable, limit: number): Promise<string> {
   } finally {
     if (!stream.readableEnded) stream.destroy();
   }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+  return Buffer.concat(chunks).subarray(0, limit);
 }
 
 function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {

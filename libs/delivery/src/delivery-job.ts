@@ -10,14 +10,20 @@ export interface DeliveryEndpoint {
   staticId?: string;
 }
 
-/** One job of the deliveries queue: one event to one endpoint. */
+/**
+ * One job of the deliveries queue: one event to one endpoint. The body it sends is not here
+ * but in the `EventBodyStore`, once per event, read at each attempt.
+ */
 export interface DeliveryJobData {
   eventId: string;
   eventType: EventType;
   entity: { kind: EntityKind; id: string };
   sequence: number;
-  /** The envelope, serialised once, so every attempt (and every signature) sends the same bytes. */
-  body: string;
+  /**
+   * Only on jobs queued before the event-body store (they carry their own body); kept so that
+   * their retries and dead letters still deliver. New jobs never set it.
+   */
+  body?: string;
   endpoint: DeliveryEndpoint;
 }
 

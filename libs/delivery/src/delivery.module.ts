@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { CallbackSender } from './callback-sender.service';
 import { DeliveryLog } from './delivery-log/delivery-log.service';
+import { EventBodyStore } from './event-body-store';
 import { SecretResolver } from './secret-resolver.service';
 import { DeliverySigner } from './signing';
 
 /** Sending callbacks and recording them; needs ConfigModule and RedisModule (both global). */
 @Module({
-  providers: [CallbackSender, SecretResolver, DeliverySigner, DeliveryLog],
-  exports: [CallbackSender, SecretResolver, DeliverySigner, DeliveryLog],
+  providers: [CallbackSender, SecretResolver, DeliverySigner, DeliveryLog, EventBodyStore],
+  exports: [CallbackSender, SecretResolver, DeliverySigner, DeliveryLog, EventBodyStore],
 })
 export class DeliveryModule {}

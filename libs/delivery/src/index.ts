@@ -1,4 +1,5 @@
 export * from './delivery-job';
+export * from './event-body-store';
 export * from './matching-endpoints';
 export * from './retry-after';
 export * from './guarded-lookup';

@@ -18,6 +18,10 @@ export class SecretResolver {
   }
 
   async resolve(alias: string): Promise<string | null> {
-    return (await this.redis.hget(this.key, alias)) ?? this.config.vaultSecrets[alias] ?? null;
+    const stored = await this.redis.hget(this.key, alias);
+    if (stored !== null) return stored;
+    // Own keys only: `__proto__`, `constructor` or `toString` name no secret, and must not
+    // resolve to what every JavaScript object inherits.
+    return Object.hasOwn(this.config.vaultSecrets, alias) ? this.config.vaultSecrets[alias] : null;
   }
 }

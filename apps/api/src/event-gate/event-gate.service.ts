@@ -48,9 +48,9 @@ export class EventGate {
   /** Calls one endpoint once; the reason it failed, or null. */
   private async call(entry: OutboxEntry, body: string, endpoint: DeliveryEndpoint): Promise<string | null> {
     const { envelope, entity, sequence } = entry.job;
-    const data: DeliveryJobData = { eventId: envelope.id, eventType: envelope.type, entity, sequence, body, endpoint };
+    const data: DeliveryJobData = { eventId: envelope.id, eventType: envelope.type, entity, sequence, endpoint };
     const at = Date.now();
-    const outcome = await this.sender.send(data);
+    const outcome = await this.sender.send(data, body);
     const status = outcome.ok ? 'delivered' : 'failed';
     await this.log.recordAttempt(deliveryJobId(envelope.id, endpoint.uri), data, {
       attempt: 1,

@@ -1,16 +1,21 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
-import { AttemptOutcome, CallbackSender, DeliveryJobData, DeliveryLog, DeliveryStatus } from '@app/delivery';
+import { AttemptOutcome, CallbackSender, DeliveryJobData, DeliveryLog, DeliveryStatus, EventBodyStore } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, createWorker, MAX_STALLS, QUEUE } from '@app/platform';
 import { EndpointGuard, healthOf } from './endpoint-guard';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
+import { parkAfterStoreFailure, ParkingContext } from '../store-failure';
+
+/** The outcome of an attempt whose event body is gone: nothing can be sent, now or later. */
+const BODY_GONE: AttemptOutcome = { ok: false, final: true, latencyMs: 0, error: "The event's body is no longer stored; nothing was sent" };
 
 /**
  * Delivers one event to one endpoint per job, `DISPATCH_CONCURRENCY` at a time. Each attempt
  * is recorded in the delivery log. A failed attempt is retried by BullMQ with our backoff; a
  * final failure (410, refused destination, missing secret) or the last attempt leaves the job
  * in the failed set, visible and retryable. An endpoint that is busy or whose circuit is open
- * gets its jobs parked (delayed) without using an attempt.
+ * gets its jobs parked (delayed) without using an attempt, and so does a job whose attempt
+ * failed on our side (Redis refusing to read the body or to record the attempt).
  */
 @Injectable()
 export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
@@ -21,6 +26,7 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly sender: CallbackSender,
     private readonly log: DeliveryLog,
+    private readonly bodies: EventBodyStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: AppMetrics,
   ) {
@@ -55,14 +61,19 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
       await job.moveToDelayed(Date.now() + admission.retryInMs, token);
       throw new DelayedError(admission.reason);
     }
+    const parking: ParkingContext = { dispatch: this.config.dispatch, metrics: this.metrics, logger: this.logger };
     const at = Date.now();
+    let body: string | null;
     let outcome: AttemptOutcome;
     try {
-      outcome = await this.sender.send(job.data);
+      // Read at each attempt, so only the attempts in flight hold a body in memory.
+      body = job.data.body ?? (await this.bodies.read(job.data.eventId));
+      outcome = body === null ? BODY_GONE : await this.sender.send(job.data, body);
     } catch (err) {
-      // Only our side fails here (Redis, say): it says nothing about the endpoint.
+      // Only our side fails here (Redis, say): it says nothing about the endpoint, and must
+      // not use up one of the delivery's attempts.
       admission.release('neutral');
-      throw err;
+      return parkAfterStoreFailure(job, token, err, parking);
     }
     admission.release(healthOf(outcome));
 
@@ -86,7 +97,23 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     else this.logger.warn(line);
     this.metrics.deliveries.inc({ outcome: status });
     this.metrics.attemptSeconds.observe({ outcome: status }, outcome.latencyMs / 1000);
-    await this.log.recordAttempt(job.id!, job.data, { attempt, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status }, status);
+    try {
+      await Promise.all([
+        this.log.recordAttempt(job.id!, job.data, { attempt, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status }, status),
+        // Delivered: the job lets go of the event's body; if that fails, the body only lives
+        // on until the sweep finds the job completed. A dead letter keeps holding it, and holds
+        // it again if it had let go (a completed job retried from Bull Board).
+        outcome.ok
+          ? this.bodies.release(job.data.eventId, job.id!).catch((err: Error) => this.logger.warn(`Could not release the body of ${job.id}: ${err.message}`))
+          : status === 'failed' && body !== null
+            ? this.bodies.hold(job.data.eventId, body, [job.id!])
+            : undefined,
+      ]);
+    } catch (err) {
+      // The attempt was made but could not be recorded: it is made again later, without
+      // counting, so the log never misses an attempt that counts.
+      return parkAfterStoreFailure(job, token, err, parking);
+    }
 
     if (outcome.ok) return outcome;
     const message = `${outcome.error} (attempt ${attempt} to ${job.data.endpoint.uri})`;

@@ -1,0 +1,52 @@
+import { Logger } from '@nestjs/common';
+import { DelayedError, Job } from 'bullmq';
+import { AppMetrics, DispatchConfig, storeUnavailableReason } from '@app/platform';
+
+/** The longest a job waits between two tries while Redis refuses our writes. */
+const STORE_RETRY_MAX_MS = 30_000;
+
+/**
+ * Delay before a job that failed on our side runs again: `DISPATCH_BACKOFF_MS` doubled for each
+ * run of the job that did not count as an attempt (a park, a failure on our side), ±20%
+ * jitter, at most 30 s (or `DISPATCH_BACKOFF_MAX_MS` if lower): Redis that refuses writes for
+ * minutes is tried again soon after it takes them again.
+ */
+function storeRetryDelayMs(
+  job: Pick<Job, 'attemptsStarted' | 'attemptsMade'>,
+  dispatch: Pick<DispatchConfig, 'backoffMs' | 'backoffMaxMs'>,
+  random = Math.random,
+): number {
+  const uncounted = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+  const cap = Math.min(STORE_RETRY_MAX_MS, dispatch.backoffMaxMs);
+  const exponential = Math.min(cap, dispatch.backoffMs * 2 ** Math.min(uncounted, 30));
+  return Math.min(cap, Math.round(exponential * (0.8 + 0.4 * random())));
+}
+
+/** What a worker parking a job tells: its retry settings, its metrics and its log. */
+export interface ParkingContext {
+  dispatch: Pick<DispatchConfig, 'backoffMs' | 'backoffMaxMs'>;
+  metrics: AppMetrics;
+  logger: Logger;
+}
+
+/**
+ * Puts back a job that failed because of our side (Redis refusing a write or a read, the
+ * connection gone), **without using one of its attempts**: no accepted event may stop being
+ * retried because our store failed, however long that lasts. Always throws BullMQ's
+ * `DelayedError`, which tells the worker the job is taken care of. If Redis refuses the move
+ * to the delayed set as well, the job is left active without a lock, and BullMQ's stall check
+ * puts it back in the queue once Redis takes writes again: no attempt is used either way.
+ */
+export async function parkAfterStoreFailure(job: Job, token: string | undefined, err: unknown, { dispatch, metrics, logger }: ParkingContext): Promise<never> {
+  const error = err instanceof Error ? err.message : String(err);
+  const reason = storeUnavailableReason(err);
+  if (reason) metrics.storeUnavailable.inc({ reason });
+  const retryInMs = storeRetryDelayMs(job, dispatch);
+  logger.warn({ msg: 'store failure, job parked without using an attempt', queue: job.queueName, jobId: job.id, reason, error, retryInMs });
+  try {
+    await job.moveToDelayed(Date.now() + retryInMs, token);
+  } catch (moveErr) {
+    logger.warn({ msg: 'store failure, job left to the stall check', queue: job.queueName, jobId: job.id, error: (moveErr as Error).message });
+  }
+  throw new DelayedError(`Our store failed (${error}); tried again in ${retryInMs} ms`);
+}

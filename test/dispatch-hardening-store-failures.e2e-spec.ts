@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { AppConfig, QUEUE, REDIS, redisKey, secretsKey } from '@app/platform';
+import { DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
+import { DedicatedRedis, freePort } from './support/dedicated-redis';
+import { apiClient, dropKeys, openQueue, Stack, startApi, startDispatcher, startStack, testConfig, testEnv, transferRequest, waitUntil } from './support/harness';
+import { AppProcess, spawnApp, stopApp } from './support/processes';
+import { Receiver } from './support/receiver';
+
+/**
+ * Issue 10, item 1 (dispatcher) and item 16 (fan-out worker's errors): when our store fails,
+ * a fan-out or a delivery is tried again later without using one of its attempts, so no
+ * accepted event stops being retried because Redis refused a write; and the fan-out worker's
+ * own errors reach the log.
+ */
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe('a failure on our side does not use up attempts (a key of the wrong type makes Redis refuse)', () => {
+  let stack: Stack;
+  let config: AppConfig;
+  let receiver: Receiver;
+  let redis: Redis;
+  let deliveries: Queue<DeliveryJobData>;
+  let events: Queue;
+
+  beforeAll(async () => {
+    // One attempt per delivery: a failure on our side that counted would dead-letter it.
+    stack = await startStack(() => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '1', DISPATCH_BACKOFF_MS: '20', DISPATCH_BACKOFF_MAX_MS: '200', EDC_VAULT_SECRETS: 'alias:value' }));
+    ({ config, receiver } = stack);
+    redis = stack.dispatcher.get<Redis>(REDIS);
+    deliveries = openQueue(config, QUEUE.deliveries);
+    events = openQueue(config, QUEUE.events);
+  });
+
+  afterAll(async () => {
+    await deliveries?.close();
+    await events?.close();
+    await stack?.stop();
+  });
+
+  /** Queues a delivery as the fan-out does; `hold: false` leaves the body out of the store. */
+  async function enqueue(endpoint: DeliveryEndpoint, { hold = true, eventId = randomUUID() } = {}): Promise<{ id: string; eventId: string; body: string }> {
+    const id = deliveryJobId(eventId, endpoint.uri);
+    const entity = { kind: 'transferprocess' as const, id: randomUUID() };
+    const body = JSON.stringify({ id: eventId, at: Date.now(), type: 'TransferProcessInitiated', payload: { transferProcessId: entity.id } });
+    if (hold) await stack.dispatcher.get(EventBodyStore).hold(eventId, body, [id]);
+    await deliveries.add('TransferProcessInitiated', { eventId, eventType: 'TransferProcessInitiated', entity, sequence: 1, endpoint }, {
+      jobId: id,
+      attempts: config.dispatch.maxAttempts,
+      backoff: { type: 'callback' },
+    });
+    return { id, eventId, body };
+  }
+
+  const job = async (id: string) => (await deliveries.getJob(id))!;
+  const completed = (id: string) => waitUntil(async () => (await deliveries.getJobState(id)) === 'completed', 10_000, `${id} completed`);
+  /** Until the job has been taken `runs` times, none of which counted. */
+  const parked = (id: string, runs: number) =>
+    waitUntil(async () => {
+      const j = await job(id);
+      expect(j.attemptsMade).toBe(0);
+      expect(await deliveries.getJobState(id)).not.toBe('failed');
+      return j.attemptsStarted >= runs;
+    }, 10_000, `${id} run ${runs} times`);
+
+  it('an attempt that cannot be recorded is made again, without counting, until it can be', async () => {
+    const uri = `${receiver.url}/unrecorded`;
+    const eventId = randomUUID();
+    const record = redisKey(config, 'delivery', deliveryJobId(eventId, uri));
+    await redis.set(record, 'not a hash');
+    const { id } = await enqueue({ uri }, { eventId });
+    await receiver.waitFor(() => receiver.callsTo('/unrecorded').length >= 2);
+    await parked(id, 2);
+
+    await redis.del(record);
+    await completed(id);
+    expect((await job(id)).attemptsMade).toBe(1);
+    const logged = await stack.dispatcher.get(DeliveryLog).get(id);
+    expect(logged).toMatchObject({ status: 'delivered', attempts: [expect.objectContaining({ attempt: 1, status: 200, outcome: 'delivered' })] });
+  });
+
+  it('a delivery whose body cannot be read sends nothing and waits, without counting', async () => {
+    const uri = `${receiver.url}/unreadable-body`;
+    const { id, eventId, body } = await enqueue({ uri }, { hold: false });
+    await redis.set(redisKey(config, 'event-body', eventId), 'not a hash');
+    await parked(id, 3);
+    expect(receiver.callsTo('/unreadable-body')).toHaveLength(0);
+
+    await redis.del(redisKey(config, 'event-body', eventId));
+    await stack.dispatcher.get(EventBodyStore).hold(eventId, body, [id]);
+    await completed(id);
+    expect((await job(id)).attemptsMade).toBe(1);
+    expect(receiver.callsTo('/unreadable-body')[0].body).toBe(body);
+  });
+
+  it('a delivery whose secret cannot be read sends nothing and waits, without counting', async () => {
+    await redis.set(secretsKey(config), 'not a hash');
+    const { id } = await enqueue({ uri: `${receiver.url}/unreadable-secret`, authCodeId: 'alias' });
+    await parked(id, 3);
+    expect(receiver.callsTo('/unreadable-secret')).toHaveLength(0);
+
+    await redis.del(secretsKey(config));
+    await completed(id);
+    expect(receiver.callsTo('/unreadable-secret')[0].headers.authorization).toBe('value');
+  });
+
+  it('an event whose fan-out cannot write is fanned out later, without using an attempt', async () => {
+    const held = redisKey(config, 'event-body-index', 'held');
+    await redis.set(held, 'not a sorted set');
+    const created = await apiClient(() => stack.api).post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [{ uri: `${receiver.url}/fanned`, events: ['transfer.process'] }] }));
+    expect(created.status).toBe(200);
+    const eventJob = async () => (await events.getJobs(['waiting', 'active', 'delayed', 'failed', 'completed'])).find((j: Job) => j.data.entity.id === created.body['@id']);
+    await waitUntil(async () => ((await eventJob())?.attemptsStarted ?? 0) >= 3, 10_000, 'the fan-out tried three times');
+    expect((await eventJob())!.attemptsMade).toBe(0);
+    expect(await events.getFailedCount()).toBe(0);
+    expect(receiver.callsTo('/fanned')).toHaveLength(0);
+
+    await redis.del(held);
+    await receiver.waitFor(() => receiver.callsTo('/fanned').length === 1);
+  });
+});
+
+describe('Redis out of memory under the dispatcher (a Redis of its own)', () => {
+  const EVENTS = 5;
+  let redis: DedicatedRedis;
+  let receiver: Receiver;
+  let config: AppConfig;
+  let api: INestApplication;
+  let dispatcher: INestApplication | undefined;
+  let events: Queue;
+  let memoryBackAt = 0;
+
+  beforeAll(async () => {
+    redis = new DedicatedRedis(await freePort());
+    await redis.start();
+    receiver = await Receiver.start();
+    config = testConfig({ REDIS_URL: redis.url, COUNTERPARTY_MODE: 'manual', DISPATCH_BACKOFF_MS: '50', DISPATCH_BACKOFF_MAX_MS: '500' });
+    api = await startApi(config);
+    events = openQueue(config, QUEUE.events);
+  });
+
+  afterAll(async () => {
+    await redis?.cli('CONFIG', 'SET', 'maxmemory', '0');
+    // A stall check that Redis refused makes BullMQ wait 5 s on a timer that closing a worker
+    // does not clear: let those run out, so that nothing is left running after the tests.
+    await sleep(Math.max(0, memoryBackAt + 5500 - Date.now()));
+    await events?.close();
+    await dispatcher?.close();
+    await api?.close();
+    await receiver?.close();
+    await redis?.kill('SIGTERM');
+  });
+
+  it('events accepted before memory ran out are fanned out and delivered once it is back, without using an attempt meanwhile', async () => {
+    // Large events: the body the fan-out stores is larger than what memory is left, while
+    // BullMQ's own small writes (parking a job, or failing it) still go through.
+    const assetId = 'a'.repeat(200_000);
+    const callbackAddresses = [`${receiver.url}/oom/1`, `${receiver.url}/oom/2`].map((uri) => ({ uri, events: ['transfer.process'] }));
+    for (let i = 0; i < EVENTS; i++) {
+      const res = await apiClient(() => api).post('/management/v3/transferprocesses', transferRequest({ callbackAddresses, assetId }));
+      expect(res.status).toBe(200);
+    }
+    await waitUntil(async () => (await events.getWaitingCount()) === EVENTS, 10_000, 'the events relayed');
+
+    const used = Number(/used_memory:(\d+)/.exec(await redis.cli('INFO', 'memory'))![1]);
+    await redis.cli('CONFIG', 'SET', 'maxmemory', String(used + 100_000));
+    dispatcher = await startDispatcher(config);
+    const eventJobs = () => events.getJobs(['waiting', 'active', 'delayed', 'failed', 'completed']);
+    await waitUntil(async () => (await eventJobs()).every((j) => j.attemptsStarted >= 3), 15_000, 'every fan-out tried three times');
+    for (const job of await eventJobs()) expect(job.attemptsMade).toBe(0);
+    expect(await events.getFailedCount()).toBe(0);
+    expect(receiver.calls).toHaveLength(0);
+
+    await redis.cli('CONFIG', 'SET', 'maxmemory', '0');
+    memoryBackAt = Date.now();
+    await receiver.waitFor((calls) => calls.length >= 2 * EVENTS, 30_000);
+    await sleep(300);
+    expect(receiver.calls).toHaveLength(2 * EVENTS);
+    expect(new Set(receiver.calls.map((c) => `${c.path} ${c.json.id}`)).size).toBe(2 * EVENTS);
+  }, 90_000);
+});
+
+describe("the fan-out worker's errors", () => {
+  let redis: DedicatedRedis;
+  let env: NodeJS.ProcessEnv;
+  let dispatcher: AppProcess | undefined;
+
+  beforeAll(async () => {
+    redis = new DedicatedRedis(await freePort());
+    await redis.start();
+    env = testEnv({ REDIS_URL: redis.url, LOG_FORMAT: 'json', LOG_LEVEL: 'warn', DISPATCHER_PORT: '0' });
+    dispatcher = await spawnApp('dispatcher', env);
+  });
+
+  afterAll(async () => {
+    if (redis && !redis.running) await redis.start();
+    await stopApp(dispatcher);
+    if (redis) await dropKeys(testConfig({ ...(env as Record<string, string>) }));
+    await redis?.kill('SIGTERM');
+  });
+
+  it('reach the log as JSON lines, like every other line, when its connection fails', async () => {
+    await redis.kill('SIGKILL');
+    const fanOutErrors = () =>
+      dispatcher!
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.context === 'FanOut' && String(line.msg).startsWith('Worker error'));
+    await waitUntil(() => fanOutErrors().length > 0, 10_000, "a log line for the fan-out worker's error");
+    expect(fanOutErrors()[0].level).toBe(40);
+    expect(dispatcher!.child.exitCode).toBeNull();
+  });
+});
