@@ -1,7 +1,10 @@
 import { Request } from 'express';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../http/body-parsing';
 import { CapturedCall } from './inbound-callback';
 
 const REDACTED = '[redacted]';
+/** Body bytes kept with a stored call (the event carries the whole body). */
+export const MAX_KEPT_BODY_BYTES = 64 * 1024;
 
 /**
  * A request as the caller sent it: method, path, query as an object (repeated keys as
@@ -35,15 +38,28 @@ export function captureCall(req: Request, redact: ReadonlySet<string>): Omit<Cap
   };
 }
 
+/** The call as it is stored: its body cut to `MAX_KEPT_BODY_BYTES`, with the size it had. */
+export function keptCopy<C extends Pick<CapturedCall, 'body' | 'bodyEncoding'>>(call: C): C & Pick<CapturedCall, 'truncatedFrom'> {
+  const bytes = call.bodyEncoding === 'base64' ? Buffer.from(call.body, 'base64') : Buffer.from(call.body, 'utf8');
+  if (bytes.length <= MAX_KEPT_BODY_BYTES) return call;
+  const head = bytes.subarray(0, MAX_KEPT_BODY_BYTES);
+  // A cut inside a UTF-8 sequence decodes to U+FFFD at the end: drop it rather than keep half a character.
+  const body = call.bodyEncoding === 'base64' ? head.toString('base64') : head.toString('utf8').replace(/\uFFFD$/, '');
+  return { ...call, body, truncatedFrom: bytes.length };
+}
+
 /** The body as `bodySchema` sees it: parsed JSON, a form as an object, otherwise the text. */
 export function bodyForSchema(call: Pick<CapturedCall, 'body' | 'contentType'>): { value?: unknown; problem?: string } {
   const type = (call.contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) {
+    let value: unknown;
     try {
-      return { value: JSON.parse(call.body) };
+      value = JSON.parse(call.body);
     } catch {
       return { problem: 'the body is not valid JSON' };
     }
+    // Ajv walks a body recursively: a 100,000-deep one against a recursive schema overflowed the stack.
+    return exceedsDepth(value, MAX_JSON_DEPTH) ? { problem: `the body is nested deeper than ${MAX_JSON_DEPTH} levels` } : { value };
   }
   if (type === 'application/x-www-form-urlencoded') return { value: Object.fromEntries(new URLSearchParams(call.body)) };
   return { value: call.body };

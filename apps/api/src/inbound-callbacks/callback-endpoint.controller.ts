@@ -1,6 +1,7 @@
 import { All, Controller, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Request, Response } from 'express';
+import { CallRefused } from './call-refused';
 import { InboundCallbacksService } from './inbound-callbacks.service';
 
 /**
@@ -25,10 +26,14 @@ export class CallbackEndpointController {
   }
 
   private async answer(state: string | undefined, param: string | undefined, req: Request, res: Response): Promise<void> {
-    const answer = await this.callbacks.answerCall(state, param, req);
+    const answer = await this.callbacks.answerCall(state, param, req).catch((err: unknown) => {
+      // The exception filter writes the error; the header it cannot know is set here.
+      if (err instanceof CallRefused && err.retryAfterS !== undefined) res.setHeader('Retry-After', String(err.retryAfterS));
+      throw err;
+    });
     if ('redirect' in answer) return res.redirect(302, answer.redirect);
     // Plain setHeader and end: the configured headers go out exactly (Express's set and send
-    // would add a charset or change the type).
+    // would add a charset or change the type). Node sends no body to a HEAD.
     for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
     res.status(answer.status).end(answer.body);
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, REDIS, redisKey } from '@app/platform';
 import { OutboxEntry } from '../state-store/stored-entity';
@@ -6,29 +6,75 @@ import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-ca
 
 /** Calls kept per callback (the latest); a URL open for many calls stays bounded. */
 export const MAX_KEPT_CALLS = 100;
+/** Bytes of stored calls kept per callback (the latest call always stays). */
+export const MAX_KEPT_BYTES = 1024 * 1024;
 /** How long a closed or expired callback stays readable. */
 const KEPT_AFTER_CLOSE_MS = 7 * 24 * 3600 * 1000;
+/** Claim tokens remembered per callback: enough for the one resend ioredis makes. */
+const REMEMBERED_CLAIMS = 8;
+/** Index entries checked for a gone record on each create. */
+const SWEEP_BATCH = 10;
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 3600 * 1000;
+
+// Counts a call against its URL's windows (one minute, one day; each starts with the first call
+// after the last one ended), or answers how many ms until it may be tried again. Calls are
+// counted before anything else is done for them, so a refused one costs no transactional call.
+// KEYS: callback. ARGV: now, body bytes, calls a minute, calls a day, bytes a day.
+const ADMIT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local now, bytes, perMinute, perDay, bytesPerDay = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local w = redis.call('HMGET', KEYS[1], 'minuteStart', 'minuteCalls', 'dayStart', 'dayCalls', 'dayBytes')
+local minuteStart, minuteCalls = tonumber(w[1]) or 0, tonumber(w[2]) or 0
+local dayStart, dayCalls, dayBytes = tonumber(w[3]) or 0, tonumber(w[4]) or 0, tonumber(w[5]) or 0
+if now - minuteStart >= ${MINUTE_MS} then minuteStart, minuteCalls = now, 0 end
+if now - dayStart >= ${DAY_MS} then dayStart, dayCalls, dayBytes = now, 0, 0 end
+if dayCalls >= perDay or dayBytes + bytes > bytesPerDay then return dayStart + ${DAY_MS} - now end
+if minuteCalls >= perMinute then return minuteStart + ${MINUTE_MS} - now end
+redis.call('HSET', KEYS[1], 'minuteStart', minuteStart, 'minuteCalls', minuteCalls + 1, 'dayStart', dayStart, 'dayCalls', dayCalls + 1, 'dayBytes', dayBytes + bytes)
+return 0`;
 
 // One call, atomically: refused (-1) unless the callback is open and not expired; closes it
-// when the call uses it up; appends the call; commits its event to the outbox with the call's
-// number as sequence. Of two racing calls on a single-use URL exactly one gets through.
+// when the call uses it up; appends the call (dropping the oldest past the kept calls or
+// bytes); commits its event to the outbox with the call's number as sequence. Of two racing
+// calls on a single-use URL exactly one gets through.
+// The claim's token and number are remembered in the `ops` field ("token=n,..."): ioredis
+// resends a script whose connection dropped before the reply, and the resend must answer the
+// first run's number without counting the call twice (2,500 calls were counted 2,518).
 // KEYS: callback, calls, outbox, state key. ARGV: now, close (1/0), call json, outbox entry
-// json beginning with {"job":{"sequence":-1, (22 bytes; '' for no event), calls kept, kept
-// after close ms.
+// json after its leading {"job":{ ('' for no event), token, calls kept, bytes kept, kept after
+// close ms.
 const CLAIM = `
-if redis.call('HGET', KEYS[1], 'status') ~= 'open' then return -1 end
-local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt') or '0')
-if expiresAt > 0 and expiresAt <= tonumber(ARGV[1]) then return -1 end
+local now, close, call, entry, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local keptCalls, keptBytes, keptAfterClose = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
+local current = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'ops')
+local ops = current[3] or ''
+local at = string.find(ops, token .. '=', 1, true)
+if at then return tonumber(string.match(ops, '^%d+', at + #token + 1)) end
+if current[1] ~= 'open' then return -1 end
+local expiresAt = tonumber(current[2] or '0')
+if expiresAt > 0 and expiresAt <= tonumber(now) then return -1 end
 local n = redis.call('HINCRBY', KEYS[1], 'calls', 1)
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
-if ARGV[4] ~= '' then
-  redis.call('RPUSH', KEYS[3], '{"job":{"sequence":' .. n .. ',' .. string.sub(ARGV[4], 23))
+local remembered, count = token .. '=' .. n, 1
+for old in string.gmatch(ops, '[^,]+') do
+  if count == ${REMEMBERED_CLAIMS} then break end
+  remembered, count = remembered .. ',' .. old, count + 1
 end
-if ARGV[2] == '1' then
-  redis.call('HSET', KEYS[1], 'status', 'closed', 'closedAt', ARGV[1])
-  for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], ARGV[6]) end
-  redis.call('PEXPIRE', KEYS[4], ARGV[6])
+redis.call('HSET', KEYS[1], 'ops', remembered)
+redis.call('RPUSH', KEYS[2], call)
+local bytes = redis.call('HINCRBY', KEYS[1], 'keptBytes', #call)
+while redis.call('LLEN', KEYS[2]) > 1 and (bytes > keptBytes or redis.call('LLEN', KEYS[2]) > keptCalls) do
+  bytes = redis.call('HINCRBY', KEYS[1], 'keptBytes', -#redis.call('LPOP', KEYS[2]))
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+if entry ~= '' then
+  redis.call('RPUSH', KEYS[3], '{"job":{"sequence":' .. n .. ',' .. entry)
+end
+if close == '1' then
+  redis.call('HSET', KEYS[1], 'status', 'closed', 'closedAt', now)
+  for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], keptAfterClose) end
+  redis.call('PEXPIRE', KEYS[4], keptAfterClose)
 end
 return n`;
 
@@ -41,17 +87,23 @@ end
 return 1`;
 
 type ScriptedRedis = Redis & {
+  cbAdmitCall(...keysAndArgs: (string | number)[]): Promise<number>;
   cbClaimCall(...keysAndArgs: (string | number)[]): Promise<number>;
   cbCloseCallback(...keysAndArgs: (string | number)[]): Promise<number>;
 };
 
-/** Inbound callbacks in Redis: the definition, its status, its calls, and a state → id key. */
+/**
+ * Inbound callbacks in Redis: the definition, its status and counters (one hash), its calls,
+ * a state → id key, and an index by creation time. Every key of a callback expires with it.
+ */
 @Injectable()
 export class InboundCallbackStore {
+  private readonly logger = new Logger('InboundCallbacks');
   private readonly redis: ScriptedRedis;
   private readonly outboxKey: string;
 
   constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) private readonly config: AppConfig) {
+    redis.defineCommand('cbAdmitCall', { numberOfKeys: 1, lua: ADMIT });
     redis.defineCommand('cbClaimCall', { numberOfKeys: 4, lua: CLAIM });
     redis.defineCommand('cbCloseCallback', { numberOfKeys: 3, lua: CLOSE });
     this.redis = redis as ScriptedRedis;
@@ -67,6 +119,8 @@ export class InboundCallbackStore {
     if (callback.expiresAt)
       for (const key of [this.key(callback.id), this.stateKey(callback.state)]) multi.pexpireat(key, callback.expiresAt + KEPT_AFTER_CLOSE_MS);
     await multi.exec();
+    // The callback exists now: a failed sweep must not turn its 201 into an error.
+    await this.sweepIndex().catch((err: Error) => this.logger.warn(`Sweeping the callback index failed: ${err.message}`));
   }
 
   async findByState(state: string): Promise<InboundCallbackView | null> {
@@ -81,18 +135,44 @@ export class InboundCallbackStore {
     return toView(hash as Record<string, string>, withCalls ? ((calls?.[1] as string[]) ?? []) : []);
   }
 
-  /** Newest first; callbacks whose record has expired are skipped. */
+  /**
+   * Newest first. Ids whose record has expired are dropped from the index as they are met, and
+   * the page is filled from the following ids, so a page is short only at the end.
+   */
   async list(offset: number, limit: number): Promise<InboundCallbackView[]> {
-    const ids = await this.redis.zrevrange(this.indexKey(), offset, offset + limit - 1);
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.key(id));
-    const hashes = ((await pipeline.exec()) ?? []).map(([, hash]) => hash as Record<string, string>);
-    return hashes.flatMap((hash) => toView(hash, []) ?? []);
+    const found: InboundCallbackView[] = [];
+    let from = offset;
+    while (found.length < limit) {
+      const count = limit - found.length;
+      const ids = await this.redis.zrevrange(this.indexKey(), from, from + count - 1);
+      if (ids.length === 0) break;
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.key(id));
+      const views = ((await pipeline.exec()) ?? []).map(([, hash]) => toView(hash as Record<string, string>, []));
+      const gone = ids.filter((_, i) => views[i] === null);
+      if (gone.length > 0) await this.redis.zrem(this.indexKey(), ...gone);
+      found.push(...views.filter((v): v is InboundCallbackView => v !== null));
+      if (ids.length < count) break;
+      // The gone ones left the index, so the next live id is this many further on.
+      from += ids.length - gone.length;
+    }
+    return found;
   }
 
-  /** Records a call; closes the callback when `close`. Returns the call's number, or null when it was not open. */
-  async claim(callback: InboundCallback, call: CapturedCall, close: boolean, event?: OutboxEntry): Promise<number | null> {
+  /**
+   * Counts a call of `bodyBytes` against the callback's per-URL limits; 0 when it may go on,
+   * otherwise the ms until it may be tried again.
+   */
+  async admit(callback: InboundCallback, bodyBytes: number): Promise<number> {
+    const { callsPerMinute, callsPerDay, bytesPerDay } = this.config.inboundLimits;
+    return this.redis.cbAdmitCall(this.key(callback.id), Date.now(), bodyBytes, callsPerMinute, callsPerDay, bytesPerDay);
+  }
+
+  /**
+   * Records a call (`token` unique to it: a resent claim answers what the first one did); closes
+   * the callback when `close`. Returns the call's number, or null when the callback was not open.
+   */
+  async claim(callback: InboundCallback, call: CapturedCall, close: boolean, token: string, event?: OutboxEntry): Promise<number | null> {
     const n = await this.redis.cbClaimCall(
       this.key(callback.id),
       this.callsKey(callback.id),
@@ -101,8 +181,10 @@ export class InboundCallbackStore {
       Date.now(),
       close ? '1' : '0',
       JSON.stringify(call),
-      event ? sequencedEntry(event) : '',
+      event ? entryAfterSequence(event) : '',
+      token,
       MAX_KEPT_CALLS,
+      MAX_KEPT_BYTES,
       KEPT_AFTER_CLOSE_MS,
     );
     return n < 0 ? null : n;
@@ -113,6 +195,23 @@ export class InboundCallbackStore {
     return (
       (await this.redis.cbCloseCallback(this.key(callback.id), this.callsKey(callback.id), this.stateKey(callback.state), Date.now(), KEPT_AFTER_CLOSE_MS)) === 1
     );
+  }
+
+  /**
+   * Drops index entries whose callback has expired, a few per create, walking the index from
+   * the oldest and starting again at its end. Records do not expire in creation order (an open
+   * callback lives until closed), so the index cannot simply be cut by score.
+   */
+  private async sweepIndex(): Promise<void> {
+    const cursorKey = redisKey(this.config, 'callback-index', 'sweep');
+    const start = Number((await this.redis.get(cursorKey)) ?? 0);
+    const ids = await this.redis.zrange(this.indexKey(), start, start + SWEEP_BATCH - 1);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.exists(this.key(id));
+    const exists = ((await pipeline.exec()) ?? []).map(([, n]) => n === 1);
+    const gone = ids.filter((_, i) => !exists[i]);
+    if (gone.length > 0) await this.redis.zrem(this.indexKey(), ...gone);
+    await this.redis.set(cursorKey, ids.length < SWEEP_BATCH ? 0 : start + ids.length - gone.length);
   }
 
   private key(id: string): string {
@@ -132,12 +231,12 @@ export class InboundCallbackStore {
   }
 }
 
-/** How the outbox entry's JSON begins; the claim script puts the call's number in place of -1. */
-const SEQUENCE_PREFIX = '{"job":{"sequence":-1,';
+const ENTRY_START = '{"job":{';
 
-function sequencedEntry(event: OutboxEntry): string {
+/** The outbox entry's JSON after `{"job":{`; the claim script puts the sequence in front. */
+function entryAfterSequence(event: OutboxEntry): string {
   const { sequence: _placeholder, ...job } = event.job;
-  return SEQUENCE_PREFIX + JSON.stringify({ job, state: event.state }).slice('{"job":{'.length);
+  return JSON.stringify({ job, state: event.state }).slice(ENTRY_START.length);
 }
 
 function toView(hash: Record<string, string>, calls: string[]): InboundCallbackView | null {

@@ -34,6 +34,8 @@ export interface CapturedCall {
   body: string;
   bodyEncoding: 'utf8' | 'base64';
   contentType?: string;
+  /** The body's size in bytes when the stored `body` is only its beginning (the event has all of it). */
+  truncatedFrom?: number;
   /** `accepted`: answered as configured; `rejected`: the body failed `bodySchema` (400). */
   outcome: 'accepted' | 'rejected';
   problems?: string[];

@@ -1,30 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { Request } from 'express';
 import { CallbackReceivedPayload, CreateInboundCallbackDto } from '@app/events';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
-import { EventGate } from '../event-gate/event-gate.service';
+import { EventGate, TransactionalCallbackFailed } from '../event-gate/event-gate.service';
 import { EdcError, EdcException } from '../http/edc-error';
 import { readBody } from '../http/validate-body';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { NEGOTIATION_SIGNALS, SignalingService, TRANSFER_SIGNALS } from '../signaling/signaling.service';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { BodySchemas } from './body-schema';
-import { bodyForSchema, captureCall } from './call-capture';
+import { bodyForSchema, captureCall, keptCopy } from './call-capture';
+import { CallRefused } from './call-refused';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
 import { InboundCallbackStore } from './inbound-callback.store';
+import { optionsAnswer, PlainAnswer } from './options-answer';
+import { responseHeaderProblems } from './response-headers';
 
 type Problem = Omit<EdcError, 'type'>;
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const LATEST_EXPIRY = Date.UTC(9999, 11, 31);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How an accepted call is answered. */
-export type CallAnswer = { redirect: string } | { status: number; headers: Record<string, string>; body: string };
+export type CallAnswer = { redirect: string } | PlainAnswer;
 
 /**
  * Inbound callback URLs (see docs/inbound-callbacks.md): hands them out, answers their calls
@@ -50,15 +51,10 @@ export class InboundCallbacksService {
   async create(body: unknown): Promise<InboundCallback> {
     const { dto, problems } = await readBody(CreateInboundCallbackDto, body);
     const expiresAt = this.expiry(dto.expiresAt, problems);
-    for (const [name, value] of Object.entries(dto.responseHeaders ?? {})) {
-      // Checked now: Node refuses such a header only when the URL is called.
-      if (!HEADER_NAME.test(name)) problems.push({ message: `responseHeaders: "${name}" is not a valid header name`, path: 'responseHeaders', invalidValue: name });
-      else if (typeof value !== 'string' || !HEADER_VALUE.test(value))
-        problems.push({ message: `responseHeaders.${name} must be a string without control characters`, path: `responseHeaders.${name}`, invalidValue: value ?? null });
-    }
+    if (dto.responseHeaders && typeof dto.responseHeaders === 'object') problems.push(...responseHeaderProblems(dto.responseHeaders));
     if (dto.bodySchema && typeof dto.bodySchema === 'object')
       for (const problem of this.schemas.problemsOf(dto.bodySchema))
-        problems.push({ message: `bodySchema is not a valid JSON Schema: ${problem}`, path: 'bodySchema', invalidValue: null });
+        problems.push({ message: `bodySchema ${problem}`, path: 'bodySchema', invalidValue: null });
     if (dto.signalOnCall) problems.push(...(await this.signalTargetProblems(dto.signalOnCall)));
     let callbackAddresses: InboundCallback['callbackAddresses'] = [];
     try {
@@ -112,38 +108,61 @@ export class InboundCallbacksService {
   /**
    * A call to `/cb/{state}` (`param` undefined) or `/cbq/{param}?{param}={state}`. Unknown,
    * malformed, closed and expired states, and the wrong URL form, all answer the same 404.
+   * `OPTIONS` (a CORS preflight) and `HEAD` are answered without being calls: a browser's
+   * preflight must not use up a single-use URL before the call it prepares.
    */
   async answerCall(state: string | undefined, param: string | undefined, req: Request): Promise<CallAnswer> {
     const callback = state && UUID.test(state) ? await this.store.findByState(state) : null;
     if (!callback || callback.status !== 'open' || callback.stateQueryParameter !== param) throw notFound();
+    if (req.method === 'OPTIONS') return optionsAnswer(req, lowerCaseKeys(callback.responseHeaders ?? {}));
+    if (req.method === 'HEAD') return configuredAnswer(callback);
 
     const captured = captureCall(req, this.redact);
+    await this.admit(callback, req);
     const problems = callback.bodySchema ? this.schemaProblems(callback, captured) : [];
     if (problems.length > 0) {
       // A failed call uses up a single-use URL unless it may be retried after an error.
       const close = !callback.allowMultipleCalls && !callback.retryableAfterError;
-      if ((await this.store.claim(callback, { ...captured, outcome: 'rejected', problems }, close)) === null) throw notFound();
+      if ((await this.store.claim(callback, keptCopy({ ...captured, outcome: 'rejected', problems }), close, randomUUID())) === null) throw notFound();
       throw EdcException.validation(problems.map((message) => ({ message, path: null, invalidValue: null })));
     }
 
     const call: CapturedCall = { ...captured, outcome: 'accepted' };
     const event = callbackReceivedEvent(callback, call);
-    await this.gate.check(event);
-    if ((await this.store.claim(callback, call, !callback.allowMultipleCalls, event)) === null) throw notFound();
+    await this.passGate(callback, event);
+    if ((await this.store.claim(callback, keptCopy(call), !callback.allowMultipleCalls, event.job.envelope.id, event)) === null) throw notFound();
     this.relay.kick();
     if (callback.signalOnCall) await this.applySignal(callback, call);
-    return callback.responseType === 'redirect'
-      ? { redirect: callback.responseRedirectUrl! }
-      : {
-          status: callback.responseCode,
-          headers: { 'content-type': 'text/plain; charset=utf-8', ...lowerCaseKeys(callback.responseHeaders ?? {}) },
-          body: callback.responseBody ?? '',
-        };
+    return configuredAnswer(callback);
+  }
+
+  /** 429 past the URL's limits (INBOUND_MAX_*), before the call costs anything more. */
+  private async admit(callback: InboundCallback, req: Request): Promise<void> {
+    const bytes = Buffer.isBuffer(req.body) ? req.body.length : 0;
+    const waitMs = await this.store.admit(callback, bytes);
+    if (waitMs > 0)
+      throw new CallRefused(HttpStatus.TOO_MANY_REQUESTS, 'This URL has taken as many calls as it may for now', Math.max(1, Math.ceil(waitMs / 1000)));
+  }
+
+  /**
+   * The transactional callbacks' verdict. Their failure names internal URIs (tokens included)
+   * and connect errors, which an anonymous caller must not learn (it made the URL a port
+   * scanner): it gets a generic 503; the reason goes to the log, and each attempt is in the
+   * delivery log.
+   */
+  private async passGate(callback: InboundCallback, event: OutboxEntry): Promise<void> {
+    try {
+      await this.gate.check(event);
+    } catch (err) {
+      if (!(err instanceof TransactionalCallbackFailed)) throw err;
+      this.logger.warn(`Callback ${callback.id}: call refused, event ${event.job.envelope.id}: ${err.errors.map((e) => e.message).join('; ')}`);
+      throw new CallRefused(HttpStatus.SERVICE_UNAVAILABLE, 'The call could not be taken now; try again later');
+    }
   }
 
   private schemaProblems(callback: InboundCallbackView, call: Pick<CapturedCall, 'body' | 'contentType'>): string[] {
     const { value, problem } = bodyForSchema(call);
-    return problem ? [problem] : this.schemas.validate(callback.id, callback.bodySchema!, value);
+    return problem ? [problem] : this.schemas.validate(callback.bodySchema!, value);
   }
 
   // The partner's call moves the object on like a signal would. The call is already captured
@@ -186,6 +205,16 @@ export class InboundCallbacksService {
 
 function notFound(): EdcException {
   return EdcException.notFound('Callback', 'for this URL');
+}
+
+function configuredAnswer(callback: InboundCallback): CallAnswer {
+  return callback.responseType === 'redirect'
+    ? { redirect: callback.responseRedirectUrl! }
+    : {
+        status: callback.responseCode,
+        headers: { 'content-type': 'text/plain; charset=utf-8', ...lowerCaseKeys(callback.responseHeaders ?? {}) },
+        body: callback.responseBody ?? '',
+      };
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

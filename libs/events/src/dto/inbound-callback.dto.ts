@@ -15,6 +15,8 @@ import {
 } from 'class-validator';
 import { CallbackAddressDto, IsCallbackAddressList } from './callback-address.dto';
 
+const RESPONSE_CODE_RANGE = 'responseCode must be an integer from 200 to 599';
+
 /** What an accepted call moves on: a transfer or a negotiation, by one signal. */
 export class SignalOnCallDto {
   @ValidateIf((o: SignalOnCallDto) => o.contractNegotiationId === undefined)
@@ -42,17 +44,21 @@ export class CreateInboundCallbackDto {
   @IsIn(['response', 'redirect'])
   responseType: 'response' | 'redirect' = 'response';
 
+  /** 200-599: a 1xx is not a final response, so the caller would never get one. */
   @IsOptional()
-  @IsInt()
-  @Min(100)
-  @Max(599)
+  @IsInt({ message: RESPONSE_CODE_RANGE })
+  @Min(200, { message: RESPONSE_CODE_RANGE })
+  @Max(599, { message: RESPONSE_CODE_RANGE })
   responseCode: number = 200;
 
   @IsOptional()
   @IsString()
   responseBody?: string;
 
-  /** Header name to value; values must be strings. */
+  /**
+   * Header name to value; values must be strings. Framing and hop-by-hop headers
+   * (Content-Length, Transfer-Encoding, Connection, ...) are refused: the server sets them.
+   */
   @IsOptional()
   @IsObject()
   responseHeaders?: Record<string, string>;
@@ -81,7 +87,7 @@ export class CreateInboundCallbackDto {
   @Matches(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'alternativeDomain must be an https:// URL' })
   alternativeDomain?: string;
 
-  /** A JSON Schema the caller's body must satisfy. */
+  /** A JSON Schema the caller's body must satisfy: at most 16 KiB of JSON, its `$ref`s resolved within it. */
   @IsOptional()
   @IsObject()
   bodySchema?: Record<string, unknown>;
