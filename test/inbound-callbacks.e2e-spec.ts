@@ -66,6 +66,8 @@ describe('inbound callback URLs', () => {
       payload: { callbackId: cb.id, state: cb.state, method: 'POST', query: { id: '5' }, body: '{"payment":"paid","amount":12.5}' },
     });
     expect(event.json.payload.headers.authorization).toBe('[redacted]');
+    // The forward addresses show their origin only, as in negotiation and transfer payloads.
+    expect(event.json.payload.callbackAddresses).toEqual([{ uri: stack.receiver.url, events: ['callback.received'], transactional: false }]);
     expect(event.headers['x-event-sequence']).toBe('1');
     expect(stack.receiver.callsTo('/static/audit')[0].headers['webhook-id']).toBe(event.headers['webhook-id']);
   });

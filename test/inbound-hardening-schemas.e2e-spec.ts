@@ -36,6 +36,17 @@ describe('inbound callbacks: bodySchema hardening', () => {
     await call().post(pathOf(b.callbackUrl)).send({ order: 1 }).expect(400);
   });
 
+  it('runs a schema\'s patterns in linear time: a catastrophic pattern cannot hang the api', async () => {
+    // On JavaScript's backtracking engine this body takes longer than the universe has left.
+    const cb = await create({ bodySchema: { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } }, allowMultipleCalls: true });
+    const res = await call().post(pathOf(cb.callbackUrl)).send({ name: `${'a'.repeat(50_000)}!` }).timeout(5000);
+    expect(res.status).toBe(400);
+    await call().post(pathOf(cb.callbackUrl)).send({ name: 'aaa' }).expect(200);
+    // A pattern the linear engine cannot run (a backreference) is refused when the callback is created.
+    const refused = await post('/management/v1/callbacks', { bodySchema: { type: 'string', pattern: '(a)\\1' } }).expect(400);
+    expect(JSON.stringify(refused.body)).toContain('bodySchema');
+  });
+
   it('refuses a schema over 16 KiB, without spending time compiling it', async () => {
     const properties = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`p${i}`, { type: 'string', minLength: 1, pattern: '^a' }]));
     const started = Date.now();

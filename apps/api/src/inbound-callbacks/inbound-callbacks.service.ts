@@ -4,6 +4,7 @@ import { Request } from 'express';
 import { CallbackReceivedPayload, CreateInboundCallbackDto } from '@app/events';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
+import { payloadCallbackAddresses } from '../callback-addresses/payload-callback-addresses';
 import { EventGate, TransactionalCallbackFailed } from '../event-gate/event-gate.service';
 import { EdcError, EdcException } from '../http/edc-error';
 import { readBody } from '../http/validate-body';
@@ -234,7 +235,8 @@ function callbackReceivedEvent(callback: InboundCallback, call: CapturedCall): O
     bodyEncoding: call.bodyEncoding,
     ...(call.contentType ? { contentType: call.contentType } : {}),
     receivedAt: call.receivedAt,
-    callbackAddresses: callback.callbackAddresses,
+    // Origins only, no auth names (docs/delivery.md, "The other callback addresses in the payload").
+    callbackAddresses: payloadCallbackAddresses(callback.callbackAddresses),
   };
   return {
     job: {
