@@ -40,6 +40,8 @@ describe('SIGTERM to a dispatcher during a burst', () => {
       COUNTERPARTY_MODE: 'manual',
       DISPATCH_LOCK_DURATION_MS: '10000',
       DISPATCH_CONCURRENCY: '4',
+      // Every URI is on the receiver's host: let that host have all four slots.
+      DISPATCH_HOST_CONCURRENCY: '4',
       SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
       DISPATCHER_PORT: '0',
     });
