@@ -126,6 +126,7 @@ async function main(): Promise<void> {
   // Faults at random moments while the events are being created.
   const accepted: string[] = [];
   let refused = 0;
+  let unavailable = 0;
   const falselyRefused: string[] = [];
   let sent = 0;
   const faults: string[] = [];
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
       });
       if (res.status === 200) accepted.push(((await res.json()) as { '@id': string })['@id']);
       else refused++;
+      if (res.status === 503) unavailable++;
       // 503 is the one honest refusal (Redis down or out of memory: nothing was made).
       if (res.status !== 200 && res.status !== 503) falselyRefused.push(`${res.status} ${(await res.text()).slice(0, 200)}`);
     } catch {
@@ -201,7 +203,7 @@ async function main(): Promise<void> {
 
   console.log(
     [
-      `fault harness: ${EVENTS} creates, ${accepted.length} accepted, ${refused} refused while the api or Redis was down`,
+      `fault harness: ${EVENTS} creates, ${accepted.length} accepted, ${refused} refused (${unavailable} answered 503 while Redis was down or out of memory, ${refused - unavailable} unanswered while the api was down)`,
       ...faults.map((f) => `  fault: ${f}`),
       `  delivered: ${accepted.length - lost.length} of ${accepted.length} accepted events; lost ${lost.length}`,
       `  duplicates (the same event delivered with 200 more than once): ${duplicates}`,

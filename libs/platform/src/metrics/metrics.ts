@@ -41,7 +41,7 @@ export class AppMetrics {
 
   readonly circuit = new Gauge({
     name: 'callback_endpoint_circuit_state',
-    help: 'Circuit of each endpoint that is not closed in this replica: 1 half-open, 2 open (closed ones are not listed)',
+    help: 'Circuit of each endpoint, or host (scheme://host:port), that is not closed in this replica: 1 half-open, 2 open (closed ones are not listed)',
     labelNames: ['endpoint_host', 'endpoint_id'],
     registers: [this.registry],
   });
