@@ -69,7 +69,7 @@ export async function slowReceivers(bench: BenchContext, run: ScenarioRun, deadE
     `${describeCreates(created, CREATE_CONCURRENCY)}, no dispatcher running; ${(BACKLOG / ENDPOINTS).toLocaleString('en-US')} per endpoint`,
     drained
       ? `the live endpoints' backlog was drained after ${seconds.toFixed(1)} s, within the ${WINDOW_MS / 1000} s window: its last ${ANSWER_MS} ms had fewer in flight, so the rate slightly understates`
-      : `${all.unique.toLocaleString('en-US')} delivered in the ${seconds.toFixed(1)} s window, backlog not drained, so in flight was the limit`,
+      : `${all.unique.toLocaleString('en-US')} delivered in the ${seconds.toFixed(1)} s window; the backlog was not drained, so work was always waiting for a free slot`,
     `${limitText}; ${limit} / ${ANSWER_MS / 1000} s = ${Math.round(limit / (ANSWER_MS / 1000)).toLocaleString('en-US')}/s at most`,
     `dispatcher memory: peak (VmHWM) ${memory ? memory.peak.toFixed(0) : '?'} MB, at the end ${memory ? memory.now.toFixed(0) : '?'} MB`,
     peakLine,
