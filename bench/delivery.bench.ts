@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { bareClient } from './baseline-bare-client';
 import { noopWorker } from './baseline-noop-worker';
 import { simpleDispatcher } from './baseline-simple-dispatcher';
-import { localRedisPid, machineLine } from './redis-stats';
+import { localRedisPid, machineLine, otherClients } from './redis-stats';
 import { Outcomes, printOutcomes } from './report';
 import { drain } from './scenario-drain';
 import { deadEndpoint } from './scenario-dead-endpoint';
@@ -44,8 +44,12 @@ export async function runDeliveryBench(): Promise<void> {
     for (const step of STEPS.filter((s) => selected(s.id))) {
       const t0 = performance.now();
       console.log(`  ${step.id}: ${step.name} ...`);
+      // Each step has closed its connections before the next starts: any client now is someone else's.
+      const others = await otherClients(redis);
+      const shared = others > 0 ? [`WARNING: ${others} other client(s) were connected to this Redis when it started; the server-wide Redis figures may count their work`] : [];
       try {
-        bench.outcomes.set(step.id, { id: step.id, name: step.name, ...(await step.run(bench)) });
+        const measured = await step.run(bench);
+        bench.outcomes.set(step.id, { id: step.id, name: step.name, ...measured, notes: [...shared, ...measured.notes] });
       } catch (err) {
         // One scenario failing (a product process crashing, say) must not cost the others' figures.
         console.error(err);

@@ -65,6 +65,20 @@ export async function waitForQuiet(redis: Redis, timeoutMs = 60_000): Promise<bo
   return false;
 }
 
+/**
+ * Clients connected to Redis besides the one asking, given up to a second for connections just
+ * closed (a step's last ones) to be gone from the server's count.
+ */
+export async function otherClients(redis: Redis): Promise<number> {
+  const count = async () => Number(/^connected_clients:(\d+)/m.exec(await redis.info('clients'))?.[1]) - 1;
+  let others = await count();
+  for (let i = 0; i < 10 && others > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    others = await count();
+  }
+  return others;
+}
+
 /** Redis's own pid when it runs on this machine (so /proc shows its CPU), else undefined. */
 export async function localRedisPid(redis: Redis): Promise<number | undefined> {
   const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
