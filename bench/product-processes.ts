@@ -25,7 +25,7 @@ export interface AppProcess {
  * behind the scenario's back (static callbacks, signing, DISPATCH_* tuning), plus what every
  * scenario needs: its own prefix, a known API key, and loopback callback addresses allowed.
  */
-export function productEnv(redisPrefix: string): NodeJS.ProcessEnv {
+function productEnv(redisPrefix: string): NodeJS.ProcessEnv {
   const inherited = Object.entries(process.env).filter(
     ([k]) => !k.startsWith('EDC_CALLBACK_') && !k.startsWith('DISPATCH_') && !k.startsWith('CIRCUIT_') && k !== 'CALLBACK_SIGNING_SECRET' && k !== 'COUNTERPARTY_MODE',
   );
