@@ -42,7 +42,9 @@ export class DeliveriesService {
     if (!job) throw EdcException.conflict(`Delivery ${id} is no longer in the queue and cannot be retried`);
     try {
       await job.updateData(newSeries(job.data));
-      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      // BullMQ's count of runs (attemptsStarted) stays: a run numbered 1 is how the worker
+      // knows that nothing was logged for the delivery yet (DeliveryLog.recordAttempts' first).
+      await job.retry('failed', { resetAttemptsMade: true });
     } catch (err) {
       const state = await job.getState();
       if (state === 'failed') throw err;

@@ -120,7 +120,9 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     return this.untilStored('record a delivery', async () => {
       const { id, delivery, attempt, job } = settled;
       await Promise.all([
-        attempt ? this.log.recordAttempt(id, delivery, attempt, attempt.outcome) : this.log.recordQueued([{ id, data: delivery }]),
+        // A first attempt creates its record with plain commands, reading nothing (8 for a
+        // delivered one). An entry claimed again after a crash may rewrite it: the same delivery.
+        attempt ? this.log.recordAttempts([{ id, data: delivery, attempt, status: attempt.outcome, first: true }]) : this.log.recordQueued([{ id, data: delivery }]),
         job ? this.bodies.hold(delivery.eventId, body, [id]) : undefined,
       ]);
       if (job) await this.deliveries.add(delivery.eventType, job.data, { jobId: id, ...job.opts });

@@ -1,8 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import Redis, { ChainableCommander } from 'ioredis';
 import { APP_CONFIG, AppConfig, REDIS, redisKey } from '@app/platform';
 import { DeliveryJobData } from '../delivery-job';
 import { AttemptRecord, DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from './delivery-record';
+import { INTERSECT_PAGE, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
+import { DeliveryLogSweep } from './delivery-log-sweep';
 
 export interface DeliveryFilter {
   eventId?: string;
@@ -10,104 +12,32 @@ export interface DeliveryFilter {
   status?: DeliveryStatus;
 }
 
+/** One attempt to record with `DeliveryLog.recordAttempts`. */
+export interface AttemptEntry {
+  id: string;
+  data: DeliveryJobData;
+  attempt: Omit<AttemptRecord, 'series'>;
+  /** The delivery's status after this attempt: `delivered`, `retrying` or `failed`. */
+  status: DeliveryStatus;
+  /**
+   * True only when nothing was ever logged for this delivery: the first run of its job
+   * (`job.attemptsStarted === 1`: the retry paths keep that count, so a retried dead letter
+   * never looks new) and no `recordQueued` for it. Then the attempt is attempt 1 of series 1
+   * and is written without reading anything. A first attempt after a `recordQueued`, or any
+   * later one, passes false. If the write fails, record the attempt again with false.
+   */
+  first: boolean;
+}
+
 /** Attempts kept per delivery (the latest ones); a delivery retried for ever stays bounded. */
 export const DELIVERY_LOG_MAX_ATTEMPTS = 50;
 
-// Shared by both write scripts: drops index entries created before the retention cut-off.
-// Each write removes only what expired since the previous one, so the cost stays small.
-const TRIM = `
-local function trim(key, cutoff) redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff) end`;
-
-// Creates a `pending` record for each delivery that has none yet (never overwrites: the
-// fan-out may run twice, and a fast first attempt may already have created it).
-// KEYS: all index, status indexes (pending, retrying, delivered, failed), then per delivery:
-//       record, event index, entity index.
-// ARGV: now, cutoff, ttl ms, then per delivery: id, meta json.
-const RECORD_QUEUED = `${TRIM}
-local now, cutoff, ttl = ARGV[1], ARGV[2], ARGV[3]
-local created = 0
-for i = 0, (#KEYS - 5) / 3 - 1 do
-  local record, byEvent, byEntity = KEYS[6 + 3 * i], KEYS[7 + 3 * i], KEYS[8 + 3 * i]
-  local id = ARGV[4 + 2 * i]
-  if redis.call('EXISTS', record) == 0 then
-    redis.call('HSET', record, 'meta', ARGV[5 + 2 * i], 'status', 'pending', 'series', 1, 'createdAt', now, 'updatedAt', now)
-    redis.call('PEXPIRE', record, ttl)
-    redis.call('ZADD', KEYS[1], now, id)
-    redis.call('ZADD', KEYS[2], now, id)
-    redis.call('ZADD', byEvent, now, id)
-    redis.call('PEXPIRE', byEvent, ttl)
-    redis.call('ZADD', byEntity, now, id)
-    redis.call('PEXPIRE', byEntity, ttl)
-    trim(byEntity, cutoff)
-    created = created + 1
-  end
-end
-for k = 1, 5 do trim(KEYS[k], cutoff) end
-return created`;
-
-// One attempt: creates the record if missing, opens a new series when the record is `failed`
-// (a dead letter retried), appends the attempt (keeping the last N), sets status and
-// updatedAt, moves the id between status indexes, refreshes TTLs and trims the indexes.
-// KEYS: record, attempts, all index, event index, entity index,
-//       status indexes (pending, retrying, delivered, failed).
-// ARGV: id, meta json, now, cutoff, ttl ms, attempt json (an object without series and
-//       attempt), status, attempts kept, the job's attempt number (BullMQ's running count).
-const RECORD_ATTEMPT = `${TRIM}
-local id, now, cutoff, ttl, status = ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[7]
-local statusKeys = { pending = KEYS[6], retrying = KEYS[7], delivered = KEYS[8], failed = KEYS[9] }
-local current = redis.call('HMGET', KEYS[1], 'status', 'series', 'createdAt', 'seriesOffset')
-local previous, series, createdAt = current[1], tonumber(current[2]), current[3]
--- Attempts are numbered within their series: a job retried from Bull Board keeps BullMQ's
--- running count, one retried through the API starts again at 1; both read as attempt 1.
-local attempt, offset = tonumber(ARGV[9]), tonumber(current[4] or '0')
-if not previous then
-  series, createdAt = 1, now
-  redis.call('HSET', KEYS[1], 'meta', ARGV[2], 'createdAt', now)
-  redis.call('ZADD', KEYS[3], now, id)
-  redis.call('ZADD', KEYS[4], now, id)
-  redis.call('ZADD', KEYS[5], now, id)
-elseif previous == 'failed' then
-  series, offset = series + 1, attempt - 1
-  redis.call('HSET', KEYS[1], 'seriesOffset', offset)
-end
-redis.call('RPUSH', KEYS[2], '{"series":' .. series .. ',"attempt":' .. (attempt - offset) .. ',' .. string.sub(ARGV[6], 2))
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1)
-redis.call('HSET', KEYS[1], 'status', status, 'series', series, 'updatedAt', now)
-if previous ~= status then
-  if previous and statusKeys[previous] then redis.call('ZREM', statusKeys[previous], id) end
-  redis.call('ZADD', statusKeys[status], createdAt, id)
-end
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
-redis.call('PEXPIRE', KEYS[4], ttl)
-redis.call('PEXPIRE', KEYS[5], ttl)
-for k = 3, 9 do trim(KEYS[k], cutoff) end
-return series`;
-
-// A page of the intersection of several indexes, newest first, without entries past the
-// retention. The intersection is at most as large as the smallest index (a combined filter
-// always names an event or an entity, whose indexes are small); only the page is returned.
-// KEYS: the indexes. ARGV: cutoff, offset, count.
-const INTERSECT_PAGE = `
-local args = { 'ZINTER', #KEYS }
-for _, key in ipairs(KEYS) do args[#args + 1] = key end
-args[#args + 1] = 'AGGREGATE'
-args[#args + 1] = 'MIN'
-args[#args + 1] = 'WITHSCORES'
-local found = redis.call(unpack(args))
-local cutoff, offset, count = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local page, skipped = {}, 0
-for i = #found - 1, 1, -2 do
-  if #page >= count or tonumber(found[i + 1]) <= cutoff then break end
-  if skipped < offset then skipped = skipped + 1 else page[#page + 1] = found[i] end
-end
-return page`;
-
+type ScriptArgs = (string | number)[];
 type ScriptedRedis = Redis & {
-  cbDeliveryQueued(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
-  cbDeliveryAttempt(...keysAndArgs: (string | number)[]): Promise<number>;
-  cbDeliveryIntersect(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<string[]>;
+  cbDeliveryQueued(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<void>;
+  cbDeliveryIntersect(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<string[]>;
 };
+type ScriptedPipeline = ChainableCommander & { cbDeliveryAttempt(...keysAndArgs: ScriptArgs): ScriptedPipeline };
 
 /** The part of a record that never changes, stored once as JSON. */
 type DeliveryMeta = Pick<DeliveryRecord, 'id' | 'eventId' | 'eventType' | 'entity' | 'endpoint'>;
@@ -118,20 +48,24 @@ type DeliveryMeta = Pick<DeliveryRecord, 'id' | 'eventId' | 'eventType' | 'entit
  *
  * Redis layout (all under the product's hash tag, so the scripts are legal on Redis Cluster):
  * - `delivery:<id>`: hash `meta` (JSON of the fixed fields), `status`, `series`, `createdAt`,
- *   `updatedAt`; TTL = retention, refreshed on each write.
- * - `delivery:<id>:attempts`: list of attempt JSON, the last 50; same TTL.
+ *   `updatedAt`, and `attempt` (the JSON of its only attempt, while it has one); TTL =
+ *   retention, refreshed on each write.
+ * - `delivery:<id>:attempts`: list of attempt JSON, the last 50, from the second attempt on
+ *   (which moves the first here); same TTL.
  * - `delivery-index:all`, `delivery-index:status:<status>`: sorted sets of ids by createdAt,
- *   trimmed past the retention by every write.
+ *   trimmed past the retention once a minute by one replica (`DeliveryLogSweep`).
  * - `delivery-index:event:<eventId>`, `delivery-index:entity:<entityId>`: the same per event and
- *   per negotiation/transfer, trimmed when written and expiring after the retention.
+ *   per negotiation/transfer, expiring after the retention (TTL set when an entry is added).
+ * - `delivery-index:sweep`: the sweep's lock.
  *
  * Lists read only entries younger than the retention (older ones may have lost their record),
  * and skip any id whose record is gone.
  */
 @Injectable()
-export class DeliveryLog {
+export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly redis: ScriptedRedis;
   private readonly retentionMs: number;
+  private readonly sweeper: DeliveryLogSweep;
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -142,14 +76,31 @@ export class DeliveryLog {
     redis.defineCommand('cbDeliveryIntersect', { lua: INTERSECT_PAGE });
     this.redis = redis as ScriptedRedis;
     this.retentionMs = config.deliveryLogRetentionMs;
+    this.sweeper = new DeliveryLogSweep(redis, redisKey(config, 'delivery-index', 'sweep'), [this.allKey(), ...this.statusKeys()], this.retentionMs);
   }
 
-  /** Records deliveries the fan-out just queued, as `pending`, in one round trip. */
+  onApplicationBootstrap(): void {
+    this.sweeper.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sweeper.stop();
+  }
+
+  /** Trims the global indexes now (see `DeliveryLogSweep.sweep`); the app does it once a minute. */
+  sweep(): Promise<number | null> {
+    return this.sweeper.sweep();
+  }
+
+  /**
+   * Records deliveries queued before any attempt, as `pending`, in one round trip; a delivery
+   * that already has a record keeps it as it is.
+   */
   async recordQueued(deliveries: { id: string; data: DeliveryJobData }[]): Promise<void> {
     if (deliveries.length === 0) return;
     const now = Date.now();
-    const keys = [this.allKey(), ...this.statusKeys()];
-    const args: (string | number)[] = [now, now - this.retentionMs, this.retentionMs];
+    const keys = [this.allKey(), this.statusKey('pending')];
+    const args: ScriptArgs = [now, this.retentionMs];
     for (const { id, data } of deliveries) {
       keys.push(this.recordKey(id), this.eventKey(data.eventId), this.entityKey(data.entity.id));
       args.push(id, JSON.stringify(meta(id, data)));
@@ -157,40 +108,67 @@ export class DeliveryLog {
     await this.redis.cbDeliveryQueued(keys.length, ...keys, ...args);
   }
 
-  /**
-   * Appends one attempt and sets the delivery's status (`delivered`, `retrying`, `failed`), in
-   * one round trip. An attempt on a delivery whose status is `failed` opens a new series (a
-   * dead letter retried through the API or Bull Board); `attempt.series` is filled in here.
-   */
+  /** One attempt; see `recordAttempts` (this is its script path). */
   async recordAttempt(id: string, data: DeliveryJobData, attempt: Omit<AttemptRecord, 'series'>, status: DeliveryStatus): Promise<void> {
+    await this.recordAttempts([{ id, data, attempt, status, first: false }]);
+  }
+
+  /**
+   * Appends attempts and sets their deliveries' statuses (`delivered`, `retrying`, `failed`), all
+   * in one round trip. A `first` attempt creates its record and index entries with plain
+   * commands, the indexes shared by the batch written once (one delivered delivery alone: 8
+   * commands). Any other runs a script that reads the record: an attempt on a `failed` delivery
+   * opens a new series (a dead letter retried through the API or Bull Board), and the status
+   * moves between indexes. `attempt.series` is filled in here.
+   */
+  async recordAttempts(entries: AttemptEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     const now = Date.now();
-    // Fixed field order; JSON.stringify leaves out what is undefined. The script puts `series`
-    // and the attempt's number within its series first.
-    const stored: Omit<AttemptRecord, 'series' | 'attempt'> = {
-      at: attempt.at,
-      status: attempt.status,
-      latencyMs: attempt.latencyMs,
-      error: attempt.error,
-      response: attempt.response,
-      outcome: attempt.outcome,
-    };
-    await this.redis.cbDeliveryAttempt(
-      this.recordKey(id),
-      this.attemptsKey(id),
-      this.allKey(),
-      this.eventKey(data.eventId),
-      this.entityKey(data.entity.id),
-      ...this.statusKeys(),
-      id,
-      JSON.stringify(meta(id, data)),
-      now,
-      now - this.retentionMs,
-      this.retentionMs,
-      JSON.stringify(stored),
-      status,
-      DELIVERY_LOG_MAX_ATTEMPTS,
-      attempt.attempt,
-    );
+    const pipeline = this.redis.pipeline() as ScriptedPipeline;
+    const created = entries.filter((e) => e.first);
+    if (created.length > 0) this.create(pipeline, created, now);
+    for (const { id, data, attempt, status, first } of entries) {
+      if (first) continue;
+      pipeline.cbDeliveryAttempt(
+        this.recordKey(id),
+        this.attemptsKey(id),
+        this.allKey(),
+        this.eventKey(data.eventId),
+        this.entityKey(data.entity.id),
+        ...this.statusKeys(),
+        id,
+        JSON.stringify(meta(id, data)),
+        now,
+        this.retentionMs,
+        attemptBody(attempt),
+        status,
+        DELIVERY_LOG_MAX_ATTEMPTS,
+        attempt.attempt,
+      );
+    }
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  }
+
+  /**
+   * Queues the writes of records that do not exist yet, each with its first attempt. Index
+   * entries come first and the status indexes last: a write cut short (a dropped connection,
+   * Redis out of memory) leaves either no record, which the script creates when the attempt is
+   * recorded again, or a record the script finds and completes with its status index entry.
+   * Every key gets its TTL in the command after the one that creates it.
+   */
+  private create(pipeline: ScriptedPipeline, entries: AttemptEntry[], now: number): void {
+    const ttl = this.retentionMs;
+    const byEvent = groupIds(entries, (e) => this.eventKey(e.data.eventId));
+    const byEntity = groupIds(entries, (e) => this.entityKey(e.data.entity.id));
+    const byStatus = groupIds(entries, (e) => this.statusKey(e.status));
+    pipeline.zadd(this.allKey(), ...scored(now, entries.map((e) => e.id)));
+    for (const [key, ids] of [...byEvent, ...byEntity]) pipeline.zadd(key, ...scored(now, ids)).pexpire(key, ttl);
+    for (const { id, data, attempt, status } of entries) {
+      const key = this.recordKey(id);
+      const stored = `{"series":1,"attempt":${attempt.attempt},${attemptBody(attempt).slice(1)}`;
+      pipeline.hset(key, { meta: JSON.stringify(meta(id, data)), status, series: 1, createdAt: now, updatedAt: now, attempt: stored }).pexpire(key, ttl);
+    }
+    for (const [key, ids] of byStatus) pipeline.zadd(key, ...scored(now, ids));
   }
 
   async get(id: string): Promise<DeliveryRecord | null> {
@@ -204,7 +182,8 @@ export class DeliveryLog {
     const found: DeliveryRecord[] = [];
     let from = offset;
     // One page of ids, then their records. A record can only be missing if deleted behind the
-    // log's back; then the page is filled from the following ids.
+    // log's back, or for an instant while a first attempt is written (its index entries go
+    // first); then the page is filled from the following ids.
     while (found.length < limit) {
       const count = limit - found.length;
       const cutoff = Date.now() - this.retentionMs;
@@ -238,7 +217,8 @@ export class DeliveryLog {
         series: Number(hash.series),
         createdAt: Number(hash.createdAt),
         updatedAt: Number(hash.updatedAt),
-        attempts: attempts.map((a) => JSON.parse(a) as AttemptRecord),
+        // The only attempt sits in the record until a second one moves it to the list.
+        attempts: (hash.attempt === undefined ? attempts : [hash.attempt, ...attempts]).map((a) => JSON.parse(a) as AttemptRecord),
       });
     }
     return records;
@@ -277,10 +257,41 @@ export class DeliveryLog {
     return redisKey(this.config, 'delivery-index', 'status', status);
   }
 
-  /** In the order the scripts expect: pending, retrying, delivered, failed. */
+  /** In the order the attempt script expects: pending, retrying, delivered, failed. */
   private statusKeys(): string[] {
     return DELIVERY_STATUSES.map((s) => this.statusKey(s));
   }
+}
+
+/** The attempt's JSON without `series` and `attempt`, which the writer puts first. */
+function attemptBody(attempt: Omit<AttemptRecord, 'series'>): string {
+  // Fixed field order; JSON.stringify leaves out what is undefined.
+  const stored: Omit<AttemptRecord, 'series' | 'attempt'> = {
+    at: attempt.at,
+    status: attempt.status,
+    latencyMs: attempt.latencyMs,
+    error: attempt.error,
+    response: attempt.response,
+    outcome: attempt.outcome,
+  };
+  return JSON.stringify(stored);
+}
+
+/** The ids of `entries` grouped by the key `keyOf` gives each. */
+function groupIds(entries: AttemptEntry[], keyOf: (e: AttemptEntry) => string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const e of entries) {
+    const key = keyOf(e);
+    const ids = groups.get(key);
+    if (ids) ids.push(e.id);
+    else groups.set(key, [e.id]);
+  }
+  return groups;
+}
+
+/** ZADD's arguments: every id with the same score. */
+function scored(score: number, ids: string[]): (string | number)[] {
+  return ids.flatMap((id) => [score, id]);
 }
 
 function meta(id: string, data: DeliveryJobData): DeliveryMeta {

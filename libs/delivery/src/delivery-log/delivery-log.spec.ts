@@ -205,10 +205,12 @@ describe('DeliveryLog', () => {
       expect(await short.list({}, 0, 10)).toEqual([]);
       expect(await short.list({ status: 'retrying' }, 0, 10)).toEqual([]);
 
-      // The next write trims the index entries left behind.
+      // The sweep trims the global index entries left behind; writes never do.
       const fresh = job();
       await short.recordAttempt(fresh.id, fresh.data, attempt(1, 'delivered'), 'delivered');
       const shortPrefix = bullPrefix(shortConfig);
+      expect(await redis.zcard(`${shortPrefix}:delivery-index:all`)).toBe(2);
+      expect(await short.sweep()).toBe(2);
       expect(await redis.zrange(`${shortPrefix}:delivery-index:all`, 0, -1)).toEqual([fresh.id]);
       expect(await redis.zcard(`${shortPrefix}:delivery-index:status:retrying`)).toBe(0);
       expect((await short.list({}, 0, 10)).map((r) => r.id)).toEqual([fresh.id]);
