@@ -103,9 +103,6 @@ export async function runQueryBench(): Promise<void> {
     REDIS_PREFIX,
     COUNTERPARTY_MODE: 'manual',
     MANAGEMENT_API_KEY: API_KEY,
-    // The relay sweeps at start-up (nothing to do yet) and then only every minute, so it does
-    // not compete with the seeding; the outbox is emptied before the sweep comes (see below).
-    OUTBOX_POLL_MS: '60000',
   });
   const app = await createApiApp(config);
   const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
@@ -118,10 +115,9 @@ export async function runQueryBench(): Promise<void> {
     console.log(`QuerySpec bench: ${TRANSFERS.toLocaleString('en-US')} transfers, Redis prefix {${REDIS_PREFIX}}`);
     let started = performance.now();
     await seed(store);
-    // Every create also committed a TransferProcessInitiated event to the outbox. Relaying
-    // 100,000 of them to BullMQ would only load Redis while we measure queries (and nobody
-    // listens to them), so drop the outbox list: the objects and their indexes stay.
-    await redis.del(store.outboxKey);
+    // Every create also committed a TransferProcessInitiated event to the event stream; no
+    // dispatcher reads it here, so drop it: the objects and their indexes stay.
+    await redis.del(store.streamKey);
     console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s (${SEED_BATCH} creates in flight at a time)`);
 
     const ask = async (spec: Record<string, unknown>): Promise<number> => {

@@ -26,6 +26,6 @@ describe('Bull Board at /admin/queues', () => {
   it('serves the board with x-api-key or basic auth, listing every queue', async () => {
     await request(api.getHttpServer()).get('/admin/queues').set('x-api-key', API_KEY).expect(200);
     const res = await request(api.getHttpServer()).get('/admin/queues/api/queues').auth('anyone', API_KEY).expect(200);
-    expect(res.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['deliveries', 'events', 'simulation']);
+    expect(res.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['deliveries', 'simulation']);
   });
 });

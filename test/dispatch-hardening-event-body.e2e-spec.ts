@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { AppConfig, QUEUE, REDIS, redisKey } from '@app/platform';
 import { BODY_KEPT_AFTER_LAST_DELIVERY_MS } from '@app/delivery';
-import { EventBodySweeper } from '../apps/dispatcher/src/fan-out/event-body-sweeper';
-import { FanOutWorker } from '../apps/dispatcher/src/fan-out/fan-out.worker';
+import { EventBodySweeper } from '../apps/dispatcher/src/event-stream/event-body-sweeper';
 import { ReceivedCall, Receiver } from './support/receiver';
 import { apiClient, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
 
 /**
  * Issue 10, item 5 (storage): an event's body is stored once, not once per delivery job, and
- * lives exactly as long as a delivery of it can still run: held by every delivery job, kept by
- * dead letters, expiring after the last delivery, collected when a dead letter is removed.
+ * lives exactly as long as a delivery of it can still run. A first attempt reads it from the
+ * event stream; a delivery that needs retries holds the stored body, dead letters keep it, it
+ * expires after the last delivery, and is collected when a dead letter is removed.
  */
 
 const signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -28,13 +28,14 @@ describe('event bodies: stored once per event, for as long as a delivery can use
   let config: AppConfig;
   let redis: Redis;
   let deliveries: Queue;
-  let events: Queue;
 
   beforeAll(async () => {
     stack = await startStack(
       () => ({ COUNTERPARTY_MODE: 'manual', CALLBACK_SIGNING_SECRET: signingSecret, DISPATCH_MAX_ATTEMPTS: '3', DISPATCH_BACKOFF_MS: '30' }),
       (call, nth) => {
         if (call.path === '/flaky') return nth <= 2 ? { status: 500 } : { status: 200 };
+        // Each of these fails its first attempt, so that its delivery becomes a job.
+        if (call.path.startsWith('/many/') || call.path.startsWith('/later/')) return nth === 1 ? { status: 500 } : { status: 200 };
         // Gone at first (a dead letter at once), fine once retried.
         if (call.path.startsWith('/gone-then-ok')) return nth === 1 ? { status: 410 } : { status: 200 };
         return { status: 200 };
@@ -43,12 +44,10 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     ({ api, receiver, config } = stack);
     redis = stack.dispatcher.get<Redis>(REDIS);
     deliveries = openQueue(config, QUEUE.deliveries);
-    events = openQueue(config, QUEUE.events);
   });
 
   afterAll(async () => {
     await deliveries?.close();
-    await events?.close();
     await stack?.stop();
   });
 
@@ -65,10 +64,10 @@ describe('event bodies: stored once per event, for as long as a delivery can use
   const callsFor = (id: string, prefix: string): ReceivedCall[] =>
     receiver.calls.filter((c) => c.path.startsWith(prefix) && c.json?.payload?.transferProcessId === id);
 
-  it('an event to 20 endpoints stores its 60 KB body once; each delivery job holds only ids, and every endpoint gets the same signed bytes', async () => {
+  it('an event to 20 endpoints that all need a retry stores its 60 KB body once; each job holds only ids, and every endpoint gets the same signed bytes', async () => {
     const addresses = Array.from({ length: ENDPOINTS }, (_, i) => ({ uri: `${receiver.url}/many/${i}`, events: ['transfer.process'] }));
     const id = await createTransfer(addresses, { assetId: LARGE });
-    await receiver.waitFor(() => callsFor(id, '/many/').length >= ENDPOINTS);
+    await receiver.waitFor(() => callsFor(id, '/many/').length >= 2 * ENDPOINTS);
     const calls = callsFor(id, '/many/');
     const eventId = calls[0].json.id as string;
 
@@ -100,30 +99,24 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     expect(await redis.hget(bodyKey(calls[0].json.id), 'body')).toBe(calls[0].body);
   });
 
-  it('lets go of the body once every delivery succeeded: it expires a day later, and a fan-out run again does not hold it again', async () => {
+  it('stores no body for a delivery made on its first attempt; one that needed retries lets go of it once delivered, and it expires a day later', async () => {
     const id = await createTransfer([
-      { uri: `${receiver.url}/done/1`, events: ['transfer.process'] },
-      { uri: `${receiver.url}/done/2`, events: ['transfer.process'] },
+      { uri: `${receiver.url}/first-time`, events: ['transfer.process'] },
+      { uri: `${receiver.url}/later/1`, events: ['transfer.process'] },
+      { uri: `${receiver.url}/later/2`, events: ['transfer.process'] },
     ]);
-    await receiver.waitFor(() => callsFor(id, '/done/').length >= 2);
-    const eventId = callsFor(id, '/done/')[0].json.id as string;
+    await receiver.waitFor(() => callsFor(id, '/later/').length >= 4 && callsFor(id, '/first-time').length >= 1);
+    const eventId = callsFor(id, '/later/')[0].json.id as string;
     const completed = async () => (await deliveries.getJobs(['completed'])).filter((j) => j.data.eventId === eventId).length === 2;
-    await waitUntil(completed, 5000, 'both deliveries completed');
+    await waitUntil(completed, 5000, 'both retried deliveries completed');
+    // The first-time delivery never became a job.
+    expect((await deliveries.getJobs(['completed', 'waiting', 'delayed', 'active', 'failed'])).filter((j) => j.data.eventId === eventId)).toHaveLength(2);
 
-    const expiring = async () => {
-      const ttl = await redis.pttl(bodyKey(eventId));
-      expect(ttl).toBeGreaterThan(BODY_KEPT_AFTER_LAST_DELIVERY_MS - 60_000);
-      expect(ttl).toBeLessThanOrEqual(BODY_KEPT_AFTER_LAST_DELIVERY_MS);
-      expect(await holders(eventId)).toEqual([]);
-      expect(await redis.zscore(heldIndex(), eventId)).toBeNull();
-    };
-    await expiring();
-
-    // The event's job run again (a replica died before BullMQ recorded its completion).
-    const eventJob = (await Job.fromId(events, eventId))!;
-    eventJob.attemptsStarted = 2;
-    await expect(stack.dispatcher.get(FanOutWorker).fanOut(eventJob)).resolves.toEqual({ deliveries: 2 });
-    await expiring();
+    await waitUntil(async () => (await holders(eventId)).length === 0, 5000, 'the holders let go');
+    const ttl = await redis.pttl(bodyKey(eventId));
+    expect(ttl).toBeGreaterThan(BODY_KEPT_AFTER_LAST_DELIVERY_MS - 60_000);
+    expect(ttl).toBeLessThanOrEqual(BODY_KEPT_AFTER_LAST_DELIVERY_MS);
+    expect(await redis.zscore(heldIndex(), eventId)).toBeNull();
   });
 
   it('a dead letter keeps holding the body, with no expiry, until it is retried and delivered', async () => {

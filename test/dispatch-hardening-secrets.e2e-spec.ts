@@ -24,11 +24,12 @@ describe('what is stored of an attempt never holds the secret sent', () => {
 
   beforeAll(async () => {
     stack = await startStack(
-      () => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '1', EDC_VAULT_SECRETS: `echo-alias:${SECRET}` }),
-      (call) => {
+      () => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '2', DISPATCH_BACKOFF_MS: '20', EDC_VAULT_SECRETS: `echo-alias:${SECRET}` }),
+      (call, nth) => {
         const sent = String(call.headers['x-auth']);
         // Echoes the request's headers as JSON (the secret escaped).
-        if (call.path === '/echo-json') return { status: 200, body: JSON.stringify(call.headers) };
+        // The first time with a 500, so that the delivery becomes a job (shown by Bull Board).
+        if (call.path === '/echo-json') return { status: nth === 1 ? 500 : 200, body: JSON.stringify(call.headers) };
         // The secret across the 1 KiB the log keeps.
         if (call.path === '/echo-straddling') return { status: 200, body: `${'x'.repeat(1000)}${sent}${'y'.repeat(100)}` };
         if (call.path === '/echo-failing') return { status: 500, body: `rejected ${sent}` };
@@ -45,7 +46,7 @@ describe('what is stored of an attempt never holds the secret sent', () => {
   });
 
   /** Creates a transfer whose event goes to `path` with the secret; resolves with its delivery once finished. */
-  async function deliverTo(path: string): Promise<{ record: DeliveryRecord; job: Job<DeliveryJobData, AttemptOutcome> }> {
+  async function deliverTo(path: string, { jobbed = true } = {}): Promise<{ record: DeliveryRecord; job: Job<DeliveryJobData, AttemptOutcome> }> {
     const callbackAddresses = [{ uri: `${receiver.url}${path}`, events: ['transfer.process'], authKey: 'X-Auth', authCodeId: 'echo-alias' }];
     const created = await apiClient(() => api).post('/management/v3/transferprocesses', transferRequest({ callbackAddresses }));
     expect(created.status).toBe(200);
@@ -56,7 +57,8 @@ describe('what is stored of an attempt never holds the secret sent', () => {
       return record !== undefined && (record.status === 'delivered' || record.status === 'failed');
     }, 10_000, `the delivery to ${path}`);
     let job: Job<DeliveryJobData, AttemptOutcome> | undefined;
-    await waitUntil(async () => {
+    // A delivery made on its first attempt, straight from the event stream, has no job.
+    if (jobbed) await waitUntil(async () => {
       job = await deliveries.getJob(record!.id);
       return job?.finishedOn !== undefined;
     }, 5000, 'its job finished');
@@ -73,16 +75,16 @@ describe('what is stored of an attempt never holds the secret sent', () => {
   it('masks an echo of the secret, raw or JSON-escaped, in the delivery log and in the job return value (Bull Board)', async () => {
     const { record, job } = await deliverTo('/echo-json');
     expect(record.status).toBe('delivered');
-    const response = record.attempts[0].response!;
-    expectNoSecret(response);
-    expect(JSON.parse(response)['x-auth']).toBe('***');
-    expect(job.returnvalue.response).toBe(response);
+    for (const attempt of record.attempts) {
+      expectNoSecret(attempt.response);
+      expect(JSON.parse(attempt.response!)['x-auth']).toBe('***');
+    }
+    expect(job.returnvalue.response).toBe(record.attempts[1].response);
   });
 
   it('masks a secret cut in two by the 1 KiB limit, rather than keep its first half', async () => {
-    const { record, job } = await deliverTo('/echo-straddling');
+    const { record } = await deliverTo('/echo-straddling', { jobbed: false });
     expect(record.attempts[0].response).toBe(`${'x'.repeat(1000)}***`);
-    expectNoSecret(job.returnvalue.response);
   });
 
   it('masks it in what a failed attempt stores', async () => {

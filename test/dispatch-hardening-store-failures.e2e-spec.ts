@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { AppConfig, QUEUE, REDIS, redisKey, secretsKey } from '@app/platform';
+import { AppConfig, eventStreamKey, QUEUE, REDIS, redisKey, secretsKey, STREAM_GROUPS } from '@app/platform';
 import { DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
 import { DedicatedRedis, freePort } from './support/dedicated-redis';
 import { apiClient, dropKeys, openQueue, Stack, startApi, startDispatcher, startStack, testConfig, testEnv, transferRequest, waitUntil } from './support/harness';
@@ -10,10 +10,10 @@ import { AppProcess, spawnApp, stopApp } from './support/processes';
 import { Receiver } from './support/receiver';
 
 /**
- * Issue 10, item 1 (dispatcher) and item 16 (fan-out worker's errors): when our store fails,
- * a fan-out or a delivery is tried again later without using one of its attempts, so no
- * accepted event stops being retried because Redis refused a write; and the fan-out worker's
- * own errors reach the log.
+ * Issue 10, item 1 (dispatcher) and item 16 (the dispatcher's errors reach the log): when our
+ * store fails, a delivery is tried again later without using one of its attempts, and an event
+ * whose first attempts cannot be recorded stays pending in the stream until they can be, so no
+ * accepted event stops being retried because Redis refused a write.
  */
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -24,7 +24,6 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
   let receiver: Receiver;
   let redis: Redis;
   let deliveries: Queue<DeliveryJobData>;
-  let events: Queue;
 
   beforeAll(async () => {
     // One attempt per delivery: a failure on our side that counted would dead-letter it.
@@ -32,12 +31,10 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
     ({ config, receiver } = stack);
     redis = stack.dispatcher.get<Redis>(REDIS);
     deliveries = openQueue(config, QUEUE.deliveries);
-    events = openQueue(config, QUEUE.events);
   });
 
   afterAll(async () => {
     await deliveries?.close();
-    await events?.close();
     await stack?.stop();
   });
 
@@ -107,19 +104,25 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
     expect(receiver.callsTo('/unreadable-secret')[0].headers.authorization).toBe('value');
   });
 
-  it('an event whose fan-out cannot write is fanned out later, without using an attempt', async () => {
-    const held = redisKey(config, 'event-body-index', 'held');
-    await redis.set(held, 'not a sorted set');
-    const created = await apiClient(() => stack.api).post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [{ uri: `${receiver.url}/fanned`, events: ['transfer.process'] }] }));
+  it('an event whose first attempt cannot be recorded stays pending in the stream until it can be, and is then acknowledged', async () => {
+    const index = redisKey(config, 'delivery-index', 'all');
+    const saved = await redis.dumpBuffer(index);
+    await redis.del(index);
+    await redis.set(index, 'not a sorted set');
+    const created = await apiClient(() => stack.api).post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [{ uri: `${receiver.url}/unrecorded-first`, events: ['transfer.process'] }] }));
     expect(created.status).toBe(200);
-    const eventJob = async () => (await events.getJobs(['waiting', 'active', 'delayed', 'failed', 'completed'])).find((j: Job) => j.data.entity.id === created.body['@id']);
-    await waitUntil(async () => ((await eventJob())?.attemptsStarted ?? 0) >= 3, 10_000, 'the fan-out tried three times');
-    expect((await eventJob())!.attemptsMade).toBe(0);
-    expect(await events.getFailedCount()).toBe(0);
-    expect(receiver.callsTo('/fanned')).toHaveLength(0);
+    await receiver.waitFor(() => receiver.callsTo('/unrecorded-first').length === 1);
+    await sleep(1500);
+    const pending = async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]);
+    expect(await pending()).toBe(1);
 
-    await redis.del(held);
-    await receiver.waitFor(() => receiver.callsTo('/fanned').length === 1);
+    await redis.del(index);
+    if (saved) await redis.restore(index, 0, saved);
+    await waitUntil(async () => (await pending()) === 0, 5000, 'the entry acknowledged');
+    const [logged] = (await apiClient(() => stack.api).get(`/management/v1/deliveries?entityId=${created.body['@id']}`)).body;
+    expect(logged).toMatchObject({ status: 'delivered', attempts: [expect.objectContaining({ attempt: 1, status: 200 })] });
+    // Sent once: the write was tried again, not the attempt.
+    expect(receiver.callsTo('/unrecorded-first')).toHaveLength(1);
   });
 });
 
@@ -130,7 +133,6 @@ describe('Redis out of memory under the dispatcher (a Redis of its own)', () => 
   let config: AppConfig;
   let api: INestApplication;
   let dispatcher: INestApplication | undefined;
-  let events: Queue;
   let memoryBackAt = 0;
 
   beforeAll(async () => {
@@ -139,7 +141,6 @@ describe('Redis out of memory under the dispatcher (a Redis of its own)', () => 
     receiver = await Receiver.start();
     config = testConfig({ REDIS_URL: redis.url, COUNTERPARTY_MODE: 'manual', DISPATCH_BACKOFF_MS: '50', DISPATCH_BACKOFF_MAX_MS: '500' });
     api = await startApi(config);
-    events = openQueue(config, QUEUE.events);
   });
 
   afterAll(async () => {
@@ -147,43 +148,37 @@ describe('Redis out of memory under the dispatcher (a Redis of its own)', () => 
     // A stall check that Redis refused makes BullMQ wait 5 s on a timer that closing a worker
     // does not clear: let those run out, so that nothing is left running after the tests.
     await sleep(Math.max(0, memoryBackAt + 5500 - Date.now()));
-    await events?.close();
     await dispatcher?.close();
     await api?.close();
     await receiver?.close();
     await redis?.kill('SIGTERM');
   });
 
-  it('events accepted before memory ran out are fanned out and delivered once it is back, without using an attempt meanwhile', async () => {
-    // Large events: the body the fan-out stores is larger than what memory is left, while
-    // BullMQ's own small writes (parking a job, or failing it) still go through.
+  it('events accepted before memory ran out are delivered, each once, and recorded once memory is back', async () => {
     const assetId = 'a'.repeat(200_000);
     const callbackAddresses = [`${receiver.url}/oom/1`, `${receiver.url}/oom/2`].map((uri) => ({ uri, events: ['transfer.process'] }));
     for (let i = 0; i < EVENTS; i++) {
       const res = await apiClient(() => api).post('/management/v3/transferprocesses', transferRequest({ callbackAddresses, assetId }));
       expect(res.status).toBe(200);
     }
-    await waitUntil(async () => (await events.getWaitingCount()) === EVENTS, 10_000, 'the events relayed');
 
-    const used = Number(/used_memory:(\d+)/.exec(await redis.cli('INFO', 'memory'))![1]);
-    await redis.cli('CONFIG', 'SET', 'maxmemory', String(used + 100_000));
+    await redis.cli('CONFIG', 'SET', 'maxmemory', '1');
     dispatcher = await startDispatcher(config);
-    const eventJobs = () => events.getJobs(['waiting', 'active', 'delayed', 'failed', 'completed']);
-    await waitUntil(async () => (await eventJobs()).every((j) => j.attemptsStarted >= 3), 15_000, 'every fan-out tried three times');
-    for (const job of await eventJobs()) expect(job.attemptsMade).toBe(0);
-    expect(await events.getFailedCount()).toBe(0);
-    expect(receiver.calls).toHaveLength(0);
-
+    await sleep(2000);
+    const pending = async () => Number(((await apiClient(() => api).get('/metrics')).text.match(/callback_event_stream_entries\{group="dispatch",state="pending"[^}]*\} (\d+)/) ?? [])[1] ?? 0);
     await redis.cli('CONFIG', 'SET', 'maxmemory', '0');
     memoryBackAt = Date.now();
     await receiver.waitFor((calls) => calls.length >= 2 * EVENTS, 30_000);
+    await waitUntil(async () => (await pending()) === 0, 10_000, 'every event acknowledged');
     await sleep(300);
     expect(receiver.calls).toHaveLength(2 * EVENTS);
     expect(new Set(receiver.calls.map((c) => `${c.path} ${c.json.id}`)).size).toBe(2 * EVENTS);
+    const logged = (await apiClient(() => api).get('/management/v1/deliveries?status=delivered&limit=100')).body;
+    expect(logged).toHaveLength(2 * EVENTS);
   }, 90_000);
 });
 
-describe("the fan-out worker's errors", () => {
+describe("the event stream reader's errors", () => {
   let redis: DedicatedRedis;
   let env: NodeJS.ProcessEnv;
   let dispatcher: AppProcess | undefined;
@@ -204,15 +199,15 @@ describe("the fan-out worker's errors", () => {
 
   it('reach the log as JSON lines, like every other line, when its connection fails', async () => {
     await redis.kill('SIGKILL');
-    const fanOutErrors = () =>
+    const readerErrors = () =>
       dispatcher!
         .output()
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((line) => line.context === 'FanOut' && String(line.msg).startsWith('Worker error'));
-    await waitUntil(() => fanOutErrors().length > 0, 10_000, "a log line for the fan-out worker's error");
-    expect(fanOutErrors()[0].level).toBe(40);
+        .filter((line) => line.context === 'EventDispatcher' && String(line.msg).startsWith('Event stream'));
+    await waitUntil(() => readerErrors().length > 0, 10_000, "a log line for the event stream reader's error");
+    expect(readerErrors()[0].level).toBe(40);
     expect(dispatcher!.child.exitCode).toBeNull();
   });
 });

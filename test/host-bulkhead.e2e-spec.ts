@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { QUEUE } from '@app/platform';
-import { apiClient, openQueue, Stack, startStack, transferRequest } from './support/harness';
+import { apiClient, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
 import { Receiver } from './support/receiver';
 
 // Issue 10, item 13: a slow host with many URIs (distinct query strings) must not take more than
@@ -54,9 +54,11 @@ describe('a host never takes more than its share of the slots, however many URIs
     await stack.receiver.waitFor((calls) => calls.filter((c) => c.path === '/ok').length >= events, TIMEOUT_MS / 2);
     expect(slowHost.calls.length).toBeGreaterThanOrEqual(1);
     expect(slowHost.calls.length).toBeLessThanOrEqual(HOST_SHARE);
-    // The slow host's other deliveries were parked, without using an attempt.
-    const slow = (await deliveries.getJobs(['active', 'waiting', 'delayed'])).filter((j) => j.data.endpoint.uri.startsWith(slowHost.url));
-    expect(slow).toHaveLength(events);
-    expect(slow.every((j) => j.attemptsMade === 0)).toBe(true);
+    // The slow host's other deliveries were parked as jobs, without using an attempt.
+    const slowJobs = async () => (await deliveries.getJobs(['active', 'waiting', 'delayed'])).filter((j) => j.data.endpoint.uri.startsWith(slowHost.url));
+    // A job beyond the share may wait a moment in the process for a slot before it is parked.
+    await waitUntil(async () => (await slowJobs()).length === events - slowHost.calls.length, 3000, 'the rest parked');
+    const slow = await slowJobs();
+    expect(slow.every((j) => j.attemptsMade === 0 && !j.data.attemptsBefore)).toBe(true);
   });
 });

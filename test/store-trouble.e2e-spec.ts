@@ -42,7 +42,7 @@ describe('a write resent after a dropped connection (the same script run twice)'
   let store: StateStore;
 
   beforeAll(async () => {
-    config = testConfig({ COUNTERPARTY_MODE: 'manual', OUTBOX_POLL_MS: '60000' });
+    config = testConfig({ COUNTERPARTY_MODE: 'manual' });
     api = await startApi(config);
     store = api.get(StateStore);
   });
@@ -52,7 +52,7 @@ describe('a write resent after a dropped connection (the same script run twice)'
     if (config) await dropKeys(config);
   });
 
-  const outboxLength = () => api.get<Redis>(REDIS).llen(store.outboxKey);
+  const outboxLength = () => api.get<Redis>(REDIS).xlen(store.streamKey);
 
   it('a create run twice answers "created" both times and commits one event', async () => {
     const tp = transfer();
@@ -143,11 +143,10 @@ describe('the api against a Redis of its own that drops connections, dies and ru
     const signal = await withRepliesLost(() => http().post(`/signaling/v1/transferprocesses/${id}/requested`).set('x-api-key', API_KEY).timeout(5000));
     expect([signal.status, signal.body.state]).toEqual([200, 'REQUESTED']);
     expect((await http().get(`${TRANSFERS}/${id}/state`).set('x-api-key', API_KEY)).body.state).toBe('REQUESTED');
-    // One event each, not two: INITIAL's and REQUESTED's, on the events queue once relayed.
+    // One event each, not two: INITIAL's and REQUESTED's, on the event stream.
     const redis = api.get<Redis>(REDIS);
-    await waitUntil(async () => (await redis.llen(`{${config.redisPrefix}}:outbox`)) === 0, 5000, 'outbox relayed');
-    const eventJobs = await redis.keys(`{${config.redisPrefix}}:events:*-*`);
-    const events = (await Promise.all(eventJobs.map((k) => redis.hget(k, 'data')))).map((d) => JSON.parse(d!)).filter((d) => d.entity.id === id);
+    const entries = await redis.xrange(api.get(StateStore).streamKey, '-', '+');
+    const events = entries.map(([, fields]) => JSON.parse(fields[1])).filter((d) => d.entity.id === id);
     expect(events.map((d) => d.envelope.type).sort()).toEqual(['TransferProcessInitiated', 'TransferProcessRequested']);
   });
 

@@ -25,7 +25,6 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     MANAGEMENT_API_KEY: API_KEY,
     CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
     SIMULATION_STEP_MS: '20',
-    OUTBOX_POLL_MS: '100',
     DISPATCH_BACKOFF_MS: '20',
     DISPATCH_TIMEOUT_MS: '2000',
     DISPATCH_LOCK_DURATION_MS: '2000',

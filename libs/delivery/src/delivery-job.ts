@@ -25,6 +25,14 @@ export interface DeliveryJobData {
    */
   body?: string;
   endpoint: DeliveryEndpoint;
+  /**
+   * Attempts made before the job existed: 1 when the first attempt, taken straight from the
+   * event stream, failed and handed the delivery over for retries. Cleared when a dead letter
+   * is retried (a new series starts at 1).
+   */
+  attemptsBefore?: number;
+  /** Set when the first attempt failed for good (410, refused destination): the job only marks the dead letter. */
+  deadLetter?: string;
 }
 
 /**
@@ -33,4 +41,12 @@ export interface DeliveryJobData {
  */
 export function deliveryJobId(eventId: string, uri: string): string {
   return `${eventId}.${createHash('sha256').update(uri).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The job's data for a new series of attempts (a dead letter retried): the attempt made before
+ * the job existed, and a first attempt's final failure, belong to the series that ended.
+ */
+export function newSeries({ attemptsBefore: _made, deadLetter: _failed, ...data }: DeliveryJobData): DeliveryJobData {
+  return data;
 }

@@ -15,3 +15,5 @@ export * from './health/health.controller';
 export * from './metrics/metrics';
 export * from './metrics/metrics.module';
 export * from './logging/logging.module';
+export * from './event-stream/event-stream';
+export * from './event-stream/stream-consumer';

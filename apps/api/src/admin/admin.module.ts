@@ -18,7 +18,6 @@ export const BULL_BOARD_ROUTE = '/admin/queues';
     BullModule.registerQueue({ name: QUEUE.deliveries }),
     BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: ExpressAdapter }),
     BullBoardModule.forFeature(
-      { name: QUEUE.events, adapter: BullMQAdapter },
       { name: QUEUE.deliveries, adapter: FullRetryBullMQAdapter },
       { name: QUEUE.simulation, adapter: BullMQAdapter },
     ),

@@ -1,4 +1,5 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { DeliveryJobData, newSeries } from '@app/delivery';
 
 /**
  * Bull Board over a BullMQ queue, where "retry" gives a dead letter a full new series of
@@ -11,7 +12,10 @@ export class FullRetryBullMQAdapter extends BullMQAdapter {
     const job = await super.getJob(id);
     if (job) {
       const retry = job.retry.bind(job);
-      job.retry = (state, opts) => retry(state, { resetAttemptsMade: true, ...opts });
+      job.retry = async (state, opts) => {
+        await job.updateData(newSeries(job.data as DeliveryJobData));
+        return retry(state, { resetAttemptsMade: true, ...opts });
+      };
     }
     return job;
   }

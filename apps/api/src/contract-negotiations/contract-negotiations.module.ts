@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
 import { EventGateModule } from '../event-gate/event-gate.module';
-import { OutboxModule } from '../outbox/outbox.module';
+import { StateStoreModule } from '../state-store/state-store.module';
 import { QueryModule } from '../query/query.module';
 import { ContractNegotiationsController } from './contract-negotiations.controller';
 import { ContractNegotiationsService } from './contract-negotiations.service';
 
 @Module({
-  imports: [OutboxModule, CallbackAddressesModule, QueryModule, EventGateModule],
+  imports: [StateStoreModule, CallbackAddressesModule, QueryModule, EventGateModule],
   controllers: [ContractNegotiationsController],
   providers: [ContractNegotiationsService],
   exports: [ContractNegotiationsService],

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ContractRequestDto } from '@app/events';
+import { AppMetrics } from '@app/platform';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
 import { EventGate } from '../event-gate/event-gate.service';
 import { EdcException } from '../http/edc-error';
 import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
-import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { StateStore } from '../state-store/state-store.service';
 import { ContractAgreement, ContractNegotiation, NEGOTIATION_MACHINE, NegotiationState } from './contract-negotiation';
 import { contractNegotiationEvent } from './contract-negotiation.events';
@@ -17,12 +17,12 @@ export class ContractNegotiationsService {
 
   constructor(
     store: StateStore,
-    relay: OutboxRelay,
+    metrics: AppMetrics,
     gate: EventGate,
     private readonly callbacks: CallbackAddressPolicy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.lifecycle = new EntityLifecycle(NEGOTIATION_MACHINE, store, relay, gate, contractNegotiationEvent);
+    this.lifecycle = new EntityLifecycle(NEGOTIATION_MACHINE, store, metrics, gate, contractNegotiationEvent);
   }
 
   async create(request: ContractRequestDto): Promise<ContractNegotiation> {

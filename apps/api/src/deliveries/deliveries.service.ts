@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { DeliveryJobData, DeliveryLog, DeliveryRecord } from '@app/delivery';
+import { DeliveryJobData, DeliveryLog, DeliveryRecord, newSeries } from '@app/delivery';
 import { QUEUE } from '@app/platform';
 import { EdcException } from '../http/edc-error';
 import { DEFAULT_DELIVERIES_LIMIT, DeliveryQueryDto } from './delivery-query.dto';
@@ -41,6 +41,7 @@ export class DeliveriesService {
     if (!record && !job) throw EdcException.notFound('Delivery', id);
     if (!job) throw EdcException.conflict(`Delivery ${id} is no longer in the queue and cannot be retried`);
     try {
+      await job.updateData(newSeries(job.data));
       // BullMQ's count of runs (attemptsStarted) stays: a run numbered 1 is how the worker
       // knows that nothing was logged for the delivery yet (DeliveryLog.recordAttempts' first).
       await job.retry('failed', { resetAttemptsMade: true });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, REDIS, redisKey } from '@app/platform';
+import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, REDIS, redisKey } from '@app/platform';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
 
@@ -36,12 +36,12 @@ return 0`;
 
 // One call, atomically: refused (-1) unless the callback is open and not expired; closes it
 // when the call uses it up; appends the call (dropping the oldest past the kept calls or
-// bytes); commits its event to the outbox with the call's number as sequence. Of two racing
+// bytes); appends its event to the event stream with the call's number as sequence. Of two racing
 // calls on a single-use URL exactly one gets through.
 // The claim's token and number are remembered in the `ops` field ("token=n,..."): ioredis
 // resends a script whose connection dropped before the reply, and the resend must answer the
 // first run's number without counting the call twice (2,500 calls were counted 2,518).
-// KEYS: callback, calls, outbox, state key. ARGV: now, close (1/0), call json, outbox entry
+// KEYS: callback, calls, event stream, state key. ARGV: now, close (1/0), call json, event
 // json after its leading {"job":{ ('' for no event), token, calls kept, bytes kept, kept after
 // close ms.
 const CLAIM = `
@@ -69,7 +69,7 @@ end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 if entry ~= '' then
-  redis.call('RPUSH', KEYS[3], '{"job":{"sequence":' .. n .. ',' .. entry)
+  redis.call('XADD', KEYS[3], '*', '${ENTRY_FIELD}', '{"sequence":' .. n .. ',' .. entry)
 end
 if close == '1' then
   redis.call('HSET', KEYS[1], 'status', 'closed', 'closedAt', now)
@@ -100,14 +100,14 @@ type ScriptedRedis = Redis & {
 export class InboundCallbackStore {
   private readonly logger = new Logger('InboundCallbacks');
   private readonly redis: ScriptedRedis;
-  private readonly outboxKey: string;
+  private readonly streamKey: string;
 
   constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) private readonly config: AppConfig) {
     redis.defineCommand('cbAdmitCall', { numberOfKeys: 1, lua: ADMIT });
     redis.defineCommand('cbClaimCall', { numberOfKeys: 4, lua: CLAIM });
     redis.defineCommand('cbCloseCallback', { numberOfKeys: 3, lua: CLOSE });
     this.redis = redis as ScriptedRedis;
-    this.outboxKey = redisKey(config, 'outbox');
+    this.streamKey = eventStreamKey(config);
   }
 
   async create(callback: InboundCallback): Promise<void> {
@@ -176,7 +176,7 @@ export class InboundCallbackStore {
     const n = await this.redis.cbClaimCall(
       this.key(callback.id),
       this.callsKey(callback.id),
-      this.outboxKey,
+      this.streamKey,
       this.stateKey(callback.state),
       Date.now(),
       close ? '1' : '0',
@@ -231,12 +231,10 @@ export class InboundCallbackStore {
   }
 }
 
-const ENTRY_START = '{"job":{';
-
-/** The outbox entry's JSON after `{"job":{`; the claim script puts the sequence in front. */
+/** The event's JSON after its `{`, without `sequence`; the claim script puts the sequence in front. */
 function entryAfterSequence(event: OutboxEntry): string {
   const { sequence: _placeholder, ...job } = event.job;
-  return JSON.stringify({ job, state: event.state }).slice(ENTRY_START.length);
+  return JSON.stringify(job).slice(1);
 }
 
 function toView(hash: Record<string, string>, calls: string[]): InboundCallbackView | null {

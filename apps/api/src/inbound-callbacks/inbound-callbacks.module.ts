@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
 import { EventGateModule } from '../event-gate/event-gate.module';
-import { OutboxModule } from '../outbox/outbox.module';
+import { StateStoreModule } from '../state-store/state-store.module';
 import { SignalingModule } from '../signaling/signaling.module';
 import { BodySchemas } from './body-schema';
 import { CallbackEndpointController } from './callback-endpoint.controller';
@@ -10,7 +10,7 @@ import { InboundCallbacksController } from './inbound-callbacks.controller';
 import { InboundCallbacksService } from './inbound-callbacks.service';
 
 @Module({
-  imports: [OutboxModule, EventGateModule, CallbackAddressesModule, SignalingModule],
+  imports: [StateStoreModule, EventGateModule, CallbackAddressesModule, SignalingModule],
   controllers: [InboundCallbacksController, CallbackEndpointController],
   providers: [InboundCallbacksService, InboundCallbackStore, BodySchemas],
 })

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { Request } from 'express';
 import { CallbackReceivedPayload, CreateInboundCallbackDto } from '@app/events';
-import { APP_CONFIG, AppConfig } from '@app/platform';
+import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
 import { payloadCallbackAddresses } from '../callback-addresses/payload-callback-addresses';
 import { EventGate, TransactionalCallbackFailed } from '../event-gate/event-gate.service';
 import { EdcError, EdcException } from '../http/edc-error';
 import { readBody } from '../http/validate-body';
-import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { NEGOTIATION_SIGNALS, SignalingService, TRANSFER_SIGNALS } from '../signaling/signaling.service';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { BodySchemas } from './body-schema';
@@ -42,7 +41,7 @@ export class InboundCallbacksService {
     private readonly schemas: BodySchemas,
     private readonly addresses: CallbackAddressPolicy,
     private readonly gate: EventGate,
-    private readonly relay: OutboxRelay,
+    private readonly metrics: AppMetrics,
     private readonly signaling: SignalingService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -132,7 +131,7 @@ export class InboundCallbacksService {
     const event = callbackReceivedEvent(callback, call);
     await this.passGate(callback, event);
     if ((await this.store.claim(callback, keptCopy(call), !callback.allowMultipleCalls, event.job.envelope.id, event)) === null) throw notFound();
-    this.relay.kick();
+    this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
     if (callback.signalOnCall) await this.applySignal(callback, call);
     return configuredAnswer(callback);
   }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus } from '@nestjs/common';
 import { CallbackAddress, EventType } from '@app/events';
+import { AppMetrics } from '@app/platform';
 import { EventGate, TransactionalCallbackFailed } from '../event-gate/event-gate.service';
 import { EdcException, single } from '../http/edc-error';
-import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { StateStore } from '../state-store/state-store.service';
 import { OutboxEntry, StatefulEntity } from '../state-store/stored-entity';
 import { canTransition, StateMachine } from './state-machine';
@@ -44,14 +44,14 @@ export function announce(kind: StateMachine<string>['kind'], entity: StatefulEnt
 /**
  * Creates, reads and moves objects of one state machine. Every write's event first passes the
  * EventGate (size limit, transactional callbacks); then the object and its event are stored
- * atomically (see StateStore) and the outbox relay is kicked. A state change is a
+ * atomically (see StateStore), the event on the event stream. A state change is a
  * compare-and-set on the object's version, retried when another writer came first.
  */
 export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
   constructor(
     private readonly machine: StateMachine<S>,
     private readonly store: StateStore,
-    private readonly relay: OutboxRelay,
+    private readonly metrics: AppMetrics,
     private readonly gate: EventGate,
     private readonly eventFor: (entity: E, details: TransitionDetails) => OutboxEntry,
   ) {}
@@ -61,7 +61,7 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
     await this.gate.check(event);
     if (!(await this.store.create(this.machine.kind, entity, event)))
       throw EdcException.conflict(`A ${this.machine.label} with ID=${entity.id} already exists`);
-    this.relay.kick();
+    this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
     return entity;
   }
 
@@ -91,7 +91,7 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
       const event = this.eventFor(next, details);
       await this.gate.check(event);
       if (await this.store.transition(this.machine.kind, current, next, event)) {
-        this.relay.kick();
+        this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
         return next;
       }
     }

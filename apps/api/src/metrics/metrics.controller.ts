@@ -1,10 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
-import { AppMetrics, PROMETHEUS_CONTENT_TYPE, QUEUE, recordQueueDepths } from '@app/platform';
+import Redis from 'ioredis';
+import { APP_CONFIG, AppConfig, AppMetrics, eventStreamKey, PROMETHEUS_CONTENT_TYPE, QUEUE, recordQueueDepths, recordStreamDepths, REDIS } from '@app/platform';
 
-/** `GET /metrics` (Prometheus; no API key, nothing secret): events accepted, queue depths, Node. */
+/** `GET /metrics` (Prometheus; no API key, nothing secret): events accepted, stream and queue depths, Node. */
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
@@ -12,17 +13,18 @@ export class MetricsController {
 
   constructor(
     private readonly metrics: AppMetrics,
-    @InjectQueue(QUEUE.events) events: Queue,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QUEUE.deliveries) deliveries: Queue,
     @InjectQueue(QUEUE.simulation) simulation: Queue,
   ) {
-    this.queues = [events, deliveries, simulation];
+    this.queues = [deliveries, simulation];
   }
 
   @Get()
   @Header('content-type', PROMETHEUS_CONTENT_TYPE)
   async scrape(): Promise<string> {
-    await recordQueueDepths(this.metrics, this.queues);
+    await Promise.all([recordQueueDepths(this.metrics, this.queues), recordStreamDepths(this.metrics, this.redis, eventStreamKey(this.config))]);
     return this.metrics.registry.metrics();
   }
 }

@@ -4,7 +4,7 @@ import { QUEUE } from '@app/platform';
 import { MetricsController } from './metrics.controller';
 
 @Module({
-  imports: [BullModule.registerQueue({ name: QUEUE.events }, { name: QUEUE.deliveries }, { name: QUEUE.simulation })],
+  imports: [BullModule.registerQueue({ name: QUEUE.deliveries }, { name: QUEUE.simulation })],
   controllers: [MetricsController],
 })
 export class ApiMetricsModule {}

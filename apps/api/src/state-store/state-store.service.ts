@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, REDIS, redisKey } from '@app/platform';
+import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, REDIS, redisKey } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { OutboxEntry, StoredEntity } from './stored-entity';
 
@@ -26,8 +26,8 @@ end
 `;
 
 // A new object, its indexes and its first event, in one atomic step; refused when the id exists.
-// KEYS: object, outbox, createdAt index, stateTimestamp index, equality indexes (state first)...
-// ARGV: json, version, createdAt, id, outbox entry, stateTimestamp, op token
+// KEYS: object, event stream, createdAt index, stateTimestamp index, equality indexes (state first)...
+// ARGV: json, version, createdAt, id, event job json, stateTimestamp, op token
 const CREATE = `${SEEN}
 local json, version, createdAt, id, entry, stateTimestamp, op = unpack(ARGV)
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -38,12 +38,12 @@ redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', op)
 redis.call('ZADD', KEYS[3], createdAt, id)
 redis.call('ZADD', KEYS[4], stateTimestamp, id)
 for i = 5, #KEYS do redis.call('ZADD', KEYS[i], createdAt, id) end
-redis.call('RPUSH', KEYS[2], entry)
+redis.call('XADD', KEYS[2], '*', '${ENTRY_FIELD}', entry)
 return 1`;
 
 // A state change, its index moves and its event, in one atomic step, only if nobody wrote in
-// between. KEYS: object, outbox, stateTimestamp index, old state index, new state index.
-// ARGV: expected version, json, new version, outbox entry, id, createdAt, stateTimestamp, op token
+// between. KEYS: object, event stream, stateTimestamp index, old state index, new state index.
+// ARGV: expected version, json, new version, event job json, id, createdAt, stateTimestamp, op token
 const TRANSITION = `${SEEN}${REMEMBER}
 local expected, json, version, entry, id, createdAt, stateTimestamp, op = unpack(ARGV)
 local current = redis.call('HMGET', KEYS[1], 'version', 'ops')
@@ -55,7 +55,7 @@ redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', remember(cu
 redis.call('ZREM', KEYS[4], id)
 redis.call('ZADD', KEYS[5], createdAt, id)
 redis.call('ZADD', KEYS[3], stateTimestamp, id)
-redis.call('RPUSH', KEYS[2], entry)
+redis.call('XADD', KEYS[2], '*', '${ENTRY_FIELD}', entry)
 return 1`;
 
 type ScriptedRedis = Redis & {
@@ -65,20 +65,20 @@ type ScriptedRedis = Redis & {
 
 /**
  * Negotiations and transfers in Redis, with a transactional outbox: a state write, its index
- * updates and the event announcing it are committed by one Lua script, so a crash can lose
- * neither alone. The outbox relay moves the events on to BullMQ.
+ * updates and the event announcing it (appended to the event stream, which the dispatchers
+ * read) are committed by one Lua script, so a crash can lose neither alone.
  */
 @Injectable()
 export class StateStore {
   private readonly redis: ScriptedRedis;
-  readonly outboxKey: string;
+  readonly streamKey: string;
 
   constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) private readonly config: AppConfig) {
     // The number of index keys varies by kind, so CREATE takes its key count per call.
     redis.defineCommand('cbCreate', { lua: CREATE });
     redis.defineCommand('cbTransition', { numberOfKeys: 5, lua: TRANSITION });
     this.redis = redis as ScriptedRedis;
-    this.outboxKey = redisKey(config, 'outbox');
+    this.streamKey = eventStreamKey(config);
   }
 
   async get<T extends StoredEntity>(kind: IndexedKind, id: string): Promise<T | null> {
@@ -105,7 +105,7 @@ export class StateStore {
     ];
     const keys = [
       this.entityKey(kind, entity.id),
-      this.outboxKey,
+      this.streamKey,
       this.indexKey(kind, 'createdAt'),
       this.indexKey(kind, 'stateTimestamp'),
       ...equalityKeys,
@@ -117,7 +117,7 @@ export class StateStore {
       entity.version,
       entity.createdAt,
       entity.id,
-      JSON.stringify(event),
+      JSON.stringify(event.job),
       entity.stateTimestamp,
       event.job.envelope.id,
     );
@@ -128,14 +128,14 @@ export class StateStore {
   async transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry): Promise<boolean> {
     const done = await this.redis.cbTransition(
       this.entityKey(kind, next.id),
-      this.outboxKey,
+      this.streamKey,
       this.indexKey(kind, 'stateTimestamp'),
       this.indexKey(kind, 'state', previous.state),
       this.indexKey(kind, 'state', next.state),
       previous.version,
       JSON.stringify(next),
       next.version,
-      JSON.stringify(event),
+      JSON.stringify(event.job),
       next.id,
       next.createdAt,
       next.stateTimestamp,

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
 import { EventGateModule } from '../event-gate/event-gate.module';
-import { OutboxModule } from '../outbox/outbox.module';
+import { StateStoreModule } from '../state-store/state-store.module';
 import { QueryModule } from '../query/query.module';
 import { TransferProcessesController } from './transfer-processes.controller';
 import { TransferProcessesService } from './transfer-processes.service';
 
 @Module({
-  imports: [OutboxModule, CallbackAddressesModule, QueryModule, EventGateModule],
+  imports: [StateStoreModule, CallbackAddressesModule, QueryModule, EventGateModule],
   controllers: [TransferProcessesController],
   providers: [TransferProcessesService],
   exports: [TransferProcessesService],

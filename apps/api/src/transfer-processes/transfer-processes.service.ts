@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { TransferRequestDto } from '@app/events';
+import { AppMetrics } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
 import { EventGate } from '../event-gate/event-gate.service';
 import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
-import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { StateStore } from '../state-store/state-store.service';
 import { TRANSFER_MACHINE, TransferProcess, TransferState } from './transfer-process';
 import { transferProcessEvent } from './transfer-process.events';
@@ -14,11 +14,11 @@ export class TransferProcessesService {
 
   constructor(
     store: StateStore,
-    relay: OutboxRelay,
+    metrics: AppMetrics,
     gate: EventGate,
     private readonly callbacks: CallbackAddressPolicy,
   ) {
-    this.lifecycle = new EntityLifecycle(TRANSFER_MACHINE, store, relay, gate, transferProcessEvent);
+    this.lifecycle = new EntityLifecycle(TRANSFER_MACHINE, store, metrics, gate, transferProcessEvent);
   }
 
   async create(request: TransferRequestDto): Promise<TransferProcess> {

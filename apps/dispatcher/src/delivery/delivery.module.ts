@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, QUEUE } from '@app/platform';
 import { DeliveryModule as DeliveryLibModule } from '@app/delivery';
+import { AttemptRunner } from './attempt-runner';
 import { DeliveryWorker } from './delivery.worker';
 
 const DeliveriesQueue = BullModule.registerQueueAsync({
@@ -20,7 +21,7 @@ const DeliveriesQueue = BullModule.registerQueueAsync({
 
 @Module({
   imports: [DeliveriesQueue, DeliveryLibModule],
-  providers: [DeliveryWorker],
-  exports: [DeliveriesQueue, DeliveryLibModule, DeliveryWorker],
+  providers: [AttemptRunner, DeliveryWorker],
+  exports: [DeliveriesQueue, DeliveryLibModule, AttemptRunner],
 })
 export class DeliveryModule {}

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
-import { AttemptOutcome, CallbackSender, DeliveryJobData, DeliveryLog, DeliveryStatus, EventBodyStore } from '@app/delivery';
+import { AttemptOutcome, DeliveryJobData, DeliveryLog, EventBodyStore } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, createWorker, MAX_STALLS, QUEUE } from '@app/platform';
-import { EndpointGuard, healthOf } from './endpoint-guard';
+import { AttemptResult, AttemptRunner } from './attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
 import { parkAfterStoreFailure, ParkingContext } from '../store-failure';
 
@@ -10,7 +10,8 @@ import { parkAfterStoreFailure, ParkingContext } from '../store-failure';
 const BODY_GONE: AttemptOutcome = { ok: false, final: true, latencyMs: 0, error: "The event's body is no longer stored; nothing was sent" };
 
 /**
- * Delivers one event to one endpoint per job, `DISPATCH_CONCURRENCY` at a time. Each attempt
+ * Retries: delivers one event to one endpoint per job, `DISPATCH_CONCURRENCY` at a time, for
+ * deliveries whose first attempt (made straight from the event stream) failed or had to wait. Each attempt
  * is recorded in the delivery log. A failed attempt is retried by BullMQ with our backoff; a
  * final failure (410, refused destination, missing secret) or the last attempt leaves the job
  * in the failed set, visible and retryable. An endpoint that is busy or whose circuit is open
@@ -20,18 +21,15 @@ const BODY_GONE: AttemptOutcome = { ok: false, final: true, latencyMs: 0, error:
 @Injectable()
 export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Delivery');
-  private readonly guard: EndpointGuard;
   private worker?: Worker<DeliveryJobData, AttemptOutcome>;
 
   constructor(
-    private readonly sender: CallbackSender,
+    private readonly runner: AttemptRunner,
     private readonly log: DeliveryLog,
     private readonly bodies: EventBodyStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: AppMetrics,
-  ) {
-    this.guard = new EndpointGuard(config.dispatch);
-  }
+  ) {}
 
   onModuleInit(): void {
     this.worker = createWorker(this.config, QUEUE.deliveries, (job, token) => this.deliver(job, token), {
@@ -41,7 +39,10 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
       // A stall means a replica died holding the job; BullMQ's default (1) fails a job the
       // second time that happens, which the fault harness showed under repeated kills.
       maxStalledCount: MAX_STALLS,
-      settings: { backoffStrategy: (attemptsMade, _type, err) => retryDelayMs(attemptsMade, this.config.dispatch, err) },
+      settings: {
+        backoffStrategy: (attemptsMade, _type, err, job) =>
+          retryDelayMs(attemptsMade + ((job?.data as DeliveryJobData | undefined)?.attemptsBefore ?? 0), this.config.dispatch, err),
+      },
     });
     this.worker.on('error', (err) => this.logger.warn(`Worker error: ${err.message}`));
   }
@@ -50,53 +51,26 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     await this.worker?.close();
   }
 
-  /** The endpoints whose circuit is open or half-open in this replica. */
-  openCircuits() {
-    return this.guard.openCircuits();
-  }
-
   async deliver(job: Job<DeliveryJobData>, token?: string): Promise<AttemptOutcome> {
-    const admission = await this.guard.admit(job.data.endpoint.uri);
-    if (!admission.admitted) {
-      await job.moveToDelayed(Date.now() + admission.retryInMs, token);
-      throw new DelayedError(admission.reason);
-    }
+    // A first attempt that failed for good: the job only stands for the dead letter.
+    if (job.data.deadLetter) throw new UnrecoverableError(job.data.deadLetter);
     const parking: ParkingContext = { dispatch: this.config.dispatch, metrics: this.metrics, logger: this.logger };
-    const at = Date.now();
+    const attempt = job.attemptsMade + 1 + (job.data.attemptsBefore ?? 0);
     let body: string | null;
-    let outcome: AttemptOutcome;
+    let result: AttemptResult;
     try {
       // Read at each attempt, so only the attempts in flight hold a body in memory.
       body = job.data.body ?? (await this.bodies.read(job.data.eventId));
-      outcome = body === null ? BODY_GONE : await this.sender.send(job.data, body);
+      result = body === null ? { kind: 'attempted', at: Date.now(), outcome: BODY_GONE, status: 'failed' } : await this.runner.run(job.id!, job.data, body, attempt);
     } catch (err) {
-      // Only our side fails here (Redis, say): it says nothing about the endpoint, and must
-      // not use up one of the delivery's attempts.
-      admission.release('neutral');
+      // Only our side fails here (Redis, say): it must not use up one of the delivery's attempts.
       return parkAfterStoreFailure(job, token, err, parking);
     }
-    admission.release(healthOf(outcome));
-
-    const attempt = job.attemptsMade + 1;
-    const last = attempt >= (job.opts.attempts ?? 1);
-    const status: DeliveryStatus = outcome.ok ? 'delivered' : outcome.final || last ? 'failed' : 'retrying';
-    // One line per attempt: ids, host (not the URI: its path or query may hold a token), outcome.
-    const line = {
-      msg: 'delivery attempt',
-      eventId: job.data.eventId,
-      deliveryId: job.id,
-      eventType: job.data.eventType,
-      endpointHost: hostOf(job.data.endpoint.uri),
-      attempt,
-      outcome: status,
-      status: outcome.status,
-      latencyMs: outcome.latencyMs,
-      ...(outcome.error ? { error: outcome.error } : {}),
-    };
-    if (outcome.ok) this.logger.log(line);
-    else this.logger.warn(line);
-    this.metrics.deliveries.inc({ outcome: status });
-    this.metrics.attemptSeconds.observe({ outcome: status }, outcome.latencyMs / 1000);
+    if (result.kind === 'parked') {
+      await job.moveToDelayed(Date.now() + result.retryInMs, token);
+      throw new DelayedError(result.reason);
+    }
+    const { outcome, status, at } = result;
     try {
       await Promise.all([
         this.log.recordAttempt(job.id!, job.data, { attempt, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status }, status),
@@ -117,15 +91,9 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
 
     if (outcome.ok) return outcome;
     const message = `${outcome.error} (attempt ${attempt} to ${job.data.endpoint.uri})`;
-    if (outcome.final) throw new UnrecoverableError(message);
+    // The last attempt counts the ones made before the job existed, so BullMQ's own count
+    // (which does not) never decides.
+    if (status === 'failed') throw new UnrecoverableError(message);
     throw new RetryableDeliveryError(message, outcome.retryAfterMs, outcome.status === 429 || outcome.status === 503);
-  }
-}
-
-function hostOf(uri: string): string {
-  try {
-    return new URL(uri).host;
-  } catch {
-    return 'invalid';
   }
 }

@@ -52,8 +52,6 @@ export interface AppConfig {
   counterpartyMode: CounterpartyMode;
   /** Delay between two steps of a simulated negotiation or transfer. */
   simulationStepMs: number;
-  /** How often the outbox is swept for events a crashed process left behind. */
-  outboxPollMs: number;
   signingSecrets: string[];
   allowedHosts: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -93,7 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicBaseUrl,
     counterpartyMode: mode as CounterpartyMode,
     simulationStepMs: int('SIMULATION_STEP_MS', 1000, 0, 3_600_000),
-    outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
     signingSecrets,
     allowedHosts,
     logLevel: logLevel as AppConfig['logLevel'],

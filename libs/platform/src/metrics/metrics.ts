@@ -39,6 +39,13 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly eventStream = new Gauge({
+    name: 'callback_event_stream_entries',
+    help: 'Events of the event stream per consumer group: lag (not yet read) and pending (read, not yet done), read when scraped',
+    labelNames: ['group', 'state'],
+    registers: [this.registry],
+  });
+
   readonly circuit = new Gauge({
     name: 'callback_endpoint_circuit_state',
     help: 'Circuit of each endpoint, or host (scheme://host:port), that is not closed in this replica: 1 half-open, 2 open (closed ones are not listed)',

@@ -2,9 +2,11 @@ import { AppConfig } from '../config/app-config';
 
 /** The BullMQ queues of the product. */
 export const QUEUE = {
-  /** One job per state change, added by the api's outbox relay; job id = event id. */
-  events: 'events',
-  /** One job per (event, endpoint), added by the dispatcher's fan-out. */
+  /**
+   * Deliveries that need more than one try (retries, dead letters) or had to wait (a busy or
+   * open endpoint): one job per (event, endpoint), added by the dispatcher. First attempts come
+   * straight from the event stream and never make a job.
+   */
   deliveries: 'deliveries',
   /** Delayed steps of simulated negotiations and transfers (api only). */
   simulation: 'simulation',

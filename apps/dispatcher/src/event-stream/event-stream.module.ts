@@ -2,10 +2,10 @@ import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { EndpointMatcher } from './endpoint-matcher.service';
 import { EventBodySweeper } from './event-body-sweeper';
-import { FanOutWorker } from './fan-out.worker';
+import { EventDispatcher } from './event-dispatcher.service';
 
 @Module({
   imports: [DeliveryModule],
-  providers: [EndpointMatcher, FanOutWorker, EventBodySweeper],
+  providers: [EndpointMatcher, EventDispatcher, EventBodySweeper],
 })
-export class FanOutModule {}
+export class EventStreamModule {}

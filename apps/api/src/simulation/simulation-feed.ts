@@ -1,0 +1,80 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { EventJobData, EventType } from '@app/events';
+import { APP_CONFIG, AppConfig, eventStreamKey, QUEUE, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry } from '@app/platform';
+import { NEGOTIATION_MACHINE } from '../contract-negotiations/contract-negotiation';
+import { TRANSFER_MACHINE } from '../transfer-processes/transfer-process';
+import { SimulationStep } from './simulation-step';
+
+/** The state each event announces, by event type. */
+const STATE_OF: Partial<Record<EventType, string>> = Object.fromEntries(
+  [TRANSFER_MACHINE, NEGOTIATION_MACHINE].flatMap((machine) => Object.entries(machine.eventOf).map(([state, type]) => [type, state])),
+);
+
+/**
+ * The simulated counterparty listens to the event stream as a consumer group of its own: each
+ * event of a negotiation or transfer schedules its next step (a delayed job of the simulation
+ * queue, one per event id). The entry is acknowledged once the step is scheduled, so an api
+ * that dies mid-way still finishes the simulation (another api, or this one restarted, claims it).
+ */
+@Injectable()
+export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('SimulationFeed');
+  private readonly consumer: StreamConsumer<EventJobData>;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    @InjectQueue(QUEUE.simulation) private readonly simulation: Queue<SimulationStep>,
+    @Inject(REDIS) redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.consumer = new StreamConsumer<EventJobData>(redis, {
+      redisUrl: config.redisUrl,
+      key: eventStreamKey(config),
+      group: STREAM_GROUPS.simulation,
+      room: () => 100 - this.running.size,
+      take: (entries) => {
+        const work = this.schedule(entries);
+        this.running.add(work);
+        void work.finally(() => {
+          this.running.delete(work);
+          this.consumer.wake();
+        });
+      },
+      claimIdleMs: 30_000,
+      logger: this.logger,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+    await Promise.all([...this.running]);
+  }
+
+  private async schedule(entries: StreamEntry<EventJobData>[]): Promise<void> {
+    const steps = entries.flatMap(({ data }) => {
+      const state = STATE_OF[data.envelope.type];
+      return data.entity.kind === 'callback' || !state ? [] : [{ data, state }];
+    });
+    try {
+      if (steps.length > 0)
+        await this.simulation.addBulk(
+          steps.map(({ data, state }) => ({
+            name: `${data.entity.kind}.${state}`,
+            data: { kind: data.entity.kind, id: data.entity.id, state },
+            opts: { jobId: `sim.${data.envelope.id}`, delay: this.config.simulationStepMs },
+          })),
+        );
+      await this.consumer.ack(entries.map((e) => e.id));
+    } catch (err) {
+      this.logger.warn(`Could not schedule simulated steps, will be claimed again: ${(err as Error).message}`);
+      this.consumer.release(entries.map((e) => e.id));
+    }
+  }
+}

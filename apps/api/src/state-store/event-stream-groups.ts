@@ -1,0 +1,24 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { APP_CONFIG, AppConfig, ensureStreamGroup, eventStreamKey, REDIS, STREAM_GROUPS } from '@app/platform';
+
+/**
+ * The consumer groups that must read every event the api commits, made before the api takes
+ * its first request: `dispatch` always, so events committed while no dispatcher has ever run
+ * wait for one; `simulation` in simulated mode. In manual mode a `simulation` group left from
+ * a simulated run is removed, since nothing would read it and the stream could never be trimmed.
+ */
+@Injectable()
+export class EventStreamGroups implements OnModuleInit {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const key = eventStreamKey(this.config);
+    await ensureStreamGroup(this.redis, key, STREAM_GROUPS.dispatch);
+    if (this.config.counterpartyMode === 'simulated') await ensureStreamGroup(this.redis, key, STREAM_GROUPS.simulation);
+    else await this.redis.xgroup('DESTROY', key, STREAM_GROUPS.simulation);
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AttemptOutcome, AttemptRecord, CallbackSender, DeliveryJobData } from '@app/delivery';
+import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
+import { EndpointGuard, healthOf } from './endpoint-guard';
+
+/** What one try of a delivery came to. */
+export type AttemptResult =
+  /** The endpoint's bulkhead or circuit said wait: nothing was sent, no attempt used. */
+  | { kind: 'parked'; retryInMs: number; reason: string }
+  | { kind: 'attempted'; at: number; outcome: AttemptOutcome; status: AttemptRecord['outcome'] };
+
+/**
+ * One attempt of one delivery, the same for a first attempt taken straight from the event stream
+ * and for a retry run by the deliveries queue: the endpoint guard (one per replica, so both
+ * paths share its bulkheads and circuits), the POST, the outcome as a delivery status, the log
+ * line and the metrics. Recording it is the caller's, so that it can batch.
+ */
+@Injectable()
+export class AttemptRunner {
+  private readonly logger = new Logger('Delivery');
+  private readonly guard: EndpointGuard;
+
+  constructor(
+    private readonly sender: CallbackSender,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: AppMetrics,
+  ) {
+    this.guard = new EndpointGuard(config.dispatch);
+  }
+
+  /** The endpoints and hosts whose circuit is open or half-open in this replica. */
+  openCircuits() {
+    return this.guard.openCircuits();
+  }
+
+  /**
+   * Attempt number `attempt` (1 = first) of `delivery` with `body`. Throws only when our side
+   * fails (Redis, reading the secret): that says nothing about the endpoint.
+   */
+  async run(deliveryId: string, delivery: DeliveryJobData, body: string, attempt: number): Promise<AttemptResult> {
+    const admission = await this.guard.admit(delivery.endpoint.uri);
+    if (!admission.admitted) return { kind: 'parked', retryInMs: admission.retryInMs, reason: admission.reason };
+    const at = Date.now();
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await this.sender.send(delivery, body);
+    } catch (err) {
+      admission.release('neutral');
+      throw err;
+    }
+    admission.release(healthOf(outcome));
+    const last = attempt >= this.config.dispatch.maxAttempts;
+    const status: AttemptRecord['outcome'] = outcome.ok ? 'delivered' : outcome.final || last ? 'failed' : 'retrying';
+    // One line per attempt: ids, host (not the URI: its path or query may hold a token), outcome.
+    const line = {
+      msg: 'delivery attempt',
+      eventId: delivery.eventId,
+      deliveryId,
+      eventType: delivery.eventType,
+      endpointHost: hostOf(delivery.endpoint.uri),
+      attempt,
+      outcome: status,
+      status: outcome.status,
+      latencyMs: outcome.latencyMs,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    if (outcome.ok) this.logger.log(line);
+    else this.logger.warn(line);
+    this.metrics.deliveries.inc({ outcome: status });
+    this.metrics.attemptSeconds.observe({ outcome: status }, outcome.latencyMs / 1000);
+    return { kind: 'attempted', at, outcome, status };
+  }
+}
+
+function hostOf(uri: string): string {
+  try {
+    return new URL(uri).host;
+  } catch {
+    return 'invalid';
+  }
+}

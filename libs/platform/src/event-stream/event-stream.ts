@@ -1,0 +1,65 @@
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { redisKey } from '../queues/queue-names';
+
+/**
+ * The event stream: the transactional outbox, as a Redis stream. The scripts that commit a
+ * state change append its event here (XADD) in the same step, and consumer groups read it:
+ * - `dispatch`: the dispatchers, which deliver each event to its endpoints;
+ * - `simulation`: the api in simulated mode, which schedules the counterparty's next step.
+ * An entry stays pending in a group until a consumer acknowledges it, so one that dies holding
+ * it loses nothing: another consumer claims it once it has been idle long enough.
+ */
+export const STREAM_GROUPS = { dispatch: 'dispatch', simulation: 'simulation' } as const;
+export type StreamGroup = (typeof STREAM_GROUPS)[keyof typeof STREAM_GROUPS];
+
+/** The one field of an entry: the event's job data, as JSON. */
+export const ENTRY_FIELD = 'event';
+
+export function eventStreamKey(config: Pick<AppConfig, 'redisPrefix'>): string {
+  return redisKey(config, 'event-stream');
+}
+
+/** Creates `group` (reading from the stream's first entry) unless it exists. */
+export async function ensureStreamGroup(redis: Redis, key: string, group: StreamGroup): Promise<void> {
+  try {
+    await redis.xgroup('CREATE', key, group, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!(err as Error).message.startsWith('BUSYGROUP')) throw err;
+  }
+}
+
+/**
+ * Drops the entries that every group has acknowledged: those older than each group's oldest
+ * pending entry, or, for a group with none pending, than its last delivered one. Redis 7 keeps
+ * acknowledged entries until trimmed; with no group yet, nothing is trimmed.
+ */
+export async function trimAcknowledged(redis: Redis, key: string): Promise<number> {
+  const groups = (await redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
+  if (groups.length === 0) return 0;
+  const floors = await Promise.all(
+    groups.map(async (fields) => {
+      const info = Object.fromEntries(pairs(fields)) as Record<string, unknown>;
+      if (Number(info.pending) > 0) {
+        const [, oldest] = (await redis.xpending(key, String(info.name))) as [number, string, string, unknown];
+        return oldest;
+      }
+      return String(info['last-delivered-id']);
+    }),
+  );
+  const floor = floors.reduce((a, b) => (compareIds(a, b) <= 0 ? a : b));
+  return floor === '0-0' ? 0 : redis.xtrim(key, 'MINID', floor);
+}
+
+function pairs(fields: unknown[]): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (let i = 0; i < fields.length; i += 2) out.push([String(fields[i]), fields[i + 1]]);
+  return out;
+}
+
+/** Orders two stream ids (`<ms>-<seq>`). */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am - bm || as - bs;
+}

@@ -1,0 +1,111 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+import { EventJobData } from '@app/events';
+import { AppConfig, eventStreamKey, redisOptionsFromUrl, STREAM_GROUPS, StreamConsumer, trimAcknowledged } from '@app/platform';
+import { StateStore } from '../apps/api/src/state-store/state-store.service';
+import { TransferProcess } from '../apps/api/src/transfer-processes/transfer-process';
+import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
+import { dropKeys, startDispatcher, testConfig, waitUntil } from './support/harness';
+import { Receiver } from './support/receiver';
+
+/**
+ * The event stream is the outbox: committed with the state, read by the dispatchers' consumer
+ * group. What a crash can do to it: an event committed while no dispatcher runs waits; one held
+ * by a dispatcher that died is claimed by another and delivered (with the same webhook-id);
+ * entries every group has acknowledged are trimmed, and no others.
+ */
+describe('the event stream', () => {
+  let config: AppConfig;
+  let redis: Redis;
+  let receiver: Receiver;
+  let dispatcher: INestApplication | undefined;
+  let store: StateStore;
+  let seq = 0;
+
+  const transfer = (): TransferProcess => ({
+    id: `stream-${++seq}`,
+    type: 'CONSUMER',
+    state: 'INITIAL',
+    stateTimestamp: Date.now(),
+    createdAt: Date.now(),
+    version: 1,
+    eventSequence: 1,
+    counterPartyAddress: 'http://provider.example/dsp',
+    protocol: 'dataspace-protocol-http',
+    contractId: 'c',
+    transferType: 'HttpData-PULL',
+    callbackAddresses: [{ uri: `${receiver.url}/events`, events: ['transfer.process'], transactional: false }],
+  });
+  /** Commits a transfer and its event as an api would, and returns the event's id. */
+  const commit = async () => {
+    const tp = transfer();
+    const entry = transferProcessEvent(tp);
+    expect(await store.create('transferprocess', tp, entry)).toBe(true);
+    return entry.job.envelope.id;
+  };
+  const received = (eventId: string) => receiver.calls.filter((c) => c.headers['webhook-id'] === eventId).length;
+
+  beforeAll(async () => {
+    receiver = await Receiver.start();
+    config = testConfig({ COUNTERPARTY_MODE: 'manual', DISPATCH_LOCK_DURATION_MS: '1000' });
+    redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+    store = new StateStore(redis, config);
+  });
+
+  afterEach(async () => {
+    await dispatcher?.close();
+    dispatcher = undefined;
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await receiver.close();
+    await dropKeys(config);
+  });
+
+  it('keeps an event committed while no dispatcher has ever run, and the first one delivers it once', async () => {
+    const eventId = await commit();
+    expect(await redis.xlen(eventStreamKey(config))).toBe(1);
+    dispatcher = await startDispatcher(config);
+    await waitUntil(() => received(eventId) === 1, 10_000, 'the event delivered');
+  });
+
+  it('delivers what a dispatcher that died left pending, with the same webhook-id, once claimed', async () => {
+    // A consumer that reads entries and dies before acknowledging them (never stops, never acks).
+    const dead = new StreamConsumer<EventJobData>(redis, {
+      redisUrl: config.redisUrl,
+      key: eventStreamKey(config),
+      group: STREAM_GROUPS.dispatch,
+      room: () => 100,
+      take: () => undefined,
+      claimIdleMs: 60_000,
+      logger: new Logger('dead-consumer'),
+    });
+    dead.start();
+    const ids = [await commit(), await commit(), await commit()];
+    await waitUntil(async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 3, 5000, 'the dead consumer holding 3');
+    await dead.stop();
+
+    dispatcher = await startDispatcher(config);
+    await waitUntil(() => ids.every((id) => received(id) === 1), 15_000, 'the three delivered by the live dispatcher');
+    await waitUntil(async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'nothing pending');
+  });
+
+  it('trims what every group has acknowledged, and nothing a group has not', async () => {
+    dispatcher = await startDispatcher(config);
+    const ids = [await commit(), await commit()];
+    await waitUntil(() => ids.every((id) => received(id) === 1), 10_000, 'delivered');
+    await waitUntil(async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'acknowledged');
+    await trimAcknowledged(redis, eventStreamKey(config));
+    expect(await redis.xlen(eventStreamKey(config))).toBeLessThanOrEqual(1);
+
+    // A second group that has read nothing yet holds every later entry.
+    await redis.xgroup('CREATE', eventStreamKey(config), STREAM_GROUPS.simulation, '$');
+    const later = await commit();
+    await waitUntil(() => received(later) === 1, 10_000, 'delivered');
+    await trimAcknowledged(redis, eventStreamKey(config));
+    const left = (await redis.xrange(eventStreamKey(config), '-', '+')).map(([, fields]) => JSON.parse(fields[1]).envelope.id);
+    expect(left).toContain(later);
+    await redis.xgroup('DESTROY', eventStreamKey(config), STREAM_GROUPS.simulation);
+  });
+});
