@@ -1,7 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
-import { AppConfig, eventStreamKey, redisOptionsFromUrl, STREAM_GROUPS, StreamConsumer, trimAcknowledged } from '@app/platform';
+import { AppConfig, eventStreamKey, forgetIdleConsumers, redisOptionsFromUrl, STREAM_GROUPS, StreamConsumer, trimAcknowledged } from '@app/platform';
 import { StateStore } from '../apps/api/src/state-store/state-store.service';
 import { TransferProcess } from '../apps/api/src/transfer-processes/transfer-process';
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
@@ -89,6 +89,12 @@ describe('the event stream', () => {
     dispatcher = await startDispatcher(config);
     await waitUntil(() => ids.every((id) => received(id) === 1), 15_000, 'the three delivered by the live dispatcher');
     await waitUntil(async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'nothing pending');
+
+    // The dead consumer holds nothing now, and is forgotten once idle long enough.
+    const names = async () => ((await redis.xinfo('CONSUMERS', eventStreamKey(config), STREAM_GROUPS.dispatch)) as string[][]).map((c) => c[1]);
+    expect(await names()).toContain(dead.name);
+    await forgetIdleConsumers(redis, eventStreamKey(config), STREAM_GROUPS.dispatch, 0);
+    expect(await names()).not.toContain(dead.name);
   });
 
   it('trims what every group has acknowledged, and nothing a group has not', async () => {

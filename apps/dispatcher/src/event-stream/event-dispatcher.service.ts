@@ -4,13 +4,13 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
 import { DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
-import { APP_CONFIG, AppConfig, eventStreamKey, QUEUE, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry, trimAcknowledged } from '@app/platform';
+import { APP_CONFIG, AppConfig, eventStreamKey, QUEUE, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry, forgetIdleConsumers, trimAcknowledged } from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from '../delivery/retry-policy';
 import { EndpointMatcher } from './endpoint-matcher.service';
 import { Settled, settledFirstAttempt, settledWithoutAttempt } from './settled';
 
-/** How often acknowledged entries are trimmed from the stream. */
+/** How often acknowledged entries are trimmed from the stream (and idle consumers forgotten). */
 const TRIM_EVERY_MS = 5000;
 /** How long a failed write of the hot path waits before it is tried again. */
 const SETTLE_RETRY_MS = 1000;
@@ -59,7 +59,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     this.consumer.start();
-    this.trimTimer = setInterval(() => void trimAcknowledged(this.redis, this.streamKey).catch((err) => this.logger.warn(`Event stream trim: ${err.message}`)), TRIM_EVERY_MS);
+    this.trimTimer = setInterval(() => void this.tidy().catch((err) => this.logger.warn(`Event stream trim: ${err.message}`)), TRIM_EVERY_MS);
   }
 
   /** Stops reading, finishes the deliveries in flight and records them. */
@@ -67,6 +67,12 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     clearInterval(this.trimTimer);
     await this.consumer.stop();
     while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  // Drops what every group acknowledged, and consumers of stopped replicas.
+  private async tidy(): Promise<void> {
+    await trimAcknowledged(this.redis, this.streamKey);
+    await forgetIdleConsumers(this.redis, this.streamKey, STREAM_GROUPS.dispatch);
   }
 
   private track(work: Promise<void>): void {
@@ -130,7 +136,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async acknowledge(entryId: string): Promise<void> {
-    const done = await this.untilStored('acknowledge an event', async () => void (await this.consumer.ack([entryId])));
+    const done = await this.untilStored('acknowledge an event', () => this.consumer.ack([entryId]));
     if (!done) this.consumer.release([entryId]);
   }
 

@@ -51,6 +51,23 @@ export async function trimAcknowledged(redis: Redis, key: string): Promise<numbe
   return floor === '0-0' ? 0 : redis.xtrim(key, 'MINID', floor);
 }
 
+/** A consumer gone this long with nothing pending is forgotten (each process start adds one). */
+const CONSUMER_FORGOTTEN_AFTER_MS = 3600_000;
+
+/** Removes consumers of `group` that hold nothing and have been idle for `idleMs` (an hour). */
+export async function forgetIdleConsumers(redis: Redis, key: string, group: StreamGroup, idleMs = CONSUMER_FORGOTTEN_AFTER_MS): Promise<number> {
+  const consumers = (await redis.xinfo('CONSUMERS', key, group).catch(() => [])) as unknown[][];
+  let forgotten = 0;
+  for (const fields of consumers) {
+    const info = Object.fromEntries(pairs(fields)) as Record<string, unknown>;
+    if (Number(info.pending) === 0 && Number(info.idle) >= idleMs) {
+      await redis.xgroup('DELCONSUMER', key, group, String(info.name));
+      forgotten++;
+    }
+  }
+  return forgotten;
+}
+
 function pairs(fields: unknown[]): [string, unknown][] {
   const out: [string, unknown][] = [];
   for (let i = 0; i < fields.length; i += 2) out.push([String(fields[i]), fields[i + 1]]);

@@ -75,15 +75,10 @@ export class StreamConsumer<T> {
     this.wakeUp?.();
   }
 
-  /** Acknowledges entries (in `pipeline` if given, else at once); they leave the group's pending list. */
-  ack(ids: string[], pipeline?: ReturnType<Redis['pipeline']>): Promise<unknown> | void {
+  /** Acknowledges entries: they leave the group's pending list. */
+  async ack(ids: string[]): Promise<void> {
     for (const id of ids) this.working.delete(id);
-    if (ids.length === 0) return;
-    if (pipeline) {
-      pipeline.xack(this.options.key, this.options.group, ...ids);
-      return;
-    }
-    return this.commands.xack(this.options.key, this.options.group, ...ids);
+    if (ids.length > 0) await this.commands.xack(this.options.key, this.options.group, ...ids);
   }
 
   /** Lets entries go without acknowledging them: another consumer (or this one) claims them later. */
