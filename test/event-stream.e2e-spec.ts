@@ -102,14 +102,14 @@ describe('the event stream', () => {
     const ids = [await commit(), await commit()];
     await waitUntil(() => ids.every((id) => received(id) === 1), 10_000, 'delivered');
     await waitUntil(async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'acknowledged');
-    await trimAcknowledged(redis, eventStreamKey(config));
+    await trimAcknowledged(redis, eventStreamKey(config), [STREAM_GROUPS.dispatch]);
     expect(await redis.xlen(eventStreamKey(config))).toBeLessThanOrEqual(1);
 
     // A second group that has read nothing yet holds every later entry.
     await redis.xgroup('CREATE', eventStreamKey(config), STREAM_GROUPS.simulation, '$');
     const later = await commit();
     await waitUntil(() => received(later) === 1, 10_000, 'delivered');
-    await trimAcknowledged(redis, eventStreamKey(config));
+    await trimAcknowledged(redis, eventStreamKey(config), [STREAM_GROUPS.dispatch]);
     const left = (await redis.xrange(eventStreamKey(config), '-', '+')).map(([, fields]) => JSON.parse(fields[1]).envelope.id);
     expect(left).toContain(later);
     await redis.xgroup('DESTROY', eventStreamKey(config), STREAM_GROUPS.simulation);

@@ -163,6 +163,14 @@ describe('the api against a Redis of its own that drops connections, dies and ru
     const metrics = await http().get('/metrics');
     expect(metrics.text).toMatch(/callback_store_unavailable_total\{reason="out-of-memory",app="api"\} [1-9]/);
 
+    // An api (re)started meanwhile starts, and answers 503 too, rather than exit.
+    const another = await startApi(config);
+    try {
+      expect((await request(another.getHttpServer()).post(TRANSFERS).set('x-api-key', API_KEY).send(transferRequest())).status).toBe(503);
+    } finally {
+      await another.close();
+    }
+
     await redis.cli('CONFIG', 'SET', 'maxmemory', '0');
     await waitUntil(async () => (await http().get('/health')).status === 200, 5000, 'health back to 200');
     expect((await create()).status).toBe(200);

@@ -1,6 +1,6 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, ensureStreamGroup, eventStreamKey, REDIS, STREAM_GROUPS } from '@app/platform';
+import { APP_CONFIG, AppConfig, ensureStreamGroup, eventStreamKey, REDIS, STREAM_GROUPS, streamGroups } from '@app/platform';
 
 /**
  * The consumer groups that must read every event the api commits, made before the api takes
@@ -10,6 +10,8 @@ import { APP_CONFIG, AppConfig, ensureStreamGroup, eventStreamKey, REDIS, STREAM
  */
 @Injectable()
 export class EventStreamGroups implements OnModuleInit {
+  private readonly logger = new Logger('EventStream');
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -17,8 +19,14 @@ export class EventStreamGroups implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const key = eventStreamKey(this.config);
-    await ensureStreamGroup(this.redis, key, STREAM_GROUPS.dispatch);
-    if (this.config.counterpartyMode === 'simulated') await ensureStreamGroup(this.redis, key, STREAM_GROUPS.simulation);
-    else await this.redis.xgroup('DESTROY', key, STREAM_GROUPS.simulation);
+    try {
+      await ensureStreamGroup(this.redis, key, STREAM_GROUPS.dispatch);
+      if (this.config.counterpartyMode === 'simulated') await ensureStreamGroup(this.redis, key, STREAM_GROUPS.simulation);
+      else if ((await streamGroups(this.redis, key)).includes(STREAM_GROUPS.simulation)) await this.redis.xgroup('DESTROY', key, STREAM_GROUPS.simulation);
+    } catch (err) {
+      // Redis refusing (out of memory): the groups' own readers make them too, and nothing is
+      // trimmed until they exist, so the api starts and answers 503 while Redis refuses.
+      this.logger.warn(`Could not make the event stream's groups now: ${(err as Error).message}`);
+    }
   }
 }

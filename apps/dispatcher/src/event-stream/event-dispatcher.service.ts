@@ -71,7 +71,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   // Drops what every group acknowledged, and consumers of stopped replicas.
   private async tidy(): Promise<void> {
-    await trimAcknowledged(this.redis, this.streamKey);
+    await trimAcknowledged(this.redis, this.streamKey, [STREAM_GROUPS.dispatch]);
     await forgetIdleConsumers(this.redis, this.streamKey, STREAM_GROUPS.dispatch);
   }
 

@@ -20,8 +20,18 @@ export function eventStreamKey(config: Pick<AppConfig, 'redisPrefix'>): string {
   return redisKey(config, 'event-stream');
 }
 
-/** Creates `group` (reading from the stream's first entry) unless it exists. */
+/** The groups that read the stream (none when it does not exist). */
+export async function streamGroups(redis: Redis, key: string): Promise<string[]> {
+  const groups = (await redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
+  return groups.map((fields) => String(Object.fromEntries(pairs(fields)).name));
+}
+
+/**
+ * Creates `group` (reading from the stream's first entry) unless it exists. Asked first with a
+ * read, since Redis out of memory refuses XGROUP CREATE even for a group that exists.
+ */
 export async function ensureStreamGroup(redis: Redis, key: string, group: StreamGroup): Promise<void> {
+  if ((await streamGroups(redis, key)).includes(group)) return;
   try {
     await redis.xgroup('CREATE', key, group, '0', 'MKSTREAM');
   } catch (err) {
@@ -32,11 +42,14 @@ export async function ensureStreamGroup(redis: Redis, key: string, group: Stream
 /**
  * Drops the entries that every group has acknowledged: those older than each group's oldest
  * pending entry, or, for a group with none pending, than its last delivered one. Redis 7 keeps
- * acknowledged entries until trimmed; with no group yet, nothing is trimmed.
+ * acknowledged entries until trimmed. Nothing is trimmed until every group in `required`
+ * exists: a group made later reads from the stream's first entry, so what it has not read yet
+ * must still be there.
  */
-export async function trimAcknowledged(redis: Redis, key: string): Promise<number> {
+export async function trimAcknowledged(redis: Redis, key: string, required: StreamGroup[]): Promise<number> {
   const groups = (await redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
-  if (groups.length === 0) return 0;
+  const names = groups.map((fields) => String(Object.fromEntries(pairs(fields)).name));
+  if (groups.length === 0 || required.some((group) => !names.includes(group))) return 0;
   const floors = await Promise.all(
     groups.map(async (fields) => {
       const info = Object.fromEntries(pairs(fields)) as Record<string, unknown>;
