@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
-import { DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
+import { AttemptOutcome, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
 import { APP_CONFIG, AppConfig, eventStreamKey, QUEUE, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry, forgetIdleConsumers, trimAcknowledged } from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from '../delivery/retry-policy';
@@ -108,13 +108,17 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     try {
       const result = await this.runner.run(id, delivery, body, 1);
       if (result.kind === 'parked') return settledWithoutAttempt(id, delivery, result.retryInMs);
-      const retryIn = retryDelayMs(1, this.config.dispatch, new RetryableDeliveryError('', result.outcome.retryAfterMs, result.outcome.status === 429 || result.outcome.status === 503));
-      return settledFirstAttempt(id, delivery, result, retryIn);
+      return settledFirstAttempt(id, delivery, result, () => this.retryDelayAfter(result.outcome));
     } catch (err) {
       // Our side failed (reading the secret): the delivery waits in the queue, no attempt used.
       this.logger.warn({ msg: 'store failure on a first attempt, delivery queued', deliveryId: id, error: (err as Error).message });
       return settledWithoutAttempt(id, delivery, this.config.dispatch.backoffMs);
     }
+  }
+
+  // The delay before the second attempt, as the deliveries queue's backoff would set it.
+  private retryDelayAfter({ retryAfterMs, status }: AttemptOutcome): number {
+    return retryDelayMs(1, this.config.dispatch, new RetryableDeliveryError('', retryAfterMs, status === 429 || status === 503));
   }
 
   /**

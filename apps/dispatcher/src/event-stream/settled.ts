@@ -13,12 +13,12 @@ export interface Settled {
 }
 
 /** A first attempt made: delivered (done), retrying (a job after the backoff) or failed (a dead letter). */
-export function settledFirstAttempt(id: string, delivery: DeliveryJobData, result: Extract<AttemptResult, { kind: 'attempted' }>, retryInMs: number): Settled {
+export function settledFirstAttempt(id: string, delivery: DeliveryJobData, result: Extract<AttemptResult, { kind: 'attempted' }>, retryInMs: () => number): Settled {
   const { at, outcome, status } = result;
   const attempt = { attempt: 1, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status };
   if (status === 'delivered') return { id, delivery, attempt };
   if (status === 'failed') return { id, delivery, attempt, job: { data: { ...delivery, deadLetter: `${outcome.error} (attempt 1 to ${delivery.endpoint.uri})` }, opts: {} } };
-  return { id, delivery, attempt, job: { data: { ...delivery, attemptsBefore: 1 }, opts: { delay: retryInMs } } };
+  return { id, delivery, attempt, job: { data: { ...delivery, attemptsBefore: 1 }, opts: { delay: retryInMs() } } };
 }
 
 /** No attempt made (the endpoint's bulkhead or circuit said wait, or our side failed): a job that waits. */
