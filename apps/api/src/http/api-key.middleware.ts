@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RequestHandler } from 'express';
 import { single } from './edc-error';
@@ -29,6 +30,8 @@ function basicAuthPassword(header: string | undefined): string | undefined {
 }
 
 // Comparing fixed-length digests keeps the comparison constant-time whatever the key's length.
+// `crypto.hash` (Node 20.12+) is the one-shot form, without a Hash object per request.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return oneShot ? oneShot('sha256', value, 'buffer') : createHash('sha256').update(value).digest();
 }

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
-import { Response } from 'express';
-import { AppMetrics, STORE_RETRY_AFTER_S, storeUnavailableReason } from '@app/platform';
+import { Request, Response } from 'express';
+import { AppMetrics, maskUrl, STORE_RETRY_AFTER_S, storeUnavailableReason } from '@app/platform';
 import { EdcException, edcTypeOf, single } from './edc-error';
 
 /**
@@ -31,7 +31,7 @@ export class EdcExceptionFilter implements ExceptionFilter {
     const unavailable = storeUnavailableReason(exception);
     if (unavailable) {
       this.metrics?.storeUnavailable.inc({ reason: unavailable });
-      this.logger.warn(`Store unavailable (${unavailable}): ${(exception as Error).message}`);
+      this.logger.warn({ req: requestOf(host), msg: `Store unavailable (${unavailable}): ${(exception as Error).message}` });
       // Redis refuses a script under OOM before its first write, so nothing was changed; an
       // unreachable store fails a command before sending it, except one whose connection
       // dropped under it and did not come back (then its outcome is unknown).
@@ -42,7 +42,16 @@ export class EdcExceptionFilter implements ExceptionFilter {
       response.status(503).setHeader('Retry-After', String(STORE_RETRY_AFTER_S[unavailable])).json([single(message, 'ServiceUnavailable')]);
       return;
     }
-    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    this.logger.error({ req: requestOf(host), msg: exception instanceof Error ? exception.stack : String(exception) });
     response.status(500).json([single('Internal server error', 'InternalError')]);
   }
+}
+
+/**
+ * The request a logged error belongs to, as the request lines show it (method and masked path):
+ * request-scoped loggers are gone (libs/platform/src/logging), so the filter names it itself.
+ */
+function requestOf(host: ArgumentsHost): { method: string; url: string } {
+  const req = host.switchToHttp().getRequest<Request>();
+  return { method: req.method, url: maskUrl(req.originalUrl ?? req.url ?? '') };
 }

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { EdcError, EdcException } from './edc-error';
-import { compactJsonLd } from './json-ld';
+import { compactJsonLdForValidation } from './json-ld';
 import { unreadable } from './validate-body';
 
 /**
@@ -26,11 +27,27 @@ export class EdcValidationPipe extends ValidationPipe {
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw EdcException.invalidRequest('The request body must be a JSON object');
     try {
-      return await super.transform(compactJsonLd(body), metadata);
+      const plain = compactJsonLdForValidation(body);
+      if (plain === null || typeof plain !== 'object' || Array.isArray(plain) || !metadata.metatype || !this.toValidate(metadata))
+        return await super.transform(plain, metadata);
+      return await this.toDto(plain, metadata.metatype);
     } catch (err) {
       if (err instanceof EdcException) throw err;
       throw unreadable();
     }
+  }
+
+  /**
+   * What `ValidationPipe.transform` does with a JSON object for a DTO class, without its walks
+   * that only matter for other inputs: a parsed and compacted JSON body has no sparse arrays and
+   * no binary values, and its prototype keys are already gone (`compactJsonLdForValidation`).
+   * class-transformer builds the DTO and class-validator checks it, with the pipe's own options.
+   */
+  private async toDto(plain: object, metatype: new () => object): Promise<object> {
+    const entity = plainToInstance(metatype, plain, this.transformOptions) as object;
+    const errors = await this.validate(entity, this.validatorOptions);
+    if (errors.length > 0) throw await this.exceptionFactory(errors);
+    return entity;
   }
 }
 

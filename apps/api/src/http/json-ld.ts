@@ -11,10 +11,24 @@ export function compactKey(key: string): string {
 }
 
 export function compactJsonLd(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(compactJsonLd);
+  return compact(value, false);
+}
+
+/**
+ * `compactJsonLd`, and in the same walk without the keys `constructor` and `prototype` at any
+ * depth (`@context` included): what Nest's ValidationPipe strips before class-transformer reads
+ * a body (its `stripProtoKeys`), done here in the copy instead of in a walk of its own.
+ */
+export function compactJsonLdForValidation(value: unknown): unknown {
+  return compact(value, true);
+}
+
+function compact(value: unknown, strip: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item) => compact(item, strip));
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 1 && entries[0][0] === '@value') return entries[0][1];
+  // A value object's value is taken as it is (not compacted), but stripped all the same.
+  if (entries.length === 1 && entries[0][0] === '@value') return strip ? withoutPrototypeKeys(entries[0][1]) : entries[0][1];
   const out: Record<string, unknown> = {};
   for (const [key, inner] of entries) {
     // JSON.parse makes "__proto__" an own key; assigning it would swap the object's prototype.
@@ -22,7 +36,18 @@ export function compactJsonLd(value: unknown): unknown {
     const plain = compactKey(key);
     // A plain key wins over a prefixed spelling of the same name.
     if (plain !== key && Object.prototype.hasOwnProperty.call(value, plain)) continue;
-    out[plain] = key === '@context' ? inner : compactJsonLd(inner);
+    if (strip && (plain === 'constructor' || plain === 'prototype')) continue;
+    out[plain] = key === '@context' ? (strip ? withoutPrototypeKeys(inner) : inner) : compact(inner, strip);
   }
+  return out;
+}
+
+/** A copy of `value` without `__proto__`, `constructor` and `prototype` keys at any depth. */
+function withoutPrototypeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value as Record<string, unknown>))
+    if (key !== '__proto__' && key !== 'constructor' && key !== 'prototype') out[key] = withoutPrototypeKeys(inner);
   return out;
 }
