@@ -3,12 +3,13 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
-import { AttemptOutcome, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
+import { AttemptEntry, AttemptOutcome, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
 import { APP_CONFIG, AppConfig, eventStreamKey, QUEUE, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry, forgetIdleConsumers, trimAcknowledged } from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from '../delivery/retry-policy';
 import { EndpointMatcher } from './endpoint-matcher.service';
 import { Settled, settledFirstAttempt, settledWithoutAttempt } from './settled';
+import { WriteBatcher } from './write-batcher';
 
 /** How often acknowledged entries are trimmed from the stream (and idle consumers forgotten). */
 const TRIM_EVERY_MS = 5000;
@@ -35,6 +36,9 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   private readonly running = new Set<Promise<void>>();
   private inFlight = 0;
   private trimTimer?: NodeJS.Timeout;
+  // First attempts that end together are recorded, and their entries acknowledged, together.
+  private readonly firstAttempts = new WriteBatcher<AttemptEntry>((entries) => this.log.recordAttempts(entries));
+  private readonly acks = new WriteBatcher<string>((ids) => this.consumer.ack(ids));
 
   constructor(
     private readonly matcher: EndpointMatcher,
@@ -132,7 +136,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
       await Promise.all([
         // A first attempt creates its record with plain commands, reading nothing (8 for a
         // delivered one). An entry claimed again after a crash may rewrite it: the same delivery.
-        attempt ? this.log.recordAttempts([{ id, data: delivery, attempt, status: attempt.outcome, first: true }]) : this.log.recordQueued([{ id, data: delivery }]),
+        attempt ? this.firstAttempts.add({ id, data: delivery, attempt, status: attempt.outcome, first: true }) : this.log.recordQueued([{ id, data: delivery }]),
         job ? this.bodies.hold(delivery.eventId, body, [id]) : undefined,
       ]);
       if (job) await this.deliveries.add(delivery.eventType, job.data, { jobId: id, ...job.opts });
@@ -140,7 +144,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async acknowledge(entryId: string): Promise<void> {
-    const done = await this.untilStored('acknowledge an event', () => this.consumer.ack([entryId]));
+    const done = await this.untilStored('acknowledge an event', () => this.acks.add(entryId));
     if (!done) this.consumer.release([entryId]);
   }
 
