@@ -46,7 +46,6 @@ describe('inbound callbacks: store hardening', () => {
         sequence: 0,
         callbackAddresses: [],
       },
-      state: 'RECEIVED',
     });
     const aCall = () => ({ receivedAt: Date.now(), method: 'POST', path: '/cb/x', query: {}, headers: {}, body: '{}', bodyEncoding: 'utf8' as const, outcome: 'accepted' as const });
 

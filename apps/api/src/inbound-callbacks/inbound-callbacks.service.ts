@@ -244,6 +244,5 @@ function callbackReceivedEvent(callback: InboundCallback, call: CapturedCall): O
       sequence: 0,
       callbackAddresses: callback.callbackAddresses,
     },
-    state: 'RECEIVED',
   };
 }

@@ -37,7 +37,6 @@ export function announce(kind: StateMachine<string>['kind'], entity: StatefulEnt
       sequence: entity.eventSequence,
       callbackAddresses: entity.callbackAddresses,
     },
-    state: entity.state,
   };
 }
 

@@ -19,10 +19,9 @@ export interface StatefulEntity<S extends string> extends StoredEntity {
   errorDetail?: string;
 }
 
-/** An event waiting in the outbox, with the state it announced (for the simulated counterparty). */
+/** An event to commit with its state change: what the event stream holds for it. */
 export interface OutboxEntry {
   job: EventJobData;
-  state: string;
 }
 
 export type { EntityKind };
