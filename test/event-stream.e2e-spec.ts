@@ -97,6 +97,22 @@ describe('the event stream', () => {
     expect(await names()).not.toContain(dead.name);
   });
 
+  it('never lets another replica claim what a live one is still delivering, however long the attempt', async () => {
+    // Each attempt takes almost twice the claim time (DISPATCH_LOCK_DURATION_MS, 1 s here).
+    receiver.respond(() => ({ status: 200, delayMs: 1800 }));
+    const other = await startDispatcher(config);
+    dispatcher = await startDispatcher(config);
+    try {
+      const ids = [await commit(), await commit(), await commit(), await commit()];
+      await waitUntil(() => ids.every((id) => received(id) >= 1), 15_000, 'the four delivered');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(ids.map(received)).toEqual([1, 1, 1, 1]);
+    } finally {
+      receiver.respond(() => ({ status: 200 }));
+      await other.close();
+    }
+  });
+
   it('trims what every group has acknowledged, and nothing a group has not', async () => {
     dispatcher = await startDispatcher(config);
     const ids = [await commit(), await commit()];
