@@ -70,3 +70,13 @@ export class CpuMeter {
     return `CPU seconds: ${parts.join(', ')} = ${total.toFixed(1)}${others}; ${(wallSeconds * cores).toFixed(1)} available (${cores} cores x ${wallSeconds.toFixed(1)} s)`;
   }
 }
+
+/** CPU of the product's processes in a scenario: api, dispatcher, Redis and the receiver. */
+export function productCpuMeter(pids: { api?: number; dispatcher?: number; redis?: number; receiver?: number }): CpuMeter {
+  return new CpuMeter([
+    { name: 'api', pid: pids.api },
+    { name: 'dispatcher', pid: pids.dispatcher },
+    { name: 'redis', pid: pids.redis },
+    { name: 'receiver', pid: pids.receiver },
+  ]);
+}

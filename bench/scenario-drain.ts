@@ -2,7 +2,7 @@ import { DRAIN_EVENTS } from './baseline-noop-worker';
 import { Creator, describeCreates } from './load';
 import { sampleQueuePeaks } from './metrics-sampler';
 import { inFlightLimit } from './product-processes';
-import { CpuMeter } from './process-stats';
+import { productCpuMeter } from './process-stats';
 import { totals } from './receiver-handle';
 import { commandStats, perEvent, waitForQuiet } from './redis-stats';
 import { bar, rateOf, times } from './report';
@@ -31,12 +31,7 @@ export function drain(bench: BenchContext): Promise<Measured> {
     const dispatcher = await run.dispatcher();
     const peaks = sampleQueuePeaks(dispatcher.port);
     await receiver.waitFor(1, receiptTimeoutMs(0));
-    const cpu = new CpuMeter([
-      { name: 'api', pid: api.child.pid },
-      { name: 'dispatcher', pid: dispatcher.child.pid },
-      { name: 'redis', pid: bench.redisPid },
-      { name: 'receiver', pid: receiver.child.pid },
-    ]);
+    const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
     const complete = await receiver.waitFor(expected, receiptTimeoutMs(expected));
     const got = totals(await receiver.stats());
     const seconds = (got.lastAt - got.firstAt) / 1000;

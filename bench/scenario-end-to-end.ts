@@ -2,7 +2,7 @@ import { BARE_CLIENT_EVENTS } from './baseline-bare-client';
 import { Creator, describeCreates } from './load';
 import { sampleQueuePeaks } from './metrics-sampler';
 import { inFlightLimit } from './product-processes';
-import { CpuMeter } from './process-stats';
+import { productCpuMeter } from './process-stats';
 import { totals } from './receiver-handle';
 import { commandStats, perEvent, waitForQuiet } from './redis-stats';
 import { bar, percentile, rateOf, times } from './report';
@@ -32,12 +32,7 @@ export function endToEnd(bench: BenchContext): Promise<Measured> {
       await receiver.reset();
 
       const before = await commandStats(bench.redis);
-      const cpu = new CpuMeter([
-        { name: 'api', pid: api.child.pid },
-        { name: 'dispatcher', pid: dispatcher.child.pid },
-        { name: 'redis', pid: bench.redisPid },
-        { name: 'receiver', pid: receiver.child.pid },
-      ]);
+      const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
       const peaks = sampleQueuePeaks(dispatcher.port);
       const t0 = Date.now();
       const created = await creator.many(BARE_CLIENT_EVENTS, CREATE_CONCURRENCY, () => uri);

@@ -1,6 +1,6 @@
 import { Creator } from './load';
 import { inFlightLimit } from './product-processes';
-import { CpuMeter } from './process-stats';
+import { productCpuMeter } from './process-stats';
 import { totals } from './receiver-handle';
 import { waitForQuiet } from './redis-stats';
 import { bar, ms, percentile } from './report';
@@ -31,12 +31,7 @@ export function latency(bench: BenchContext): Promise<Measured> {
       await waitForQuiet(bench.redis, 15_000);
       await receiver.reset();
 
-      const cpu = new CpuMeter([
-        { name: 'api', pid: api.child.pid },
-        { name: 'dispatcher', pid: dispatcher.child.pid },
-        { name: 'redis', pid: bench.redisPid },
-        { name: 'receiver', pid: receiver.child.pid },
-      ]);
+      const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
       const t0 = Date.now();
       const paced = await creator.paced(CREATES_PER_SECOND, SECONDS, uri);
       const expected = paced.sent - paced.refused;

@@ -1,6 +1,6 @@
 import { Creator, describeCreates } from './load';
 import { attemptsByOutcome, sampleQueuePeaks } from './metrics-sampler';
-import { CpuMeter, memoryMb } from './process-stats';
+import { productCpuMeter, memoryMb } from './process-stats';
 import { totals } from './receiver-handle';
 import { usedMemory, waitForQuiet } from './redis-stats';
 import { bar, mb } from './report';
@@ -39,12 +39,7 @@ export function retryBacklog(bench: BenchContext): Promise<Measured> {
     const memoryBefore = await usedMemory(bench.redis);
 
     const paths = Math.ceil(DELIVERIES / EVENTS_PER_PATH);
-    const cpu = new CpuMeter([
-      { name: 'api', pid: api.child.pid },
-      { name: 'dispatcher', pid: dispatcher.child.pid },
-      { name: 'redis', pid: bench.redisPid },
-      { name: 'receiver', pid: receiver.child.pid },
-    ]);
+    const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
     const peaks = sampleQueuePeaks(dispatcher.port);
     const t0 = Date.now();
     const creator = new Creator(api.port, CREATE_CONCURRENCY);

@@ -1,7 +1,7 @@
 import { Creator, describeCreates } from './load';
 import { sampleQueuePeaks } from './metrics-sampler';
 import { inFlightLimit } from './product-processes';
-import { CpuMeter, memoryMb } from './process-stats';
+import { productCpuMeter, memoryMb } from './process-stats';
 import { totals } from './receiver-handle';
 import { waitForQuiet } from './redis-stats';
 import { BenchContext, ScenarioRun } from './scenario-run';
@@ -48,12 +48,7 @@ export async function slowReceivers(bench: BenchContext, run: ScenarioRun, deadE
   const peaks = sampleQueuePeaks(dispatcher.port);
   const live = Array.from({ length: ENDPOINTS }, (_, i) => i).filter((i) => !deadEndpoint || i !== 0);
   const endpoints1to19 = live.filter((i) => i !== 0);
-  const cpu = new CpuMeter([
-    { name: 'api', pid: api.child.pid },
-    { name: 'dispatcher', pid: dispatcher.child.pid },
-    { name: 'redis', pid: bench.redisPid },
-    { name: 'receiver', pid: receiver.child.pid },
-  ]);
+  const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
   const expected = (BACKLOG / ENDPOINTS) * live.length - created.refused;
   const drained = await receiver.waitFor(expected, WINDOW_MS, live);
   const stats = await receiver.stats();

@@ -3,10 +3,10 @@ import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
 import { AppConfig, eventStreamKey, forgetIdleConsumers, redisOptionsFromUrl, STREAM_GROUPS, StreamConsumer, trimAcknowledged } from '@app/platform';
 import { StateStore } from '../apps/api/src/state-store/state-store.service';
-import { TransferProcess } from '../apps/api/src/transfer-processes/transfer-process';
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
 import { dropKeys, startDispatcher, testConfig, waitUntil } from './support/harness';
 import { Receiver } from './support/receiver';
+import { storedTransfer } from './support/stored-transfer';
 
 /**
  * The event stream is the outbox: committed with the state, read by the dispatchers' consumer
@@ -20,22 +20,8 @@ describe('the event stream', () => {
   let receiver: Receiver;
   let dispatcher: INestApplication | undefined;
   let store: StateStore;
-  let seq = 0;
 
-  const transfer = (): TransferProcess => ({
-    id: `stream-${++seq}`,
-    type: 'CONSUMER',
-    state: 'INITIAL',
-    stateTimestamp: Date.now(),
-    createdAt: Date.now(),
-    version: 1,
-    eventSequence: 1,
-    counterPartyAddress: 'http://provider.example/dsp',
-    protocol: 'dataspace-protocol-http',
-    contractId: 'c',
-    transferType: 'HttpData-PULL',
-    callbackAddresses: [{ uri: `${receiver.url}/events`, events: ['transfer.process'], transactional: false }],
-  });
+  const transfer = () => storedTransfer({ callbackAddresses: [{ uri: `${receiver.url}/events`, events: ['transfer.process'], transactional: false }] });
   /** Commits a transfer and its event as an api would, and returns the event's id. */
   const commit = async () => {
     const tp = transfer();

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import Redis from 'ioredis';
 import { AppConfig, REDIS } from '@app/platform';
-import { ConcurrentWriteError, initialFields } from '../apps/api/src/lifecycle/entity-lifecycle';
+import { ConcurrentWriteError } from '../apps/api/src/lifecycle/entity-lifecycle';
 import { StateStore } from '../apps/api/src/state-store/state-store.service';
 import { TransferProcess } from '../apps/api/src/transfer-processes/transfer-process';
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
@@ -11,6 +10,7 @@ import { TransferProcessesService } from '../apps/api/src/transfer-processes/tra
 import { DedicatedRedis, freePort } from './support/dedicated-redis';
 import { API_KEY, dropKeys, startApi, startDispatcher, testConfig, transferRequest, waitUntil } from './support/harness';
 import { Receiver } from './support/receiver';
+import { storedTransfer } from './support/stored-transfer';
 
 /**
  * Redis trouble on the api's request path (issue 10, items 1–3 and the simulated step):
@@ -22,19 +22,7 @@ import { Receiver } from './support/receiver';
 const TRANSFERS = '/management/v3/transferprocesses';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function transfer(overrides: Partial<TransferProcess> = {}): TransferProcess {
-  return {
-    ...initialFields(randomUUID()),
-    counterPartyAddress: 'http://provider.example/api/dsp',
-    protocol: 'dataspace-protocol-http',
-    contractId: 'contract-1',
-    assetId: 'asset-1',
-    transferType: 'HttpData-PULL',
-    dataDestination: { type: 'HttpProxy' },
-    callbackAddresses: [],
-    ...overrides,
-  } as TransferProcess;
-}
+const transfer = storedTransfer;
 
 describe('a write resent after a dropped connection (the same script run twice)', () => {
   let config: AppConfig;

@@ -37,7 +37,8 @@ export interface DeliveryJobData {
 
 /**
  * One job per (event, endpoint): an endpoint is its URI, so the same URI named twice gets the
- * event once, and a fan-out that runs twice adds nothing twice. BullMQ ids may not contain ":".
+ * event once, and an event handed over twice (an entry claimed after a crash) adds nothing twice.
+ * BullMQ ids may not contain ":".
  */
 export function deliveryJobId(eventId: string, uri: string): string {
   return `${eventId}.${createHash('sha256').update(uri).digest('hex').slice(0, 16)}`;

@@ -24,7 +24,8 @@ const BODY = 'body';
  *   was last written or checked; the sweep reads it to find holders whose job is gone.
  *
  * Lifetime:
- * - the fan-out holds the body for each delivery job before adding the jobs;
+ * - the dispatcher holds the body for each delivery job (a retry, a wait, a dead letter) before
+ *   adding the job; a delivery made on its first attempt never stores it;
  * - a delivery releases it when it succeeds; a dead letter keeps holding it (it may be retried
  *   days later), and holds it again if it had been released (a completed job retried);
  * - when the last holder lets go the hash gets a TTL of `BODY_KEPT_AFTER_LAST_DELIVERY_MS`;

@@ -52,15 +52,10 @@ export class EventGate {
     const at = Date.now();
     const outcome = await this.sender.send(data, body);
     const status = outcome.ok ? 'delivered' : 'failed';
-    await this.log.recordAttempt(deliveryJobId(envelope.id, endpoint.uri), data, {
-      attempt: 1,
-      at,
-      status: outcome.status,
-      latencyMs: outcome.latencyMs,
-      error: outcome.error,
-      response: outcome.response,
-      outcome: status,
-    }, status);
+    // Each try of a change announces a new event, so this delivery has no record yet: it is
+    // written with plain commands, reading nothing.
+    const attempt = { attempt: 1, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status } as const;
+    await this.log.recordAttempts([{ id: deliveryJobId(envelope.id, endpoint.uri), data, attempt, status, first: true }]);
     return outcome.ok ? null : `${endpoint.uri}: ${outcome.error}`;
   }
 }

@@ -88,7 +88,7 @@ function pairs(fields: unknown[]): [string, unknown][] {
 }
 
 /** Orders two stream ids (`<ms>-<seq>`). */
-export function compareIds(a: string, b: string): number {
+function compareIds(a: string, b: string): number {
   const [am, as] = a.split('-').map(Number);
   const [bm, bs] = b.split('-').map(Number);
   return am - bm || as - bs;

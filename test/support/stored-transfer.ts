@@ -1,0 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { initialFields } from '../../apps/api/src/lifecycle/entity-lifecycle';
+import { TransferProcess } from '../../apps/api/src/transfer-processes/transfer-process';
+
+/** A new transfer as the api stores it (state INITIAL, first event 1), for writing through StateStore. */
+export function storedTransfer(overrides: Partial<TransferProcess> = {}): TransferProcess {
+  return {
+    ...initialFields(randomUUID()),
+    counterPartyAddress: 'http://provider.example/api/dsp',
+    protocol: 'dataspace-protocol-http',
+    contractId: 'contract-1',
+    assetId: 'asset-1',
+    transferType: 'HttpData-PULL',
+    dataDestination: { type: 'HttpProxy' },
+    callbackAddresses: [],
+    ...overrides,
+  } as TransferProcess;
+}
