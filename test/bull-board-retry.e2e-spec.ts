@@ -1,9 +1,9 @@
-import { Queue } from 'bullmq';
 import request from 'supertest';
 import { DeliveryRecord } from '@app/delivery';
-import { QUEUE } from '@app/platform';
+
 import { Receiver } from './support/receiver';
-import { API_KEY, apiClient, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { API_KEY, apiClient, Stack, startStack, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 
 // Bull Board's JSON API (the one its UI calls), as @bull-board/api 9.10 routes it under the board:
 //   GET /api/queues?activeQueue=<name>&status=<status>  every queue with counts, and the jobs of the active one
@@ -30,7 +30,7 @@ interface BoardQueue {
 describe('retrying a dead-lettered delivery through Bull Board', () => {
   let stack: Stack;
   let receiver: Receiver;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
   let fixed = false;
   const client = apiClient(() => stack.api);
   const board = () => request(stack.api.getHttpServer());
@@ -45,7 +45,7 @@ describe('retrying a dead-lettered delivery through Bull Board', () => {
       },
     );
     receiver = stack.receiver;
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {
@@ -68,15 +68,18 @@ describe('retrying a dead-lettered delivery through Bull Board', () => {
     return { transferId, jobId };
   };
 
-  const failedJobsOnBoard = async (): Promise<BoardQueue> => {
-    const res = await board().get(`${BOARD}/queues?activeQueue=${QUEUE.deliveries}&status=failed&jobsPerPage=100`).auth('ops', API_KEY).expect(200);
-    return (res.body.queues as BoardQueue[]).find((q) => q.name === QUEUE.deliveries)!;
+  // The deliveries queue of the job's partition (`deliveries.p03`).
+  const queueOf = (jobId: string) => deliveries.queues.of(jobId).name;
+
+  const failedJobsOnBoard = async (jobId: string): Promise<BoardQueue> => {
+    const res = await board().get(`${BOARD}/queues?activeQueue=${queueOf(jobId)}&status=failed&jobsPerPage=100`).auth('ops', API_KEY).expect(200);
+    return (res.body.queues as BoardQueue[]).find((q) => q.name === queueOf(jobId))!;
   };
 
   const boardJob = async (jobId: string): Promise<{ job: BoardJob; status: string }> =>
-    (await board().get(`${BOARD}/queues/${QUEUE.deliveries}/${encodeURIComponent(jobId)}`).auth('ops', API_KEY).expect(200)).body;
+    (await board().get(`${BOARD}/queues/${queueOf(jobId)}/${encodeURIComponent(jobId)}`).auth('ops', API_KEY).expect(200)).body;
 
-  const retryOnBoard = (jobId: string) => board().put(`${BOARD}/queues/${QUEUE.deliveries}/${encodeURIComponent(jobId)}/retry`);
+  const retryOnBoard = (jobId: string) => board().put(`${BOARD}/queues/${queueOf(jobId)}/${encodeURIComponent(jobId)}/retry`);
 
   const deliveryRecord = async (jobId: string): Promise<DeliveryRecord> =>
     (await client.get(`/management/v1/deliveries/${encodeURIComponent(jobId)}`).expect(200)).body;
@@ -94,7 +97,7 @@ describe('retrying a dead-lettered delivery through Bull Board', () => {
     it('is listed in the failed jobs of the deliveries queue with its reason and two attempts made', async () => {
       expect(receiver.callsTo('/flaky')).toHaveLength(2);
 
-      const queue = await failedJobsOnBoard();
+      const queue = await failedJobsOnBoard(jobId);
       expect(queue.counts.failed).toBeGreaterThanOrEqual(1);
       const job = queue.jobs.find((j) => j.id === jobId);
       expect(job).toBeDefined();
@@ -112,9 +115,9 @@ describe('retrying a dead-lettered delivery through Bull Board', () => {
     });
 
     it('answers 401 without the API key, or with a wrong one, and retries nothing', async () => {
-      const listing = await board().get(`${BOARD}/queues?activeQueue=${QUEUE.deliveries}&status=failed`).expect(401);
+      const listing = await board().get(`${BOARD}/queues?activeQueue=${queueOf(jobId)}&status=failed`).expect(401);
       expect(listing.headers['www-authenticate']).toMatch(/^Basic /);
-      await board().get(`${BOARD}/queues/${QUEUE.deliveries}/${encodeURIComponent(jobId)}`).expect(401);
+      await board().get(`${BOARD}/queues/${queueOf(jobId)}/${encodeURIComponent(jobId)}`).expect(401);
       await board().get(`${BOARD}/queues`).auth('ops', 'not-the-key').expect(401);
       await retryOnBoard(jobId).expect(401);
       await retryOnBoard(jobId).auth('ops', 'not-the-key').expect(401);

@@ -1,8 +1,8 @@
-import { Queue } from 'bullmq';
 import { DeliveryRecord } from '@app/delivery';
-import { QUEUE } from '@app/platform';
+
 import { Receiver } from './support/receiver';
-import { apiClient, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { apiClient, Stack, startStack, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 
 const BIG_BODY = 'x'.repeat(5000);
 
@@ -10,7 +10,7 @@ const BIG_BODY = 'x'.repeat(5000);
 describe('the delivery log through /management/v1/deliveries', () => {
   let stack: Stack;
   let receiver: Receiver;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
   let deadFixed = false;
   const client = apiClient(() => stack.api);
 
@@ -25,7 +25,7 @@ describe('the delivery log through /management/v1/deliveries', () => {
       },
     );
     receiver = stack.receiver;
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {

@@ -1,16 +1,17 @@
 import { INestApplication } from '@nestjs/common';
-import { Queue } from 'bullmq';
+
 import request from 'supertest';
-import { QUEUE } from '@app/platform';
+
 import { Receiver } from './support/receiver';
-import { API_KEY, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { API_KEY, Stack, startStack, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 
 // Manual mode: a new transfer emits exactly one event (Initiated), which keeps counts exact.
 describe('deliveries are retried with backoff and dead-lettered after the last attempt', () => {
   let stack: Stack;
   let api: INestApplication;
   let receiver: Receiver;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
     stack = await startStack(
@@ -23,7 +24,7 @@ describe('deliveries are retried with backoff and dead-lettered after the last a
       },
     );
     ({ api, receiver } = stack);
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {
@@ -56,7 +57,7 @@ describe('deliveries are retried with backoff and dead-lettered after the last a
     await waitUntil(async () => (await deliveries.getFailedCount()) > 0, 15_000, 'a failed delivery');
     const [failed] = await deliveries.getFailed();
     // The first attempt came straight from the event stream; the job made the other three.
-    expect(failed.attemptsMade + failed.data.attemptsBefore).toBe(4);
+    expect(failed.attemptsMade + (failed.data.attemptsBefore ?? 0)).toBe(4);
     expect(failed.failedReason).toContain('HTTP 503');
     expect(failed.data.entity).toEqual({ kind: 'transferprocess', id: created.body['@id'] });
     expect(receiver.callsTo('/down')).toHaveLength(4);

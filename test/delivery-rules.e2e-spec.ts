@@ -1,9 +1,9 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import { QUEUE } from '@app/platform';
-import { apiClient, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+
+import { apiClient, Stack, startStack, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 import { Receiver, Responder } from './support/receiver';
 
 const TIMEOUT_MS = 400;
@@ -22,7 +22,7 @@ describe('the retry rules of a delivery', () => {
   let stack: Stack;
   let api: INestApplication;
   let receiver: Receiver;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
   let refusedUri: string;
   let hangOnce = true;
 
@@ -41,7 +41,7 @@ describe('the retry rules of a delivery', () => {
       },
     );
     ({ api, receiver } = stack);
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {
@@ -103,7 +103,7 @@ describe('the retry rules of a delivery', () => {
     await waitUntil(async () => (await deliveries.getFailed()).some((j) => j.data.endpoint.uri === refusedUri), 10_000, 'a dead letter');
     const [job] = (await deliveries.getFailed()).filter((j) => j.data.endpoint.uri === refusedUri);
     // Three attempts in all: the first from the event stream, two more as the job's.
-    expect(job.attemptsMade + job.data.attemptsBefore).toBe(3);
+    expect(job.attemptsMade + (job.data.attemptsBefore ?? 0)).toBe(3);
     expect(job.failedReason).toContain('ECONNREFUSED');
     expect((await attemptsOnceThere(refusedUri, 'failed')).map((a) => a.outcome)).toEqual(['retrying', 'retrying', 'failed']);
   });
@@ -112,7 +112,7 @@ describe('the retry rules of a delivery', () => {
 describe('a dead endpoint does not hold back the others', () => {
   let stack: Stack;
   let receiver: Receiver;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
     stack = await startStack(
@@ -121,7 +121,7 @@ describe('a dead endpoint does not hold back the others', () => {
       (call) => (call.path === '/dead' ? 'hang' : { status: 200 }),
     );
     ({ receiver } = stack);
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {
@@ -155,7 +155,7 @@ describe('a dead endpoint does not hold back the others', () => {
 describe('a circuit per endpoint', () => {
   let stack: Stack;
   let receiver: Receiver;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
     stack = await startStack(
@@ -170,7 +170,7 @@ describe('a circuit per endpoint', () => {
       (call) => (call.path === '/failing' ? { status: 500 } : { status: 200 }),
     );
     ({ receiver } = stack);
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Queue } from 'bullmq';
+
 import Redis from 'ioredis';
 import { Webhook } from 'standardwebhooks';
-import { AppConfig, QUEUE, REDIS, redisKey } from '@app/platform';
+import { AppConfig, REDIS } from '@app/platform';
+import { keyOf } from './support/redis-keys';
 import { BODY_KEPT_AFTER_LAST_DELIVERY_MS } from '@app/delivery';
 import { EventBodySweeper } from '../apps/dispatcher/src/event-stream/event-body-sweeper';
 import { ReceivedCall, Receiver } from './support/receiver';
-import { apiClient, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { apiClient, Stack, startStack, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 
 /**
  * Issue 10, item 5 (storage): an event's body is stored once, not once per delivery job, and
@@ -27,7 +29,7 @@ describe('event bodies: stored once per event, for as long as a delivery can use
   let receiver: Receiver;
   let config: AppConfig;
   let redis: Redis;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
     stack = await startStack(
@@ -43,7 +45,7 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     );
     ({ api, receiver, config } = stack);
     redis = stack.dispatcher.get<Redis>(REDIS);
-    deliveries = openQueue(config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(config);
   });
 
   afterAll(async () => {
@@ -51,8 +53,8 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     await stack?.stop();
   });
 
-  const bodyKey = (eventId: string) => redisKey(config, 'event-body', eventId);
-  const heldIndex = () => redisKey(config, 'event-body-index', 'held');
+  const bodyKey = (eventId: string) => keyOf(config, eventId, 'event-body', eventId);
+  const heldIndex = (eventId: string) => keyOf(config, eventId, 'event-body-index', 'held');
   const holders = async (eventId: string) => (await redis.hkeys(bodyKey(eventId))).filter((f) => f !== 'body').sort();
 
   async function createTransfer(callbackAddresses: object[], extra: Record<string, unknown> = {}): Promise<string> {
@@ -116,7 +118,7 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     const ttl = await redis.pttl(bodyKey(eventId));
     expect(ttl).toBeGreaterThan(BODY_KEPT_AFTER_LAST_DELIVERY_MS - 60_000);
     expect(ttl).toBeLessThanOrEqual(BODY_KEPT_AFTER_LAST_DELIVERY_MS);
-    expect(await redis.zscore(heldIndex(), eventId)).toBeNull();
+    expect(await redis.zscore(heldIndex(eventId), eventId)).toBeNull();
   });
 
   it('a dead letter keeps holding the body, with no expiry, until it is retried and delivered', async () => {
@@ -154,6 +156,6 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     expect(await stack.dispatcher.get(EventBodySweeper).sweep(Date.now() + 1000)).toBe(1);
     expect(await redis.pttl(bodyKey(job.data.eventId))).toBeGreaterThan(0);
     expect(await holders(job.data.eventId)).toEqual([]);
-    expect(await redis.zscore(heldIndex(), job.data.eventId)).toBeNull();
+    expect(await redis.zscore(heldIndex(job.data.eventId), job.data.eventId)).toBeNull();
   });
 });

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import Redis from 'ioredis';
-import { QUEUE, REDIS, secretsKey } from '@app/platform';
+import { REDIS, secretsKey } from '@app/platform';
 import { AttemptOutcome, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryRecord, EventBodyStore } from '@app/delivery';
 import { Receiver } from './support/receiver';
-import { apiClient, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { apiClient, Stack, startStack, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 
 /**
  * Issue 10, items 11 and 12 (sending side): a secret a receiver echoes back is never stored,
@@ -20,7 +21,7 @@ describe('what is stored of an attempt never holds the secret sent', () => {
   let stack: Stack;
   let api: INestApplication;
   let receiver: Receiver;
-  let deliveries: Queue<DeliveryJobData, AttemptOutcome>;
+  let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
     stack = await startStack(
@@ -37,7 +38,7 @@ describe('what is stored of an attempt never holds the secret sent', () => {
       },
     );
     ({ api, receiver } = stack);
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {
@@ -100,13 +101,13 @@ describe('a secret alias or auth header that cannot be sent', () => {
   let stack: Stack;
   let receiver: Receiver;
   let redis: Redis;
-  let deliveries: Queue<DeliveryJobData>;
+  let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
     stack = await startStack(() => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '3', EDC_VAULT_SECRETS: 'good-alias:good-value' }));
     ({ receiver } = stack);
     redis = stack.dispatcher.get<Redis>(REDIS);
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Queue } from 'bullmq';
+
 import Redis from 'ioredis';
-import { AppConfig, eventStreamKey, QUEUE, REDIS, redisKey, secretsKey, STREAM_GROUPS } from '@app/platform';
-import { DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
+import { AppConfig, partitionKey, REDIS, secretsKey, STREAM_GROUPS } from '@app/platform';
+import { DeliveryEndpoint, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
 import { DedicatedRedis, freePort } from './support/dedicated-redis';
-import { apiClient, dropKeys, openQueue, Stack, startApi, startDispatcher, startStack, testConfig, testEnv, transferRequest, waitUntil } from './support/harness';
+import { apiClient, dropKeys, Stack, startApi, startDispatcher, startStack, testConfig, testEnv, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 import { AppProcess, spawnApp, stopApp } from './support/processes';
 import { Receiver } from './support/receiver';
+import { keyOf, partitionsOf, streamOf } from './support/redis-keys';
 
 /**
  * Issue 10, item 1 (dispatcher) and item 16 (the dispatcher's errors reach the log): when our
@@ -23,14 +25,14 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
   let config: AppConfig;
   let receiver: Receiver;
   let redis: Redis;
-  let deliveries: Queue<DeliveryJobData>;
+  let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
     // One attempt per delivery: a failure on our side that counted would dead-letter it.
     stack = await startStack(() => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '1', DISPATCH_BACKOFF_MS: '20', DISPATCH_BACKOFF_MAX_MS: '200', EDC_VAULT_SECRETS: 'alias:value' }));
     ({ config, receiver } = stack);
     redis = stack.dispatcher.get<Redis>(REDIS);
-    deliveries = openQueue(config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(config);
   });
 
   afterAll(async () => {
@@ -66,7 +68,7 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
   it('an attempt that cannot be recorded is made again, without counting, until it can be', async () => {
     const uri = `${receiver.url}/unrecorded`;
     const eventId = randomUUID();
-    const record = redisKey(config, 'delivery', deliveryJobId(eventId, uri));
+    const record = keyOf(config, eventId, 'delivery', deliveryJobId(eventId, uri));
     await redis.set(record, 'not a hash');
     const { id } = await enqueue({ uri }, { eventId });
     await receiver.waitFor(() => receiver.callsTo('/unrecorded').length >= 2);
@@ -82,12 +84,12 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
   it('a delivery whose body cannot be read sends nothing and waits, without counting', async () => {
     const uri = `${receiver.url}/unreadable-body`;
     const { id, eventId, body } = await enqueue({ uri }, { hold: false });
-    await redis.set(redisKey(config, 'event-body', eventId), 'not a hash');
+    await redis.set(keyOf(config, eventId, 'event-body', eventId), 'not a hash');
     await parked(id, 3);
     expect(receiver.callsTo('/unreadable-body')).toHaveLength(0);
 
     // Replaced in one transaction: a run between a DEL and a hold would find the body gone.
-    const key = redisKey(config, 'event-body', eventId);
+    const key = keyOf(config, eventId, 'event-body', eventId);
     await redis.multi().del(key).hset(key, 'body', body, id, '1').exec();
     await completed(id);
     expect((await job(id)).attemptsMade).toBe(1);
@@ -106,19 +108,25 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
   });
 
   it('an event whose first attempt cannot be recorded stays pending in the stream until it can be, and is then acknowledged', async () => {
-    const index = redisKey(config, 'delivery-index', 'all');
-    const saved = await redis.dumpBuffer(index);
-    await redis.del(index);
-    await redis.set(index, 'not a sorted set');
+    // Every partition's index of all deliveries: the new transfer's is one of them.
+    const indexes = partitionsOf(config).all.map((p) => partitionKey(p, 'delivery-index', 'all'));
+    const saved = await Promise.all(indexes.map((index) => redis.dumpBuffer(index)));
+    for (const index of indexes) {
+      await redis.del(index);
+      await redis.set(index, 'not a sorted set');
+    }
     const created = await apiClient(() => stack.api).post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [{ uri: `${receiver.url}/unrecorded-first`, events: ['transfer.process'] }] }));
     expect(created.status).toBe(200);
     await receiver.waitFor(() => receiver.callsTo('/unrecorded-first').length === 1);
     await sleep(1500);
-    const pending = async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]);
+    const stream = streamOf(config, created.body['@id']);
+    const pending = async () => Number(((await redis.xpending(stream, STREAM_GROUPS.dispatch)) as unknown[])[0]);
     expect(await pending()).toBe(1);
 
-    await redis.del(index);
-    if (saved) await redis.restore(index, 0, saved);
+    for (const [i, index] of indexes.entries()) {
+      await redis.del(index);
+      if (saved[i]) await redis.restore(index, 0, saved[i]);
+    }
     await waitUntil(async () => (await pending()) === 0, 5000, 'the entry acknowledged');
     const [logged] = (await apiClient(() => stack.api).get(`/management/v1/deliveries?entityId=${created.body['@id']}`)).body;
     expect(logged).toMatchObject({ status: 'delivered', attempts: [expect.objectContaining({ attempt: 1, status: 200 })] });

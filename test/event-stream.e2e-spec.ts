@@ -1,12 +1,13 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
-import { AppConfig, eventStreamKey, forgetIdleConsumers, redisOptionsFromUrl, STREAM_GROUPS, StreamConsumer, trimAcknowledged } from '@app/platform';
+import { AppConfig, forgetIdleConsumers, connectRedis, STREAM_GROUPS, StreamConsumer, trimAcknowledged } from '@app/platform';
 import { StateStore } from '../apps/api/src/state-store/state-store.service';
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
 import { dropKeys, startDispatcher, testConfig, waitUntil } from './support/harness';
 import { Receiver } from './support/receiver';
 import { storedTransfer } from './support/stored-transfer';
+import { allStreams, partitionsOf } from './support/redis-keys';
 
 /**
  * The event stream is the outbox: committed with the state, read by the dispatchers' consumer
@@ -25,17 +26,19 @@ describe('the event stream', () => {
   /** Commits a transfer and its event as an api would, and returns the event's id. */
   const commit = async () => {
     const tp = transfer();
-    const entry = transferProcessEvent(tp);
+    const entry = transferProcessEvent(tp, {}, store.newEventId(tp.id));
     expect(await store.create('transferprocess', tp, entry)).toBe(true);
     return entry.job.envelope.id;
   };
+  const stream = () => allStreams(config)[0];
   const received = (eventId: string) => receiver.calls.filter((c) => c.headers['webhook-id'] === eventId).length;
 
   beforeAll(async () => {
     receiver = await Receiver.start();
-    config = testConfig({ COUNTERPARTY_MODE: 'manual', DISPATCH_LOCK_DURATION_MS: '1000' });
-    redis = new Redis(redisOptionsFromUrl(config.redisUrl));
-    store = new StateStore(redis, config);
+    // One partition: one stream to watch (the mechanics are the same on each).
+    config = testConfig({ COUNTERPARTY_MODE: 'manual', DISPATCH_LOCK_DURATION_MS: '1000', REDIS_PARTITIONS: '1' });
+    redis = connectRedis(config.redisUrl);
+    store = new StateStore(redis, partitionsOf(config));
   });
 
   afterEach(async () => {
@@ -51,7 +54,7 @@ describe('the event stream', () => {
 
   it('keeps an event committed while no dispatcher has ever run, and the first one delivers it once', async () => {
     const eventId = await commit();
-    expect(await redis.xlen(eventStreamKey(config))).toBe(1);
+    expect(await redis.xlen(stream())).toBe(1);
     dispatcher = await startDispatcher(config);
     await waitUntil(() => received(eventId) === 1, 10_000, 'the event delivered');
   });
@@ -60,7 +63,7 @@ describe('the event stream', () => {
     // A consumer that reads entries and dies before acknowledging them (never stops, never acks).
     const dead = new StreamConsumer<EventJobData>(redis, {
       redisUrl: config.redisUrl,
-      key: eventStreamKey(config),
+      key: stream(),
       group: STREAM_GROUPS.dispatch,
       room: () => 100,
       take: () => undefined,
@@ -69,17 +72,17 @@ describe('the event stream', () => {
     });
     dead.start();
     const ids = [await commit(), await commit(), await commit()];
-    await waitUntil(async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 3, 5000, 'the dead consumer holding 3');
+    await waitUntil(async () => Number(((await redis.xpending(stream(), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 3, 5000, 'the dead consumer holding 3');
     await dead.stop();
 
     dispatcher = await startDispatcher(config);
     await waitUntil(() => ids.every((id) => received(id) === 1), 15_000, 'the three delivered by the live dispatcher');
-    await waitUntil(async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'nothing pending');
+    await waitUntil(async () => Number(((await redis.xpending(stream(), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'nothing pending');
 
     // The dead consumer holds nothing now, and is forgotten once idle long enough.
-    const names = async () => ((await redis.xinfo('CONSUMERS', eventStreamKey(config), STREAM_GROUPS.dispatch)) as string[][]).map((c) => c[1]);
+    const names = async () => ((await redis.xinfo('CONSUMERS', stream(), STREAM_GROUPS.dispatch)) as string[][]).map((c) => c[1]);
     expect(await names()).toContain(dead.name);
-    await forgetIdleConsumers(redis, eventStreamKey(config), STREAM_GROUPS.dispatch, 0);
+    await forgetIdleConsumers(redis, stream(), STREAM_GROUPS.dispatch, 0);
     expect(await names()).not.toContain(dead.name);
   });
 
@@ -103,17 +106,17 @@ describe('the event stream', () => {
     dispatcher = await startDispatcher(config);
     const ids = [await commit(), await commit()];
     await waitUntil(() => ids.every((id) => received(id) === 1), 10_000, 'delivered');
-    await waitUntil(async () => Number(((await redis.xpending(eventStreamKey(config), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'acknowledged');
-    await trimAcknowledged(redis, eventStreamKey(config), [STREAM_GROUPS.dispatch]);
-    expect(await redis.xlen(eventStreamKey(config))).toBeLessThanOrEqual(1);
+    await waitUntil(async () => Number(((await redis.xpending(stream(), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'acknowledged');
+    await trimAcknowledged(redis, stream(), [STREAM_GROUPS.dispatch]);
+    expect(await redis.xlen(stream())).toBeLessThanOrEqual(1);
 
     // A second group that has read nothing yet holds every later entry.
-    await redis.xgroup('CREATE', eventStreamKey(config), STREAM_GROUPS.simulation, '$');
+    await redis.xgroup('CREATE', stream(), STREAM_GROUPS.simulation, '$');
     const later = await commit();
     await waitUntil(() => received(later) === 1, 10_000, 'delivered');
-    await trimAcknowledged(redis, eventStreamKey(config), [STREAM_GROUPS.dispatch]);
-    const left = (await redis.xrange(eventStreamKey(config), '-', '+')).map(([, fields]) => JSON.parse(fields[1]).envelope.id);
+    await trimAcknowledged(redis, stream(), [STREAM_GROUPS.dispatch]);
+    const left = (await redis.xrange(stream(), '-', '+')).map(([, fields]) => JSON.parse(fields[1]).envelope.id);
     expect(left).toContain(later);
-    await redis.xgroup('DESTROY', eventStreamKey(config), STREAM_GROUPS.simulation);
+    await redis.xgroup('DESTROY', stream(), STREAM_GROUPS.simulation);
   });
 });

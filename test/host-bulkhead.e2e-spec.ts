@@ -1,6 +1,5 @@
-import { Queue } from 'bullmq';
-import { QUEUE } from '@app/platform';
-import { apiClient, openQueue, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { apiClient, Stack, startStack, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 import { Receiver } from './support/receiver';
 
 // Issue 10, item 13: a slow host with many URIs (distinct query strings) must not take more than
@@ -13,7 +12,7 @@ const HOST_SHARE = 3;
 describe('a host never takes more than its share of the slots, however many URIs it has', () => {
   let slowHost: Receiver;
   let stack: Stack;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
     slowHost = await Receiver.start(() => 'hang');
@@ -24,7 +23,7 @@ describe('a host never takes more than its share of the slots, however many URIs
       DISPATCH_TIMEOUT_MS: String(TIMEOUT_MS),
       DISPATCH_MAX_ATTEMPTS: '2',
     }));
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {

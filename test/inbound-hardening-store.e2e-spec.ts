@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
-import { AppConfig, eventStreamKey, redisKey } from '@app/platform';
+import { AppConfig } from '@app/platform';
+import { allStreams, keyOf } from './support/redis-keys';
 import { InboundCallbackStore } from '../apps/api/src/inbound-callbacks/inbound-callback.store';
 import { OutboxEntry } from '../apps/api/src/state-store/stored-entity';
 import { apiClient, dropKeys, startApi, testConfig } from './support/harness';
@@ -18,7 +19,8 @@ describe('inbound callbacks: store hardening', () => {
 
   beforeAll(async () => {
     // No dispatcher runs, so the event stream keeps every entry to be read.
-    config = testConfig({ PUBLIC_BASE_URL: BASE });
+    // One partition: the index mechanics below (sweep per create, refill) are those of one partition's.
+    config = testConfig({ PUBLIC_BASE_URL: BASE, REDIS_PARTITIONS: '1' });
     api = await startApi(config);
     redis = new Redis(config.redisUrl);
   });
@@ -31,13 +33,14 @@ describe('inbound callbacks: store hardening', () => {
 
   const { get, post } = apiClient(() => api);
   const create = async (body: object) => (await post('/management/v1/callbacks', body).expect(201)).body as { id: string; callbackUrl: string };
-  const key = (...parts: string[]) => redisKey(config, ...parts);
+  // One partition (see the config): every key here is in it.
+  const key = (...parts: string[]) => keyOf(config, '', ...parts);
   const indexKey = () => key('callback-index', 'createdAt');
 
   describe('a claim resent after a dropped connection (ioredis resends unanswered commands)', () => {
     const store = () => api.get(InboundCallbackStore);
     const outboxEntriesOf = async (eventId: string) =>
-      (await redis.xrange(eventStreamKey(config), '-', '+')).map(([, fields]) => fields[1]).filter((e) => JSON.parse(e).envelope.id === eventId);
+      (await redis.xrange(allStreams(config)[0], '-', '+')).map(([, fields]) => fields[1]).filter((e) => JSON.parse(e).envelope.id === eventId);
 
     const eventFor = (callbackId: string): OutboxEntry => ({
       job: {

@@ -93,7 +93,7 @@ describe('QuerySpec on the Management API', () => {
     model = seedModel();
     for (let i = 0; i < model.length; i += 200) {
       const batch = model.slice(i, i + 200);
-      const created = await Promise.all(batch.map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp))));
+      const created = await Promise.all(batch.map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)))));
       expect(created.every(Boolean)).toBe(true);
     }
   });

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
-import { AppConfig, redisOptionsFromUrl, secretsKey } from '@app/platform';
+import { AppConfig, connectRedis, secretsKey } from '@app/platform';
 import { API_KEY, dropKeys, startApi, testConfig } from './support/harness';
 
 const PATH = '/management/v3/secrets';
@@ -14,7 +14,7 @@ describe('the secrets API', () => {
   beforeAll(async () => {
     config = testConfig({ COUNTERPARTY_MODE: 'manual', EDC_VAULT_SECRETS: 'env-alias:env-value' });
     api = await startApi(config);
-    redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+    redis = connectRedis(config.redisUrl);
   });
 
   afterAll(async () => {

@@ -1,8 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import Redis from 'ioredis';
-import { eventStreamKey, QUEUE, redisOptionsFromUrl } from '@app/platform';
-import { API_KEY, apiClient, openQueue, Stack, startStack, transferRequest } from './support/harness';
+
+import { connectRedis } from '@app/platform';
+import { API_KEY, apiClient, Stack, startStack, transferRequest, openDeliveryQueues } from './support/harness';
+import { allStreams } from './support/redis-keys';
 
 const PROTECTED = /^\/(management|signaling|admin)(\/|$)/;
 
@@ -76,11 +77,11 @@ describe('nothing under /management, /signaling or /admin without the API key', 
     await stack.receiver.waitFor((calls) => calls.length >= 2);
     expect(stack.receiver.callsTo('/a')[0].headers['x-a']).toBe('api-secret-value');
 
-    const queues = [openQueue(stack.config, QUEUE.deliveries)];
-    const redis = new Redis(redisOptionsFromUrl(stack.config.redisUrl));
+    const queues = [openDeliveryQueues(stack.config)];
+    const redis = connectRedis(stack.config.redisUrl);
     try {
       const jobs = (await Promise.all(queues.map((q) => q.getJobs(['completed', 'failed', 'waiting', 'active', 'delayed'])))).flat();
-      const entries = await redis.xrange(eventStreamKey(stack.config), '-', '+');
+      const entries = (await Promise.all(allStreams(stack.config).map((key) => redis.xrange(key, '-', '+')))).flat();
       expect(entries.length).toBeGreaterThanOrEqual(1);
       const stored =
         JSON.stringify(jobs.map((j) => j.data)) + JSON.stringify(entries) + JSON.stringify((await get(`/management/v1/deliveries?entityId=${res.body['@id']}`)).body);

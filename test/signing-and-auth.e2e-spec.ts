@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import request from 'supertest';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { QUEUE } from '@app/platform';
+
 import { ReceivedCall, Receiver } from './support/receiver';
-import { apiClient, openQueue, Stack, startStack, transferRequest, waitUntil, API_KEY } from './support/harness';
+import { apiClient, Stack, startStack, transferRequest, waitUntil, API_KEY, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 
 // Manual mode throughout: a new transfer emits exactly one event (TransferProcessInitiated), so
 // every callback address gets exactly one delivery per transfer and counts stay exact.
@@ -51,7 +52,7 @@ describe('signed deliveries and callback auth headers', () => {
   let stack: Stack;
   let api: INestApplication;
   let receiver: Receiver;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
     stack = await startStack((url) => ({
@@ -64,7 +65,7 @@ describe('signed deliveries and callback auth headers', () => {
       EDC_CALLBACK_OWNSIG_SIGNING_SECRET: staticSecret,
     }));
     ({ api, receiver } = stack);
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(stack.config);
   });
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import { INestApplication } from '@nestjs/common';
-import { Queue } from 'bullmq';
+
 import request from 'supertest';
 import { deliveryJobId } from '@app/delivery';
-import { AppConfig, QUEUE } from '@app/platform';
-import { API_KEY, dropKeys, openQueue, startApi, testConfig, testEnv, transferRequest, waitUntil } from './support/harness';
+import { AppConfig } from '@app/platform';
+import { API_KEY, dropKeys, startApi, testConfig, testEnv, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { TestDeliveryQueues } from './support/delivery-queues';
 import { AttributingReceiver } from './support/attributing-receiver';
 import { AppProcess, spawnApp, stopApp } from './support/processes';
 
@@ -27,7 +28,7 @@ describe('SIGTERM to a dispatcher during a burst', () => {
   let env: NodeJS.ProcessEnv;
   let config: AppConfig;
   let api: INestApplication;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
   const receiver = new AttributingReceiver(REPLY_DELAY_MS);
   let first: AppProcess | undefined;
   let second: AppProcess | undefined;
@@ -48,7 +49,7 @@ describe('SIGTERM to a dispatcher during a burst', () => {
     config = testConfig(env as Record<string, string>);
     await receiver.start();
     api = await startApi(config);
-    deliveries = openQueue(config, QUEUE.deliveries);
+    deliveries = openDeliveryQueues(config);
   });
 
   afterAll(async () => {

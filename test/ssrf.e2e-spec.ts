@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { INestApplication } from '@nestjs/common';
 import { Job } from 'bullmq';
 import ipaddr from 'ipaddr.js';
-import { AddressPolicy, AppConfig, QUEUE } from '@app/platform';
+import { AddressPolicy, AppConfig } from '@app/platform';
 import { Receiver } from './support/receiver';
-import { apiClient, dropKeys, openQueue, startApi, startDispatcher, testConfig, transferRequest, waitUntil } from './support/harness';
+import { apiClient, dropKeys, startApi, startDispatcher, testConfig, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
 
 // NETWORK SAFETY: only loopback is ever connected to. Private, link-local, CGNAT and metadata
 // addresses appear only where the product refuses them before any connection: at request time
@@ -175,7 +175,7 @@ describe('the delivery-time guard', () => {
     const config: AppConfig = { ...testConfig({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '3', ...env }), ...overrides };
     const api = await startApi(config);
     const dispatcher = await startDispatcher(config);
-    const deliveries = openQueue(config, QUEUE.deliveries);
+    const deliveries = openDeliveryQueues(config);
     return {
       config,
       api,

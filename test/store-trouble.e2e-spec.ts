@@ -11,6 +11,7 @@ import { DedicatedRedis, freePort } from './support/dedicated-redis';
 import { API_KEY, dropKeys, startApi, startDispatcher, testConfig, transferRequest, waitUntil } from './support/harness';
 import { Receiver } from './support/receiver';
 import { storedTransfer } from './support/stored-transfer';
+import { keyOf, streamOf } from './support/redis-keys';
 
 /**
  * Redis trouble on the api's request path (issue 10, items 1–3 and the simulated step):
@@ -40,41 +41,42 @@ describe('a write resent after a dropped connection (the same script run twice)'
     if (config) await dropKeys(config);
   });
 
-  const outboxLength = () => api.get<Redis>(REDIS).xlen(store.streamKey);
+  // The stream of the partition every transfer here lives in (they share one id's partition).
+  const outboxLength = (id: string) => api.get<Redis>(REDIS).xlen(streamOf(config, id));
 
   it('a create run twice answers "created" both times and commits one event', async () => {
     const tp = transfer();
-    const event = transferProcessEvent(tp, {});
-    const before = await outboxLength();
+    const event = transferProcessEvent(tp, {}, store.newEventId(tp.id));
+    const before = await outboxLength(tp.id);
     expect(await store.create('transferprocess', tp, event)).toBe(true);
     expect(await store.create('transferprocess', tp, event)).toBe(true);
-    expect((await outboxLength()) - before).toBe(1);
+    expect((await outboxLength(tp.id)) - before).toBe(1);
     // Another write for the same id is still refused.
-    expect(await store.create('transferprocess', tp, transferProcessEvent(tp, {}))).toBe(false);
+    expect(await store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)))).toBe(false);
   });
 
   it('a transition run twice answers "done" both times and commits one event, even after a later write', async () => {
     const tp = transfer();
-    await store.create('transferprocess', tp, transferProcessEvent(tp, {}));
+    await store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)));
     const requested = { ...tp, state: 'REQUESTED', version: 2, eventSequence: 2 } as TransferProcess;
-    const event = transferProcessEvent(requested, {});
-    const before = await outboxLength();
+    const event = transferProcessEvent(requested, {}, store.newEventId(requested.id));
+    const before = await outboxLength(tp.id);
     expect(await store.transition('transferprocess', tp, requested, event)).toBe(true);
     const started = { ...requested, state: 'STARTED', version: 3, eventSequence: 3 } as TransferProcess;
-    expect(await store.transition('transferprocess', requested, started, transferProcessEvent(started, {}))).toBe(true);
+    expect(await store.transition('transferprocess', requested, started, transferProcessEvent(started, {}, store.newEventId(started.id)))).toBe(true);
     // The resend of the first transition arrives after the second one.
     expect(await store.transition('transferprocess', tp, requested, event)).toBe(true);
-    expect((await outboxLength()) - before).toBe(2);
+    expect((await outboxLength(tp.id)) - before).toBe(2);
     expect((await store.get<TransferProcess>('transferprocess', tp.id))?.state).toBe('STARTED');
     // A different writer with a stale version still loses its race.
-    expect(await store.transition('transferprocess', tp, requested, transferProcessEvent(requested, {}))).toBe(false);
+    expect(await store.transition('transferprocess', tp, requested, transferProcessEvent(requested, {}, store.newEventId(requested.id)))).toBe(false);
   });
 
   it('a simulated step that loses every write race fails (to be retried) instead of vanishing', async () => {
     const tp = transfer();
-    await store.create('transferprocess', tp, transferProcessEvent(tp, {}));
+    await store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)));
     // The stored version no longer matches the object's: every compare-and-set loses.
-    await api.get<Redis>(REDIS).hset(`{${config.redisPrefix}}:transferprocess:${tp.id}`, 'version', '999');
+    await api.get<Redis>(REDIS).hset(keyOf(config, tp.id, 'transferprocess', tp.id), 'version', '999');
     await expect(api.get(TransferProcessesService).simulateStep(tp.id, 'INITIAL')).rejects.toBeInstanceOf(ConcurrentWriteError);
   });
 });
@@ -133,7 +135,7 @@ describe('the api against a Redis of its own that drops connections, dies and ru
     expect((await http().get(`${TRANSFERS}/${id}/state`).set('x-api-key', API_KEY)).body.state).toBe('REQUESTED');
     // One event each, not two: INITIAL's and REQUESTED's, on the event stream.
     const redis = api.get<Redis>(REDIS);
-    const entries = await redis.xrange(api.get(StateStore).streamKey, '-', '+');
+    const entries = await redis.xrange(streamOf(config, id), '-', '+');
     const events = entries.map(([, fields]) => JSON.parse(fields[1])).filter((d) => d.entity.id === id);
     expect(events.map((d) => d.envelope.type).sort()).toEqual(['TransferProcessInitiated', 'TransferProcessRequested']);
   });

@@ -1,10 +1,12 @@
 import { INestApplication } from '@nestjs/common';
-import { Queue } from 'bullmq';
+
 import Redis from 'ioredis';
-import { DeliveryRecord } from '@app/delivery';
+import { DeliveryRecord, eventIdOf } from '@app/delivery';
 import { MAX_CALLBACK_ADDRESSES } from '@app/events';
-import { AppConfig, eventStreamKey, QUEUE, redisKey, redisOptionsFromUrl } from '@app/platform';
-import { apiClient, dropKeys, openQueue, Stack, startApi, startStack, testConfig, transferRequest, waitUntil } from './support/harness';
+import { AppConfig, connectRedis } from '@app/platform';
+import { apiClient, dropKeys, Stack, startApi, startStack, testConfig, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { allStreams, keyOf } from './support/redis-keys';
+import { TestDeliveryQueues } from './support/delivery-queues';
 
 /**
  * Issue 10, validation items: header names and secret aliases of callback addresses (12), the
@@ -35,12 +37,12 @@ describe('validation hardening (api only)', () => {
   let api: INestApplication;
   let redis: Redis;
   const client = apiClient(() => api);
-  const committedEvents = () => redis.xlen(eventStreamKey(config));
+  const committedEvents = async () => (await Promise.all(allStreams(config).map((key) => redis.xlen(key)))).reduce((a, b) => a + b, 0);
 
   beforeAll(async () => {
     config = testConfig({ COUNTERPARTY_MODE: 'manual', CALLBACK_ALLOWED_HOSTS: '' });
     api = await startApi(config);
-    redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+    redis = connectRedis(config.redisUrl);
   });
 
   afterAll(async () => {
@@ -254,7 +256,7 @@ describe('what a receiver is shown of the callback addresses', () => {
 
 describe('retrying a dead letter whose delivery-log record has expired', () => {
   let stack: Stack;
-  let deliveries: Queue;
+  let deliveries: TestDeliveryQueues;
   let redis: Redis;
   let fixed = false;
   const client = apiClient(() => stack.api);
@@ -264,8 +266,8 @@ describe('retrying a dead letter whose delivery-log record has expired', () => {
       () => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '2', DISPATCH_BACKOFF_MS: '20' }),
       (call) => (call.path === '/dead' && !fixed ? { status: 503, body: 'down' } : { status: 200, body: 'back' }),
     );
-    deliveries = openQueue(stack.config, QUEUE.deliveries);
-    redis = new Redis(redisOptionsFromUrl(stack.config.redisUrl));
+    deliveries = openDeliveryQueues(stack.config);
+    redis = connectRedis(stack.config.redisUrl);
   });
 
   afterAll(async () => {
@@ -288,7 +290,7 @@ describe('retrying a dead letter whose delivery-log record has expired', () => {
     const path = `/management/v1/deliveries/${encodeURIComponent(id)}`;
 
     // What the log's retention does after 7 days: the record and its attempts are gone.
-    expect(await redis.del(redisKey(stack.config, 'delivery', id), redisKey(stack.config, 'delivery', id, 'attempts'))).toBe(2);
+    expect(await redis.del(keyOf(stack.config, eventIdOf(id), 'delivery', id), keyOf(stack.config, eventIdOf(id), 'delivery', id, 'attempts'))).toBe(2);
     await client.get(path).expect(404);
     expect(await deliveries.getJobState(id)).toBe('failed');
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import request from 'supertest';
-import { AppConfig, bullPrefix, loadConfig, redisOptionsFromUrl } from '@app/platform';
+import { AppConfig, BLOCKING_CONNECTION, bullPrefix, connectRedis, loadConfig } from '@app/platform';
+import { TestDeliveryQueues } from './delivery-queues';
 import { dropKeys } from './redis-keys';
 import { Receiver, Responder } from './receiver';
 
@@ -49,9 +50,14 @@ export async function startDispatcher(config: AppConfig): Promise<INestApplicati
   return app;
 }
 
-/** A queue handle for inspecting jobs from a test; close it in afterAll. */
+/** A handle on a queue that has no partitions (the simulation queue); close it in afterAll. */
 export function openQueue(config: AppConfig, name: string): Queue {
-  return new Queue(name, { connection: redisOptionsFromUrl(config.redisUrl), prefix: bullPrefix(config) });
+  return new Queue(name, { connection: connectRedis(config.redisUrl, BLOCKING_CONNECTION), prefix: bullPrefix(config) });
+}
+
+/** A handle on the deliveries queues of every partition; close it in afterAll. */
+export function openDeliveryQueues(config: AppConfig): TestDeliveryQueues {
+  return new TestDeliveryQueues(config);
 }
 
 

@@ -44,6 +44,12 @@ export function deliveryJobId(eventId: string, uri: string): string {
   return `${eventId}.${createHash('sha256').update(uri).digest('hex').slice(0, 16)}`;
 }
 
+/** The event a delivery belongs to, from its id (see `deliveryJobId`). */
+export function eventIdOf(deliveryId: string): string {
+  const dot = deliveryId.indexOf('.');
+  return dot < 0 ? deliveryId : deliveryId.slice(0, dot);
+}
+
 /**
  * The job's data for a new series of attempts (a dead letter retried): the attempt made before
  * the job existed, and a first attempt's final failure, belong to the series that ended.

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, REDIS, redisKey } from '@app/platform';
+import { Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 
 /**
  * How long a body outlives its last delivery: as long as BullMQ keeps a completed delivery job
@@ -17,7 +17,7 @@ const BODY = 'body';
  * The serialised envelope of each event, stored once however many endpoints it goes to (the
  * delivery jobs hold only the event id), with the deliveries that still need it.
  *
- * Redis layout (under the product's hash tag; nobody else touches these keys):
+ * Redis layout (under the event's partition's hash tag; nobody else touches these keys):
  * - `event-body:<eventId>`: hash, `body` = the envelope's bytes as every attempt sends them,
  *   and one field per delivery job that holds it (its job id). No TTL while a delivery holds it.
  * - `event-body-index:held`: sorted set of the event ids that have holders, scored by when that
@@ -36,7 +36,7 @@ const BODY = 'body';
 export class EventBodyStore {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly partitions: Partitions,
   ) {}
 
   /**
@@ -52,7 +52,7 @@ export class EventBodyStore {
         .multi()
         .hset(key, BODY, body, ...holders)
         .persist(key)
-        .zadd(this.heldKey(), Date.now(), eventId),
+        .zadd(this.heldKey(eventId), Date.now(), eventId),
     );
   }
 
@@ -72,14 +72,14 @@ export class EventBodyStore {
     const [, fields] = await this.exec(this.redis.pipeline().hdel(key, deliveryId).hlen(key));
     // Only `body` left: nobody holds it. (0: already gone.)
     if (fields !== 1) return;
-    const [, , after] = await this.exec(this.redis.pipeline().pexpire(key, BODY_KEPT_AFTER_LAST_DELIVERY_MS).zrem(this.heldKey(), eventId).hlen(key));
+    const [, , after] = await this.exec(this.redis.pipeline().pexpire(key, BODY_KEPT_AFTER_LAST_DELIVERY_MS).zrem(this.heldKey(eventId), eventId).hlen(key));
     // A hold that came in between (a dead letter holding it again) wins.
-    if (after > 1) await this.exec(this.redis.multi().persist(key).zadd(this.heldKey(), Date.now(), eventId));
+    if (after > 1) await this.exec(this.redis.multi().persist(key).zadd(this.heldKey(eventId), Date.now(), eventId));
   }
 
-  /** Events whose holders were last written or checked before `before`, oldest first. */
-  heldSince(before: number, limit: number): Promise<string[]> {
-    return this.redis.zrange(this.heldKey(), '-inf', `(${before}`, 'BYSCORE', 'LIMIT', 0, limit);
+  /** Events of `partition` whose holders were last written or checked before `before`, oldest first. */
+  heldSince(partition: Partition, before: number, limit: number): Promise<string[]> {
+    return this.redis.zrange(partitionKey(partition, 'event-body-index', 'held'), '-inf', `(${before}`, 'BYSCORE', 'LIMIT', 0, limit);
   }
 
   /** The delivery ids that hold an event's body. */
@@ -90,12 +90,12 @@ export class EventBodyStore {
   /** Notes that an event's holders were checked, so the sweep comes back to it a day later. */
   async checked(eventId: string): Promise<void> {
     // XX: never brings back an event whose last holder let go meanwhile.
-    await this.redis.zadd(this.heldKey(), 'XX', Date.now(), eventId);
+    await this.redis.zadd(this.heldKey(eventId), 'XX', Date.now(), eventId);
   }
 
   /** Drops an event that has no holders left from the sweep's index. */
   async forget(eventId: string): Promise<void> {
-    await this.redis.zrem(this.heldKey(), eventId);
+    await this.redis.zrem(this.heldKey(eventId), eventId);
   }
 
   private async exec(commands: ReturnType<Redis['pipeline']>): Promise<number[]> {
@@ -111,10 +111,11 @@ export class EventBodyStore {
   }
 
   private bodyKey(eventId: string): string {
-    return redisKey(this.config, 'event-body', eventId);
+    return partitionKey(this.partitions.of(eventId), 'event-body', eventId);
   }
 
-  private heldKey(): string {
-    return redisKey(this.config, 'event-body-index', 'held');
+  // The index of the event's partition.
+  private heldKey(eventId: string): string {
+    return partitionKey(this.partitions.of(eventId), 'event-body-index', 'held');
   }
 }

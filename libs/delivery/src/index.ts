@@ -1,5 +1,6 @@
 export * from './delivery-job';
 export * from './event-body-store';
+export * from './delivery-queues';
 export * from './matching-endpoints';
 export * from './retry-after';
 export * from './guarded-lookup';

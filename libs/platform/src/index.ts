@@ -4,6 +4,8 @@ export * from './config/load-config';
 export * from './config/config.module';
 export * from './network/address-policy';
 export * from './redis/redis-connection';
+export * from './redis/redis-url';
+export * from './partitions/partitions';
 export * from './redis/redis.module';
 export * from './redis/store-unavailable';
 export * from './queues/queue-names';

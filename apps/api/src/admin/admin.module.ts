@@ -1,26 +1,40 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { BullBoardModule } from '@bull-board/nestjs';
-import { BullModule } from '@nestjs/bullmq';
-import { Module } from '@nestjs/common';
+import { BullBoardInstance, BullBoardModule, InjectBullBoard } from '@bull-board/nestjs';
+import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { DeliveryModule, DeliveryQueues } from '@app/delivery';
 import { QUEUE } from '@app/platform';
 import { FullRetryBullMQAdapter } from './full-retry.adapter';
 
 export const BULL_BOARD_ROUTE = '/admin/queues';
 
 /**
- * Bull Board over every queue of the product. The api only reads the deliveries queue here
- * (for the board); its dispatcher-side options live in the dispatcher. The API key check on
- * `/admin` is applied in create-api-app, before any route.
+ * Puts each partition's deliveries queue on the board. Their names (`deliveries.p03`) share the
+ * `deliveries` part, which the board's delimiter makes one group of, one entry per partition.
+ */
+@Injectable()
+class PartitionQueuesOnBoard implements OnModuleInit {
+  constructor(
+    @InjectBullBoard() private readonly board: BullBoardInstance,
+    private readonly deliveries: DeliveryQueues,
+  ) {}
+
+  onModuleInit(): void {
+    for (const queue of this.deliveries.all) this.board.addQueue(new FullRetryBullMQAdapter(queue, { delimiter: '.' }));
+  }
+}
+
+/**
+ * Bull Board over every queue of the product. The api only reads the deliveries queues here
+ * (for the board); their workers live in the dispatcher. The API key check on `/admin` is
+ * applied in create-api-app, before any route.
  */
 @Module({
   imports: [
-    BullModule.registerQueue({ name: QUEUE.deliveries }),
+    DeliveryModule,
     BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: ExpressAdapter }),
-    BullBoardModule.forFeature(
-      { name: QUEUE.deliveries, adapter: FullRetryBullMQAdapter },
-      { name: QUEUE.simulation, adapter: BullMQAdapter },
-    ),
+    BullBoardModule.forFeature({ name: QUEUE.simulation, adapter: BullMQAdapter }),
   ],
+  providers: [PartitionQueuesOnBoard],
 })
 export class AdminModule {}

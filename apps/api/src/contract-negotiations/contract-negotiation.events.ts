@@ -5,7 +5,7 @@ import { OutboxEntry } from '../state-store/stored-entity';
 import { ContractNegotiation, NEGOTIATION_MACHINE } from './contract-negotiation';
 
 /** The outbox entry announcing that `cn` reached its current state (EDC's payload). */
-export function contractNegotiationEvent(cn: ContractNegotiation, details: TransitionDetails = {}): OutboxEntry {
+export function contractNegotiationEvent(cn: ContractNegotiation, details: TransitionDetails, eventId: string): OutboxEntry {
   const type = NEGOTIATION_MACHINE.eventOf[cn.state];
   if (!type) throw new Error(`No event announces negotiation state ${cn.state}`);
   const offer = { id: cn.offer['@id'], assetId: cn.offer.target, policy: cn.offer };
@@ -21,5 +21,5 @@ export function contractNegotiationEvent(cn: ContractNegotiation, details: Trans
     ...(cn.state === 'FINALIZED' && cn.agreement ? { contractAgreement: { ...cn.agreement } } : {}),
     ...(cn.state === 'TERMINATED' ? { reason: details.reason ?? null } : {}),
   };
-  return announce('contractnegotiation', cn, type, payload);
+  return announce('contractnegotiation', cn, type, payload, eventId);
 }

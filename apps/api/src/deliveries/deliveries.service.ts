@@ -1,8 +1,5 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import { DeliveryJobData, DeliveryLog, DeliveryRecord, newSeries } from '@app/delivery';
-import { QUEUE } from '@app/platform';
+import { DeliveryLog, DeliveryQueues, DeliveryRecord, newSeries } from '@app/delivery';
 import { EdcException } from '../http/edc-error';
 import { DEFAULT_DELIVERIES_LIMIT, DeliveryQueryDto } from './delivery-query.dto';
 
@@ -11,7 +8,7 @@ import { DEFAULT_DELIVERIES_LIMIT, DeliveryQueryDto } from './delivery-query.dto
 export class DeliveriesService {
   constructor(
     private readonly log: DeliveryLog,
-    @InjectQueue(QUEUE.deliveries) private readonly deliveries: Queue<DeliveryJobData>,
+    private readonly deliveries: DeliveryQueues,
   ) {}
 
   list(query: DeliveryQueryDto): Promise<DeliveryRecord[]> {

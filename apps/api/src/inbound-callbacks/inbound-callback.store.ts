@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, REDIS, redisKey } from '@app/platform';
+import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
 
@@ -95,19 +96,36 @@ type ScriptedRedis = Redis & {
 /**
  * Inbound callbacks in Redis: the definition, its status and counters (one hash), its calls,
  * a state → id key, and an index by creation time. Every key of a callback expires with it.
+ *
+ * A callback lives in one partition (see `Partitions`), found from its id as from its state:
+ * both are drawn in it (`newIdentity`), and so are the ids of its events, which go to that
+ * partition's event stream. Each partition has its own creation-time index.
  */
 @Injectable()
 export class InboundCallbackStore {
   private readonly logger = new Logger('InboundCallbacks');
   private readonly redis: ScriptedRedis;
-  private readonly streamKey: string;
 
-  constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly partitions: Partitions,
+  ) {
     redis.defineCommand('cbAdmitCall', { numberOfKeys: 1, lua: ADMIT });
     redis.defineCommand('cbClaimCall', { numberOfKeys: 4, lua: CLAIM });
     redis.defineCommand('cbCloseCallback', { numberOfKeys: 3, lua: CLOSE });
     this.redis = redis as ScriptedRedis;
-    this.streamKey = eventStreamKey(config);
+  }
+
+  /** A new callback's id and state (a random UUID, the secret in its URL), in one partition. */
+  newIdentity(): { id: string; state: string } {
+    const state = randomUUID();
+    return { id: this.partitions.newId(this.partitions.of(state)), state };
+  }
+
+  /** The id of a new event of `callback`, in its partition. */
+  newEventId(callback: InboundCallback): string {
+    return this.partitions.newId(this.partitions.of(callback.id));
   }
 
   async create(callback: InboundCallback): Promise<void> {
@@ -115,12 +133,12 @@ export class InboundCallbackStore {
       .multi()
       .hset(this.key(callback.id), 'def', JSON.stringify(callback), 'status', 'open', 'calls', 0, 'expiresAt', callback.expiresAt ?? 0)
       .set(this.stateKey(callback.state), callback.id)
-      .zadd(this.indexKey(), callback.createdAt, callback.id);
+      .zadd(this.indexKey(this.partitions.of(callback.id)), callback.createdAt, callback.id);
     if (callback.expiresAt)
       for (const key of [this.key(callback.id), this.stateKey(callback.state)]) multi.pexpireat(key, callback.expiresAt + KEPT_AFTER_CLOSE_MS);
     await multi.exec();
     // The callback exists now: a failed sweep must not turn its 201 into an error.
-    await this.sweepIndex().catch((err: Error) => this.logger.warn(`Sweeping the callback index failed: ${err.message}`));
+    await this.sweepIndex(this.partitions.of(callback.id)).catch((err: Error) => this.logger.warn(`Sweeping the callback index failed: ${err.message}`));
   }
 
   async findByState(state: string): Promise<InboundCallbackView | null> {
@@ -136,23 +154,34 @@ export class InboundCallbackStore {
   }
 
   /**
-   * Newest first. Ids whose record has expired are dropped from the index as they are met, and
-   * the page is filled from the following ids, so a page is short only at the end.
+   * Newest first, over every partition: each gives its newest `offset + limit` live callbacks
+   * and the merge cuts the page. Ids whose record has expired are dropped from the index as
+   * they are met, and each partition's head is filled from its following ids.
    */
   async list(offset: number, limit: number): Promise<InboundCallbackView[]> {
+    const heads = await Promise.all(this.partitions.all.map((p) => this.newest(p, offset + limit)));
+    return heads
+      .flat()
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(offset, offset + limit);
+  }
+
+  /** The newest `count` live callbacks of one partition. */
+  private async newest(partition: Partition, count: number): Promise<InboundCallbackView[]> {
+    const index = this.indexKey(partition);
     const found: InboundCallbackView[] = [];
-    let from = offset;
-    while (found.length < limit) {
-      const count = limit - found.length;
-      const ids = await this.redis.zrevrange(this.indexKey(), from, from + count - 1);
+    let from = 0;
+    while (found.length < count) {
+      const wanted = count - found.length;
+      const ids = await this.redis.zrevrange(index, from, from + wanted - 1);
       if (ids.length === 0) break;
       const pipeline = this.redis.pipeline();
       for (const id of ids) pipeline.hgetall(this.key(id));
       const views = ((await pipeline.exec()) ?? []).map(([, hash]) => toView(hash as Record<string, string>, []));
       const gone = ids.filter((_, i) => views[i] === null);
-      if (gone.length > 0) await this.redis.zrem(this.indexKey(), ...gone);
+      if (gone.length > 0) await this.redis.zrem(index, ...gone);
       found.push(...views.filter((v): v is InboundCallbackView => v !== null));
-      if (ids.length < count) break;
+      if (ids.length < wanted) break;
       // The gone ones left the index, so the next live id is this many further on.
       from += ids.length - gone.length;
     }
@@ -176,7 +205,7 @@ export class InboundCallbackStore {
     const n = await this.redis.cbClaimCall(
       this.key(callback.id),
       this.callsKey(callback.id),
-      this.streamKey,
+      eventStreamKey(this.partitions.of(callback.id)),
       this.stateKey(callback.state),
       Date.now(),
       close ? '1' : '0',
@@ -202,32 +231,33 @@ export class InboundCallbackStore {
    * the oldest and starting again at its end. Records do not expire in creation order (an open
    * callback lives until closed), so the index cannot simply be cut by score.
    */
-  private async sweepIndex(): Promise<void> {
-    const cursorKey = redisKey(this.config, 'callback-index', 'sweep');
+  private async sweepIndex(partition: Partition): Promise<void> {
+    const cursorKey = partitionKey(partition, 'callback-index', 'sweep');
+    const index = this.indexKey(partition);
     const start = Number((await this.redis.get(cursorKey)) ?? 0);
-    const ids = await this.redis.zrange(this.indexKey(), start, start + SWEEP_BATCH - 1);
+    const ids = await this.redis.zrange(index, start, start + SWEEP_BATCH - 1);
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.exists(this.key(id));
     const exists = ((await pipeline.exec()) ?? []).map(([, n]) => n === 1);
     const gone = ids.filter((_, i) => !exists[i]);
-    if (gone.length > 0) await this.redis.zrem(this.indexKey(), ...gone);
+    if (gone.length > 0) await this.redis.zrem(index, ...gone);
     await this.redis.set(cursorKey, ids.length < SWEEP_BATCH ? 0 : start + ids.length - gone.length);
   }
 
   private key(id: string): string {
-    return redisKey(this.config, 'callback', id);
+    return partitionKey(this.partitions.of(id), 'callback', id);
   }
 
   private callsKey(id: string): string {
-    return redisKey(this.config, 'callback', id, 'calls');
+    return partitionKey(this.partitions.of(id), 'callback', id, 'calls');
   }
 
   private stateKey(state: string): string {
-    return redisKey(this.config, 'callback-state', state);
+    return partitionKey(this.partitions.of(state), 'callback-state', state);
   }
 
-  private indexKey(): string {
-    return redisKey(this.config, 'callback-index', 'createdAt');
+  private indexKey(partition: Partition): string {
+    return partitionKey(partition, 'callback-index', 'createdAt');
   }
 }
 

@@ -65,11 +65,11 @@ export class InboundCallbacksService {
     }
     if (problems.length > 0) throw EdcException.validation(problems);
 
-    const state = randomUUID();
+    const { id, state } = this.store.newIdentity();
     const base = dto.alternativeDomain?.replace(/\/+$/, '') ?? this.config.publicBaseUrl;
     const param = dto.stateQueryParameter;
     const callback: InboundCallback = {
-      id: randomUUID(),
+      id,
       state,
       callbackUrl: param ? `${base}/cbq/${param}?${param}=${state}` : `${base}/cb/${state}`,
       responseType: dto.responseType,
@@ -128,7 +128,7 @@ export class InboundCallbacksService {
     }
 
     const call: CapturedCall = { ...captured, outcome: 'accepted' };
-    const event = callbackReceivedEvent(callback, call);
+    const event = callbackReceivedEvent(callback, call, this.store.newEventId(callback));
     await this.passGate(callback, event);
     if ((await this.store.claim(callback, keptCopy(call), !callback.allowMultipleCalls, event.job.envelope.id, event)) === null) throw notFound();
     this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
@@ -222,7 +222,7 @@ function lowerCaseKeys(headers: Record<string, string>): Record<string, string> 
 }
 
 /** The `CallbackReceived` event of an accepted call; its sequence is the call's number. */
-function callbackReceivedEvent(callback: InboundCallback, call: CapturedCall): OutboxEntry {
+function callbackReceivedEvent(callback: InboundCallback, call: CapturedCall, eventId: string): OutboxEntry {
   const payload: CallbackReceivedPayload = {
     callbackId: callback.id,
     state: callback.state,
@@ -239,7 +239,7 @@ function callbackReceivedEvent(callback: InboundCallback, call: CapturedCall): O
   };
   return {
     job: {
-      envelope: { id: randomUUID(), at: call.receivedAt, type: 'CallbackReceived', payload: { ...payload } },
+      envelope: { id: eventId, at: call.receivedAt, type: 'CallbackReceived', payload: { ...payload } },
       entity: { kind: 'callback', id: callback.id },
       sequence: 0,
       callbackAddresses: callback.callbackAddresses,

@@ -28,11 +28,17 @@ export function initialFields(id: string | undefined, now = Date.now()) {
   return { id: id ?? randomUUID(), type: 'CONSUMER' as const, state: 'INITIAL' as const, createdAt: now, stateTimestamp: now, version: 1, eventSequence: 1 };
 }
 
-/** The outbox entry announcing that `entity` reached its current state with `payload`. */
-export function announce(kind: StateMachine<string>['kind'], entity: StatefulEntity<string> & { callbackAddresses: CallbackAddress[] }, type: EventType, payload: object): OutboxEntry {
+/** The outbox entry, event `eventId`, announcing that `entity` reached its current state with `payload`. */
+export function announce(
+  kind: StateMachine<string>['kind'],
+  entity: StatefulEntity<string> & { callbackAddresses: CallbackAddress[] },
+  type: EventType,
+  payload: object,
+  eventId: string,
+): OutboxEntry {
   return {
     job: {
-      envelope: { id: randomUUID(), at: Date.now(), type, payload: { ...payload } },
+      envelope: { id: eventId, at: Date.now(), type, payload: { ...payload } },
       entity: { kind, id: entity.id },
       sequence: entity.eventSequence,
       callbackAddresses: entity.callbackAddresses,
@@ -52,11 +58,11 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
     private readonly store: StateStore,
     private readonly metrics: AppMetrics,
     private readonly gate: EventGate,
-    private readonly eventFor: (entity: E, details: TransitionDetails) => OutboxEntry,
+    private readonly eventFor: (entity: E, details: TransitionDetails, eventId: string) => OutboxEntry,
   ) {}
 
   async create(entity: E): Promise<E> {
-    const event = this.eventFor(entity, {});
+    const event = this.eventFor(entity, {}, this.store.newEventId(entity.id));
     await this.gate.check(event);
     if (!(await this.store.create(this.machine.kind, entity, event)))
       throw EdcException.conflict(`A ${this.machine.label} with ID=${entity.id} already exists`);
@@ -87,7 +93,7 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
         eventSequence: current.eventSequence + 1,
         ...(to === 'TERMINATED' && details.reason !== undefined ? { errorDetail: details.reason } : {}),
       });
-      const event = this.eventFor(next, details);
+      const event = this.eventFor(next, details, this.store.newEventId(id));
       await this.gate.check(event);
       if (await this.store.transition(this.machine.kind, current, next, event)) {
         this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });

@@ -3,7 +3,8 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, AppMetrics, eventStreamKey, PROMETHEUS_CONTENT_TYPE, QUEUE, recordQueueDepths, recordStreamDepths, REDIS } from '@app/platform';
+import { DeliveryQueues } from '@app/delivery';
+import { AppMetrics, eventStreamKey, Partitions, PROMETHEUS_CONTENT_TYPE, QUEUE, recordQueueDepths, recordStreamDepths, REDIS } from '@app/platform';
 
 /** `GET /metrics` (Prometheus; no API key, nothing secret): events accepted, stream and queue depths, Node. */
 @ApiExcludeController()
@@ -14,17 +15,17 @@ export class MetricsController {
   constructor(
     private readonly metrics: AppMetrics,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectQueue(QUEUE.deliveries) deliveries: Queue,
+    private readonly partitions: Partitions,
+    deliveries: DeliveryQueues,
     @InjectQueue(QUEUE.simulation) simulation: Queue,
   ) {
-    this.queues = [deliveries, simulation];
+    this.queues = [...deliveries.all, simulation];
   }
 
   @Get()
   @Header('content-type', PROMETHEUS_CONTENT_TYPE)
   async scrape(): Promise<string> {
-    await Promise.all([recordQueueDepths(this.metrics, this.queues), recordStreamDepths(this.metrics, this.redis, eventStreamKey(this.config))]);
+    await Promise.all([recordQueueDepths(this.metrics, this.queues), recordStreamDepths(this.metrics, this.redis, this.partitions.all.map(eventStreamKey))]);
     return this.metrics.registry.metrics();
   }
 }

@@ -1,10 +1,11 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '@app/delivery';
 import { QUEUE } from '@app/platform';
 import { MetricsController } from './metrics.controller';
 
 @Module({
-  imports: [BullModule.registerQueue({ name: QUEUE.deliveries }, { name: QUEUE.simulation })],
+  imports: [DeliveryModule, BullModule.registerQueue({ name: QUEUE.simulation })],
   controllers: [MetricsController],
 })
 export class ApiMetricsModule {}

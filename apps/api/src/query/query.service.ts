@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { REDIS } from '@app/platform';
+import { Partition, REDIS } from '@app/platform';
+import { IndexedKind } from '../state-store/entity-indexes';
 import { StateStore } from '../state-store/state-store.service';
 import { StoredEntity } from '../state-store/stored-entity';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
@@ -9,15 +10,27 @@ import { isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
 
 const LOAD_BATCH = 1000;
 
-/** Where the candidate ids come from, in ascending order of `orderedBy`. */
+/** An index of one partition, named by its field (and value, for an equality index). */
+interface IndexRef {
+  field: string;
+  value?: string;
+}
+
+/** Where the candidate ids come from, in ascending order of `orderedBy`, in each partition. */
 interface Source {
-  /** One key (a page can be cut in Redis), several to intersect, or several to unite. */
-  keys: string[];
+  /** One index (a page can be cut in Redis), several to intersect, or several to unite. */
+  indexes: IndexRef[];
   combine: 'one' | 'intersect' | 'union';
   /** Criteria the source alone satisfies (no need to test them on the objects). */
   covers: Criterion[];
   orderedBy: string;
   range?: { min: number | string; max: number | string };
+}
+
+/** An id with its index score (the time the source is ordered by). */
+interface Scored {
+  id: string;
+  score: number;
 }
 
 /**
@@ -26,6 +39,11 @@ interface Source {
  * sets, a time range cuts a score range; when the index answers the whole query the page is
  * cut in Redis. When objects must be read, they are read in index order, and the scan stops
  * as soon as the page is full if the index order is the order asked for.
+ *
+ * Every partition has its own indexes, so each query is a scatter-gather: each partition gives
+ * its first `offset + limit` in the order asked for, and the merge cuts the page. When the
+ * index order is the order asked for, partitions give only ids with their scores, and only the
+ * page's objects are read.
  */
 @Injectable()
 export class QueryService {
@@ -39,25 +57,56 @@ export class QueryService {
     const source = await this.chooseSource(schema, plan);
     const rest = plan.criteria.filter((c) => !source.covers.includes(c));
     const inIndexOrder = source.orderedBy === plan.sortField;
+    const partitions = this.store.partitions.all;
+    const wanted = plan.offset + plan.limit;
 
-    if (rest.length === 0 && inIndexOrder && source.combine === 'one') {
-      const ids = await this.page(source, plan);
-      return this.store.getMany<E>(schema.kind, ids);
+    if (rest.length === 0 && inIndexOrder) {
+      const heads = await Promise.all(partitions.map((p) => this.head(p, schema.kind, source, plan, wanted)));
+      const page = mergeScored(heads, plan.descending).slice(plan.offset, wanted);
+      return this.store.getMany<E>(schema.kind, page.map((s) => s.id));
     }
 
-    let ids = await this.orderedIds(source);
-    if (inIndexOrder && plan.descending) ids = ids.reverse();
-    if (rest.length === 0 && inIndexOrder) return this.store.getMany<E>(schema.kind, ids.slice(plan.offset, plan.offset + plan.limit));
+    const heads = await Promise.all(partitions.map((p) => this.scan<E>(p, schema, source, rest, plan, inIndexOrder, wanted)));
+    return heads.flat().sort(this.comparator(schema, plan)).slice(plan.offset, wanted);
+  }
 
-    const wanted = plan.offset + plan.limit;
+  /** The first `wanted` ids of one partition in the source's order (reversed when descending), with their scores. */
+  private async head(partition: Partition, kind: IndexedKind, source: Source, plan: QueryPlan, wanted: number): Promise<Scored[]> {
+    const keys = this.keys(partition, kind, source);
+    if (source.combine === 'one') {
+      const [key] = keys;
+      const { min, max } = source.range ?? { min: '-inf', max: '+inf' };
+      const flat = plan.descending
+        ? await this.redis.zrange(key, max, min, 'BYSCORE', 'REV', 'LIMIT', 0, wanted, 'WITHSCORES')
+        : await this.redis.zrange(key, min, max, 'BYSCORE', 'LIMIT', 0, wanted, 'WITHSCORES');
+      return pairs(flat);
+    }
+    const all = await this.orderedIds(keys, source);
+    return (plan.descending ? all.reverse() : all).slice(0, wanted);
+  }
+
+  /**
+   * One partition's objects that match `rest`, read in index order: its first `wanted` in the
+   * order asked for when that is the index order, otherwise every match (sorted by the merge).
+   */
+  private async scan<E extends StoredEntity>(
+    partition: Partition,
+    schema: QuerySchema,
+    source: Source,
+    rest: Criterion[],
+    plan: QueryPlan,
+    inIndexOrder: boolean,
+    wanted: number,
+  ): Promise<E[]> {
+    const scored = await this.orderedIds(this.keys(partition, schema.kind, source), source);
+    const ids = (inIndexOrder && plan.descending ? scored.reverse() : scored).map((s) => s.id);
     const found: E[] = [];
     for (let i = 0; i < ids.length && !(inIndexOrder && found.length >= wanted); i += LOAD_BATCH) {
       const batch = await this.store.getMany<E>(schema.kind, ids.slice(i, i + LOAD_BATCH));
       for (const entity of batch)
         if (rest.every((c) => matches(valueOf(entity, c.field, c.type, schema.stateCodes), c))) found.push(entity);
     }
-    if (!inIndexOrder) found.sort(this.comparator(schema, plan));
-    return found.slice(plan.offset, wanted);
+    return found;
   }
 
   private comparator<E extends StoredEntity>(schema: QuerySchema, plan: QueryPlan): (a: E, b: E) => number {
@@ -71,13 +120,13 @@ export class QueryService {
   private async chooseSource(schema: QuerySchema, plan: QueryPlan): Promise<Source> {
     const lookups = plan.criteria
       .filter((c) => (c.operator === '=' || c.operator === 'in') && isIndexed(schema, c.field))
-      .map((c) => ({ criterion: c, keys: [c.operand].flat().map((v) => this.store.indexKey(schema.kind, c.field, indexValue(schema, c, v))) }));
+      .map((c) => ({ criterion: c, indexes: [c.operand].flat().map((v): IndexRef => ({ field: c.field, value: indexValue(schema, c, v) })) }));
     const equalities = lookups.filter((l) => l.criterion.operator === '=');
     if (equalities.length > 1)
-      return { keys: equalities.map((l) => l.keys[0]), combine: 'intersect', covers: equalities.map((l) => l.criterion), orderedBy: 'createdAt' };
+      return { indexes: equalities.map((l) => l.indexes[0]), combine: 'intersect', covers: equalities.map((l) => l.criterion), orderedBy: 'createdAt' };
     if (lookups.length > 0) {
-      const best = await this.smallest(lookups);
-      return { keys: best.keys, combine: best.keys.length === 1 ? 'one' : 'union', covers: [best.criterion], orderedBy: 'createdAt' };
+      const best = await this.smallest(schema.kind, lookups);
+      return { indexes: best.indexes, combine: best.indexes.length === 1 ? 'one' : 'union', covers: [best.criterion], orderedBy: 'createdAt' };
     }
     for (const field of TIME_INDEXES) {
       const ranges = plan.criteria.filter((c) => c.field === field && ['<', '<=', '>', '>=', '='].includes(c.operator));
@@ -90,42 +139,55 @@ export class QueryService {
         if (c.operator === '<' || c.operator === '<=' || c.operator === '=') max = c.operator === '<' ? `(${v}` : v;
       }
       // With several bounds of one kind only the last narrows the range; all are re-checked.
-      return { keys: [this.store.indexKey(schema.kind, field)], combine: 'one', covers: ranges.length === 1 ? ranges : [], orderedBy: field, range: { min, max } };
+      return { indexes: [{ field }], combine: 'one', covers: ranges.length === 1 ? ranges : [], orderedBy: field, range: { min, max } };
     }
     const orderedBy = (TIME_INDEXES as readonly string[]).includes(plan.sortField) ? plan.sortField : 'createdAt';
-    return { keys: [this.store.indexKey(schema.kind, orderedBy)], combine: 'one', covers: [], orderedBy };
+    return { indexes: [{ field: orderedBy }], combine: 'one', covers: [], orderedBy };
   }
 
-  /** The lookup with the fewest candidates, by the sizes of its sorted sets. */
-  private async smallest<L extends { keys: string[] }>(lookups: L[]): Promise<L> {
+  /** The lookup with the fewest candidates, by the sizes of its sorted sets in every partition. */
+  private async smallest<L extends { indexes: IndexRef[] }>(kind: IndexedKind, lookups: L[]): Promise<L> {
     if (lookups.length === 1) return lookups[0];
-    const pipeline = this.redis.pipeline();
-    for (const { keys } of lookups) for (const key of keys) pipeline.zcard(key);
-    const counts = ((await pipeline.exec()) ?? []).map(([, n]) => Number(n));
-    let at = 0;
-    const sized = lookups.map((l) => ({ lookup: l, size: l.keys.reduce((sum) => sum + counts[at++], 0) }));
-    return sized.reduce((a, b) => (b.size < a.size ? b : a)).lookup;
+    const sizes = await Promise.all(
+      lookups.map(async ({ indexes }) => {
+        const counts = await Promise.all(
+          this.store.partitions.all.flatMap((p) => indexes.map((ref) => this.redis.zcard(this.store.indexKey(p, kind, ref.field, ref.value)))),
+        );
+        return counts.reduce((sum, n) => sum + n, 0);
+      }),
+    );
+    return lookups[sizes.indexOf(Math.min(...sizes))];
   }
 
-  private page(source: Source, { offset, limit, descending }: QueryPlan): Promise<string[]> {
-    const [key] = source.keys;
-    if (source.range) {
-      const { min, max } = source.range;
-      return descending
-        ? this.redis.zrevrangebyscore(key, max, min, 'LIMIT', offset, limit)
-        : this.redis.zrangebyscore(key, min, max, 'LIMIT', offset, limit);
-    }
-    return descending ? this.redis.zrevrange(key, offset, offset + limit - 1) : this.redis.zrange(key, offset, offset + limit - 1);
-  }
-
-  private orderedIds(source: Source): Promise<string[]> {
-    const { keys, range } = source;
-    if (range) return this.redis.zrangebyscore(keys[0], range.min, range.max);
+  /** Every id of one partition's source, in ascending order of `orderedBy`, with its score. */
+  private async orderedIds(keys: string[], source: Source): Promise<Scored[]> {
+    const { range } = source;
+    if (range) return pairs(await this.redis.zrangebyscore(keys[0], range.min, range.max, 'WITHSCORES'));
     // Equality sets are all scored by creation time, so MIN keeps that order.
-    if (source.combine === 'intersect') return this.redis.zinter(keys.length, ...keys, 'AGGREGATE', 'MIN');
-    if (source.combine === 'union') return this.redis.zunion(keys.length, ...keys, 'AGGREGATE', 'MIN');
-    return this.redis.zrange(keys[0], 0, -1);
+    if (source.combine === 'intersect') return pairs(await this.redis.zinter(keys.length, ...keys, 'AGGREGATE', 'MIN', 'WITHSCORES'));
+    if (source.combine === 'union') return pairs(await this.redis.zunion(keys.length, ...keys, 'AGGREGATE', 'MIN', 'WITHSCORES'));
+    return pairs(await this.redis.zrange(keys[0], 0, -1, 'WITHSCORES'));
   }
+
+  private keys(partition: Partition, kind: IndexedKind, source: Source): string[] {
+    return source.indexes.map((ref) => this.store.indexKey(partition, kind, ref.field, ref.value));
+  }
+}
+
+/** A `WITHSCORES` reply as ids with scores. */
+function pairs(flat: string[]): Scored[] {
+  const out: Scored[] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i], score: Number(flat[i + 1]) });
+  return out;
+}
+
+/**
+ * The partitions' heads as one list in the order a single sorted set would give: by score,
+ * ties by id (reversed when descending).
+ */
+function mergeScored(heads: Scored[][], descending: boolean): Scored[] {
+  const sign = descending ? -1 : 1;
+  return heads.flat().sort((a, b) => sign * (a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
 }
 
 /** Index keys hold the stored value as text; for `state` that is its name. */

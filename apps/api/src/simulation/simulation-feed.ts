@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { EventJobData, EventType } from '@app/events';
-import { APP_CONFIG, AppConfig, eventStreamKey, QUEUE, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry } from '@app/platform';
+import { APP_CONFIG, AppConfig, eventStreamKey, Partitions, QUEUE, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry } from '@app/platform';
 import { NEGOTIATION_MACHINE } from '../contract-negotiations/contract-negotiation';
 import { TRANSFER_MACHINE } from '../transfer-processes/transfer-process';
 import { SimulationStep } from './simulation-step';
@@ -14,7 +14,8 @@ const STATE_OF: Partial<Record<EventType, string>> = Object.fromEntries(
 );
 
 /**
- * The simulated counterparty listens to the event stream as a consumer group of its own: each
+ * The simulated counterparty listens to every partition's event stream as a consumer group of
+ * its own (one consumer per partition, sharing the room for 100 batches in flight): each
  * event of a negotiation or transfer schedules its next step (a delayed job of the simulation
  * queue, one per event id). The entry is acknowledged once the step is scheduled, so an api
  * that dies mid-way still finishes the simulation (another api, or this one restarted, claims it).
@@ -22,42 +23,46 @@ const STATE_OF: Partial<Record<EventType, string>> = Object.fromEntries(
 @Injectable()
 export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SimulationFeed');
-  private readonly consumer: StreamConsumer<EventJobData>;
+  private readonly consumers: StreamConsumer<EventJobData>[];
   private readonly running = new Set<Promise<void>>();
 
   constructor(
     @InjectQueue(QUEUE.simulation) private readonly simulation: Queue<SimulationStep>,
     @Inject(REDIS) redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    partitions: Partitions,
   ) {
-    this.consumer = new StreamConsumer<EventJobData>(redis, {
-      redisUrl: config.redisUrl,
-      key: eventStreamKey(config),
-      group: STREAM_GROUPS.simulation,
-      room: () => 100 - this.running.size,
-      take: (entries) => {
-        const work = this.schedule(entries);
-        this.running.add(work);
-        void work.finally(() => {
-          this.running.delete(work);
-          this.consumer.wake();
-        });
-      },
-      claimIdleMs: 30_000,
-      logger: this.logger,
+    this.consumers = partitions.all.map((partition) => {
+      const consumer: StreamConsumer<EventJobData> = new StreamConsumer<EventJobData>(redis, {
+        redisUrl: config.redisUrl,
+        key: eventStreamKey(partition),
+        group: STREAM_GROUPS.simulation,
+        room: () => 100 - this.running.size,
+        take: (entries) => {
+          const work = this.schedule(consumer, entries);
+          this.running.add(work);
+          void work.finally(() => {
+            this.running.delete(work);
+            for (const c of this.consumers) c.wake();
+          });
+        },
+        claimIdleMs: 30_000,
+        logger: this.logger,
+      });
+      return consumer;
     });
   }
 
   onApplicationBootstrap(): void {
-    this.consumer.start();
+    for (const consumer of this.consumers) consumer.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
+    await Promise.all(this.consumers.map((c) => c.stop()));
     await Promise.all([...this.running]);
   }
 
-  private async schedule(entries: StreamEntry<EventJobData>[]): Promise<void> {
+  private async schedule(consumer: StreamConsumer<EventJobData>, entries: StreamEntry<EventJobData>[]): Promise<void> {
     const steps = entries.flatMap(({ data }) => {
       const state = STATE_OF[data.envelope.type];
       return data.entity.kind === 'callback' || !state ? [] : [{ data, state }];
@@ -71,10 +76,10 @@ export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShut
             opts: { jobId: `sim.${data.envelope.id}`, delay: this.config.simulationStepMs },
           })),
         );
-      await this.consumer.ack(entries.map((e) => e.id));
+      await consumer.ack(entries.map((e) => e.id));
     } catch (err) {
       this.logger.warn(`Could not schedule simulated steps, will be claimed again: ${(err as Error).message}`);
-      this.consumer.release(entries.map((e) => e.id));
+      consumer.release(entries.map((e) => e.id));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, REDIS, redisKey } from '@app/platform';
+import { ENTRY_FIELD, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { OutboxEntry, StoredEntity } from './stored-entity';
 
@@ -67,18 +67,28 @@ type ScriptedRedis = Redis & {
  * Negotiations and transfers in Redis, with a transactional outbox: a state write, its index
  * updates and the event announcing it (appended to the event stream, which the dispatchers
  * read) are committed by one Lua script, so a crash can lose neither alone.
+ *
+ * Each object lives in the partition of its id (see `Partitions`): its hash, its entries in
+ * that partition's indexes, and its events on that partition's stream, all under one hash tag,
+ * so each script runs on one Redis Cluster slot. A query reads the indexes of every partition.
  */
 @Injectable()
 export class StateStore {
   private readonly redis: ScriptedRedis;
-  readonly streamKey: string;
 
-  constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    readonly partitions: Partitions,
+  ) {
     // The number of index keys varies by kind, so CREATE takes its key count per call.
     redis.defineCommand('cbCreate', { lua: CREATE });
     redis.defineCommand('cbTransition', { numberOfKeys: 5, lua: TRANSITION });
     this.redis = redis as ScriptedRedis;
-    this.streamKey = eventStreamKey(config);
+  }
+
+  /** A new event id of the object `entityId`: it leads to the object's partition. */
+  newEventId(entityId: string): string {
+    return this.partitions.newId(this.partitions.of(entityId));
   }
 
   async get<T extends StoredEntity>(kind: IndexedKind, id: string): Promise<T | null> {
@@ -86,28 +96,42 @@ export class StateStore {
     return json === null ? null : (JSON.parse(json) as T);
   }
 
-  /** Several objects in one round trip, in the order of `ids` (missing ones left out). */
+  /** Several objects, one round trip per partition, in the order of `ids` (missing ones left out). */
   async getMany<T extends StoredEntity>(kind: IndexedKind, ids: string[]): Promise<T[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.entityKey(kind, id), 'json');
-    const results = (await pipeline.exec()) ?? [];
-    return results.flatMap(([err, json]) => (err || json === null ? [] : [JSON.parse(json as string) as T]));
+    const byPartition = new Map<Partition, string[]>();
+    for (const id of ids) {
+      const partition = this.partitions.of(id);
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), id]);
+    }
+    const read = new Map<string, T>();
+    await Promise.all(
+      [...byPartition.values()].map(async (inPartition) => {
+        // One pipeline per partition: on Redis Cluster a pipeline may only touch one node.
+        const pipeline = this.redis.pipeline();
+        for (const id of inPartition) pipeline.hget(this.entityKey(kind, id), 'json');
+        const results = (await pipeline.exec()) ?? [];
+        results.forEach(([err, json], i) => {
+          if (!err && json !== null) read.set(inPartition[i], JSON.parse(json as string) as T);
+        });
+      }),
+    );
+    return ids.flatMap((id) => read.get(id) ?? []);
   }
 
   /** Stores a new object with its first event; false when the id is taken (by another write). */
   async create(kind: IndexedKind, entity: StoredEntity, event: OutboxEntry): Promise<boolean> {
+    const partition = this.partitions.of(entity.id);
     const equalityKeys = [
-      this.indexKey(kind, 'state', entity.state),
+      this.indexKey(partition, kind, 'state', entity.state),
       ...EQUALITY_INDEXES[kind]
         .filter((field) => entity[field] !== undefined && entity[field] !== null)
-        .map((field) => this.indexKey(kind, field, String(entity[field]))),
+        .map((field) => this.indexKey(partition, kind, field, String(entity[field]))),
     ];
     const keys = [
       this.entityKey(kind, entity.id),
-      this.streamKey,
-      this.indexKey(kind, 'createdAt'),
-      this.indexKey(kind, 'stateTimestamp'),
+      eventStreamKey(partition),
+      this.indexKey(partition, kind, 'createdAt'),
+      this.indexKey(partition, kind, 'stateTimestamp'),
       ...equalityKeys,
     ];
     const created = await this.redis.cbCreate(
@@ -126,12 +150,13 @@ export class StateStore {
 
   /** Replaces `previous` by `next` with its event; false when another write came first. */
   async transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry): Promise<boolean> {
+    const partition = this.partitions.of(next.id);
     const done = await this.redis.cbTransition(
       this.entityKey(kind, next.id),
-      this.streamKey,
-      this.indexKey(kind, 'stateTimestamp'),
-      this.indexKey(kind, 'state', previous.state),
-      this.indexKey(kind, 'state', next.state),
+      eventStreamKey(partition),
+      this.indexKey(partition, kind, 'stateTimestamp'),
+      this.indexKey(partition, kind, 'state', previous.state),
+      this.indexKey(partition, kind, 'state', next.state),
       previous.version,
       JSON.stringify(next),
       next.version,
@@ -145,14 +170,14 @@ export class StateStore {
   }
 
   /**
-   * A sorted set of ids: `createdAt` or `stateTimestamp` (scored by that time), or the
-   * equality index of `field` = `value` (scored by creation time).
+   * A sorted set of the ids of `partition`: `createdAt` or `stateTimestamp` (scored by that
+   * time), or the equality index of `field` = `value` (scored by creation time).
    */
-  indexKey(kind: IndexedKind, field: string, value?: string): string {
-    return value === undefined ? redisKey(this.config, `${kind}-index`, field) : redisKey(this.config, `${kind}-index`, field, value);
+  indexKey(partition: Partition, kind: IndexedKind, field: string, value?: string): string {
+    return value === undefined ? partitionKey(partition, `${kind}-index`, field) : partitionKey(partition, `${kind}-index`, field, value);
   }
 
   private entityKey(kind: IndexedKind, id: string): string {
-    return redisKey(this.config, kind, id);
+    return partitionKey(this.partitions.of(id), kind, id);
   }
 }

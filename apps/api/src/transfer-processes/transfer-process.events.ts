@@ -5,7 +5,7 @@ import { OutboxEntry } from '../state-store/stored-entity';
 import { TRANSFER_MACHINE, TransferProcess } from './transfer-process';
 
 /** The outbox entry announcing that `tp` reached its current state (EDC's payload). */
-export function transferProcessEvent(tp: TransferProcess, details: TransitionDetails = {}): OutboxEntry {
+export function transferProcessEvent(tp: TransferProcess, details: TransitionDetails, eventId: string): OutboxEntry {
   const type = TRANSFER_MACHINE.eventOf[tp.state];
   if (!type) throw new Error(`No event announces transfer state ${tp.state}`);
   const payload: TransferProcessEventPayload = {
@@ -20,5 +20,5 @@ export function transferProcessEvent(tp: TransferProcess, details: TransitionDet
     ...(tp.state === 'STARTED' ? { dataAddress: details.dataAddress ?? tp.dataAddress } : {}),
     ...(tp.state === 'SUSPENDED' || tp.state === 'TERMINATED' ? { reason: details.reason ?? null } : {}),
   };
-  return announce('transferprocess', tp, type, payload);
+  return announce('transferprocess', tp, type, payload, eventId);
 }

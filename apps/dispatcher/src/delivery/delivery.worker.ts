@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import Redis from 'ioredis';
 import { AttemptOutcome, DeliveryJobData, DeliveryLog, EventBodyStore } from '@app/delivery';
-import { APP_CONFIG, AppConfig, AppMetrics, createWorker, MAX_STALLS, QUEUE } from '@app/platform';
+import { APP_CONFIG, AppConfig, AppMetrics, BULL_CONNECTION, createWorker, deliveriesQueueName, MAX_STALLS, Partitions } from '@app/platform';
 import { AttemptResult, AttemptRunner } from './attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
 import { parkAfterStoreFailure, ParkingContext } from '../store-failure';
@@ -10,30 +11,44 @@ import { parkAfterStoreFailure, ParkingContext } from '../store-failure';
 const BODY_GONE: AttemptOutcome = { ok: false, final: true, latencyMs: 0, error: "The event's body is no longer stored; nothing was sent" };
 
 /**
- * Retries: delivers one event to one endpoint per job, `DISPATCH_CONCURRENCY` at a time, for
+ * Retries: delivers one event to one endpoint per job, for
  * deliveries whose first attempt (made straight from the event stream) failed or had to wait. Each attempt
  * is recorded in the delivery log. A failed attempt is retried by BullMQ with our backoff; a
  * final failure (410, refused destination, missing secret) or the last attempt leaves the job
  * in the failed set, visible and retryable. An endpoint that is busy or whose circuit is open
  * gets its jobs parked (delayed) without using an attempt, and so does a job whose attempt
  * failed on our side (Redis refusing to read the body or to record the attempt).
+ *
+ * One BullMQ worker per partition's queue; `DISPATCH_CONCURRENCY` is shared among them (each
+ * runs its share, at least one), so retries take about as many slots as first attempts can.
  */
 @Injectable()
 export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Delivery');
-  private worker?: Worker<DeliveryJobData, AttemptOutcome>;
+  private workers: Worker<DeliveryJobData, AttemptOutcome>[] = [];
 
   constructor(
     private readonly runner: AttemptRunner,
     private readonly log: DeliveryLog,
     private readonly bodies: EventBodyStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(BULL_CONNECTION) private readonly connection: Redis,
+    private readonly partitions: Partitions,
     private readonly metrics: AppMetrics,
   ) {}
 
   onModuleInit(): void {
-    this.worker = createWorker(this.config, QUEUE.deliveries, (job, token) => this.deliver(job, token), {
-      concurrency: this.config.dispatch.concurrency,
+    const concurrency = Math.max(1, Math.ceil(this.config.dispatch.concurrency / this.partitions.count));
+    this.workers = this.partitions.all.map((partition) => this.startWorker(partition.tag, deliveriesQueueName(partition), concurrency));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+  }
+
+  private startWorker(prefix: string, queue: string, concurrency: number): Worker<DeliveryJobData, AttemptOutcome> {
+    const worker = createWorker<DeliveryJobData, AttemptOutcome>(this.connection, prefix, queue, (job, token) => this.deliver(job, token), {
+      concurrency,
       lockDuration: this.config.dispatch.lockDurationMs,
       stalledInterval: this.config.dispatch.lockDurationMs,
       // A stall means a replica died holding the job; BullMQ's default (1) fails a job the
@@ -44,11 +59,8 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
           retryDelayMs(attemptsMade + ((job?.data as DeliveryJobData | undefined)?.attemptsBefore ?? 0), this.config.dispatch, err),
       },
     });
-    this.worker.on('error', (err) => this.logger.warn(`Worker error: ${err.message}`));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    worker.on('error', (err) => this.logger.warn(`Worker error (${queue}): ${err.message}`));
+    return worker;
   }
 
   async deliver(job: Job<DeliveryJobData>, token?: string): Promise<AttemptOutcome> {

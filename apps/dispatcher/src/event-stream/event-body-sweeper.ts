@@ -1,8 +1,6 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import { DeliveryJobData, EventBodyStore } from '@app/delivery';
-import { QUEUE } from '@app/platform';
+import { DeliveryQueues, EventBodyStore } from '@app/delivery';
+import { Partition, Partitions } from '@app/platform';
 
 const SWEEP_EVERY_MS = 3600 * 1000;
 /** An event's holders are checked a day after they were last written or checked. */
@@ -24,7 +22,8 @@ export class EventBodySweeper implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly bodies: EventBodyStore,
-    @InjectQueue(QUEUE.deliveries) private readonly deliveries: Queue<DeliveryJobData>,
+    private readonly deliveries: DeliveryQueues,
+    private readonly partitions: Partitions,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -42,8 +41,14 @@ export class EventBodySweeper implements OnApplicationBootstrap, OnApplicationSh
    */
   async sweep(before = Date.now() - CHECK_HOLDERS_AFTER_MS): Promise<number> {
     let released = 0;
+    for (const partition of this.partitions.all) released += await this.sweepPartition(partition, before);
+    return released;
+  }
+
+  private async sweepPartition(partition: Partition, before: number): Promise<number> {
+    let released = 0;
     for (;;) {
-      const events = await this.bodies.heldSince(before, BATCH);
+      const events = await this.bodies.heldSince(partition, before, BATCH);
       if (events.length === 0) return released;
       for (const eventId of events) {
         const holders = await this.bodies.holders(eventId);

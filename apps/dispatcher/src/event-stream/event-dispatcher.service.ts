@@ -1,17 +1,15 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
-import { AttemptEntry, AttemptOutcome, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
-import { APP_CONFIG, AppConfig, eventStreamKey, QUEUE, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry, forgetIdleConsumers, trimAcknowledged } from '@app/platform';
+import { AttemptEntry, AttemptOutcome, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, DeliveryQueues, EventBodyStore } from '@app/delivery';
+import { APP_CONFIG, AppConfig, eventStreamKey, Partitions, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry, forgetIdleConsumers, trimAcknowledged } from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from '../delivery/retry-policy';
 import { EndpointMatcher } from './endpoint-matcher.service';
 import { Settled, settledFirstAttempt, settledWithoutAttempt } from './settled';
 import { WriteBatcher } from './write-batcher';
 
-/** How often acknowledged entries are trimmed from the stream (and idle consumers forgotten). */
+/** How often acknowledged entries are trimmed from the streams (and idle consumers forgotten). */
 const TRIM_EVERY_MS = 5000;
 /** How long a failed write of the hot path waits before it is tried again. */
 const SETTLE_RETRY_MS = 1000;
@@ -25,58 +23,85 @@ const SETTLE_RETRY_MS = 1000;
  * a dispatcher killed at any instant leaves it pending, and another takes it over (a delivery
  * may then be made twice, with the same `webhook-id`; never lost).
  *
- * `DISPATCH_CONCURRENCY` deliveries are in flight at most; the stream is read only as far as
- * there is room, so memory stays bounded however long the stream is.
+ * It reads every partition's stream, one consumer each. `DISPATCH_CONCURRENCY` deliveries are
+ * in flight at most, over all partitions. The streams are read only as far as there is room;
+ * entries that several consumers read at once beyond it wait here for a free slot (at most
+ * `MAX_READ` per partition), so memory stays bounded however long the streams are.
  */
 @Injectable()
 export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('EventDispatcher');
-  private readonly consumer: StreamConsumer<EventJobData>;
-  private readonly streamKey: string;
+  private readonly streams: PartitionStream[];
   private readonly running = new Set<Promise<void>>();
+  /** Entries taken beyond the room there was, oldest first, with the stream they came from. */
+  private readonly waiting: { stream: PartitionStream; entry: StreamEntry<EventJobData> }[] = [];
   private inFlight = 0;
+  private stopping = false;
   private trimTimer?: NodeJS.Timeout;
-  // First attempts that end together are recorded, and their entries acknowledged, together.
+  // First attempts that end together are recorded together.
   private readonly firstAttempts = new WriteBatcher<AttemptEntry>((entries) => this.log.recordAttempts(entries));
-  private readonly acks = new WriteBatcher<string>((ids) => this.consumer.ack(ids));
 
   constructor(
     private readonly matcher: EndpointMatcher,
     private readonly runner: AttemptRunner,
     private readonly log: DeliveryLog,
     private readonly bodies: EventBodyStore,
-    @InjectQueue(QUEUE.deliveries) private readonly deliveries: Queue<DeliveryJobData>,
+    private readonly deliveries: DeliveryQueues,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    partitions: Partitions,
   ) {
-    this.streamKey = eventStreamKey(config);
-    this.consumer = new StreamConsumer<EventJobData>(redis, {
-      redisUrl: config.redisUrl,
-      key: this.streamKey,
-      group: STREAM_GROUPS.dispatch,
-      room: () => config.dispatch.concurrency - this.inFlight,
-      take: (entries) => entries.forEach((entry) => this.track(this.dispatch(entry))),
-      claimIdleMs: config.dispatch.lockDurationMs,
-      logger: this.logger,
+    this.streams = partitions.all.map((partition) => {
+      const key = eventStreamKey(partition);
+      const consumer: StreamConsumer<EventJobData> = new StreamConsumer<EventJobData>(redis, {
+        redisUrl: config.redisUrl,
+        key,
+        group: STREAM_GROUPS.dispatch,
+        room: () => config.dispatch.concurrency - this.inFlight - this.waiting.length,
+        take: (entries) => this.take(stream, entries),
+        claimIdleMs: config.dispatch.lockDurationMs,
+        logger: this.logger,
+      });
+      // Entries whose deliveries are all recorded are acknowledged together.
+      const stream: PartitionStream = { key, consumer, acks: new WriteBatcher<string>((ids) => consumer.ack(ids)) };
+      return stream;
     });
   }
 
   onApplicationBootstrap(): void {
-    this.consumer.start();
+    for (const { consumer } of this.streams) consumer.start();
     this.trimTimer = setInterval(() => void this.tidy().catch((err) => this.logger.warn(`Event stream trim: ${err.message}`)), TRIM_EVERY_MS);
   }
 
   /** Stops reading, finishes the deliveries in flight and records them. */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.trimTimer);
-    await this.consumer.stop();
+    this.stopping = true;
+    await Promise.all(this.streams.map(({ consumer }) => consumer.stop()));
+    // What waits for a slot was never started: it stays pending for another replica.
+    for (const { stream, entry } of this.waiting.splice(0)) stream.consumer.release([entry.id]);
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
   // Drops what every group acknowledged, and consumers of stopped replicas.
   private async tidy(): Promise<void> {
-    await trimAcknowledged(this.redis, this.streamKey, [STREAM_GROUPS.dispatch]);
-    await forgetIdleConsumers(this.redis, this.streamKey, STREAM_GROUPS.dispatch);
+    for (const { key } of this.streams) {
+      await trimAcknowledged(this.redis, key, [STREAM_GROUPS.dispatch]);
+      await forgetIdleConsumers(this.redis, key, STREAM_GROUPS.dispatch);
+    }
+  }
+
+  private take(stream: PartitionStream, entries: StreamEntry<EventJobData>[]): void {
+    for (const entry of entries) this.waiting.push({ stream, entry });
+    this.startWaiting();
+  }
+
+  // Starts waiting entries while there are free slots.
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.inFlight < this.config.dispatch.concurrency) {
+      const { stream, entry } = this.waiting.shift()!;
+      this.track(this.dispatch(stream, entry));
+    }
   }
 
   private track(work: Promise<void>): void {
@@ -86,7 +111,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   // Each delivery of the entry holds one in-flight slot until its first try is recorded, so a
   // slow endpoint holds only its own slots; the entry is acknowledged once all are recorded.
-  private async dispatch(entry: StreamEntry<EventJobData>): Promise<void> {
+  private async dispatch(stream: PartitionStream, entry: StreamEntry<EventJobData>): Promise<void> {
     const event = entry.data;
     const endpoints = this.matcher.endpointsFor(event);
     // Serialised once, here, so every attempt to every endpoint sends (and signs) the same bytes.
@@ -98,12 +123,13 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
           return await this.settle(body, await this.firstAttempt(event, body, endpoint));
         } finally {
           this.inFlight--;
-          this.consumer.wake();
+          this.startWaiting();
+          for (const { consumer } of this.streams) consumer.wake();
         }
       }),
     );
-    if (recorded.every(Boolean)) await this.acknowledge(entry.id);
-    else this.consumer.release([entry.id]);
+    if (recorded.every(Boolean)) await this.acknowledge(stream, entry.id);
+    else stream.consumer.release([entry.id]);
   }
 
   private async firstAttempt(event: EventJobData, body: string, endpoint: DeliveryEndpoint): Promise<Settled> {
@@ -143,9 +169,9 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     });
   }
 
-  private async acknowledge(entryId: string): Promise<void> {
-    const done = await this.untilStored('acknowledge an event', () => this.acks.add(entryId));
-    if (!done) this.consumer.release([entryId]);
+  private async acknowledge(stream: PartitionStream, entryId: string): Promise<void> {
+    const done = await this.untilStored('acknowledge an event', () => stream.acks.add(entryId));
+    if (!done) stream.consumer.release([entryId]);
   }
 
   private async untilStored(what: string, write: () => Promise<void>): Promise<boolean> {
@@ -155,9 +181,16 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
         return true;
       } catch (err) {
         this.logger.warn({ msg: `could not ${what}, trying again`, error: (err as Error).message });
-        if (!this.consumer.reading) return false;
+        if (this.stopping) return false;
         await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_MS));
       }
     }
   }
+}
+
+/** One partition's event stream as this dispatcher reads it. */
+interface PartitionStream {
+  key: string;
+  consumer: StreamConsumer<EventJobData>;
+  acks: WriteBatcher<string>;
 }

@@ -1,8 +1,7 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, AppMetrics, endpointLabels, eventStreamKey, PROMETHEUS_CONTENT_TYPE, QUEUE, recordQueueDepths, recordStreamDepths, REDIS } from '@app/platform';
+import { DeliveryQueues } from '@app/delivery';
+import { AppMetrics, endpointLabels, eventStreamKey, Partitions, PROMETHEUS_CONTENT_TYPE, recordQueueDepths, recordStreamDepths, REDIS } from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
 
 /**
@@ -11,22 +10,21 @@ import { AttemptRunner } from '../delivery/attempt-runner';
  */
 @Controller('metrics')
 export class MetricsController {
-  private readonly queues: Queue[];
-
   constructor(
     private readonly metrics: AppMetrics,
     private readonly runner: AttemptRunner,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectQueue(QUEUE.deliveries) deliveries: Queue,
-  ) {
-    this.queues = [deliveries];
-  }
+    private readonly partitions: Partitions,
+    private readonly deliveries: DeliveryQueues,
+  ) {}
 
   @Get()
   @Header('content-type', PROMETHEUS_CONTENT_TYPE)
   async scrape(): Promise<string> {
-    await Promise.all([recordQueueDepths(this.metrics, this.queues), recordStreamDepths(this.metrics, this.redis, eventStreamKey(this.config))]);
+    await Promise.all([
+      recordQueueDepths(this.metrics, [...this.deliveries.all]),
+      recordStreamDepths(this.metrics, this.redis, this.partitions.all.map(eventStreamKey)),
+    ]);
     this.metrics.circuit.reset();
     for (const { endpoint, state } of this.runner.openCircuits()) this.metrics.circuit.set(endpointLabels(endpoint), state === 'open' ? 2 : 1);
     return this.metrics.registry.metrics();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { Command } from 'ioredis';
-import { AppConfig, bullPrefix, redisOptionsFromUrl } from '@app/platform';
+import { AppConfig, bullPrefix, connectRedis } from '@app/platform';
+import { partitionsOf } from '../../../../test/support/redis-keys';
 import { dropKeys, testConfig } from '../../../../test/support/harness';
 import { DeliveryJobData, deliveryJobId } from '../delivery-job';
 import { AttemptEntry, DeliveryLog } from './delivery-log.service';
@@ -8,7 +9,7 @@ import { AttemptRecord, DeliveryStatus } from './delivery-record';
 
 /** A client that notes the name of every command it sends, pipelined ones included. */
 function countingClient(config: AppConfig): { redis: Redis; sent: string[] } {
-  const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+  const redis = connectRedis(config.redisUrl);
   const sent: string[] = [];
   const send = redis.sendCommand as (this: Redis, ...args: unknown[]) => unknown;
   redis.sendCommand = function (this: Redis, command: Command, ...rest: unknown[]) {
@@ -27,11 +28,12 @@ describe('DeliveryLog write cost', () => {
   let prefix: string;
 
   beforeAll(async () => {
-    config = testConfig();
-    prefix = bullPrefix(config);
+    // One partition: its tag is the prefix of every key the log writes here.
+    config = testConfig({ REDIS_PARTITIONS: '1' });
+    prefix = partitionsOf(config).all[0].tag;
     counted = countingClient(config);
     await counted.redis.ping();
-    log = new DeliveryLog(counted.redis, config);
+    log = new DeliveryLog(counted.redis, config, partitionsOf(config));
   });
 
   afterAll(async () => {
@@ -174,8 +176,8 @@ describe('DeliveryLog sweep', () => {
   let redis: Redis;
 
   beforeAll(() => {
-    config = testConfig();
-    redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+    config = testConfig({ REDIS_PARTITIONS: '1' });
+    redis = connectRedis(config.redisUrl);
   });
 
   afterAll(async () => {
@@ -184,9 +186,9 @@ describe('DeliveryLog sweep', () => {
   });
 
   it('trims the global indexes past the retention, in chunks, once a minute across replicas', async () => {
-    const prefix = bullPrefix(config);
+    const prefix = partitionsOf(config).all[0].tag;
     // Two replicas' logs on one keyspace.
-    const [one, two] = [new DeliveryLog(redis, config), new DeliveryLog(redis, config)];
+    const [one, two] = [new DeliveryLog(redis, config, partitionsOf(config)), new DeliveryLog(redis, config, partitionsOf(config))];
     const eventId = randomUUID();
     const fresh = { id: deliveryJobId(eventId, 'http://receiver.example/'), data: { eventId, eventType: 'TransferProcessInitiated' as const, entity: { kind: 'transferprocess' as const, id: randomUUID() }, sequence: 1, endpoint: { uri: 'http://receiver.example/' } } };
     await one.recordAttempts([{ ...fresh, attempt: { attempt: 1, at: Date.now(), status: 200, latencyMs: 1, outcome: 'delivered' }, status: 'delivered', first: true }]);
@@ -200,7 +202,7 @@ describe('DeliveryLog sweep', () => {
     expect(await redis.zrange(`${prefix}:delivery-index:all`, 0, -1)).toEqual([fresh.id]);
     expect(await redis.zcard(`${prefix}:delivery-index:status:failed`)).toBe(0);
     expect(await redis.zrange(`${prefix}:delivery-index:status:delivered`, 0, -1)).toEqual([fresh.id]);
-    const lock = await redis.pttl(`${prefix}:delivery-index:sweep`);
+    const lock = await redis.pttl(`${bullPrefix(config)}:delivery-index:sweep`);
     expect(lock).toBeGreaterThan(50_000);
     expect(lock).toBeLessThanOrEqual(60_000);
   });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { ChainableCommander } from 'ioredis';
-import { APP_CONFIG, AppConfig, REDIS, redisKey } from '@app/platform';
-import { DeliveryJobData } from '../delivery-job';
+import { APP_CONFIG, AppConfig, Partition, partitionKey, Partitions, REDIS, redisKey } from '@app/platform';
+import { DeliveryJobData, eventIdOf } from '../delivery-job';
 import { AttemptRecord, DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from './delivery-record';
 import { INTERSECT_PAGE, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
 import { DeliveryLogSweep } from './delivery-log-sweep';
@@ -46,7 +46,8 @@ type DeliveryMeta = Pick<DeliveryRecord, 'id' | 'eventId' | 'eventType' | 'entit
  * The delivery log: every delivery and every attempt, with bounded retention. Written by the
  * dispatcher (and by the api for transactional callbacks), read by the deliveries API.
  *
- * Redis layout (all under the product's hash tag, so the scripts are legal on Redis Cluster):
+ * Redis layout, under the hash tag of the delivery's partition (its event's, see `Partitions`),
+ * so the scripts are legal on Redis Cluster:
  * - `delivery:<id>`: hash `meta` (JSON of the fixed fields), `status`, `series`, `createdAt`,
  *   `updatedAt`, and `attempt` (the JSON of its only attempt, while it has one); TTL =
  *   retention, refreshed on each write.
@@ -56,10 +57,11 @@ type DeliveryMeta = Pick<DeliveryRecord, 'id' | 'eventId' | 'eventType' | 'entit
  *   trimmed past the retention once a minute by one replica (`DeliveryLogSweep`).
  * - `delivery-index:event:<eventId>`, `delivery-index:entity:<entityId>`: the same per event and
  *   per negotiation/transfer, expiring after the retention (TTL set when an entry is added).
- * - `delivery-index:sweep`: the sweep's lock.
+ * - `{prefix}:delivery-index:sweep` (no partition): the sweep's lock.
  *
  * Lists read only entries younger than the retention (older ones may have lost their record),
- * and skip any id whose record is gone.
+ * and skip any id whose record is gone. A list by event or by entity reads one partition; any
+ * other list takes the newest `offset + limit` of each partition and merges them.
  */
 @Injectable()
 export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -69,14 +71,16 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @Inject(REDIS) redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly partitions: Partitions,
   ) {
     redis.defineCommand('cbDeliveryQueued', { lua: RECORD_QUEUED });
     redis.defineCommand('cbDeliveryAttempt', { numberOfKeys: 9, lua: RECORD_ATTEMPT });
     redis.defineCommand('cbDeliveryIntersect', { lua: INTERSECT_PAGE });
     this.redis = redis as ScriptedRedis;
     this.retentionMs = config.deliveryLogRetentionMs;
-    this.sweeper = new DeliveryLogSweep(redis, redisKey(config, 'delivery-index', 'sweep'), [this.allKey(), ...this.statusKeys()], this.retentionMs);
+    const globalIndexes = partitions.all.flatMap((p) => [this.allKey(p), ...this.statusKeys(p)]);
+    this.sweeper = new DeliveryLogSweep(redis, redisKey(config, 'delivery-index', 'sweep'), globalIndexes, this.retentionMs);
   }
 
   onApplicationBootstrap(): void {
@@ -97,15 +101,18 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * that already has a record keeps it as it is.
    */
   async recordQueued(deliveries: { id: string; data: DeliveryJobData }[]): Promise<void> {
-    if (deliveries.length === 0) return;
     const now = Date.now();
-    const keys = [this.allKey(), this.statusKey('pending')];
-    const args: ScriptArgs = [now, this.retentionMs];
-    for (const { id, data } of deliveries) {
-      keys.push(this.recordKey(id), this.eventKey(data.eventId), this.entityKey(data.entity.id));
-      args.push(id, JSON.stringify(meta(id, data)));
-    }
-    await this.redis.cbDeliveryQueued(keys.length, ...keys, ...args);
+    await Promise.all(
+      [...this.byPartition(deliveries, (d) => d.id)].map(([partition, inPartition]) => {
+        const keys = [this.allKey(partition), this.statusKey(partition, 'pending')];
+        const args: ScriptArgs = [now, this.retentionMs];
+        for (const { id, data } of inPartition) {
+          keys.push(this.recordKey(id), this.eventKey(data.eventId), this.entityKey(data.entity.id));
+          args.push(id, JSON.stringify(meta(id, data)));
+        }
+        return this.redis.cbDeliveryQueued(keys.length, ...keys, ...args);
+      }),
+    );
   }
 
   /** One attempt; see `recordAttempts` (this is its script path). */
@@ -122,20 +129,24 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * moves between indexes. `attempt.series` is filled in here.
    */
   async recordAttempts(entries: AttemptEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+    await Promise.all([...this.byPartition(entries, (e) => e.id)].map(([partition, inPartition]) => this.recordInPartition(partition, inPartition)));
+  }
+
+  // One pipeline per partition: on Redis Cluster a pipeline may only touch one node.
+  private async recordInPartition(partition: Partition, entries: AttemptEntry[]): Promise<void> {
     const now = Date.now();
     const pipeline = this.redis.pipeline() as ScriptedPipeline;
     const created = entries.filter((e) => e.first);
-    if (created.length > 0) this.create(pipeline, created, now);
+    if (created.length > 0) this.create(pipeline, partition, created, now);
     for (const { id, data, attempt, status, first } of entries) {
       if (first) continue;
       pipeline.cbDeliveryAttempt(
         this.recordKey(id),
         this.attemptsKey(id),
-        this.allKey(),
+        this.allKey(partition),
         this.eventKey(data.eventId),
         this.entityKey(data.entity.id),
-        ...this.statusKeys(),
+        ...this.statusKeys(partition),
         id,
         JSON.stringify(meta(id, data)),
         now,
@@ -156,12 +167,12 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * recorded again, or a record the script finds and completes with its status index entry.
    * Every key gets its TTL in the command after the one that creates it.
    */
-  private create(pipeline: ScriptedPipeline, entries: AttemptEntry[], now: number): void {
+  private create(pipeline: ScriptedPipeline, partition: Partition, entries: AttemptEntry[], now: number): void {
     const ttl = this.retentionMs;
     const byEvent = groupIds(entries, (e) => this.eventKey(e.data.eventId));
     const byEntity = groupIds(entries, (e) => this.entityKey(e.data.entity.id));
-    const byStatus = groupIds(entries, (e) => this.statusKey(e.status));
-    pipeline.zadd(this.allKey(), ...scored(now, entries.map((e) => e.id)));
+    const byStatus = groupIds(entries, (e) => this.statusKey(partition, e.status));
+    pipeline.zadd(this.allKey(partition), ...scored(now, entries.map((e) => e.id)));
     for (const [key, ids] of [...byEvent, ...byEntity]) pipeline.zadd(key, ...scored(now, ids)).pexpire(key, ttl);
     for (const { id, data, attempt, status } of entries) {
       const key = this.recordKey(id);
@@ -178,7 +189,16 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Newest first (by createdAt); ids whose record has expired are skipped. */
   async list(filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
-    const keys = this.indexesFor(filter);
+    const owner = filter.eventId ?? filter.entityId;
+    if (owner === undefined) return this.listAcross(filter, offset, limit);
+    const partition = this.partitions.of(owner);
+    // An event and an entity of different partitions have no delivery in common.
+    if (filter.eventId !== undefined && filter.entityId !== undefined && this.partitions.of(filter.entityId) !== partition) return [];
+    return this.listIn(partition, filter, offset, limit);
+  }
+
+  private async listIn(partition: Partition, filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
+    const keys = this.indexesFor(partition, filter);
     const found: DeliveryRecord[] = [];
     let from = offset;
     // One page of ids, then their records. A record can only be missing if deleted behind the
@@ -198,68 +218,101 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     return found;
   }
 
-  /** Several records in one round trip, in the order of `ids`, missing ones left out. */
-  private async getMany(ids: string[]): Promise<DeliveryRecord[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.recordKey(id)).lrange(this.attemptsKey(id), 0, -1);
-    const results = (await pipeline.exec()) ?? [];
-    const records: DeliveryRecord[] = [];
-    for (let i = 0; i < results.length; i += 2) {
-      const [hashErr, hash] = results[i] as [Error | null, Record<string, string>];
-      const [listErr, attempts] = results[i + 1] as [Error | null, string[]];
-      if (hashErr) throw hashErr;
-      if (listErr) throw listErr;
-      if (!hash.meta) continue;
-      records.push({
-        ...(JSON.parse(hash.meta) as DeliveryMeta),
-        status: hash.status as DeliveryStatus,
-        series: Number(hash.series),
-        createdAt: Number(hash.createdAt),
-        updatedAt: Number(hash.updatedAt),
-        // The only attempt sits in the record until a second one moves it to the list.
-        attempts: (hash.attempt === undefined ? attempts : [hash.attempt, ...attempts]).map((a) => JSON.parse(a) as AttemptRecord),
-      });
-    }
-    return records;
+  /**
+   * Every partition's newest `offset + limit` (all, or of one status), merged newest first, then
+   * the page's records. A record missing for the reasons `listIn` gives shortens the page.
+   */
+  private async listAcross(filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
+    const cutoff = Date.now() - this.retentionMs;
+    const heads = await Promise.all(
+      this.partitions.all.map((p) => this.redis.zrange(this.indexesFor(p, filter)[0], '+inf', `(${cutoff}`, 'BYSCORE', 'REV', 'LIMIT', 0, offset + limit, 'WITHSCORES')),
+    );
+    const merged = heads.flatMap((flat) => {
+      const scoredIds: { id: string; at: number }[] = [];
+      for (let i = 0; i < flat.length; i += 2) scoredIds.push({ id: flat[i], at: Number(flat[i + 1]) });
+      return scoredIds;
+    });
+    merged.sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return this.getMany(merged.slice(offset, offset + limit).map((e) => e.id));
   }
 
-  /** The indexes a filter intersects (the index of every delivery when it filters nothing). */
-  private indexesFor(filter: DeliveryFilter): string[] {
+  /** Several records, one round trip per partition, in the order of `ids`, missing ones left out. */
+  private async getMany(ids: string[]): Promise<DeliveryRecord[]> {
+    const read = new Map<string, DeliveryRecord>();
+    await Promise.all(
+      [...this.byPartition(ids, (id) => id)].map(async ([, inPartition]) => {
+        const pipeline = this.redis.pipeline();
+        for (const id of inPartition) pipeline.hgetall(this.recordKey(id)).lrange(this.attemptsKey(id), 0, -1);
+        const results = (await pipeline.exec()) ?? [];
+        inPartition.forEach((id, i) => {
+          const [hashErr, hash] = results[2 * i] as [Error | null, Record<string, string>];
+          const [listErr, attempts] = results[2 * i + 1] as [Error | null, string[]];
+          if (hashErr) throw hashErr;
+          if (listErr) throw listErr;
+          if (!hash.meta) return;
+          read.set(id, {
+            ...(JSON.parse(hash.meta) as DeliveryMeta),
+            status: hash.status as DeliveryStatus,
+            series: Number(hash.series),
+            createdAt: Number(hash.createdAt),
+            updatedAt: Number(hash.updatedAt),
+            // The only attempt sits in the record until a second one moves it to the list.
+            attempts: (hash.attempt === undefined ? attempts : [hash.attempt, ...attempts]).map((a) => JSON.parse(a) as AttemptRecord),
+          });
+        });
+      }),
+    );
+    return ids.flatMap((id) => read.get(id) ?? []);
+  }
+
+  /** `items` by the partition of the delivery each names. */
+  private byPartition<T>(items: T[], deliveryIdOf: (item: T) => string): Map<Partition, T[]> {
+    const groups = new Map<Partition, T[]>();
+    for (const item of items) {
+      const partition = this.partitions.of(eventIdOf(deliveryIdOf(item)));
+      const group = groups.get(partition);
+      if (group) group.push(item);
+      else groups.set(partition, [item]);
+    }
+    return groups;
+  }
+
+  /** The indexes of `partition` a filter intersects (the index of every delivery when it filters nothing). */
+  private indexesFor(partition: Partition, filter: DeliveryFilter): string[] {
     const keys: string[] = [];
     if (filter.eventId !== undefined) keys.push(this.eventKey(filter.eventId));
     if (filter.entityId !== undefined) keys.push(this.entityKey(filter.entityId));
-    if (filter.status !== undefined) keys.push(this.statusKey(filter.status));
-    return keys.length > 0 ? keys : [this.allKey()];
+    if (filter.status !== undefined) keys.push(this.statusKey(partition, filter.status));
+    return keys.length > 0 ? keys : [this.allKey(partition)];
   }
 
   private recordKey(id: string): string {
-    return redisKey(this.config, 'delivery', id);
+    return partitionKey(this.partitions.of(eventIdOf(id)), 'delivery', id);
   }
 
   private attemptsKey(id: string): string {
-    return redisKey(this.config, 'delivery', id, 'attempts');
+    return partitionKey(this.partitions.of(eventIdOf(id)), 'delivery', id, 'attempts');
   }
 
-  private allKey(): string {
-    return redisKey(this.config, 'delivery-index', 'all');
+  private allKey(partition: Partition): string {
+    return partitionKey(partition, 'delivery-index', 'all');
   }
 
   private eventKey(eventId: string): string {
-    return redisKey(this.config, 'delivery-index', 'event', eventId);
+    return partitionKey(this.partitions.of(eventId), 'delivery-index', 'event', eventId);
   }
 
   private entityKey(entityId: string): string {
-    return redisKey(this.config, 'delivery-index', 'entity', entityId);
+    return partitionKey(this.partitions.of(entityId), 'delivery-index', 'entity', entityId);
   }
 
-  private statusKey(status: DeliveryStatus): string {
-    return redisKey(this.config, 'delivery-index', 'status', status);
+  private statusKey(partition: Partition, status: DeliveryStatus): string {
+    return partitionKey(partition, 'delivery-index', 'status', status);
   }
 
   /** In the order the attempt script expects: pending, retrying, delivered, failed. */
-  private statusKeys(): string[] {
-    return DELIVERY_STATUSES.map((s) => this.statusKey(s));
+  private statusKeys(partition: Partition): string[] {
+    return DELIVERY_STATUSES.map((s) => this.statusKey(partition, s));
   }
 }
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { AppConfig, bullPrefix, redisOptionsFromUrl } from '@app/platform';
+import { AppConfig, connectRedis } from '@app/platform';
 import { dropKeys, testConfig, waitUntil } from '../../../../test/support/harness';
-import { DeliveryJobData, deliveryJobId } from '../delivery-job';
+import { keyOf, partitionsOf } from '../../../../test/support/redis-keys';
+import { DeliveryJobData, deliveryJobId, eventIdOf } from '../delivery-job';
 import { DELIVERY_LOG_MAX_ATTEMPTS, DeliveryLog } from './delivery-log.service';
 import { AttemptRecord, DeliveryStatus } from './delivery-record';
 
@@ -14,8 +15,8 @@ describe('DeliveryLog', () => {
 
   beforeAll(() => {
     config = testConfig();
-    redis = new Redis(redisOptionsFromUrl(config.redisUrl));
-    log = new DeliveryLog(redis, config);
+    redis = connectRedis(config.redisUrl);
+    log = new DeliveryLog(redis, config, partitionsOf(config));
   });
 
   afterAll(async () => {
@@ -23,15 +24,18 @@ describe('DeliveryLog', () => {
     await redis.quit();
   });
 
+  // As the api makes them: an event's id is drawn in its object's partition.
   const job = (over: { eventId?: string; entityId?: string; uri?: string } = {}): { id: string; data: DeliveryJobData } => {
-    const eventId = over.eventId ?? randomUUID();
+    const entityId = over.entityId ?? randomUUID();
+    const partitions = partitionsOf(config);
+    const eventId = over.eventId ?? partitions.newId(partitions.of(entityId));
     const uri = over.uri ?? 'http://receiver.example/hook';
     return {
       id: deliveryJobId(eventId, uri),
       data: {
         eventId,
         eventType: 'TransferProcessInitiated',
-        entity: { kind: 'transferprocess', id: over.entityId ?? randomUUID() },
+        entity: { kind: 'transferprocess', id: entityId },
         sequence: 1,
         body: '{}',
         endpoint: { uri, authKey: 'x-auth', authCodeId: 'alias' },
@@ -79,7 +83,7 @@ describe('DeliveryLog', () => {
     expect(found.attempts).toHaveLength(DELIVERY_LOG_MAX_ATTEMPTS);
     expect(found.attempts.map((a) => a.attempt)).toEqual(Array.from({ length: 50 }, (_, i) => i + 11));
     expect(found.status).toBe('delivered');
-    expect(await redis.llen(`${bullPrefix(config)}:delivery:${d.id}:attempts`)).toBe(50);
+    expect(await redis.llen(keyOf(config, d.data.eventId, 'delivery', d.id, 'attempts'))).toBe(50);
   });
 
   it('never lets recordQueued reset a delivery that was attempted', async () => {
@@ -126,7 +130,7 @@ describe('DeliveryLog', () => {
 
   it('moves a delivery between status indexes and answers combined filters', async () => {
     const entityId = randomUUID();
-    const eventId = randomUUID();
+    const eventId = partitionsOf(config).newId(partitionsOf(config).of(entityId));
     const a = job({ eventId, entityId, uri: 'http://a.example/' });
     const b = job({ eventId, entityId, uri: 'http://b.example/' });
     const c = job({ entityId, uri: 'http://c.example/' });
@@ -177,25 +181,54 @@ describe('DeliveryLog', () => {
       made.push(d.id);
       await new Promise((r) => setTimeout(r, 2));
     }
-    await redis.del(`${bullPrefix(config)}:delivery:${made[2]}`);
+    await redis.del(keyOf(config, eventIdOf(made[2]), 'delivery', made[2]));
     expect((await log.list({ entityId }, 0, 2)).map((r) => r.id)).toEqual([made[3], made[1]]);
     expect((await log.list({ entityId, status: 'pending' }, 0, 3)).map((r) => r.id)).toEqual([made[3], made[1], made[0]]);
+  });
+
+  it('lists deliveries of every partition newest first, with offset and limit over the merge', async () => {
+    // A prefix of its own, so that the list holds only these.
+    const spread = testConfig({ REDIS_PARTITIONS: '8' });
+    const partitions = partitionsOf(spread);
+    const spreadLog = new DeliveryLog(redis, spread, partitions);
+    try {
+      const made: string[] = [];
+      for (let i = 0; i < 24; i++) {
+        // Event ids drawn in a partition each, as the api draws them, three per partition.
+        const d = job({ eventId: partitions.newId(partitions.all[i % 8]) });
+        await spreadLog.recordQueued([d]);
+        made.push(d.id);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const newest = [...made].reverse();
+      expect((await spreadLog.list({}, 0, 24)).map((r) => r.id)).toEqual(newest);
+      expect((await spreadLog.list({}, 5, 7)).map((r) => r.id)).toEqual(newest.slice(5, 12));
+      expect((await spreadLog.list({ status: 'pending' }, 20, 10)).map((r) => r.id)).toEqual(newest.slice(20));
+      expect((await spreadLog.list({ eventId: eventIdOf(made[9]) }, 0, 10)).map((r) => r.id)).toEqual([made[9]]);
+    } finally {
+      await dropKeys(spread);
+    }
   });
 
   it('gives every key a TTL and forgets deliveries past the retention', async () => {
     const d = job();
     await log.recordQueued([d]);
     await record(d, 1, 'retrying');
-    const prefix = bullPrefix(config);
-    for (const key of [`${prefix}:delivery:${d.id}`, `${prefix}:delivery:${d.id}:attempts`, `${prefix}:delivery-index:event:${d.data.eventId}`, `${prefix}:delivery-index:entity:${d.data.entity.id}`]) {
+    const { eventId } = d.data;
+    for (const key of [
+      keyOf(config, eventId, 'delivery', d.id),
+      keyOf(config, eventId, 'delivery', d.id, 'attempts'),
+      keyOf(config, eventId, 'delivery-index', 'event', eventId),
+      keyOf(config, d.data.entity.id, 'delivery-index', 'entity', d.data.entity.id),
+    ]) {
       const ttl = await redis.pttl(key);
       expect(ttl).toBeGreaterThan(6 * 24 * 3600 * 1000);
       expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600 * 1000);
     }
 
-    // A log with a short retention on its own prefix.
-    const shortConfig = testConfig();
-    const short = new DeliveryLog(redis, { ...shortConfig, deliveryLogRetentionMs: 300 });
+    // A log with a short retention on its own prefix, in one partition.
+    const shortConfig = testConfig({ REDIS_PARTITIONS: '1' });
+    const short = new DeliveryLog(redis, { ...shortConfig, deliveryLogRetentionMs: 300 }, partitionsOf(shortConfig));
     try {
       const old = job();
       await short.recordQueued([old]);
@@ -208,11 +241,11 @@ describe('DeliveryLog', () => {
       // The sweep trims the global index entries left behind; writes never do.
       const fresh = job();
       await short.recordAttempt(fresh.id, fresh.data, attempt(1, 'delivered'), 'delivered');
-      const shortPrefix = bullPrefix(shortConfig);
-      expect(await redis.zcard(`${shortPrefix}:delivery-index:all`)).toBe(2);
+      const index = (...parts: string[]) => keyOf(shortConfig, '', 'delivery-index', ...parts);
+      expect(await redis.zcard(index('all'))).toBe(2);
       expect(await short.sweep()).toBe(2);
-      expect(await redis.zrange(`${shortPrefix}:delivery-index:all`, 0, -1)).toEqual([fresh.id]);
-      expect(await redis.zcard(`${shortPrefix}:delivery-index:status:retrying`)).toBe(0);
+      expect(await redis.zrange(index('all'), 0, -1)).toEqual([fresh.id]);
+      expect(await redis.zcard(index('status', 'retrying'))).toBe(0);
       expect((await short.list({}, 0, 10)).map((r) => r.id)).toEqual([fresh.id]);
     } finally {
       await dropKeys(shortConfig);

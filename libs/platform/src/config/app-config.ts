@@ -38,8 +38,10 @@ export interface InboundLimits {
 /** Everything both apps read from the environment, validated once at start-up. */
 export interface AppConfig {
   redisUrl: string;
-  /** Prefix of every Redis key, BullMQ's included; wrapped in a hash tag for Redis Cluster. */
+  /** Prefix of every Redis key, BullMQ's included; each partition's hash tag starts with it. */
   redisPrefix: string;
+  /** How many partitions (hash tags) the keyspace is split into; see `Partitions`. */
+  redisPartitions: number;
   apiPort: number;
   dispatcherPort: number;
   apiKey: string;

@@ -3,6 +3,7 @@ import { AppConfig, CounterpartyMode } from './app-config';
 import { ConfigError } from './config-error';
 import { parseStaticCallbacks, WHSEC } from './static-callbacks';
 import { parseAllowList } from '../network/allow-list';
+import { parseRedisUrl } from '../redis/redis-url';
 
 type Problem = { variable: string; reason: string };
 
@@ -37,7 +38,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     return fallback;
   };
 
-  const redisUrl = url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const redisUrl = read('REDIS_URL') ?? 'redis://127.0.0.1:6379';
+  try {
+    parseRedisUrl(redisUrl);
+  } catch (err) {
+    problems.push({ variable: 'REDIS_URL', reason: (err as Error).message });
+  }
   const redisPrefix = read('REDIS_PREFIX') ?? 'cbsvc';
   if (!/^[A-Za-z0-9_-]+$/.test(redisPrefix))
     problems.push({ variable: 'REDIS_PREFIX', reason: 'may hold only letters, digits, "_" and "-"' });
@@ -84,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config: AppConfig = {
     redisUrl,
     redisPrefix,
+    redisPartitions: int('REDIS_PARTITIONS', 16, 1, 128),
     apiPort: int('API_PORT', 8181, 0, 65535),
     dispatcherPort: int('DISPATCHER_PORT', 8182, 0, 65535),
     apiKey: read('MANAGEMENT_API_KEY') ?? randomBytes(24).toString('base64url'),

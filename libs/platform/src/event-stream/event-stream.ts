@@ -1,10 +1,10 @@
 import Redis from 'ioredis';
-import { AppConfig } from '../config/app-config';
-import { redisKey } from '../queues/queue-names';
+import { Partition, partitionKey } from '../partitions/partitions';
 
 /**
- * The event stream: the transactional outbox, as a Redis stream. The scripts that commit a
- * state change append its event here (XADD) in the same step, and consumer groups read it:
+ * The event stream: the transactional outbox, as a Redis stream, one per partition. The scripts
+ * that commit a state change append its event to its object's partition's stream (XADD) in the
+ * same step, and consumer groups read every partition's stream:
  * - `dispatch`: the dispatchers, which deliver each event to its endpoints;
  * - `simulation`: the api in simulated mode, which schedules the counterparty's next step.
  * An entry stays pending in a group until a consumer acknowledges it, so one that dies holding
@@ -16,8 +16,8 @@ export type StreamGroup = (typeof STREAM_GROUPS)[keyof typeof STREAM_GROUPS];
 /** The one field of an entry: the event's job data, as JSON. */
 export const ENTRY_FIELD = 'event';
 
-export function eventStreamKey(config: Pick<AppConfig, 'redisPrefix'>): string {
-  return redisKey(config, 'event-stream');
+export function eventStreamKey(partition: Partition): string {
+  return partitionKey(partition, 'event-stream');
 }
 
 /** The groups that read the stream (none when it does not exist). */

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { redisOptionsFromUrl } from '../redis/redis-connection';
+import { BLOCKING_CONNECTION, connectRedis } from '../redis/redis-connection';
 import { ENTRY_FIELD, ensureStreamGroup, StreamGroup } from './event-stream';
 
 /** One entry of the event stream as a consumer sees it. */
@@ -47,7 +47,7 @@ export class StreamConsumer<T> {
     private readonly commands: Redis,
     private readonly options: StreamConsumerOptions<T>,
   ) {
-    this.reader = new Redis({ ...redisOptionsFromUrl(options.redisUrl), maxRetriesPerRequest: null });
+    this.reader = connectRedis(options.redisUrl, BLOCKING_CONNECTION);
     this.reader.on('error', (err: Error) => options.logger.warn(`Event stream reader: ${err.message}`));
   }
 

@@ -1,25 +1,21 @@
 import { Processor, Worker, WorkerOptions } from 'bullmq';
-import { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from '../redis/redis-connection';
-import { bullPrefix } from './queue-names';
+import Redis from 'ioredis';
 
 /** How often a job may be found stalled (its replica gone) before BullMQ fails it. */
 export const MAX_STALLS = 10;
 
 /**
- * A BullMQ worker on the product's connection and prefix. Workers are built here rather than
+ * A BullMQ worker on the app's shared queue connection (`BULL_CONNECTION`; BullMQ opens the
+ * worker's blocking connection from it) under `prefix`. Workers are built here rather than
  * with `@Processor` because their concurrency and backoff strategy come from the runtime
  * configuration, which decorators cannot see.
  */
 export function createWorker<T, R>(
-  config: AppConfig,
+  connection: Redis,
+  prefix: string,
   queue: string,
   processor: Processor<T, R>,
   options: Omit<WorkerOptions, 'connection' | 'prefix'> = {},
 ): Worker<T, R> {
-  return new Worker<T, R>(queue, processor, {
-    connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null },
-    prefix: bullPrefix(config),
-    ...options,
-  });
+  return new Worker<T, R>(queue, processor, { connection, prefix, ...options });
 }

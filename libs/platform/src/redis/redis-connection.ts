@@ -1,31 +1,48 @@
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { Cluster, RedisOptions } from 'ioredis';
+import { parseRedisUrl } from './redis-url';
 
-/** ioredis options from a `redis://` or `rediss://` URL (BullMQ takes options, not URLs). */
-export function redisOptionsFromUrl(url: string): RedisOptions {
-  const parsed = new URL(url);
-  const db = parsed.pathname.replace(/^\//, '');
-  return {
-    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
-    port: parsed.port ? Number(parsed.port) : 6379,
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(db ? { db: Number(db) } : {}),
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
+/**
+ * A connection to the Redis of `REDIS_URL`: a client of one server, or of a Redis Cluster
+ * (`redis+cluster://`). Typed as `Redis` either way: a cluster client takes the same commands
+ * and scripts, and every command or script of ours stays within one hash tag, as a cluster
+ * requires. `options` apply to each connection (a cluster's to each node's); `enableOfflineQueue`,
+ * `lazyConnect` and `retryStrategy` to the client as a whole.
+ */
+export function connectRedis(url: string, options: RedisOptions = {}): Redis {
+  const target = parseRedisUrl(url);
+  if (!target.cluster) return new Redis({ ...target.options, ...options });
+  const { enableOfflineQueue, lazyConnect, retryStrategy, ...perNode } = options;
+  const cluster = new Cluster(target.nodes, {
+    redisOptions: { ...target.options, ...perNode },
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
+    ...(retryStrategy === undefined ? {} : { clusterRetryStrategy: retryStrategy }),
+    // A failover (a replica taking over a dead master) takes seconds: wait for it, briefly.
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+  });
+  return cluster as unknown as Redis;
+}
+
+/** True for a client of a Redis Cluster (see `connectRedis`). */
+export function isCluster(redis: Redis): boolean {
+  return (redis as unknown as Cluster).isCluster === true;
 }
 
 /**
- * The options of an app's own command connection (request handlers, the relay, the delivery
- * log). BullMQ's blocking connections are not these: they wait for Redis without limit.
+ * The options of an app's own command connection (request handlers, the stream consumers'
+ * acknowledgements, the delivery log). BullMQ's blocking connections are not these: they wait
+ * for Redis without limit.
  * - No offline queue: while the connection is down a command fails at once (the api answers
  *   503), instead of waiting for ioredis' 20 reconnect attempts (about 10 s) and failing then.
  * - One retry per request: a command in flight when the connection drops is resent once the
  *   connection is back (every script we write is idempotent for that: it carries a token and
  *   answers a resend as it answered the first run), or fails after one reconnect attempt.
  */
-export function commandConnectionOptions(url: string): RedisOptions {
-  return { ...redisOptionsFromUrl(url), enableOfflineQueue: false, maxRetriesPerRequest: 1 };
-}
+export const COMMAND_CONNECTION: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+
+/** Options of a connection that blocks (stream reads, BullMQ): it waits for Redis without limit. */
+export const BLOCKING_CONNECTION: RedisOptions = { maxRetriesPerRequest: null };
 
 /** Resolves once `client` is ready, so the first commands do not meet a connection still opening. */
 export function untilReady(client: Redis, timeoutMs = 10_000): Promise<void> {
@@ -55,8 +72,7 @@ export class RedisUnavailableError extends Error {
 
 /** Fails fast, with one sentence saying how to fix it, when Redis is not there at start-up. */
 export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
-  const client = new Redis({
-    ...redisOptionsFromUrl(url),
+  const client = connectRedis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
@@ -65,12 +81,15 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
   });
   let cause = '';
   client.on('error', (err: NodeJS.ErrnoException) => (cause ||= err.code ?? err.message));
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await client.connect();
-    await client.ping();
+    // A cluster client retries its seed nodes by itself: the deadline is ours.
+    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), timeoutMs)));
+    await Promise.race([client.connect().then(() => client.ping()), deadline]);
   } catch (err) {
     throw new RedisUnavailableError(url, cause || (err as Error).message || String(err));
   } finally {
+    clearTimeout(timer);
     client.disconnect();
   }
 }

@@ -1,0 +1,22 @@
+// The end-to-end tests that `npm run test:cluster` runs against a 3-master Redis Cluster
+// (scripts/test-cluster.sh starts it and sets REDIS_URL), with the cluster-only checks.
+const base = require('./package.json').jest;
+
+const E2E_ON_CLUSTER = [
+  'transfer-callbacks', // create -> delivery
+  'negotiation-lifecycle',
+  'signaling',
+  'delivery-retries', // retries, dead letter, retry through the API
+  'bull-board-retry',
+  'delivery-log',
+  'transactional-callbacks',
+  'inbound-callbacks',
+  'query-spec',
+  'dispatcher-crash', // kill -9 of a dispatcher
+];
+
+module.exports = {
+  ...base,
+  testRegex: undefined,
+  testMatch: [...E2E_ON_CLUSTER.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`), '<rootDir>/test/cluster/*.cluster-spec.ts'],
+};

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import calculateSlot from 'cluster-key-slot';
+
+/** Redis Cluster's number of hash slots. */
+export const CLUSTER_SLOTS = 16384;
+
+/** One partition of the keyspace: every key of it starts with its hash tag, so it has one slot. */
+export interface Partition {
+  readonly index: number;
+  /** The hash tag with its braces, e.g. `{cbsvc-p03.41}`: the prefix of each of its keys. */
+  readonly tag: string;
+  /** A readable name for queues, logs and metrics: `p03`. */
+  readonly name: string;
+}
+
+/**
+ * The keyspace split in `REDIS_PARTITIONS` partitions, each under its own hash tag (see
+ * docs/architecture.md, "Partitions"). An object (negotiation, transfer, inbound callback) lives
+ * in one partition with everything of it: its state, index entries, events, delivery jobs and
+ * delivery log. Which one follows from its id alone: `of(id)`. Ids this service makes for things
+ * that belong to an object (event ids, an inbound callback's state) are drawn in the object's
+ * partition (`newId`), so they lead to it as well.
+ *
+ * Partition i's tag is chosen so that its slot falls in the i-th of `count` equal ranges of the
+ * slot space. A cluster whose masters own equal ranges of slots (what `redis-cli --cluster
+ * create` makes) then holds an equal share of partitions on each master.
+ */
+export class Partitions {
+  readonly all: readonly Partition[];
+
+  constructor(prefix: string, count: number) {
+    const width = String(count - 1).length;
+    this.all = Array.from({ length: count }, (_, index) => {
+      const name = `p${String(index).padStart(width, '0')}`;
+      return { index, name, tag: `{${tagInRange(`${prefix}-${name}`, index, count)}}` };
+    });
+  }
+
+  get count(): number {
+    return this.all.length;
+  }
+
+  /** The partition of an object, or of any id drawn with `newId`. */
+  of(id: string): Partition {
+    return this.all[slotOf(id) % this.all.length];
+  }
+
+  /** A random UUID that `of` maps to `partition`. */
+  newId(partition: Partition): string {
+    for (;;) {
+      const id = randomUUID();
+      if (slotOf(id) % this.all.length === partition.index) return id;
+    }
+  }
+}
+
+/** A key of `partition`: its tag, then the parts, joined by `:`. */
+export function partitionKey(partition: Partition, ...parts: string[]): string {
+  return [partition.tag, ...parts].join(':');
+}
+
+// The slot of an id as a whole (its braces, if any, are not a hash tag here).
+function slotOf(id: string): number {
+  return calculateSlot(`{${id}}`);
+}
+
+/** `base.<n>` for the first n whose slot lies in the index-th of `count` equal slot ranges. */
+function tagInRange(base: string, index: number, count: number): string {
+  const from = Math.floor((index * CLUSTER_SLOTS) / count);
+  const to = Math.floor(((index + 1) * CLUSTER_SLOTS) / count);
+  for (let n = 0; ; n++) {
+    const tag = `${base}.${n}`;
+    const slot = calculateSlot(tag);
+    if (slot >= from && slot < to) return tag;
+  }
+}
