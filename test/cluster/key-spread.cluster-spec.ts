@@ -36,7 +36,7 @@ describe('keys spread over the masters of a Redis Cluster', () => {
     await waitUntil(() => receiver.callsTo('/spread').length >= EVENTS, 120_000, 'every event delivered');
 
     const cluster = api.get<Redis>(REDIS) as unknown as Cluster;
-    const pattern = `{${config.redisPrefix}[}-]*`.replace(/\{/g, '\\{');
+    const pattern = `{${config.redisPrefix}[-}]*`.replace(/\{/g, '\\{');
     const perMaster: { node: string; keys: number; dbsize: number }[] = [];
     for (const node of cluster.nodes('master')) {
       let keys = 0;

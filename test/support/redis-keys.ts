@@ -10,7 +10,7 @@ export async function dropKeys(config: Pick<AppConfig, 'redisUrl' | 'redisPrefix
   let dropped = 0;
   try {
     // Braces are literal in MATCH only when escaped.
-    const pattern = `{${config.redisPrefix}[}-]*`.replace(/\{/g, '\\{');
+    const pattern = `{${config.redisPrefix}[-}]*`.replace(/\{/g, '\\{');
     const nodes: Redis[] = isCluster(redis) ? (redis as unknown as { nodes(role: string): Redis[] }).nodes('master') : [redis];
     for (const node of nodes) {
       let cursor = '0';

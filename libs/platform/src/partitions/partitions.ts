@@ -21,9 +21,10 @@ export interface Partition {
  * that belong to an object (event ids, an inbound callback's state) are drawn in the object's
  * partition (`newId`), so they lead to it as well.
  *
- * Partition i's tag is chosen so that its slot falls in the i-th of `count` equal ranges of the
- * slot space. A cluster whose masters own equal ranges of slots (what `redis-cli --cluster
- * create` makes) then holds an equal share of partitions on each master.
+ * Partition i's tag is chosen so that its slot falls in the middle half of the i-th of `count`
+ * equal ranges of the slot space. A cluster whose masters own equal ranges of slots (what
+ * `redis-cli --cluster create` makes) then holds an equal share of partitions on each master,
+ * give or take the one whose range straddles a master's boundary.
  */
 export class Partitions {
   readonly all: readonly Partition[];
@@ -64,10 +65,11 @@ function slotOf(id: string): number {
   return calculateSlot(`{${id}}`);
 }
 
-/** `base.<n>` for the first n whose slot lies in the index-th of `count` equal slot ranges. */
+/** `base.<n>` for the first n whose slot lies in the middle half of the index-th of `count` equal slot ranges. */
 function tagInRange(base: string, index: number, count: number): string {
-  const from = Math.floor((index * CLUSTER_SLOTS) / count);
-  const to = Math.floor(((index + 1) * CLUSTER_SLOTS) / count);
+  const width = CLUSTER_SLOTS / count;
+  const from = Math.floor(index * width + width / 4);
+  const to = Math.max(from + 1, Math.floor(index * width + (3 * width) / 4));
   for (let n = 0; ; n++) {
     const tag = `${base}.${n}`;
     const slot = calculateSlot(tag);

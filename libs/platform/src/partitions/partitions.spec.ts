@@ -1,0 +1,36 @@
+import calculateSlot from 'cluster-key-slot';
+import { CLUSTER_SLOTS, partitionKey, Partitions } from './partitions';
+
+describe('Partitions', () => {
+  it('puts each partition under a tag of its own whose slot lies in its share of the slot space', () => {
+    const partitions = new Partitions('cbsvc', 16);
+    expect(partitions.all.map((p) => p.name)).toEqual(Array.from({ length: 16 }, (_, i) => `p${String(i).padStart(2, '0')}`));
+    for (const p of partitions.all) {
+      expect(p.tag).toMatch(new RegExp(`^\\{cbsvc-${p.name}\\.\\d+\\}$`));
+      const slot = calculateSlot(p.tag);
+      expect(Math.floor(slot / (CLUSTER_SLOTS / 16))).toBe(p.index);
+    }
+    expect(partitionKey(partitions.all[3], 'transferprocess', 'x')).toBe(`${partitions.all[3].tag}:transferprocess:x`);
+  });
+
+  it('spreads the partitions evenly over the masters of a cluster made by redis-cli --cluster create', () => {
+    // Three masters own 0-5460, 5461-10922 and 10923-16383.
+    const masterOf = (slot: number) => (slot <= 5460 ? 0 : slot <= 10922 ? 1 : 2);
+    for (const count of [16, 32, 64]) {
+      const perMaster = [0, 0, 0];
+      for (const p of new Partitions('cbsvc', count).all) perMaster[masterOf(calculateSlot(p.tag))]++;
+      for (const n of perMaster) expect(Math.abs(n / (count / 3) - 1)).toBeLessThanOrEqual(0.13);
+    }
+  });
+
+  it('finds the partition of an object from its id alone, the same in every process', () => {
+    const a = new Partitions('cbsvc', 16);
+    const b = new Partitions('cbsvc', 16);
+    for (const id of ['7d1c3a52-4e5b-4f0e-9b7a-1b2c3d4e5f60', 'any-client-id', '{braces}']) expect(a.of(id)).toEqual(b.of(id));
+  });
+
+  it('draws new ids in a given partition', () => {
+    const partitions = new Partitions('cbsvc', 16);
+    for (const p of partitions.all) expect(partitions.of(partitions.newId(p))).toBe(p);
+  });
+});
