@@ -2,7 +2,9 @@
  * Why Redis could not take a command, when that is our side's fault rather than the caller's:
  * - `out-of-memory`: Redis refuses writes (`maxmemory` reached under `noeviction`);
  * - `unreachable`: the connection is down, or dropped under the command and did not come back
- *   in time (the command was then not resent, or its resend failed).
+ *   in time (the command was then not resent, or its resend failed); or, on a Redis Cluster, the
+ *   slot has no master serving it yet (a failover or a reshard under way, which ioredis follows
+ *   for a while and then gives up on).
  * Anything else (a script bug, a wrong type) is not classified: it is a real 500.
  */
 export type StoreUnavailableReason = 'out-of-memory' | 'unreachable';
@@ -15,6 +17,16 @@ const UNREACHABLE = [
   'read ECONNRESET',
   'write EPIPE',
   'Command timed out',
+  // Redis Cluster while a replica takes over a dead master (test/cluster/failover.cluster-spec.ts):
+  // the client's redirections (MOVED to the dead master, CLUSTERDOWN) run out before the
+  // election ends, or a write meets a node that has just become a replica.
+  'Too many Cluster redirections',
+  'CLUSTERDOWN',
+  'TRYAGAIN',
+  'READONLY',
+  "Cluster isn't ready",
+  'None of startup nodes is available',
+  'Failed to refresh slots cache',
 ];
 
 export function storeUnavailableReason(err: unknown): StoreUnavailableReason | null {
