@@ -9,7 +9,9 @@ const BENCHES: [string, () => Promise<void>][] = [
 ];
 
 async function main(): Promise<void> {
-  for (const [name, run] of BENCHES) {
+  // BENCH_SUITE=query (or delivery) runs one of them.
+  const only = process.env.BENCH_SUITE;
+  for (const [name, run] of BENCHES.filter(([name]) => !only || only.split(',').includes(name))) {
     console.log(`\n=== bench: ${name} ===`);
     await run();
   }

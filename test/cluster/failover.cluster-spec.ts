@@ -99,7 +99,14 @@ describe('a Redis Cluster master killed during a burst (3 masters, 3 replicas, a
   let probe: Redis | undefined;
   let clusterUp = false;
 
+  const live = new Map<any, string>();
   beforeAll(async () => {
+    const orig = global.setTimeout;
+    (global as any).setTimeout = (fn: any, ms: number, ...a: any[]) => {
+      const t: any = orig(((...b: any[]) => { live.delete(t); fn(...b); }) as any, ms, ...a);
+      if (ms >= 1000) live.set(t, `${ms} ${new Error().stack!.split('\n').slice(2, 7).join(' | ')}`);
+      return t;
+    };
     const { stdout } = await cluster('start');
     clusterUp = true;
     receiver = await Receiver.start();
@@ -121,7 +128,8 @@ describe('a Redis Cluster master killed during a burst (3 masters, 3 replicas, a
     await sleep(3000);
     const h = (process as any)._getActiveHandles();
     console.log('HANDLES', h.map((x: any) => x.constructor?.name + ' ' + (x.remotePort ?? x._idleTimeout ?? '')));
-    console.log('REQS', (process as any)._getActiveRequests().length, (process as any).getActiveResourcesInfo?.());
+    console.log('LIVE', [...live].filter(([t]) => t.hasRef?.() && !t._destroyed).map(([, v]) => v).join('\n'));
+    console.log('REQS', (process as any).getActiveResourcesInfo?.());
   }, 30_000);
 
   it('fails over to the replica; the apps recover without a restart and deliver what they accepted, bar the replication window', async () => {
