@@ -1,9 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { Response } from 'express';
 import Redis from 'ioredis';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { redisKey } from '../queues/queue-names';
+import { partitionKey, Partitions } from '../partitions/partitions';
 import { REDIS } from '../redis/redis.module';
 import { storeUnavailableReason } from '../redis/store-unavailable';
 
@@ -13,17 +11,19 @@ const PROBE_DEADLINE_MS = 1000;
  * `GET /health`: 200 while Redis answers and takes writes, 503 otherwise (both apps; no API
  * key). The probe is a small write with a TTL, not a PING: Redis out of memory still answers
  * PINGs and reads while refusing every write, and an app that cannot write cannot work. It
- * answers at once when the connection is known to be down, and gives the probe one second.
+ * writes once in every partition, so on a Redis Cluster a master that is down or full is seen
+ * whichever partitions it holds. It answers at once when the connection is known to be down,
+ * and gives the probe one second.
  */
 @Controller('health')
 export class HealthController {
-  private readonly probeKey: string;
+  private readonly probeKeys: string[];
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) config: AppConfig,
+    partitions: Partitions,
   ) {
-    this.probeKey = redisKey(config, 'health-probe');
+    this.probeKeys = partitions.all.map((p) => partitionKey(p, 'health-probe'));
   }
 
   @Get()
@@ -42,7 +42,7 @@ export class HealthController {
   private probe(): Promise<string | null> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('Redis is not reachable'), PROBE_DEADLINE_MS)));
-    const write = this.redis.set(this.probeKey, Date.now(), 'PX', 60_000).then(
+    const write = Promise.all(this.probeKeys.map((key) => this.redis.set(key, Date.now(), 'PX', 60_000))).then(
       () => null,
       (err) => (storeUnavailableReason(err) === 'out-of-memory' ? 'Redis refuses writes (out of memory)' : 'Redis is not reachable'),
     );
