@@ -7,7 +7,7 @@ import { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import { AppConfig, Partition } from '@app/platform';
-import { dropKeys, startApi, startDispatcher, testConfig, transferRequest, waitUntil, API_KEY } from '../support/harness';
+import { startApi, startDispatcher, testConfig, transferRequest, waitUntil, API_KEY } from '../support/harness';
 import { Receiver } from '../support/receiver';
 import { partitionsOf } from '../support/redis-keys';
 
@@ -99,14 +99,7 @@ describe('a Redis Cluster master killed during a burst (3 masters, 3 replicas, a
   let probe: Redis | undefined;
   let clusterUp = false;
 
-  const live = new Map<any, string>();
   beforeAll(async () => {
-    const orig = global.setTimeout;
-    (global as any).setTimeout = (fn: any, ms: number, ...a: any[]) => {
-      const t: any = orig(((...b: any[]) => { live.delete(t); fn(...b); }) as any, ms, ...a);
-      if (ms >= 1000) live.set(t, `${ms} ${new Error().stack!.split('\n').slice(2, 7).join(' | ')}`);
-      return t;
-    };
     const { stdout } = await cluster('start');
     clusterUp = true;
     receiver = await Receiver.start();
@@ -125,11 +118,9 @@ describe('a Redis Cluster master killed during a burst (3 masters, 3 replicas, a
     agent?.destroy();
     await receiver?.close();
     if (clusterUp) await cluster('stop');
-    await sleep(3000);
-    const h = (process as any)._getActiveHandles();
-    console.log('HANDLES', h.map((x: any) => x.constructor?.name + ' ' + (x.remotePort ?? x._idleTimeout ?? '')));
-    console.log('LIVE', [...live].filter(([t]) => t.hasRef?.() && !t._destroyed).map(([, v]) => v).join('\n'));
-    console.log('REQS', (process as any).getActiveResourcesInfo?.());
+    // A cluster client closes the side connections it opened to refresh its slot map with a
+    // 2 s timer of ioredis' own, which closing the client does not clear: let those run out.
+    await sleep(2500);
   }, 30_000);
 
   it('fails over to the replica; the apps recover without a restart and deliver what they accepted, bar the replication window', async () => {
@@ -220,6 +211,5 @@ describe('a Redis Cluster master killed during a burst (3 masters, 3 replicas, a
     // Only what the dead master had not replicated can be lost: a few, not a share.
     expect(lost.length).toBeLessThanOrEqual(Math.max(1, Math.ceil(accepted.length * 0.01)));
     expect(lost.length - lostInVictim).toBe(0);
-    await dropKeys(config);
   }, 60_000);
 });
