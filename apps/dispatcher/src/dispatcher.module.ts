@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
-import { AppConfig, ConfigModule, HealthController, loggingModule, MetricsModule, QueueErrorLogger, QueuesRootModule, RedisModule } from '@app/platform';
-import { DeliveryModule } from './delivery/delivery.module';
+import { AppConfig, ConfigModule, HealthController, loggingModule, MetricsModule, RedisModule } from '@app/platform';
+import { DeliveryAttemptsModule } from './delivery/delivery-attempts.module';
 import { EventStreamModule } from './event-stream/event-stream.module';
 import { DispatcherMetricsModule } from './metrics/metrics.module';
 
@@ -10,9 +9,8 @@ export class DispatcherModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: DispatcherModule,
-      imports: [ConfigModule.forRoot(config), DiscoveryModule, loggingModule(config), RedisModule, QueuesRootModule, MetricsModule.forRoot('dispatcher'), DeliveryModule, EventStreamModule, DispatcherMetricsModule],
+      imports: [ConfigModule.forRoot(config), loggingModule(config), RedisModule, MetricsModule.forRoot('dispatcher'), DeliveryAttemptsModule, EventStreamModule, DispatcherMetricsModule],
       controllers: [HealthController],
-      providers: [QueueErrorLogger],
     };
   }
 }

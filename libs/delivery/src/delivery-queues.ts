@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, JobState, JobsOptions, JobType, Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, BULL_CONNECTION, deliveriesQueueName, Partition, Partitions } from '@app/platform';
@@ -26,9 +26,13 @@ export class DeliveryQueues implements OnApplicationShutdown {
       // Dead letters stay until someone retries or removes them.
       removeOnFail: false,
     };
-    this.all = partitions.all.map(
-      (partition) => new Queue<DeliveryJobData>(deliveriesQueueName(partition), { connection, prefix: partition.tag, defaultJobOptions }),
-    );
+    const logger = new Logger('Queues');
+    this.all = partitions.all.map((partition) => {
+      const queue = new Queue<DeliveryJobData>(deliveriesQueueName(partition), { connection, prefix: partition.tag, defaultJobOptions });
+      // A queue emits `error` when its connection drops; unheard, Node would crash on it.
+      queue.on('error', (err) => logger.warn(`Queue ${queue.name}: ${err.message}`));
+      return queue;
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

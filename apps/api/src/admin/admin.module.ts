@@ -4,6 +4,7 @@ import { BullBoardInstance, BullBoardModule, InjectBullBoard } from '@bull-board
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { DeliveryModule, DeliveryQueues } from '@app/delivery';
 import { QUEUE } from '@app/platform';
+import { SimulationQueueModule } from '../simulation/simulation-queue.module';
 import { FullRetryBullMQAdapter } from './full-retry.adapter';
 
 export const BULL_BOARD_ROUTE = '/admin/queues';
@@ -32,6 +33,7 @@ class PartitionQueuesOnBoard implements OnModuleInit {
 @Module({
   imports: [
     DeliveryModule,
+    SimulationQueueModule,
     BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: ExpressAdapter }),
     BullBoardModule.forFeature({ name: QUEUE.simulation, adapter: BullMQAdapter }),
   ],

@@ -1,11 +1,10 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { DeliveryModule } from '@app/delivery';
-import { QUEUE } from '@app/platform';
+import { SimulationQueueModule } from '../simulation/simulation-queue.module';
 import { MetricsController } from './metrics.controller';
 
 @Module({
-  imports: [DeliveryModule, BullModule.registerQueue({ name: QUEUE.simulation })],
+  imports: [DeliveryModule, SimulationQueueModule],
   controllers: [MetricsController],
 })
 export class ApiMetricsModule {}

@@ -1,22 +1,13 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import { QUEUE } from '@app/platform';
 import { ContractNegotiationsModule } from '../contract-negotiations/contract-negotiations.module';
 import { TransferProcessesModule } from '../transfer-processes/transfer-processes.module';
 import { SimulationFeed } from './simulation-feed';
-import { SimulationProcessor } from './simulation.processor';
+import { SimulationQueueModule } from './simulation-queue.module';
+import { SimulationWorker } from './simulation.worker';
 
 /** Loaded only with COUNTERPARTY_MODE=simulated. */
 @Module({
-  imports: [
-    ContractNegotiationsModule,
-    TransferProcessesModule,
-    BullModule.registerQueue({
-      name: QUEUE.simulation,
-      // A step refused by a transactional callback is tried again, for about 8 minutes.
-      defaultJobOptions: { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
-    }),
-  ],
-  providers: [SimulationFeed, SimulationProcessor],
+  imports: [ContractNegotiationsModule, TransferProcessesModule, SimulationQueueModule],
+  providers: [SimulationFeed, SimulationWorker],
 })
 export class SimulationModule {}

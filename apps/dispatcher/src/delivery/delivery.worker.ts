@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { AttemptOutcome, DeliveryJobData, DeliveryLog, EventBodyStore } from '@app/delivery';
-import { APP_CONFIG, AppConfig, AppMetrics, BULL_CONNECTION, createWorker, deliveriesQueueName, MAX_STALLS, Partitions } from '@app/platform';
+import { APP_CONFIG, AppConfig, AppMetrics, BULL_CONNECTION, createWorker, deliveriesQueueName, Partitions } from '@app/platform';
 import { AttemptResult, AttemptRunner } from './attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
 import { parkAfterStoreFailure, ParkingContext } from '../store-failure';
@@ -47,20 +47,14 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
   }
 
   private startWorker(prefix: string, queue: string, concurrency: number): Worker<DeliveryJobData, AttemptOutcome> {
-    const worker = createWorker<DeliveryJobData, AttemptOutcome>(this.connection, prefix, queue, (job, token) => this.deliver(job, token), {
+    const context = { connection: this.connection, prefix, logger: this.logger, lockDurationMs: this.config.dispatch.lockDurationMs };
+    return createWorker<DeliveryJobData, AttemptOutcome>(context, queue, (job, token) => this.deliver(job, token), {
       concurrency,
-      lockDuration: this.config.dispatch.lockDurationMs,
-      stalledInterval: this.config.dispatch.lockDurationMs,
-      // A stall means a replica died holding the job; BullMQ's default (1) fails a job the
-      // second time that happens, which the fault harness showed under repeated kills.
-      maxStalledCount: MAX_STALLS,
       settings: {
         backoffStrategy: (attemptsMade, _type, err, job) =>
           retryDelayMs(attemptsMade + ((job?.data as DeliveryJobData | undefined)?.attemptsBefore ?? 0), this.config.dispatch, err),
       },
     });
-    worker.on('error', (err) => this.logger.warn(`Worker error (${queue}): ${err.message}`));
-    return worker;
   }
 
   async deliver(job: Job<DeliveryJobData>, token?: string): Promise<AttemptOutcome> {

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { DeliveryModule } from '../delivery/delivery.module';
+import { DeliveryAttemptsModule } from '../delivery/delivery-attempts.module';
 import { EndpointMatcher } from './endpoint-matcher.service';
 import { EventBodySweeper } from './event-body-sweeper';
 import { EventDispatcher } from './event-dispatcher.service';
 
 @Module({
-  imports: [DeliveryModule],
+  imports: [DeliveryAttemptsModule],
   providers: [EndpointMatcher, EventDispatcher, EventBodySweeper],
 })
 export class EventStreamModule {}

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DeliveryModule } from '../delivery/delivery.module';
+import { DeliveryAttemptsModule } from '../delivery/delivery-attempts.module';
 import { MetricsController } from './metrics.controller';
 
 @Module({
-  imports: [DeliveryModule],
+  imports: [DeliveryAttemptsModule],
   controllers: [MetricsController],
 })
 export class DispatcherMetricsModule {}

@@ -3,9 +3,10 @@ import { DeliveryModule as DeliveryLibModule } from '@app/delivery';
 import { AttemptRunner } from './attempt-runner';
 import { DeliveryWorker } from './delivery.worker';
 
+/** Attempts of deliveries in this replica: the runner both paths share, and the retry workers. */
 @Module({
   imports: [DeliveryLibModule],
   providers: [AttemptRunner, DeliveryWorker],
   exports: [DeliveryLibModule, AttemptRunner],
 })
-export class DeliveryModule {}
+export class DeliveryAttemptsModule {}
