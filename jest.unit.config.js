@@ -17,7 +17,6 @@ const UNIT_SPECS = [
   // Delivery: which endpoints, what an attempt came to, when to retry, signatures
   'libs/events/src/event-filter.spec.ts',
   'libs/delivery/src/matching-endpoints.spec.ts',
-  'libs/delivery/src/callback-sender.service.spec.ts',
   'libs/delivery/src/retry-after.spec.ts',
   'libs/delivery/src/signing.spec.ts',
   'apps/dispatcher/src/delivery/attempt-runner.spec.ts',
