@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import request from 'supertest';
-import { AppConfig, bullPrefix, loadConfig, redisOptionsFromUrl } from '@app/platform';
+import { AppConfig, bullPrefix, loadConfig, REDIS, redisOptionsFromUrl } from '@app/platform';
+import { seedAgreement } from './agreements';
 import { dropKeys } from './redis-keys';
 import { Receiver, Responder } from './receiver';
 
 export { dropKeys } from './redis-keys';
-export { transferRequest } from './requests';
+export { EDC_RESPONSE_CONTEXT, transferRequest } from './requests';
+export { agreementFixture, seedAgreement } from './agreements';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { createDispatcherApp } from '../../apps/dispatcher/src/create-dispatcher-app';
 
@@ -37,9 +39,11 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return loadConfig(testEnv(overrides));
 }
 
+/** The api, with the agreement `transferRequest()` names already in its store (see agreements.ts). */
 export async function startApi(config: AppConfig): Promise<INestApplication> {
   const app = await createApiApp(config);
   await app.init();
+  await seedAgreement(app.get(REDIS), config);
   return app;
 }
 

@@ -1,7 +1,10 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { EdcError, EdcException } from './edc-error';
-import { compactJsonLdForValidation } from './json-ld';
+import { UnreadableJsonLd } from '../json-ld/expand-request';
+import { isJsonLdBody } from '../json-ld/json-ld-body.decorator';
+import { readJsonLd } from '../json-ld/read-json-ld';
+import { withoutPrototypeKeys } from './prototype-keys';
 import { unreadable } from './validate-body';
 
 /**
@@ -27,20 +30,22 @@ export class EdcValidationPipe extends ValidationPipe {
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw EdcException.invalidRequest('The request body must be a JSON object');
     try {
-      const plain = compactJsonLdForValidation(body);
+      // A JSON-LD body is expanded and read as EDC reads it; a plain JSON one is taken as it is.
+      const plain = isJsonLdBody(metadata.metatype) ? await readJsonLd(body) : withoutPrototypeKeys(body);
       if (plain === null || typeof plain !== 'object' || Array.isArray(plain) || !metadata.metatype || !this.toValidate(metadata))
         return await super.transform(plain, metadata);
       return await this.toDto(plain, metadata.metatype);
     } catch (err) {
       if (err instanceof EdcException) throw err;
+      if (err instanceof UnreadableJsonLd) throw EdcException.invalidRequest(err.message);
       throw unreadable();
     }
   }
 
   /**
    * What `ValidationPipe.transform` does with a JSON object for a DTO class, without its walks
-   * that only matter for other inputs: a parsed and compacted JSON body has no sparse arrays and
-   * no binary values, and its prototype keys are already gone (`compactJsonLdForValidation`).
+   * that only matter for other inputs: a parsed JSON body (or one read from its JSON-LD
+   * expansion) has no sparse arrays and no binary values, and its prototype keys are already gone.
    * class-transformer builds the DTO and class-validator checks it, with the pipe's own options.
    */
   private async toDto(plain: object, metatype: new () => object): Promise<object> {

@@ -2,17 +2,24 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { EdcError, EdcException } from './edc-error';
 import { flattenValidationErrors } from './edc-validation.pipe';
-import { compactJsonLd } from './json-ld';
+import { UnreadableJsonLd } from '../json-ld/expand-request';
+import { readJsonLd } from '../json-ld/read-json-ld';
 
 type Problem = Omit<EdcError, 'type'>;
 
 /**
- * Reads a body (taken with `@UnvalidatedBody()`) into `type` and returns it with its DTO
+ * Reads a JSON-LD body (taken with `@UnvalidatedBody()`) into `type` and returns it with its DTO
  * problems, so a service can add the problems only it can see and answer them all in one 400.
  */
 export async function readBody<T extends object>(type: new () => T, body: unknown): Promise<{ dto: T; problems: Problem[] }> {
-  const raw = compactJsonLd(body ?? {});
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw EdcException.invalidRequest('The request body must be a JSON object');
+  const json = body ?? {};
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw EdcException.invalidRequest('The request body must be a JSON object');
+  let raw: Record<string, unknown>;
+  try {
+    raw = await readJsonLd(json);
+  } catch (err) {
+    throw err instanceof UnreadableJsonLd ? EdcException.invalidRequest(err.message) : err;
+  }
   try {
     const dto = plainToInstance(type, raw);
     return { dto, problems: flattenValidationErrors(await validate(dto, { forbidUnknownValues: false })) };

@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { AsList } from '@app/events';
 import { IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 
 export const QUERY_OPERATORS = ['=', '!=', 'in', 'like', 'ilike', 'contains', '<', '<=', '>', '>='] as const;
@@ -44,6 +45,7 @@ export class QuerySpecDto {
   sortOrder?: 'ASC' | 'DESC';
 
   @IsOptional()
+  @AsList()
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => CriterionDto)
