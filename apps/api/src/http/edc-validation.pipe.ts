@@ -1,11 +1,7 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { EdcError, EdcException } from './edc-error';
-import { UnreadableJsonLd } from '../json-ld/expand-request';
-import { isJsonLdBody } from '../json-ld/json-ld-body.decorator';
-import { readJsonLd } from '../json-ld/read-json-ld';
-import { withoutPrototypeKeys } from './prototype-keys';
-import { unreadable } from './validate-body';
+import { plainBodyOf, unreadable } from './validate-body';
 
 /**
  * class-validator over request bodies, answering EDC's error array with one element per
@@ -30,14 +26,12 @@ export class EdcValidationPipe extends ValidationPipe {
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw EdcException.invalidRequest('The request body must be a JSON object');
     try {
-      // A JSON-LD body is expanded and read as EDC reads it; a plain JSON one is taken as it is.
-      const plain = isJsonLdBody(metadata.metatype) ? await readJsonLd(body) : withoutPrototypeKeys(body);
+      const plain = await plainBodyOf(metadata.metatype, body);
       if (plain === null || typeof plain !== 'object' || Array.isArray(plain) || !metadata.metatype || !this.toValidate(metadata))
         return await super.transform(plain, metadata);
       return await this.toDto(plain, metadata.metatype);
     } catch (err) {
       if (err instanceof EdcException) throw err;
-      if (err instanceof UnreadableJsonLd) throw EdcException.invalidRequest(err.message);
       throw unreadable();
     }
   }
