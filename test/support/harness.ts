@@ -39,11 +39,14 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return loadConfig(testEnv(overrides));
 }
 
-/** The api, with the agreement `transferRequest()` names already in its store (see agreements.ts). */
-export async function startApi(config: AppConfig): Promise<INestApplication> {
+/**
+ * The api, with the agreement `transferRequest()` names already in its store (see
+ * agreements.ts), unless `agreement` is false (an api started while Redis refuses writes).
+ */
+export async function startApi(config: AppConfig, { agreement = true } = {}): Promise<INestApplication> {
   const app = await createApiApp(config);
   await app.init();
-  await seedAgreement(app.get(REDIS), config);
+  if (agreement) await seedAgreement(app.get(REDIS), config);
   return app;
 }
 
