@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { AppConfig } from '@app/platform';
+import { AppConfig, redisOptionsFromUrl } from '@app/platform';
 import { ContractAgreement } from '../../apps/api/src/contract-agreements/contract-agreement';
 import { contractAgreementKey } from '../../apps/api/src/contract-agreements/contract-agreement.store';
 
@@ -34,4 +34,14 @@ export function agreementFixture(overrides: Partial<ContractAgreement> = {}): Co
 /** Writes `agreement` where the api finds agreements, under the prefix of `config`. */
 export async function seedAgreement(redis: Redis, config: Pick<AppConfig, 'redisPrefix'>, agreement = agreementFixture()): Promise<void> {
   await redis.set(contractAgreementKey(config, agreement.id), JSON.stringify(agreement));
+}
+
+/** `seedAgreement` on a connection of its own, for tests whose api runs as a separate process. */
+export async function seedAgreementFor(config: Pick<AppConfig, 'redisPrefix' | 'redisUrl'>, agreement = agreementFixture()): Promise<void> {
+  const redis = new Redis(redisOptionsFromUrl(config.redisUrl));
+  try {
+    await seedAgreement(redis, config, agreement);
+  } finally {
+    await redis.quit();
+  }
 }

@@ -9,7 +9,7 @@ import { Receiver, Responder } from './receiver';
 
 export { dropKeys } from './redis-keys';
 export { EDC_RESPONSE_CONTEXT, transferRequest } from './requests';
-export { agreementFixture, seedAgreement } from './agreements';
+export { agreementFixture, seedAgreement, seedAgreementFor } from './agreements';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { createDispatcherApp } from '../../apps/dispatcher/src/create-dispatcher-app';
 
