@@ -146,7 +146,7 @@ describe('validation hardening (api only)', () => {
       const before = await committedEvents();
       // Its 5,000 objects are more JSON-LD than one request may expand: refused before expansion.
       const res = await client.post(TRANSFERS, transferRequest({ '@id': 'fan-out-bomb', callbackAddresses: addresses(2500) })).expect(400);
-      expect(res.body).toEqual([{ message: expect.stringContaining('more than 2000 objects'), type: 'InvalidRequest', path: null, invalidValue: null }]);
+      expect(res.body).toEqual([{ message: expect.stringContaining('more than 1000 objects'), type: 'InvalidRequest', path: null, invalidValue: null }]);
       const [error] = await expect400(TRANSFERS, transferRequest({ callbackAddresses: addresses(MAX_CALLBACK_ADDRESSES + 1) }), ['callbackAddresses']);
       expect(error.message).toContain(`at most ${MAX_CALLBACK_ADDRESSES}`);
       await client.get(`${TRANSFERS}/fan-out-bomb`).expect(404);

@@ -1,16 +1,20 @@
 /**
  * Bounds on the JSON-LD work one request may ask for. Expansion processes every `@context` it
- * meets (a scoped context once per node that uses it), so a large body of nodes under a large
- * context multiplies. Real EDC requests are far below these: a transfer request has about ten
- * objects, a policy with constraints a few dozen, and inline contexts a handful of terms.
+ * meets, a scoped one again for each node it applies to, so many nodes under a large inline
+ * context multiply (990 nodes under a 200-term type-scoped context: 0.5 s of CPU). Real EDC
+ * requests are far below these: a transfer request has about ten objects, a policy with
+ * constraints a few dozen, and inline contexts a handful of terms. Within them, the worst
+ * body measured costs about 0.1 s (docs/performance.md, "JSON-LD").
  */
 export const JSON_LD_LIMITS = {
   /** Objects and arrays in one body. */
-  maxNodes: 2_000,
+  maxNodes: 1_000,
   /** `@context` entries anywhere in one body (inline or by URL). */
   maxContexts: 16,
   /** Term definitions in all inline contexts of one body, nested ones included. */
   maxContextTerms: 256,
+  /** Objects times inline terms: what a scoped context applied to every node costs. */
+  maxNodesTimesTerms: 10_000,
 } as const;
 
 /** Why `body` asks for more JSON-LD work than one request may, or null. Walked without recursion. */
@@ -37,5 +41,7 @@ export function jsonLdLimitProblem(body: unknown): string | null {
       pending.push([inner, inContext || key === '@context']);
     }
   }
+  if (nodes * terms > JSON_LD_LIMITS.maxNodesTimesTerms)
+    return `The request body has ${nodes} objects and arrays under ${terms} inline @context terms: more JSON-LD work than one request may ask for (at most ${JSON_LD_LIMITS.maxNodesTimesTerms.toLocaleString('en-US')} objects times terms)`;
   return null;
 }
