@@ -1,5 +1,7 @@
+import { loadConfig } from '@app/platform';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { seedAgreement } from '../test/support/agreements';
 import { dropKeys } from '../test/support/redis-keys';
 import { AppProcess, startApi, startDispatcher, stopApp } from './product-processes';
 import { ReceiverHandle } from './receiver-handle';
@@ -39,7 +41,9 @@ export class ScenarioRun {
     return receiver;
   }
 
+  /** The api, with the agreement the load's transfers name (a transfer needs one, as in EDC). */
   async api(): Promise<AppProcess> {
+    await seedAgreement(this.bench.redis, { redisPrefix: this.prefix, redisPartitions: loadConfig(process.env).redisPartitions });
     const api = await startApi(this.prefix);
     this.apps.push(api);
     return api;

@@ -8,7 +8,7 @@ import { keyOf } from './support/redis-keys';
 import { BODY_KEPT_AFTER_LAST_DELIVERY_MS } from '@app/delivery';
 import { EventBodySweeper } from '../apps/dispatcher/src/event-stream/event-body-sweeper';
 import { ReceivedCall, Receiver } from './support/receiver';
-import { apiClient, Stack, startStack, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import { agreementFixture, apiClient, openDeliveryQueues, seedAgreement, Stack, startStack, transferRequest, waitUntil } from './support/harness';
 import { TestDeliveryQueues } from './support/delivery-queues';
 
 /**
@@ -45,6 +45,8 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     );
     ({ api, receiver, config } = stack);
     redis = stack.dispatcher.get<Redis>(REDIS);
+    // A 60 KB asset id makes a 60 KB event: every transfer event carries its agreement's asset.
+    await seedAgreement(redis, config, agreementFixture({ id: 'large', assetId: LARGE }));
     deliveries = openDeliveryQueues(config);
   });
 
@@ -68,7 +70,7 @@ describe('event bodies: stored once per event, for as long as a delivery can use
 
   it('an event to 20 endpoints that all need a retry stores its 60 KB body once; each job holds only ids, and every endpoint gets the same signed bytes', async () => {
     const addresses = Array.from({ length: ENDPOINTS }, (_, i) => ({ uri: `${receiver.url}/many/${i}`, events: ['transfer.process'] }));
-    const id = await createTransfer(addresses, { assetId: LARGE });
+    const id = await createTransfer(addresses, { contractId: 'large' });
     await receiver.waitFor(() => callsFor(id, '/many/').length >= 2 * ENDPOINTS);
     const calls = callsFor(id, '/many/');
     const eventId = calls[0].json.id as string;
@@ -94,7 +96,7 @@ describe('event bodies: stored once per event, for as long as a delivery can use
   });
 
   it('sends the same bytes on every attempt of a retried delivery', async () => {
-    const id = await createTransfer([{ uri: `${receiver.url}/flaky`, events: ['transfer.process'] }], { assetId: LARGE });
+    const id = await createTransfer([{ uri: `${receiver.url}/flaky`, events: ['transfer.process'] }], { contractId: 'large' });
     await receiver.waitFor(() => callsFor(id, '/flaky').length >= 3);
     const calls = callsFor(id, '/flaky');
     expect(new Set(calls.map((c) => c.body)).size).toBe(1);

@@ -3,7 +3,7 @@ import { NEGOTIATION_MACHINE } from '../apps/api/src/contract-negotiations/contr
 import { StateMachine } from '../apps/api/src/lifecycle/state-machine';
 import { TRANSFER_MACHINE } from '../apps/api/src/transfer-processes/transfer-process';
 import { ReceivedCall } from './support/receiver';
-import { API_KEY, Stack, startStack, transferRequest } from './support/harness';
+import { API_KEY, EDC_RESPONSE_CONTEXT, Stack, startStack, transferRequest } from './support/harness';
 
 // Every signal the machines forbid, from every state a signal path reaches: 409 ObjectConflict,
 // the state unchanged, and no event. The table is generated from the machines the product
@@ -240,7 +240,7 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
       expect(res.body).toEqual([
         { message: expect.any(String), type: 'ObjectConflict', path: null, invalidValue: null },
       ]);
-      expect(await stateOf(c.kind, id)).toEqual({ '@type': c.kind.stateType, state: c.state });
+      expect(await stateOf(c.kind, id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': c.kind.stateType, state: c.state });
     });
   });
 
@@ -286,7 +286,7 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
       const id = await create(kind, hook);
       const answers = await Promise.all(Array.from({ length: 20 }, () => signal(kind, id, signalName)));
       expect(answers.map((r) => r.status).sort()).toEqual([200, ...Array<number>(19).fill(409)]);
-      expect(await stateOf(kind, id)).toEqual({ '@type': kind.stateType, state: signalName.toUpperCase() });
+      expect(await stateOf(kind, id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': kind.stateType, state: signalName.toUpperCase() });
       await stack.receiver.waitFor(() => eventsOf(hook).length >= 2);
       await sleep(300);
       const calls = [...eventsOf(hook)].sort((a, b) => sequenceOf(a) - sequenceOf(b));
@@ -322,7 +322,7 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
           legal: true,
         });
       expect(states.slice(1).sort()).toEqual([...accepted].sort());
-      expect(await stateOf(kind, id)).toEqual({ '@type': kind.stateType, state: states[states.length - 1] });
+      expect(await stateOf(kind, id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': kind.stateType, state: states[states.length - 1] });
     });
   });
 
@@ -347,7 +347,7 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
       const id = name === 'negotiation' ? negotiationId : transferId;
       const res = await post(`/signaling/v1/${kind.resource}/${id}/${unknown}`, {}).expect(400);
       expect(res.body).toEqual([expect.objectContaining({ type: expect.stringMatching(/^(InvalidRequest|ValidationFailure)$/), message: expect.any(String) })]);
-      expect(await stateOf(kind, id)).toEqual({ '@type': kind.stateType, state: 'INITIAL' });
+      expect(await stateOf(kind, id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': kind.stateType, state: 'INITIAL' });
     });
 
     it.each([

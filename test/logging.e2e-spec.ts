@@ -1,4 +1,4 @@
-import { dropKeys, testConfig, testEnv, transferRequest, API_KEY } from './support/harness';
+import { dropKeys, seedAgreementFor, testConfig, testEnv, transferRequest, API_KEY } from './support/harness';
 import { AppProcess, spawnApp, stopApp } from './support/processes';
 import { Receiver } from './support/receiver';
 
@@ -14,6 +14,7 @@ describe('structured logs', () => {
     receiver = await Receiver.start();
     env = testEnv({ COUNTERPARTY_MODE: 'manual', LOG_LEVEL: 'info', LOG_FORMAT: 'json', API_PORT: '0', DISPATCHER_PORT: '0', EDC_VAULT_SECRETS: `log-alias:${SECRET}` });
     [api, dispatcher] = await Promise.all([spawnApp('api', env), spawnApp('dispatcher', env)]);
+    await seedAgreementFor(testConfig(env as Record<string, string>));
   });
 
   afterAll(async () => {

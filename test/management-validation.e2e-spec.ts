@@ -40,13 +40,13 @@ describe('the Management API refuses bad requests with EDC error arrays', () => 
   it.each([
     ['a uri that is not http/https', { callbackAddresses: [{ uri: 'ftp://host/x', events: ['transfer.process'] }] }, ['callbackAddresses[0].uri']],
     ['a relative uri', { callbackAddresses: [{ uri: '/relative', events: [] }] }, ['callbackAddresses[0].uri']],
-    ['events that are not an array', { callbackAddresses: [{ uri: 'https://cb.example/x', events: 'transfer.process' }] }, ['callbackAddresses[0].events']],
+    ['events that are an object', { callbackAddresses: [{ uri: 'https://cb.example/x', events: { a: 1 } }] }, ['callbackAddresses[0].events']],
     ['events that are not strings', { callbackAddresses: [{ uri: 'https://cb.example/x', events: [1] }] }, ['callbackAddresses[0].events']],
     ['authKey without authCodeId', { callbackAddresses: [{ uri: 'https://cb.example/x', events: [], authKey: 'X-Key' }] }, ['callbackAddresses[0].authCodeId']],
     ['transactional that is not a boolean', { callbackAddresses: [{ uri: 'https://cb.example/x', events: [], transactional: 'yes' }] }, ['callbackAddresses[0].transactional']],
-    ['callbackAddresses that is not an array', { callbackAddresses: { uri: 'https://cb.example/x' } }, ['callbackAddresses']],
+    ['one callback address without events (one object reads as a list of one)', { callbackAddresses: { uri: 'https://cb.example/x' } }, ['callbackAddresses[0].events']],
     ['a shorthand callbackAddress that is not a URL', { callbackAddress: 'not a url' }, ['callbackAddress']],
-    ['wrongly typed fields', { contractId: 42, protocol: ['x'] }, ['contractId', 'protocol']],
+    ['wrongly typed fields', { contractId: 42, protocol: ['x', 'y'] }, ['contractId', 'protocol']],
     ['a dataDestination without type', { dataDestination: { foo: 'bar' } }, ['dataDestination.type']],
   ])('400 for %s, naming the path', async (_case, extra, expected) => {
     const res = await post(transferRequest(extra)).expect(400);
@@ -59,7 +59,7 @@ describe('the Management API refuses bad requests with EDC error arrays', () => 
     const res = await post({
       protocol: 'dataspace-protocol-http',
       callbackAddresses: [
-        { uri: 'ftp://x', events: 'a' },
+        { uri: 'ftp://x', events: [1, 2] },
         { uri: 'https://ok.example', events: [], authKey: 'k' },
       ],
     }).expect(400);

@@ -1,5 +1,5 @@
 import { ReceivedCall, Receiver } from './support/receiver';
-import { apiClient, Stack, startStack, transferRequest } from './support/harness';
+import { apiClient, EDC_RESPONSE_CONTEXT, Stack, startStack, transferRequest } from './support/harness';
 
 // Manual mode: nothing moves by itself, so every event a receiver sees comes from a signal or
 // a management command of the test, and counts are exact.
@@ -107,13 +107,13 @@ describe('contract negotiations moved by signals emit exactly the events of thei
 
   const createNegotiation = async (callbackAddresses: object[]): Promise<string> => {
     const created = await post('/management/v3/contractnegotiations', contractRequest(callbackAddresses)).expect(200);
-    expect(created.body).toEqual({ '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
+    expect(created.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
     return created.body['@id'];
   };
 
   const expectNegotiationState = async (id: string, state: string) => {
     const res = await get(`/management/v3/contractnegotiations/${id}/state`).expect(200);
-    expect(res.body).toEqual({ '@type': 'NegotiationState', state });
+    expect(res.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'NegotiationState', state });
   };
 
   const expectNoAgreement = async (id: string) => {
@@ -199,12 +199,20 @@ describe('contract negotiations moved by signals emit exactly the events of thei
         consumerId: stack.config.participantId,
         assetId: 'asset-1',
         contractSigningDate: expect.any(Number),
-        policy: expect.objectContaining({ assigner: 'provider-1', target: 'asset-1' }),
+        policy: expect.objectContaining({ '@type': 'odrl:Agreement', 'odrl:assigner': { '@id': 'provider-1' }, 'odrl:target': { '@id': 'asset-1' } }),
       });
       // EDC gives the signing date in seconds since the epoch.
       expect(Math.abs(agreement.body.contractSigningDate - Date.now() / 1000)).toBeLessThan(120);
       expect(negotiation.body.contractAgreementId).toBe(agreement.body['@id']);
-      expect(last.contractAgreement).toEqual(agreement.body);
+      // The event carries EDC's ContractAgreement as Jackson writes it (edc-payloads.e2e-spec.ts has every field).
+      expect(last.contractAgreement).toMatchObject({
+        id: agreement.body['@id'],
+        providerId: 'provider-1',
+        consumerId: stack.config.participantId,
+        contractSigningDate: agreement.body.contractSigningDate,
+        assetId: 'asset-1',
+        policy: expect.objectContaining({ '@type': { '@policytype': 'contract' }, assigner: 'provider-1', target: 'asset-1' }),
+      });
       expect(last).not.toHaveProperty('reason');
     });
   });
@@ -242,13 +250,13 @@ describe('contract negotiations moved by signals emit exactly the events of thei
   describe('transfer processes', () => {
     const createTransfer = async (callbackAddresses: object[]): Promise<string> => {
       const created = await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses })).expect(200);
-      expect(created.body).toEqual({ '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
+      expect(created.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
       return created.body['@id'];
     };
 
     const expectTransferState = async (id: string, state: string) => {
       const res = await get(`/management/v3/transferprocesses/${id}/state`).expect(200);
-      expect(res.body).toEqual({ '@type': 'TransferState', state });
+      expect(res.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'TransferState', state });
     };
 
     const transferSignal = async (id: string, signal: string, body?: object) => {
@@ -272,6 +280,12 @@ describe('contract negotiations moved by signals emit exactly the events of thei
     };
 
     const DATA_ADDRESS = { type: 'HttpData', endpoint: 'http://x' };
+    /** DATA_ADDRESS as EDC's DataAddress serialises (Jackson): its properties under EDC's IRIs. */
+    const EDC_DATA_ADDRESS = {
+      properties: { 'https://w3id.org/edc/v0.0.1/ns/type': 'HttpData', 'https://w3id.org/edc/v0.0.1/ns/endpoint': 'http://x' },
+      type: 'HttpData',
+      keyName: null,
+    };
 
     it('goes requested, started, suspended, resumed, started, completed, deprovisioned by signals, one event each', async () => {
       const { path, callback } = newCallback(['transfer.process']);
@@ -301,8 +315,8 @@ describe('contract negotiations moved by signals emit exactly the events of thei
       expect(calls.map(sequenceOf)).toEqual(oneToN(expected.length));
       expect(new Set(calls.map((c) => c.json.id)).size).toBe(expected.length);
       expectTransferPayloads(calls, id, callback);
-      expect(calls[2].json.payload.dataAddress).toEqual(DATA_ADDRESS);
-      expect(calls[5].json.payload.dataAddress).toEqual(DATA_ADDRESS);
+      expect(calls[2].json.payload.dataAddress).toEqual(EDC_DATA_ADDRESS);
+      expect(calls[5].json.payload.dataAddress).toEqual(EDC_DATA_ADDRESS);
       expect(calls[3].json.payload.reason).toBe('paused');
       for (const i of [0, 1, 4, 6, 7]) {
         expect(calls[i].json.payload).not.toHaveProperty('dataAddress');
@@ -345,7 +359,7 @@ describe('contract negotiations moved by signals emit exactly the events of thei
       expect(new Set(calls.map((c) => c.json.id)).size).toBe(expected.length);
       const allCallbacks = [callback, resuming.callback, resumed.callback].map(inPayload);
       for (const call of calls) expect(call.json.payload).toMatchObject({ transferProcessId: id, callbackAddresses: allCallbacks });
-      expect(calls[2].json.payload.dataAddress).toEqual(DATA_ADDRESS);
+      expect(calls[2].json.payload.dataAddress).toEqual(EDC_DATA_ADDRESS);
       expect(calls[3].json.payload.reason).toBe('maintenance');
       expect(calls[5].json.payload.reason).toBe('r');
       expect(calls[4].json.payload).not.toHaveProperty('reason');

@@ -340,7 +340,7 @@ describe('QuerySpec on the Management API', () => {
     it.each([
       ['an unknown operandLeft', { filterExpression: [crit('colour', '=', 'red')] }, ['filterExpression[0].operandLeft']],
       ['an unknown operator', { filterExpression: [crit('contractId', '~', 'x')] }, ['filterExpression[0].operator']],
-      ['"in" with a non-array', { filterExpression: [crit('contractId', 'in', 'contract-01')] }, ['filterExpression[0].operandRight']],
+      ['"in" with an empty list', { filterExpression: [crit('contractId', 'in', [])] }, ['filterExpression[0].operandRight']],
       ['"like" with a number', { filterExpression: [crit('assetId', 'like', 5)] }, ['filterExpression[0].operandRight']],
       ['a "like" pattern over 1,024 characters', { filterExpression: [crit('assetId', 'like', '%'.repeat(1025))] }, ['filterExpression[0].operandRight']],
       ['a state that is neither a name nor a code', { filterExpression: [crit('state', '=', 'FLYING')] }, ['filterExpression[0].operandRight']],
@@ -397,7 +397,7 @@ describe('QuerySpec on the Management API', () => {
           '@type': 'ContractRequest',
           counterPartyAddress: `http://${assigner}.example/api/dsp`,
           protocol: 'dataspace-protocol-http',
-          policy: { '@id': `offer-${n}`, '@type': 'Offer', assigner, target: `asset-${n}` },
+          policy: { '@id': `offer-${n}`, '@type': 'odrl:Offer', assigner, target: `asset-${n}` },
         }).expect(200);
         (ids[assigner] ??= []).push(res.body['@id']);
       }
@@ -417,6 +417,56 @@ describe('QuerySpec on the Management API', () => {
       expect(await found([crit('edc:counterPartyId', '=', 'provider-x'), crit('state', '=', 'REQUESTED')])).toEqual(
         new Map([[requested, 'ContractNegotiation REQUESTED']]),
       );
+      // EDC's own e2e query: `in` over ids and `pending` (never true for this consumer).
+      expect(await found([crit('id', 'in', [requested, ids['provider-y'][0]]), crit('pending', '=', false)])).toEqual(
+        new Map([[requested, 'ContractNegotiation REQUESTED'], [ids['provider-y'][0], 'ContractNegotiation INITIAL']]),
+      );
+      expect(await found([crit('pending', '=', true)])).toEqual(new Map());
+    });
+
+    it('filters by the nested fields of the agreement (contractAgreement.assetId), as EDC does', async () => {
+      const res = await post(CN_PATH, {
+        '@context': { '@vocab': EDC },
+        counterPartyAddress: 'http://provider-z.example/api/dsp',
+        protocol: 'dataspace-protocol-http',
+        policy: { '@context': 'http://www.w3.org/ns/odrl.jsonld', '@id': 'offer-z', '@type': 'Offer', assigner: 'provider-z', target: 'asset-nested' },
+      }).expect(200);
+      const id = res.body['@id'];
+      for (const signal of ['requested', 'agreed', 'verified', 'finalized']) await post(`/signaling/v1/contractnegotiations/${id}/${signal}`, {}).expect(200);
+      const query = async (filterExpression: unknown) => (await post(`${CN_PATH}/request`, { filterExpression }).expect(200)).body.map((cn: { '@id': string }) => cn['@id']);
+      // One criterion object where EDC takes a list (JSON-LD reads them alike).
+      expect(await query(crit('contractAgreement.assetId', '=', 'asset-nested'))).toEqual([id]);
+      expect(await query([crit('contractAgreement.providerId', 'in', 'provider-z')])).toEqual([id]);
+      expect(await query([crit('contractAgreement.assetId', '=', 'asset-other')])).toEqual([]);
+      const refused = await post(`${CN_PATH}/request`, { filterExpression: [crit('contractAgreement.colour', '=', 'x')] }).expect(400);
+      expect(refused.body[0].path).toBe('filterExpression[0].operandLeft');
+    });
+
+    it('deletes a TERMINATED negotiation (204), refuses any other (409) and an unknown id (404), as EDC does', async () => {
+      const create = async () =>
+        (
+          await post(CN_PATH, {
+            counterPartyAddress: 'http://provider-d.example/api/dsp',
+            protocol: 'dataspace-protocol-http',
+            policy: { '@id': 'offer-d', '@type': 'odrl:Offer', assigner: 'provider-d', target: 'asset-d' },
+          }).expect(200)
+        ).body['@id'] as string;
+      const del = (id: string) => request(api.getHttpServer()).delete(`${CN_PATH}/${id}`).set('x-api-key', API_KEY);
+      const live = await create();
+      expect((await del(live).expect(409)).body).toEqual([{ message: 'Cannot delete negotiation in state: INITIAL', type: 'ObjectConflict', path: null, invalidValue: null }]);
+      const finalized = await create();
+      for (const signal of ['requested', 'agreed', 'verified', 'finalized']) await post(`/signaling/v1/contractnegotiations/${finalized}/${signal}`, {}).expect(200);
+      expect((await del(finalized).expect(409)).body[0].message).toContain('ContractAgreement already created');
+      const terminated = await create();
+      await post(`${CN_PATH}/${terminated}/terminate`, { reason: 'r' }).expect(204);
+      await del(terminated).expect(204);
+      await request(api.getHttpServer()).get(`${CN_PATH}/${terminated}`).set('x-api-key', API_KEY).expect(404);
+      // Gone from the indexes too: no query finds it.
+      const all = (await post(`${CN_PATH}/request`, { limit: 10_000 }).expect(200)).body.map((cn: { '@id': string }) => cn['@id']);
+      expect(all).toContain(live);
+      expect(all).not.toContain(terminated);
+      expect((await post(`${CN_PATH}/request`, { filterExpression: [crit('state', '=', 'TERMINATED')] }).expect(200)).body).toEqual([]);
+      expect((await del(terminated).expect(404)).body[0].type).toBe('ObjectNotFound');
     });
   });
 });

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { AppConfig, connectRedis, secretsKey } from '@app/platform';
-import { API_KEY, dropKeys, startApi, testConfig } from './support/harness';
+import { API_KEY, dropKeys, EDC_RESPONSE_CONTEXT, startApi, testConfig } from './support/harness';
 
 const PATH = '/management/v3/secrets';
 
@@ -34,18 +34,18 @@ describe('the secrets API', () => {
 
   it('creates, shows without its value, lists, updates and deletes a secret', async () => {
     const created = await post(secret('cb-key', 'first-value')).expect(200);
-    expect(created.body).toEqual({ '@type': 'IdResponse', '@id': 'cb-key', createdAt: expect.any(Number) });
+    expect(created.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'IdResponse', '@id': 'cb-key', createdAt: expect.any(Number) });
     expect(await redis.hget(secretsKey(config), 'cb-key')).toBe('first-value');
 
     const shown = await http().get(`${PATH}/cb-key`).set('x-api-key', API_KEY).expect(200);
-    expect(shown.body).toEqual({ '@type': 'Secret', '@id': 'cb-key' });
+    expect(shown.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'Secret', '@id': 'cb-key' });
     expect(JSON.stringify(shown.body)).not.toContain('first-value');
 
     const listed = await http().get(PATH).set('x-api-key', API_KEY).expect(200);
     const ids = listed.body.map((s: { '@id': string }) => s['@id']);
     expect(ids).toEqual(expect.arrayContaining(['cb-key', 'env-alias']));
     expect(ids).toEqual([...ids].sort());
-    for (const s of listed.body) expect(Object.keys(s).sort()).toEqual(['@id', '@type']);
+    for (const s of listed.body) expect(Object.keys(s).sort()).toEqual(['@context', '@id', '@type']);
     expect(JSON.stringify(listed.body)).not.toContain('first-value');
     expect(JSON.stringify(listed.body)).not.toContain('env-value');
 
@@ -63,7 +63,7 @@ describe('the secrets API', () => {
 
   it('finds a secret that only EDC_VAULT_SECRETS defines, without showing its value', async () => {
     const res = await http().get(`${PATH}/env-alias`).set('x-api-key', API_KEY).expect(200);
-    expect(res.body).toEqual({ '@type': 'Secret', '@id': 'env-alias' });
+    expect(res.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'Secret', '@id': 'env-alias' });
     expect(JSON.stringify(res.body)).not.toContain('env-value');
   });
 

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { ReceivedCall, Receiver } from './support/receiver';
-import { API_KEY, apiClient, Stack, startStack, transferRequest } from './support/harness';
+import { REDIS } from '@app/platform';
+import { agreementFixture, API_KEY, apiClient, EDC_RESPONSE_CONTEXT, seedAgreement, Stack, startStack, transferRequest } from './support/harness';
 
 const EDC = 'https://w3id.org/edc/v0.0.1/ns/';
 
@@ -98,8 +99,8 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
         (calls) => calls.some((c) => c.path === negotiationHook.path) && calls.some((c) => c.path === transferHook.path),
       );
       await sleep(300);
-      expect(await negotiationState(negotiationId)).toEqual({ '@type': 'NegotiationState', state: 'INITIAL' });
-      expect(await transferState(transferId)).toEqual({ '@type': 'TransferState', state: 'INITIAL' });
+      expect(await negotiationState(negotiationId)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'NegotiationState', state: 'INITIAL' });
+      expect(await transferState(transferId)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'TransferState', state: 'INITIAL' });
       expect(receiver.callsTo(negotiationHook.path).map((c) => c.json.type)).toEqual(['ContractNegotiationInitiated']);
       expect(receiver.callsTo(transferHook.path).map((c) => c.json.type)).toEqual(['TransferProcessInitiated']);
     });
@@ -115,8 +116,8 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
       (calls) => calls.some((c) => c.path === negotiationHook.path) && calls.some((c) => c.path === transferHook.path),
     );
     await sleep(300);
-    expect(await negotiationState(negotiationId)).toEqual({ '@type': 'NegotiationState', state: 'INITIAL' });
-    expect(await transferState(transferId)).toEqual({ '@type': 'TransferState', state: 'INITIAL' });
+    expect(await negotiationState(negotiationId)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'NegotiationState', state: 'INITIAL' });
+    expect(await transferState(transferId)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'TransferState', state: 'INITIAL' });
 
     const [negotiationEvent, ...moreNegotiationEvents] = receiver.callsTo(negotiationHook.path);
     expect(moreNegotiationEvents).toEqual([]);
@@ -135,7 +136,7 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
     await post(`/signaling/v1/transferprocesses/${id}/requested`).expect(200);
     const res = await http().post(`/signaling/v1/transferprocesses/${id}/started`).set('x-api-key', API_KEY).expect(200);
     expect(res.body).toEqual({ '@type': 'TransferState', state: 'STARTED' });
-    expect(await transferState(id)).toEqual({ '@type': 'TransferState', state: 'STARTED' });
+    expect(await transferState(id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'TransferState', state: 'STARTED' });
     await receiver.waitFor((calls) => calls.filter((c) => c.path === path).length >= 3);
     await sleep(300);
     const types = [...receiver.callsTo(path)].sort((a, b) => sequenceOf(a) - sequenceOf(b)).map((c) => c.json.type);
@@ -150,7 +151,7 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
     await post(`/signaling/v1/transferprocesses/${id}/requested`).expect(200);
     const res = await post(`/signaling/v1/transferprocesses/${id}/${signal}`, body).expect(400);
     expect(res.body).toEqual([expect.objectContaining({ type: 'ValidationFailure', path })]);
-    expect(await transferState(id)).toEqual({ '@type': 'TransferState', state: 'REQUESTED' });
+    expect(await transferState(id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'TransferState', state: 'REQUESTED' });
   });
 
   describe('JSON-LD keys', () => {
@@ -189,6 +190,7 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
     });
 
     it('reads a transfer whose keys are full IRIs like one with plain keys', async () => {
+      await seedAgreement(stack.api.get(REDIS), stack.config, agreementFixture({ id: 'contract-iri', assetId: 'asset-iri' }));
       const { path, callback } = newCallback(['transfer.process']);
       const id = await createTransfer({
         '@context': { '@vocab': EDC },
@@ -210,8 +212,8 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
         contractId: 'contract-iri',
         assetId: 'asset-iri',
         transferType: 'HttpData-PULL',
-        dataDestination: { type: 'HttpProxy' },
-        callbackAddresses: [{ ...callback, transactional: false }],
+        dataDestination: { '@type': 'DataAddress', type: 'HttpProxy' },
+        callbackAddresses: [{ '@type': 'CallbackAddress', ...callback, transactional: false }],
       });
       expect(Object.keys(tp.body).filter((k) => k.startsWith(EDC))).toEqual([]);
 

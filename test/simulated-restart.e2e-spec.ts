@@ -1,13 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { AppConfig } from '@app/platform';
-import { API_KEY, dropKeys, startDispatcher, testConfig, testEnv, transferRequest } from './support/harness';
+import { API_KEY, dropKeys, seedAgreementFor, startDispatcher, testConfig, testEnv, transferRequest } from './support/harness';
 import { AppProcess, spawnApp, stopApp } from './support/processes';
 import { Receiver } from './support/receiver';
 
 const negotiationRequest = (callbackUri: string) => ({
   counterPartyAddress: 'http://provider.example/dsp',
   protocol: 'dataspace-protocol-http',
-  policy: { '@id': 'offer-1', assigner: 'provider-1', target: 'asset-1' },
+  policy: { '@id': 'offer-1', '@type': 'odrl:Offer', assigner: 'provider-1', target: 'asset-1' },
   callbackAddresses: [{ uri: callbackUri, events: ['contract.negotiation'] }],
 });
 
@@ -24,6 +24,7 @@ describe('simulated mode survives an api killed mid-way', () => {
     config = testConfig(env as Record<string, string>);
     receiver = await Receiver.start();
     dispatcher = await startDispatcher(config);
+    await seedAgreementFor(config);
   });
 
   afterAll(async () => {
@@ -46,7 +47,7 @@ describe('simulated mode survives an api killed mid-way', () => {
   it('finishes a negotiation and a transfer although the api was SIGKILLed after their first step', async () => {
     api = await spawnApp('api', env);
     const cn = await post('/management/v3/contractnegotiations', negotiationRequest(`${receiver.url}/cn`));
-    const tp = await post('/management/v3/transferprocesses', transferRequest({ callbackAddress: `${receiver.url}/tp` }));
+    const tp = await post('/management/v3/transferprocesses', transferRequest({ transferType: 'HttpData-PUSH', callbackAddress: `${receiver.url}/tp` }));
     expect([cn.status, tp.status]).toEqual([200, 200]);
 
     // Both initiated; the counterparty's first reaction is scheduled but not due yet.

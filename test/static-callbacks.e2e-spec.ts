@@ -27,11 +27,12 @@ describe('static callbacks from the environment', () => {
   it('receive every event their filters match, of every transfer, and no others', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
-      // No dynamic callback at all: static ones see every event of the runtime.
+      // No dynamic callback at all: static ones see every event of the runtime. PUSH, so that
+      // the simulated provider completes it.
       const res = await request(api.getHttpServer())
         .post('/management/v3/transferprocesses')
         .set('x-api-key', API_KEY)
-        .send(transferRequest())
+        .send(transferRequest({ transferType: 'HttpData-PUSH' }))
         .expect(200);
       ids.push(res.body['@id']);
     }

@@ -154,7 +154,7 @@ describe('the api against a Redis of its own that drops connections, dies and ru
     expect(metrics.text).toMatch(/callback_store_unavailable_total\{reason="out-of-memory",app="api"\} [1-9]/);
 
     // An api (re)started meanwhile starts, and answers 503 too, rather than exit.
-    const another = await startApi(config);
+    const another = await startApi(config, { agreement: false });
     try {
       expect((await request(another.getHttpServer()).post(TRANSFERS).set('x-api-key', API_KEY).send(transferRequest())).status).toBe(503);
     } finally {

@@ -84,7 +84,13 @@ describe('transactional callbacks are called before a change is committed', () =
     const negotiation = {
       counterPartyAddress: 'http://provider.example/dsp',
       protocol: 'dataspace-protocol-http',
-      policy: { '@id': 'offer-big', assigner: 'p', target: 'a', permission: [{ constraint: 'x'.repeat(3000) }] },
+      policy: {
+        '@id': 'offer-big',
+        '@type': 'odrl:Offer',
+        assigner: 'p',
+        target: 'a',
+        permission: [{ action: 'use', constraint: { leftOperand: 'purpose', operator: 'eq', rightOperand: 'x'.repeat(3000) } }],
+      },
     };
     const res = await post('/management/v3/contractnegotiations', negotiation).expect(400);
     expect(res.body).toEqual([{ message: expect.stringContaining('above EVENT_MAX_BYTES (2048)'), type: 'ValidationFailure', path: null, invalidValue: null }]);
@@ -114,7 +120,8 @@ describe('a simulated step refused by a transactional callback', () => {
     const { get, post } = apiClient(() => stack.api);
     const res = await post(
       '/management/v3/transferprocesses',
-      transferRequest({ callbackAddresses: [{ uri: `${stack.receiver.url}/gate`, events: ['transfer.process'], transactional: true }] }),
+      // PUSH: the simulated provider completes it (a PULL one would stay STARTED).
+      transferRequest({ transferType: 'HttpData-PUSH', callbackAddresses: [{ uri: `${stack.receiver.url}/gate`, events: ['transfer.process'], transactional: true }] }),
     ).expect(200);
     const id = res.body['@id'];
     await stack.receiver.waitFor((calls) => calls.filter((c) => c.json?.type === 'TransferProcessRequested').length >= 2, 10_000);

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ReceivedCall, Receiver } from './support/receiver';
-import { API_KEY, Stack, startStack, transferRequest } from './support/harness';
+import { API_KEY, EDC_RESPONSE_CONTEXT, Stack, startStack, transferRequest } from './support/harness';
 
 const TRANSFER_EVENTS = ['TransferProcessInitiated', 'TransferProcessRequested', 'TransferProcessStarted', 'TransferProcessCompleted'];
 
@@ -23,10 +23,14 @@ describe('a simulated transfer calls its callbacks back', () => {
   const createTransfer = (body: object) =>
     request(api.getHttpServer()).post('/management/v3/transferprocesses').set('x-api-key', API_KEY).send(body);
 
-  it('delivers Initiated, Requested, Started and Completed once each, with the EDC envelope and headers', async () => {
+  // A PUSH transfer completes once the simulated provider has sent the data; a PULL one stays
+  // STARTED until the consumer ends it (EDC's data plane does the same).
+  const PUSH = { transferType: 'HttpData-PUSH', dataDestination: { type: 'HttpData', baseUrl: 'http://sink.example/data' } };
+
+  it('delivers Initiated, Requested, Started and Completed of a PUSH transfer once each, with the EDC envelope and headers', async () => {
     const callback = { uri: `${receiver.url}/hooks/all`, events: ['transfer.process'], transactional: false };
-    const created = await createTransfer(transferRequest({ callbackAddresses: [callback] })).expect(200);
-    expect(created.body).toEqual({ '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
+    const created = await createTransfer(transferRequest({ ...PUSH, callbackAddresses: [callback] })).expect(200);
+    expect(created.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
     const id = created.body['@id'];
 
     await receiver.waitFor((calls) => calls.filter((c) => c.path === '/hooks/all').length >= 4);
@@ -61,7 +65,7 @@ describe('a simulated transfer calls its callbacks back', () => {
       .get(`/management/v3/transferprocesses/${id}/state`)
       .set('x-api-key', API_KEY)
       .expect(200);
-    expect(state.body).toEqual({ '@type': 'TransferState', state: 'COMPLETED' });
+    expect(state.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'TransferState', state: 'COMPLETED' });
 
     const tp = await request(api.getHttpServer()).get(`/management/v3/transferprocesses/${id}`).set('x-api-key', API_KEY).expect(200);
     expect(tp.body).toMatchObject({
@@ -70,14 +74,28 @@ describe('a simulated transfer calls its callbacks back', () => {
       state: 'COMPLETED',
       type: 'CONSUMER',
       contractId: 'contract-1',
-      transferType: 'HttpData-PULL',
-      dataDestination: { type: 'HttpProxy' },
-      callbackAddresses: [callback],
+      transferType: 'HttpData-PUSH',
+      dataDestination: { '@type': 'DataAddress', type: 'HttpData', baseUrl: 'http://sink.example/data' },
+      callbackAddresses: [{ '@type': 'CallbackAddress', ...callback }],
     });
   });
 
+  it('leaves a PULL transfer STARTED until the consumer completes it', async () => {
+    const callback = { uri: `${receiver.url}/hooks/pull`, events: ['transfer.process'] };
+    const created = await createTransfer(transferRequest({ transferType: 'HttpData-PULL', callbackAddresses: [callback] })).expect(200);
+    const id = created.body['@id'];
+    await receiver.waitFor((calls) => calls.filter((c) => c.path === '/hooks/pull').length >= 3);
+    // Many simulation steps (SIMULATION_STEP_MS is 20 in tests) later, it is still STARTED.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(bySequence(receiver.callsTo('/hooks/pull')).map((c) => c.json.type)).toEqual(TRANSFER_EVENTS.slice(0, 3));
+    const state = () => request(api.getHttpServer()).get(`/management/v3/transferprocesses/${id}/state`).set('x-api-key', API_KEY).expect(200);
+    expect((await state()).body.state).toBe('STARTED');
+    await request(api.getHttpServer()).post(`/signaling/v1/transferprocesses/${id}/completed`).set('x-api-key', API_KEY).expect(200);
+    expect((await state()).body.state).toBe('COMPLETED');
+  });
+
   it('reads the single-URL shorthand callbackAddress as all transfer events to that URL', async () => {
-    const created = await createTransfer(transferRequest({ callbackAddress: `${receiver.url}/hooks/short` })).expect(200);
+    const created = await createTransfer(transferRequest({ ...PUSH, callbackAddress: `${receiver.url}/hooks/short` })).expect(200);
     await receiver.waitFor((calls) => calls.filter((c) => c.path === '/hooks/short').length >= 4);
     const calls = bySequence(receiver.callsTo('/hooks/short'));
     expect(calls.map((c) => c.json.type)).toEqual(TRANSFER_EVENTS);

@@ -22,7 +22,7 @@ const INBOUND = '/management/v1/callbacks';
 const contractRequest = (extra: Record<string, unknown> = {}) => ({
   counterPartyAddress: 'http://provider.example/api/dsp',
   protocol: 'dataspace-protocol-http',
-  policy: { '@id': 'offer-1', assigner: 'provider-1', target: 'asset-1' },
+  policy: { '@type': 'odrl:Offer', '@id': 'offer-1', assigner: 'provider-1', target: 'asset-1' },
   ...extra,
 });
 
@@ -89,7 +89,7 @@ describe('validation hardening (api only)', () => {
     it('accepts a token such as X-Api-Key, and keeps it (and the alias) on the stored object', async () => {
       const created = await client.post(TRANSFERS, transferRequest({ callbackAddresses: [address({ authKey: 'X-Api-Key', authCodeId: 'my.secret-1' })] })).expect(200);
       const stored = await client.get(`${TRANSFERS}/${created.body['@id']}`).expect(200);
-      expect(stored.body.callbackAddresses).toEqual([{ ...address(), transactional: false, authKey: 'X-Api-Key', authCodeId: 'my.secret-1' }]);
+      expect(stored.body.callbackAddresses).toEqual([{ '@type': 'CallbackAddress', ...address(), transactional: false, authKey: 'X-Api-Key', authCodeId: 'my.secret-1' }]);
     });
   });
 
@@ -146,7 +146,10 @@ describe('validation hardening (api only)', () => {
 
     it('refuses the 2,500-address create of the report with one problem, and queues nothing for it', async () => {
       const before = await committedEvents();
-      const [error] = await expect400(TRANSFERS, transferRequest({ '@id': 'fan-out-bomb', callbackAddresses: addresses(2500) }), ['callbackAddresses']);
+      // Its 5,000 objects are more JSON-LD than one request may expand: refused before expansion.
+      const res = await client.post(TRANSFERS, transferRequest({ '@id': 'fan-out-bomb', callbackAddresses: addresses(2500) })).expect(400);
+      expect(res.body).toEqual([{ message: expect.stringContaining('more than 1000 objects'), type: 'InvalidRequest', path: null, invalidValue: null }]);
+      const [error] = await expect400(TRANSFERS, transferRequest({ callbackAddresses: addresses(MAX_CALLBACK_ADDRESSES + 1) }), ['callbackAddresses']);
       expect(error.message).toContain(`at most ${MAX_CALLBACK_ADDRESSES}`);
       await client.get(`${TRANSFERS}/fan-out-bomb`).expect(404);
       expect(await committedEvents()).toBe(before);
@@ -248,9 +251,10 @@ describe('what a receiver is shown of the callback addresses', () => {
     expect(withKey.map((c) => c.headers['x-hook-key'])).toEqual(['s3cr3t-value', 's3cr3t-value']);
 
     const storedTransfer = await client.get(`${TRANSFERS}/${transfer.body['@id']}`).expect(200);
-    expect(storedTransfer.body.callbackAddresses).toEqual(full);
+    const typed = full.map((a) => ({ '@type': 'CallbackAddress', ...a }));
+    expect(storedTransfer.body.callbackAddresses).toEqual(typed);
     const storedNegotiation = await client.get(`${NEGOTIATIONS}/${negotiation.body['@id']}`).expect(200);
-    expect(storedNegotiation.body.callbackAddresses).toEqual(full);
+    expect(storedNegotiation.body.callbackAddresses).toEqual(typed);
   });
 });
 

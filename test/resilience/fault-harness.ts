@@ -13,6 +13,7 @@
  * counts duplicates by webhook-id, and reports the time to drain. Exit code 1 on any of these.
  *   npm run test:faults          (EVENTS=1000 KILLS=1 DROPS=3 OOM_MS=2000 for a short run)
  */
+import { loadConfig, Partitions } from '@app/platform';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -20,6 +21,8 @@ import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { contractAgreementKey } from '../../apps/api/src/contract-agreements/contract-agreement.store';
+import { agreementFixture } from '../support/agreements';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EVENTS = Number(process.env.EVENTS ?? 10_000);
@@ -75,6 +78,8 @@ async function main(): Promise<void> {
   const startRedis = () => start('redis', 'redis-server', redisArgs, {}, 'Ready to accept connections');
   let redis = await startRedis();
   const redisCli = (...args: string[]) => promisify(execFile)('redis-cli', ['-p', String(redisPort), ...args]);
+  // The agreement every transfer names (a transfer needs one, as in EDC).
+  await redisCli('SET', contractAgreementKey(new Partitions('faults', loadConfig({}).redisPartitions), 'contract-1'), JSON.stringify(agreementFixture()));
 
   // The receiver: 30% 500, 5% hang past the timeout, else 200; a transfer counts once a 200 went out.
   const delivered = new Map<string, number>();
@@ -165,7 +170,7 @@ async function main(): Promise<void> {
       const res = await fetch(`http://127.0.0.1:${apiPort}/management/v3/transferprocesses`, {
         method: 'POST',
         headers: { 'x-api-key': 'faults-key', 'content-type': 'application/json' },
-        body: JSON.stringify({ counterPartyAddress: 'http://p/dsp', protocol: 'dsp', contractId: 'c', transferType: 't', callbackAddresses: [{ uri: receiverUrl, events: ['transfer.process'] }] }),
+        body: JSON.stringify({ counterPartyAddress: 'http://p/dsp', protocol: 'dsp', contractId: 'contract-1', transferType: 'HttpData-PULL', callbackAddresses: [{ uri: receiverUrl, events: ['transfer.process'] }] }),
         signal: AbortSignal.timeout(10_000),
       });
       if (res.status === 200) accepted.push(((await res.json()) as { '@id': string })['@id']);

@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import request from 'supertest';
-import { AppConfig, BLOCKING_CONNECTION, bullPrefix, connectRedis, loadConfig } from '@app/platform';
+import { AppConfig, BLOCKING_CONNECTION, bullPrefix, connectRedis, loadConfig, REDIS } from '@app/platform';
 import { TestDeliveryQueues } from './delivery-queues';
+import { seedAgreement } from './agreements';
 import { dropKeys } from './redis-keys';
 import { Receiver, Responder } from './receiver';
 
 export { dropKeys } from './redis-keys';
-export { transferRequest } from './requests';
+export { EDC_RESPONSE_CONTEXT, transferRequest } from './requests';
+export { agreementFixture, seedAgreement, seedAgreementFor } from './agreements';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { createDispatcherApp } from '../../apps/dispatcher/src/create-dispatcher-app';
 
@@ -38,9 +40,14 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return loadConfig(testEnv(overrides));
 }
 
-export async function startApi(config: AppConfig): Promise<INestApplication> {
+/**
+ * The api, with the agreement `transferRequest()` names already in its store (see
+ * agreements.ts), unless `agreement` is false (an api started while Redis refuses writes).
+ */
+export async function startApi(config: AppConfig, { agreement = true } = {}): Promise<INestApplication> {
   const app = await createApiApp(config);
   await app.init();
+  if (agreement) await seedAgreement(app.get(REDIS), config);
   return app;
 }
 

@@ -10,3 +10,10 @@ export const transferRequest = (extra: Record<string, unknown> = {}) => ({
   dataDestination: { type: 'HttpProxy' },
   ...extra,
 });
+
+/** The `@context` EDC compacts every Management API response with. */
+export const EDC_RESPONSE_CONTEXT = {
+  '@vocab': 'https://w3id.org/edc/v0.0.1/ns/',
+  edc: 'https://w3id.org/edc/v0.0.1/ns/',
+  odrl: 'http://www.w3.org/ns/odrl/2/',
+};

@@ -9,26 +9,32 @@ export interface EventEnvelope<P extends object = Record<string, unknown>> {
   payload: P;
 }
 
+/** EDC's `TransferProcessEvent` fields as Jackson writes them (docs/delivery.md lists each). */
 export interface TransferProcessEventPayload {
   transferProcessId: string;
-  assetId?: string;
-  contractId: string;
-  type: 'CONSUMER' | 'PROVIDER';
-  protocol: string;
   callbackAddresses: CallbackAddress[];
-  dataAddress?: Record<string, unknown>;
+  /** Always the agreement's asset, as EDC sets it. */
+  assetId: string;
+  type: 'CONSUMER' | 'PROVIDER';
+  contractId: string;
+  protocol: string;
+  /** `TransferProcessStarted`: EDC's `DataAddress` Jackson form (`properties`, `type`, `keyName`). */
+  dataAddress?: object | null;
   reason?: string | null;
 }
 
+/** EDC's `ContractNegotiationEvent` fields as Jackson writes them (docs/delivery.md lists each). */
 export interface ContractNegotiationEventPayload {
   contractNegotiationId: string;
   counterPartyAddress: string;
   counterPartyId: string;
-  protocol: string;
   callbackAddresses: CallbackAddress[];
-  contractOffers: Record<string, unknown>[];
-  lastContractOffer: Record<string, unknown>;
-  contractAgreement?: Record<string, unknown>;
+  /** EDC's `ContractOffer`s: `{id, policy, assetId}`, the policy in EDC's `Policy` Jackson form. */
+  contractOffers: object[];
+  protocol: string;
+  lastContractOffer: object;
+  /** `ContractNegotiationFinalized`: EDC's `ContractAgreement` `{id, providerId, consumerId, contractSigningDate, assetId, policy}`. */
+  contractAgreement?: object;
   reason?: string | null;
 }
 

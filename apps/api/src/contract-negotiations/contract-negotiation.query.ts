@@ -12,6 +12,13 @@ export const NEGOTIATION_QUERY: QuerySchema = {
     counterPartyId: 'string',
     protocol: 'string',
     contractAgreementId: 'string',
+    pending: 'boolean',
+    // EDC's service tests filter negotiations by their agreement's fields.
+    'contractAgreement.id': 'string',
+    'contractAgreement.assetId': 'string',
+    'contractAgreement.providerId': 'string',
+    'contractAgreement.consumerId': 'string',
+    'contractAgreement.contractSigningDate': 'number',
     errorDetail: 'string',
     createdAt: 'number',
     stateTimestamp: 'number',

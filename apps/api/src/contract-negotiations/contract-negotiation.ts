@@ -1,4 +1,6 @@
 import { CallbackAddress } from '@app/events';
+import { ContractAgreement } from '../contract-agreements/contract-agreement';
+import { EdcPolicy } from '../policies/edc-policy';
 import { StateMachine } from '../lifecycle/state-machine';
 import { StatefulEntity } from '../state-store/stored-entity';
 
@@ -51,16 +53,11 @@ export const NEGOTIATION_MACHINE: StateMachine<NegotiationState> = {
   simulatedNext: { INITIAL: 'REQUESTED', REQUESTED: 'AGREED', AGREED: 'VERIFIED', VERIFIED: 'FINALIZED' },
 };
 
-/** EDC's `ContractAgreement`, made when a negotiation is finalized. */
-export interface ContractAgreement {
-  '@type': 'ContractAgreement';
-  '@id': string;
-  providerId: string;
-  consumerId: string;
+/** EDC's `ContractOffer` as Jackson writes it (the `contractOffers` of negotiation events). */
+export interface ContractOffer {
+  id: string;
+  policy: EdcPolicy;
   assetId: string;
-  /** Seconds since the epoch, as EDC gives it. */
-  contractSigningDate: number;
-  policy: Record<string, unknown>;
 }
 
 export interface ContractNegotiation extends StatefulEntity<NegotiationState> {
@@ -68,8 +65,11 @@ export interface ContractNegotiation extends StatefulEntity<NegotiationState> {
   counterPartyAddress: string;
   counterPartyId: string;
   protocol: string;
-  offer: Record<string, unknown> & { '@id': string; assigner: string; target: string };
+  /** The offer the consumer asked for: EDC's negotiations keep it as their last offer. */
+  offer: ContractOffer;
   callbackAddresses: CallbackAddress[];
+  /** EDC's flag for a negotiation waiting on its own side; this consumer never waits, so false. */
+  pending: boolean;
   contractAgreementId?: string;
-  agreement?: ContractAgreement;
+  contractAgreement?: ContractAgreement;
 }

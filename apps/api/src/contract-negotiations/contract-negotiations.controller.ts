@@ -1,11 +1,14 @@
 import { ApiBody, ApiTags } from '@nestjs/swagger';
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ContractRequestDto, QuerySpecDto, StateChangeDto } from '@app/events';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { idResponse, withContext } from '../json-ld/edc-response';
+import { StateChangeDto } from '../lifecycle/state-change.dto';
+import { QuerySpecDto } from '../query/query-spec.dto';
+import { ContractRequestDto } from './contract-request.dto';
 import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
 import { QueryService } from '../query/query.service';
 import { ContractNegotiation } from './contract-negotiation';
 import { NEGOTIATION_QUERY } from './contract-negotiation.query';
-import { toContractNegotiationResponse } from './contract-negotiation.response';
+import { toContractAgreementResponse, toContractNegotiationResponse } from './contract-negotiation.response';
 import { ContractNegotiationsService } from './contract-negotiations.service';
 
 @ApiTags('Contract negotiations')
@@ -20,7 +23,7 @@ export class ContractNegotiationsController {
   @HttpCode(200)
   async create(@Body() request: ContractRequestDto) {
     const cn = await this.negotiations.create(request);
-    return { '@type': 'IdResponse', '@id': cn.id, createdAt: cn.createdAt };
+    return idResponse(cn.id, cn.createdAt);
   }
 
   @Post('request')
@@ -38,12 +41,19 @@ export class ContractNegotiationsController {
 
   @Get(':id/state')
   async state(@Param('id') id: string) {
-    return { '@type': 'NegotiationState', state: (await this.negotiations.get(id)).state };
+    return withContext({ '@type': 'NegotiationState', state: (await this.negotiations.get(id)).state });
   }
 
   @Get(':id/agreement')
-  agreement(@Param('id') id: string) {
-    return this.negotiations.agreement(id);
+  async agreement(@Param('id') id: string) {
+    return toContractAgreementResponse(await this.negotiations.agreement(id));
+  }
+
+  /** EDC's delete: 204 for a TERMINATED negotiation, 409 for any other, 404 for an unknown id. */
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Param('id') id: string): Promise<void> {
+    await this.negotiations.delete(id);
   }
 
   @Post(':id/terminate')

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
+import { ContractAgreementsModule } from '../contract-agreements/contract-agreements.module';
 import { EventGateModule } from '../event-gate/event-gate.module';
 import { StateStoreModule } from '../state-store/state-store.module';
 import { QueryModule } from '../query/query.module';
@@ -7,7 +8,7 @@ import { ContractNegotiationsController } from './contract-negotiations.controll
 import { ContractNegotiationsService } from './contract-negotiations.service';
 
 @Module({
-  imports: [StateStoreModule, CallbackAddressesModule, QueryModule, EventGateModule],
+  imports: [StateStoreModule, CallbackAddressesModule, QueryModule, EventGateModule, ContractAgreementsModule],
   controllers: [ContractNegotiationsController],
   providers: [ContractNegotiationsService],
   exports: [ContractNegotiationsService],

@@ -1,15 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ContractRequestDto } from '@app/events';
 import { AppMetrics } from '@app/platform';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
+import { ContractAgreement } from '../contract-agreements/contract-agreement';
+import { ContractAgreementStore } from '../contract-agreements/contract-agreement.store';
 import { EventGate } from '../event-gate/event-gate.service';
 import { EdcException } from '../http/edc-error';
 import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { policyFromOdrl } from '../policies/policy-from-odrl';
 import { StateStore } from '../state-store/state-store.service';
-import { ContractAgreement, ContractNegotiation, NEGOTIATION_MACHINE, NegotiationState } from './contract-negotiation';
+import { ContractNegotiation, NEGOTIATION_MACHINE, NegotiationState } from './contract-negotiation';
 import { contractNegotiationEvent } from './contract-negotiation.events';
+import { ContractRequestDto } from './contract-request.dto';
 
 @Injectable()
 export class ContractNegotiationsService {
@@ -20,20 +22,24 @@ export class ContractNegotiationsService {
     metrics: AppMetrics,
     gate: EventGate,
     private readonly callbacks: CallbackAddressPolicy,
+    private readonly agreements: ContractAgreementStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.lifecycle = new EntityLifecycle(NEGOTIATION_MACHINE, store, metrics, gate, contractNegotiationEvent);
   }
 
   async create(request: ContractRequestDto): Promise<ContractNegotiation> {
+    const { policy, problems } = policyFromOdrl({ policy: request.policy, path: 'policy', type: 'offer' });
+    if (problems.length > 0) throw EdcException.validation(problems);
     const callbackAddresses = this.callbacks.fromRequest(request.callbackAddresses);
     return this.lifecycle.create({
       ...initialFields(request['@id']),
       counterPartyAddress: request.counterPartyAddress,
       counterPartyId: request.policy.assigner,
       protocol: request.protocol,
-      offer: { ...request.policy },
+      offer: { id: request.policy['@id'], policy, assetId: request.policy.target },
       callbackAddresses,
+      pending: false,
     });
   }
 
@@ -44,29 +50,46 @@ export class ContractNegotiationsService {
   /** The agreement of a finalized negotiation; 404 before that. */
   async agreement(id: string): Promise<ContractAgreement> {
     const cn = await this.get(id);
-    if (cn.state !== 'FINALIZED' || !cn.agreement) throw EdcException.notFound('ContractAgreement', id);
-    return cn.agreement;
+    if (cn.state !== 'FINALIZED' || !cn.contractAgreement) throw EdcException.notFound('ContractAgreement', id);
+    return cn.contractAgreement;
   }
 
-  /** Moves a negotiation to `to` with its one event; finalizing makes the agreement. */
+  /** Moves a negotiation to `to` with its one event; finalizing makes the agreement, stored with it. */
   transition(id: string, to: NegotiationState, details: TransitionDetails = {}): Promise<ContractNegotiation> {
-    return this.lifecycle.transition(id, to, details, (next) => (to === 'FINALIZED' ? this.withAgreement(next) : next));
+    return this.lifecycle.transition(
+      id,
+      to,
+      details,
+      (next) => (to === 'FINALIZED' ? this.withAgreement(next) : next),
+      (next) => (to === 'FINALIZED' && next.contractAgreement ? this.agreements.record(next.contractAgreement) : undefined),
+    );
+  }
+
+  /** EDC's delete: only a TERMINATED negotiation without an agreement goes (409 otherwise, 404 unknown). */
+  delete(id: string): Promise<void> {
+    return this.lifecycle.delete(id, (cn) =>
+      cn.contractAgreement
+        ? `Cannot delete ContractNegotiation [ID=${id}] - ContractAgreement already created.`
+        : cn.state !== 'TERMINATED'
+          ? `Cannot delete negotiation in state: ${cn.state}`
+          : null,
+    );
   }
 
   simulateStep(id: string, state: NegotiationState): Promise<void> {
     return this.lifecycle.simulateStep(id, state, (_current, next) => this.transition(id, next));
   }
 
+  /** The agreement EDC's consumer gets from the provider: the offer's policy as a contract, assigned to us. */
   private withAgreement(cn: ContractNegotiation): ContractNegotiation {
     const agreement: ContractAgreement = {
-      '@type': 'ContractAgreement',
-      '@id': randomUUID(),
+      id: this.agreements.newId(cn.id),
       providerId: cn.counterPartyId,
       consumerId: this.config.participantId,
-      assetId: cn.offer.target,
       contractSigningDate: Math.floor(cn.stateTimestamp / 1000),
-      policy: { ...cn.offer, '@type': 'odrl:Agreement', assignee: this.config.participantId },
+      assetId: cn.offer.assetId,
+      policy: { ...cn.offer.policy, assignee: this.config.participantId, '@type': { '@policytype': 'contract' } },
     };
-    return { ...cn, agreement, contractAgreementId: agreement['@id'] };
+    return { ...cn, contractAgreement: agreement, contractAgreementId: agreement.id };
   }
 }

@@ -1,8 +1,7 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { EdcError, EdcException } from './edc-error';
-import { compactJsonLdForValidation } from './json-ld';
-import { unreadable } from './validate-body';
+import { plainBodyOf, unreadable } from './validate-body';
 
 /**
  * class-validator over request bodies, answering EDC's error array with one element per
@@ -27,7 +26,7 @@ export class EdcValidationPipe extends ValidationPipe {
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw EdcException.invalidRequest('The request body must be a JSON object');
     try {
-      const plain = compactJsonLdForValidation(body);
+      const plain = await plainBodyOf(metadata.metatype, body);
       if (plain === null || typeof plain !== 'object' || Array.isArray(plain) || !metadata.metatype || !this.toValidate(metadata))
         return await super.transform(plain, metadata);
       return await this.toDto(plain, metadata.metatype);
@@ -39,8 +38,8 @@ export class EdcValidationPipe extends ValidationPipe {
 
   /**
    * What `ValidationPipe.transform` does with a JSON object for a DTO class, without its walks
-   * that only matter for other inputs: a parsed and compacted JSON body has no sparse arrays and
-   * no binary values, and its prototype keys are already gone (`compactJsonLdForValidation`).
+   * that only matter for other inputs: a parsed JSON body (or one read from its JSON-LD
+   * expansion) has no sparse arrays and no binary values, and its prototype keys are already gone.
    * class-transformer builds the DTO and class-validator checks it, with the pipe's own options.
    */
   private async toDto(plain: object, metatype: new () => object): Promise<object> {

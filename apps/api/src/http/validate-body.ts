@@ -2,17 +2,35 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { EdcError, EdcException } from './edc-error';
 import { flattenValidationErrors } from './edc-validation.pipe';
-import { compactJsonLd } from './json-ld';
+import { UnreadableJsonLd } from '../json-ld/expand-request';
+import { isJsonLdBody } from '../json-ld/json-ld-body.decorator';
+import { readJsonLd } from '../json-ld/read-json-ld';
+import { withoutPrototypeKeys } from './prototype-keys';
 
 type Problem = Omit<EdcError, 'type'>;
+
+/**
+ * The plain object a body of `type` is validated as: a JSON-LD body (`@JsonLdBody()`) expanded
+ * and read as EDC reads it, any other JSON as it came, without prototype keys. A body that is
+ * not JSON-LD this service reads answers 400 with the reason.
+ */
+export async function plainBodyOf(type: unknown, body: object): Promise<unknown> {
+  if (!isJsonLdBody(type)) return withoutPrototypeKeys(body);
+  try {
+    return await readJsonLd(body);
+  } catch (err) {
+    throw err instanceof UnreadableJsonLd ? EdcException.invalidRequest(err.message) : err;
+  }
+}
 
 /**
  * Reads a body (taken with `@UnvalidatedBody()`) into `type` and returns it with its DTO
  * problems, so a service can add the problems only it can see and answer them all in one 400.
  */
 export async function readBody<T extends object>(type: new () => T, body: unknown): Promise<{ dto: T; problems: Problem[] }> {
-  const raw = compactJsonLd(body ?? {});
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw EdcException.invalidRequest('The request body must be a JSON object');
+  const json = body ?? {};
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw EdcException.invalidRequest('The request body must be a JSON object');
+  const raw = await plainBodyOf(type, json);
   try {
     const dto = plainToInstance(type, raw);
     return { dto, problems: flattenValidationErrors(await validate(dto, { forbidUnknownValues: false })) };

@@ -4,7 +4,7 @@ import { CallbackAddress, EventType } from '@app/events';
 import { AppMetrics } from '@app/platform';
 import { EventGate, TransactionalCallbackFailed } from '../event-gate/event-gate.service';
 import { EdcException, single } from '../http/edc-error';
-import { StateStore } from '../state-store/state-store.service';
+import { SideRecord, StateStore } from '../state-store/state-store.service';
 import { OutboxEntry, StatefulEntity } from '../state-store/stored-entity';
 import { canTransition, StateMachine } from './state-machine';
 
@@ -78,9 +78,16 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
 
   /**
    * Moves `id` to `to` and emits exactly one event, or answers 409 (and emits nothing) when
-   * EDC's machine forbids it. `change` adds what the new state brings to the object.
+   * EDC's machine forbids it. `change` adds what the new state brings to the object, and
+   * `recordOf` a record stored with it (an agreement).
    */
-  async transition(id: string, to: S, details: TransitionDetails = {}, change: (next: E) => E = (n) => n): Promise<E> {
+  async transition(
+    id: string,
+    to: S,
+    details: TransitionDetails = {},
+    change: (next: E) => E = (n) => n,
+    recordOf: (next: E) => SideRecord | undefined = () => undefined,
+  ): Promise<E> {
     for (let race = 0; race < MAX_WRITE_RACES; race++) {
       const current = await this.get(id);
       if (!canTransition(this.machine, current.state, to))
@@ -95,10 +102,24 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
       });
       const event = this.eventFor(next, details, this.store.newEventId(id));
       await this.gate.check(event);
-      if (await this.store.transition(this.machine.kind, current, next, event)) {
+      if (await this.store.transition(this.machine.kind, current, next, event, recordOf(next))) {
         this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
         return next;
       }
+    }
+    throw new ConcurrentWriteError(this.machine.label, id);
+  }
+
+  /**
+   * Removes `id` for good, with no event, when `refusal` finds nothing against it (else 409
+   * with its reason); 404 when it does not exist.
+   */
+  async delete(id: string, refusal: (entity: E) => string | null): Promise<void> {
+    for (let race = 0; race < MAX_WRITE_RACES; race++) {
+      const current = await this.get(id);
+      const reason = refusal(current);
+      if (reason) throw EdcException.conflict(reason);
+      if (await this.store.delete(this.machine.kind, current)) return;
     }
     throw new ConcurrentWriteError(this.machine.label, id);
   }

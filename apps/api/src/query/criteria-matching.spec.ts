@@ -1,4 +1,4 @@
-import { QueryOperator } from '@app/events';
+import { QueryOperator } from './query-spec.dto';
 import { TRANSFER_STATE_CODES } from '../transfer-processes/transfer-process';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
 

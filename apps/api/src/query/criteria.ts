@@ -1,4 +1,4 @@
-import { QueryOperator } from '@app/events';
+import { QueryOperator } from './query-spec.dto';
 import { FieldType } from './query-schema';
 
 /** A validated criterion; for `state`, operands are codes, so that ranges compare by code. */
@@ -11,7 +11,7 @@ export interface Criterion {
 
 /** The value of `field` on a stored object, comparable with a criterion's operand. */
 export function valueOf(entity: Record<string, unknown>, field: string, type: FieldType, codes: Record<string, number>): unknown {
-  const value = entity[field];
+  const value = field.includes('.') ? field.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], entity) : entity[field];
   return type === 'state' && typeof value === 'string' ? codes[value] : value;
 }
 

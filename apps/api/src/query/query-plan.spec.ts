@@ -1,4 +1,4 @@
-import { MAX_QUERY_LIMIT } from '@app/events';
+import { MAX_QUERY_LIMIT } from './query-spec.dto';
 import { NEGOTIATION_QUERY } from '../contract-negotiations/contract-negotiation.query';
 import { EdcError, EdcException } from '../http/edc-error';
 import { TRANSFER_QUERY } from '../transfer-processes/transfer-process.query';

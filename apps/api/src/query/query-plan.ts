@@ -1,9 +1,9 @@
-import { QUERY_OPERATORS, QuerySpecDto } from '@app/events';
 import { EdcException } from '../http/edc-error';
-import { compactKey } from '../http/json-ld';
+import { localName } from '../json-ld/namespaces';
 import { readBody } from '../http/validate-body';
 import { Criterion } from './criteria';
 import { QuerySchema } from './query-schema';
+import { QUERY_OPERATORS, QuerySpecDto } from './query-spec.dto';
 
 export interface QueryPlan {
   offset: number;
@@ -36,7 +36,9 @@ export async function planQuery(schema: QuerySchema, body: unknown): Promise<Que
       return [];
     }
     const type = schema.fields[field];
-    const operand = type === 'state' ? stateOperand(schema, c.operandRight) : c.operandRight;
+    // JSON-LD reads a list of one as its one value; `in` takes it as that list.
+    const right = c.operator === 'in' && c.operandRight !== undefined && !Array.isArray(c.operandRight) ? [c.operandRight] : c.operandRight;
+    const operand = type === 'state' ? stateOperand(schema, right) : right;
     const problem = operandProblem(c.operator, operand, type);
     if (problem) {
       problems.push({ message: `${path}.operandRight ${problem}`, path: `${path}.operandRight`, invalidValue: c.operandRight ?? null });
@@ -51,7 +53,7 @@ export async function planQuery(schema: QuerySchema, body: unknown): Promise<Que
 
 /** `edc:state`, the full IRI and `@id` name the same fields as `state` and `id`. */
 function fieldName(operand: string): string {
-  const plain = compactKey(operand);
+  const plain = localName(operand);
   return plain === '@id' ? 'id' : plain;
 }
 

@@ -1,9 +1,9 @@
 import { IndexedKind } from '../state-store/entity-indexes';
 import { EQUALITY_INDEXES } from '../state-store/entity-indexes';
 
-export type FieldType = 'string' | 'number' | 'state';
+export type FieldType = 'string' | 'number' | 'boolean' | 'state';
 
-/** What a QuerySpec may filter and sort one kind of object by. */
+/** What a QuerySpec may filter and sort one kind of object by; a dotted name is a nested path (`contractAgreement.assetId`). */
 export interface QuerySchema {
   kind: IndexedKind;
   fields: Record<string, FieldType>;

@@ -1,4 +1,5 @@
 import { IsNotEmpty, IsOptional, IsString, registerDecorator } from 'class-validator';
+import { JsonLdBody } from '../json-ld/json-ld-body.decorator';
 
 /**
  * EDC refuses blank ids and values, not only empty ones: "  " names no secret. Only a non-empty
@@ -19,6 +20,7 @@ function IsNotBlank(): PropertyDecorator {
  * EDC Management API v3 `Secret`, the body of `POST /management/v3/secrets` and of
  * `PUT /management/v3/secrets` (EDC's update takes the id in the body).
  */
+@JsonLdBody()
 export class SecretDto {
   @IsString()
   @IsNotEmpty()
@@ -36,6 +38,7 @@ export class SecretDto {
 }
 
 /** The body of `PUT /management/v3/secrets/{id}`: the id comes from the path. */
+@JsonLdBody()
 export class SecretValueDto {
   /** Accepted so a full `Secret` can be sent, but it must then name the secret of the path. */
   @IsOptional()

@@ -1,5 +1,6 @@
 import { ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseFilters } from '@nestjs/common';
+import { idResponse } from '../json-ld/edc-response';
 import { SecretDto, SecretValueDto } from './secret.dto';
 import { toSecretResponse } from './secret.response';
 import { SecretValueRedactionFilter } from './secret-value-redaction.filter';
@@ -15,7 +16,7 @@ export class SecretsController {
   @HttpCode(200)
   async create(@Body() secret: SecretDto) {
     const createdAt = await this.secrets.create(secret['@id'], secret.value);
-    return { '@type': 'IdResponse', '@id': secret['@id'], createdAt };
+    return idResponse(secret['@id'], createdAt);
   }
 
   @Get()

@@ -1,6 +1,6 @@
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { StateChangeDto } from '@app/events';
+import { StateChangeDto } from '../lifecycle/state-change.dto';
 import { NEGOTIATION_SIGNALS, SignalingService, TRANSFER_SIGNALS } from './signaling.service';
 
 /** How a counterparty or a data plane moves objects on (the only way in `manual` mode). */

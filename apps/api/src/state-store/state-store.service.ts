@@ -42,10 +42,11 @@ redis.call('XADD', KEYS[2], '*', '${ENTRY_FIELD}', entry)
 return 1`;
 
 // A state change, its index moves and its event, in one atomic step, only if nobody wrote in
-// between. KEYS: object, event stream, stateTimestamp index, old state index, new state index.
-// ARGV: expected version, json, new version, event job json, id, createdAt, stateTimestamp, op token
+// between. KEYS: object, event stream, stateTimestamp index, old state index, new state index,
+// and optionally a record the new state brings (a contract agreement), written with it.
+// ARGV: expected version, json, new version, event job json, id, createdAt, stateTimestamp, op token, record
 const TRANSITION = `${SEEN}${REMEMBER}
-local expected, json, version, entry, id, createdAt, stateTimestamp, op = unpack(ARGV)
+local expected, json, version, entry, id, createdAt, stateTimestamp, op, record = unpack(ARGV)
 local current = redis.call('HMGET', KEYS[1], 'version', 'ops')
 if current[1] ~= expected then
   if seen(current[2], op) then return 1 end
@@ -55,12 +56,28 @@ redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', remember(cu
 redis.call('ZREM', KEYS[4], id)
 redis.call('ZADD', KEYS[5], createdAt, id)
 redis.call('ZADD', KEYS[3], stateTimestamp, id)
+if KEYS[6] then redis.call('SET', KEYS[6], record) end
 redis.call('XADD', KEYS[2], '*', '${ENTRY_FIELD}', entry)
 return 1`;
 
+// A negotiation gone for good: the object and its index entries. KEYS: object, then every index
+// it is in. ARGV: id, expected version. Refused (0) when it changed since it was read.
+const DELETE = `
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[1])
+for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return 1`;
+
+/** A record written with a state change, in the same script: set once, never changed after. */
+export interface SideRecord {
+  key: string;
+  value: string;
+}
+
 type ScriptedRedis = Redis & {
   cbCreate(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
-  cbTransition(...keysAndArgs: (string | number)[]): Promise<number>;
+  cbTransition(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+  cbDelete(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 };
 
 /**
@@ -82,7 +99,8 @@ export class StateStore {
   ) {
     // The number of index keys varies by kind, so CREATE takes its key count per call.
     redis.defineCommand('cbCreate', { lua: CREATE });
-    redis.defineCommand('cbTransition', { numberOfKeys: 5, lua: TRANSITION });
+    redis.defineCommand('cbTransition', { lua: TRANSITION });
+    redis.defineCommand('cbDelete', { lua: DELETE });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -148,15 +166,20 @@ export class StateStore {
     return created === 1;
   }
 
-  /** Replaces `previous` by `next` with its event; false when another write came first. */
-  async transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry): Promise<boolean> {
+  /** Replaces `previous` by `next` with its event (and `record`); false when another write came first. */
+  async transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry, record?: SideRecord): Promise<boolean> {
     const partition = this.partitions.of(next.id);
-    const done = await this.redis.cbTransition(
+    const keys = [
       this.entityKey(kind, next.id),
       eventStreamKey(partition),
       this.indexKey(partition, kind, 'stateTimestamp'),
       this.indexKey(partition, kind, 'state', previous.state),
       this.indexKey(partition, kind, 'state', next.state),
+      ...(record ? [record.key] : []),
+    ];
+    const done = await this.redis.cbTransition(
+      keys.length,
+      ...keys,
       previous.version,
       JSON.stringify(next),
       next.version,
@@ -165,8 +188,24 @@ export class StateStore {
       next.createdAt,
       next.stateTimestamp,
       event.job.envelope.id,
+      record?.value ?? '',
     );
     return done === 1;
+  }
+
+  /** Removes `entity` and its index entries, with no event; false when it changed since it was read. */
+  async delete(kind: IndexedKind, entity: StoredEntity): Promise<boolean> {
+    const partition = this.partitions.of(entity.id);
+    const keys = [
+      this.entityKey(kind, entity.id),
+      this.indexKey(partition, kind, 'createdAt'),
+      this.indexKey(partition, kind, 'stateTimestamp'),
+      this.indexKey(partition, kind, 'state', entity.state),
+      ...EQUALITY_INDEXES[kind]
+        .filter((field) => entity[field] !== undefined && entity[field] !== null)
+        .map((field) => this.indexKey(partition, kind, field, String(entity[field]))),
+    ];
+    return (await this.redis.cbDelete(keys.length, ...keys, entity.id, entity.version)) === 1;
   }
 
   /**

@@ -1,23 +1,25 @@
+import { callbackAddressResponse, withContext } from '../json-ld/edc-response';
+import { dataAddressResponse } from './data-address';
 import { TransferProcess } from './transfer-process';
 
-/** A transfer process as EDC's Management API v3 returns it. */
+/** A transfer process as EDC's Management API v3 returns it (`JsonObjectFromTransferProcessTransformer`), compacted. */
 export function toTransferProcessResponse(tp: TransferProcess) {
-  return {
-    '@type': 'TransferProcess',
+  return withContext({
     '@id': tp.id,
-    correlationId: tp.id,
-    type: tp.type,
+    '@type': 'TransferProcess',
     state: tp.state,
     stateTimestamp: tp.stateTimestamp,
-    counterPartyAddress: tp.counterPartyAddress,
-    protocol: tp.protocol,
+    type: tp.type,
+    callbackAddresses: tp.callbackAddresses.map(callbackAddressResponse),
+    correlationId: tp.id,
     assetId: tp.assetId,
     contractId: tp.contractId,
     transferType: tp.transferType,
-    dataDestination: tp.dataDestination,
+    counterPartyAddress: tp.counterPartyAddress,
+    protocol: tp.protocol,
+    ...(tp.errorDetail ? { errorDetail: tp.errorDetail } : {}),
+    ...(tp.dataDestination ? { dataDestination: dataAddressResponse(tp.dataDestination) } : {}),
     privateProperties: tp.privateProperties ?? {},
-    errorDetail: tp.errorDetail,
     createdAt: tp.createdAt,
-    callbackAddresses: tp.callbackAddresses,
-  };
+  });
 }

@@ -57,7 +57,8 @@ export const TRANSFER_MACHINE: StateMachine<TransferState> = {
     TERMINATED: 'TransferProcessTerminated',
     DEPROVISIONED: 'TransferProcessDeprovisioned',
   },
-  // The simulated provider requests, starts and completes; a resumed transfer starts again.
+  // The simulated provider requests, starts and (for PUSH only, see the service) completes; a
+  // resumed transfer starts again.
   simulatedNext: { INITIAL: 'REQUESTED', REQUESTED: 'STARTED', STARTED: 'COMPLETED', RESUMED: 'STARTED' },
 };
 
@@ -66,7 +67,8 @@ export interface TransferProcess extends StatefulEntity<TransferState> {
   counterPartyAddress: string;
   protocol: string;
   contractId: string;
-  assetId?: string;
+  /** The agreement's asset (EDC ignores the request's deprecated `assetId`). */
+  assetId: string;
   transferType: string;
   dataDestination?: Record<string, unknown>;
   privateProperties?: Record<string, unknown>;

@@ -1,7 +1,10 @@
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { QuerySpecDto, StateChangeDto, TransferRequestDto } from '@app/events';
+import { StateChangeDto } from '../lifecycle/state-change.dto';
+import { QuerySpecDto } from '../query/query-spec.dto';
+import { TransferRequestDto } from './transfer-request.dto';
 import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
+import { idResponse, withContext } from '../json-ld/edc-response';
 import { QueryService } from '../query/query.service';
 import { TransferProcess } from './transfer-process';
 import { TRANSFER_QUERY } from './transfer-process.query';
@@ -20,7 +23,7 @@ export class TransferProcessesController {
   @HttpCode(200)
   async create(@Body() request: TransferRequestDto) {
     const tp = await this.transfers.create(request);
-    return { '@type': 'IdResponse', '@id': tp.id, createdAt: tp.createdAt };
+    return idResponse(tp.id, tp.createdAt);
   }
 
   @Post('request')
@@ -38,7 +41,7 @@ export class TransferProcessesController {
 
   @Get(':id/state')
   async state(@Param('id') id: string) {
-    return { '@type': 'TransferState', state: (await this.transfers.get(id)).state };
+    return withContext({ '@type': 'TransferState', state: (await this.transfers.get(id)).state });
   }
 
   @Post(':id/terminate')

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { TransferRequestDto } from '@app/events';
 import { AppMetrics } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
+import { ContractAgreementStore } from '../contract-agreements/contract-agreement.store';
 import { EventGate } from '../event-gate/event-gate.service';
+import { EdcException } from '../http/edc-error';
 import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { StateStore } from '../state-store/state-store.service';
 import { TRANSFER_MACHINE, TransferProcess, TransferState } from './transfer-process';
 import { transferProcessEvent } from './transfer-process.events';
+import { isPush, TransferRequestDto } from './transfer-request.dto';
 
 @Injectable()
 export class TransferProcessesService {
@@ -17,20 +19,24 @@ export class TransferProcessesService {
     metrics: AppMetrics,
     gate: EventGate,
     private readonly callbacks: CallbackAddressPolicy,
+    private readonly agreements: ContractAgreementStore,
   ) {
     this.lifecycle = new EntityLifecycle(TRANSFER_MACHINE, store, metrics, gate, transferProcessEvent);
   }
 
+  /** EDC's `initiateTransfer`: the agreement must exist (400 as EDC answers), and gives the asset. */
   async create(request: TransferRequestDto): Promise<TransferProcess> {
     const callbackAddresses = this.callbacks.fromRequest(request.callbackAddresses, request.callbackAddress);
+    const agreement = await this.agreements.find(request.contractId);
+    if (!agreement) throw EdcException.invalidRequest(`Contract agreement with id ${request.contractId} not found`);
     return this.lifecycle.create({
       ...initialFields(request['@id']),
       counterPartyAddress: request.counterPartyAddress,
       protocol: request.protocol,
       contractId: request.contractId,
-      assetId: request.assetId,
+      assetId: agreement.assetId,
       transferType: request.transferType,
-      dataDestination: request.dataDestination ? { ...request.dataDestination } : undefined,
+      dataDestination: request.dataDestination ? withoutType(request.dataDestination) : undefined,
       privateProperties: request.privateProperties,
       managedResources: request.managedResources,
       callbackAddresses,
@@ -44,21 +50,32 @@ export class TransferProcessesService {
   /** Moves a transfer to `to` and emits its one event, or answers 409 when EDC forbids it. */
   transition(id: string, to: TransferState, details: TransitionDetails = {}): Promise<TransferProcess> {
     return this.lifecycle.transition(id, to, details, (next) =>
-      details.dataAddress ? { ...next, dataAddress: details.dataAddress } : next,
+      details.dataAddress ? { ...next, dataAddress: withoutType(details.dataAddress) } : next,
     );
   }
 
-  /** The simulated counterparty's reaction to `id` having reached `state`. */
+  /**
+   * The simulated counterparty's reaction to `id` having reached `state`. As with EDC's data
+   * plane, a PUSH transfer completes once the data is sent, and a PULL one stays STARTED until
+   * the consumer completes or terminates it (the provider cannot know when it is done).
+   */
   simulateStep(id: string, state: TransferState): Promise<void> {
-    return this.lifecycle.simulateStep(id, state, (current, next) =>
-      this.transition(id, next, next === 'STARTED' ? { dataAddress: simulatedDataAddress(current) } : {}),
-    );
+    return this.lifecycle.simulateStep(id, state, async (current, next) => {
+      if (next === 'COMPLETED' && !isPush(current.transferType)) return;
+      await this.transition(id, next, next === 'STARTED' ? { dataAddress: simulatedDataAddress(current) } : {});
+    });
   }
 }
 
+/** The JSON-LD `@type` of a data address says only "DataAddress"; its `type` property is what counts. */
+function withoutType(address: object): Record<string, unknown> {
+  const { '@type': _type, ...rest } = address as Record<string, unknown>;
+  return rest;
+}
+
+/** What a provider's DSP `TransferStartMessage` carries for an HTTP pull: where to fetch the data. */
 function simulatedDataAddress(tp: TransferProcess): Record<string, unknown> {
   return {
-    '@type': 'DataAddress',
     type: 'https://w3id.org/idsa/v4.1/HTTP',
     endpoint: `${tp.counterPartyAddress.replace(/\/+$/, '')}/public`,
     endpointType: 'https://w3id.org/idsa/v4.1/HTTP',

@@ -16,6 +16,7 @@ import {
   eventFiltersProblem,
   MAX_CALLBACK_ADDRESSES,
 } from './callback-address-rules';
+import { AsList } from './as-list';
 import { IsHttpUrl } from './is-http-url.validator';
 
 export * from './callback-address-rules';
@@ -36,7 +37,8 @@ export class CallbackAddressDto implements CallbackAddress {
   @IsHttpUrl()
   uri: string;
 
-  /** Filters matched by prefix against the event's filter name; required, may be empty. */
+  /** Filters matched by prefix against the event's filter name; required, may be empty; one string is a list of one. */
+  @AsList()
   @IsArray()
   @IsString({ each: true })
   @Satisfies('isEventFilterList', eventFiltersProblem)
@@ -58,7 +60,7 @@ export class CallbackAddressDto implements CallbackAddress {
 }
 
 /**
- * The `callbackAddresses` of a request: a list of at most `MAX_CALLBACK_ADDRESSES` valid
+ * The `callbackAddresses` of a request: a list (or one object) of at most `MAX_CALLBACK_ADDRESSES` valid
  * addresses. One decorator, so every request that carries callback addresses has the same cap.
  */
 export function IsCallbackAddressList(): PropertyDecorator {
@@ -71,5 +73,7 @@ export function IsCallbackAddressList(): PropertyDecorator {
     )(target, propertyName);
     ValidateNested({ each: true })(target, propertyName);
     Type(() => CallbackAddressDto)(target, propertyName);
+    // One address object is a list of one (JSON-LD reads them alike).
+    AsList()(target, propertyName);
   };
 }

@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
-import { CallbackAddressDto, IsCallbackAddressList } from './callback-address.dto';
+import { CallbackAddressDto, IsCallbackAddressList } from '@app/events';
 
 /** What every Management API request to start something with a counterparty carries. */
 export abstract class CounterPartyRequestDto {

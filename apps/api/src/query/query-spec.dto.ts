@@ -1,4 +1,6 @@
 import { Type } from 'class-transformer';
+import { AsList } from '@app/events';
+import { JsonLdBody } from '../json-ld/json-ld-body.decorator';
 import { IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 
 export const QUERY_OPERATORS = ['=', '!=', 'in', 'like', 'ilike', 'contains', '<', '<=', '>', '>='] as const;
@@ -21,6 +23,7 @@ export class CriterionDto {
 }
 
 /** EDC's `QuerySpec`: paging, sorting and filtering of a `POST .../request`. */
+@JsonLdBody()
 export class QuerySpecDto {
   @IsOptional()
   @IsInt()
@@ -44,6 +47,7 @@ export class QuerySpecDto {
   sortOrder?: 'ASC' | 'DESC';
 
   @IsOptional()
+  @AsList()
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => CriterionDto)

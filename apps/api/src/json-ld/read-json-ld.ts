@@ -1,0 +1,17 @@
+import { expandRequest } from './expand-request';
+import { readCompact } from './read-compact';
+import { readExpanded } from './read-expanded';
+
+/**
+ * A request body expanded as JSON-LD and read into the plain object its DTO validates. The
+ * common compact form (plain keys under EDC's `@vocab`) is read in one walk with the same
+ * result (read-compact.ts); every other body goes through the JSON-LD processor.
+ */
+export async function readJsonLd(body: object): Promise<Record<string, unknown>> {
+  return readCompact(body as Record<string, unknown>) ?? readExpanded(await expandRequest(body));
+}
+
+/** The processor's reading alone, for comparing with the fast one. */
+export async function readJsonLdFully(body: object): Promise<Record<string, unknown>> {
+  return readExpanded(await expandRequest(body));
+}
