@@ -13,6 +13,7 @@
  * counts duplicates by webhook-id, and reports the time to drain. Exit code 1 on any of these.
  *   npm run test:faults          (EVENTS=1000 KILLS=1 DROPS=3 OOM_MS=2000 for a short run)
  */
+import 'reflect-metadata';
 import { loadConfig, Partitions } from '@app/platform';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

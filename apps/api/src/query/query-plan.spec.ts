@@ -54,7 +54,8 @@ describe('planQuery (EDC QuerySpec)', () => {
       ['a sortOrder other than ASC or DESC', { sortOrder: 'down' }, 'sortOrder'],
       ['an empty sortField', { sortField: '' }, 'sortField'],
       ['a sortField that is not a field of the kind', { sortField: 'nope' }, 'sortField'],
-      ['a filterExpression that is not an array', { filterExpression: { operandLeft: 'state' } }, 'filterExpression'],
+      // One criterion is a list of one (JSON-LD reads them alike): its own problems are named.
+      ['a single criterion without an operator', { filterExpression: { operandLeft: 'state' } }, 'filterExpression[0].operator'],
     ])('refuses %s with a 400 naming that field', async (_what, body, path) => {
       const { status, errors } = await refusalOf(body);
       expect(status).toBe(400);
@@ -171,7 +172,12 @@ describe('planQuery (EDC QuerySpec)', () => {
       expect(error).toEqual({ message: 'filterExpression[0].operandRight is required', type: 'ValidationFailure', path: 'filterExpression[0].operandRight', invalidValue: null });
     });
 
-    it.each([[[]], ['a'], [null]])('requires a non-empty array for "in", not %p', async (operandRight) => {
+    it('takes one value for "in" as a list of one, as JSON-LD reads it', async () => {
+      const plan = await planQuery(TRANSFER_QUERY, { filterExpression: [{ operandLeft: 'assetId', operator: 'in', operandRight: 'a' }] });
+      expect(plan.criteria[0].operand).toEqual(['a']);
+    });
+
+    it.each([[[]]])('requires a non-empty array for "in", not %p', async (operandRight) => {
       const [error] = (await refusalOf({ filterExpression: [{ operandLeft: 'assetId', operator: 'in', operandRight }] })).errors;
       expect(error.message).toBe('filterExpression[0].operandRight must be a non-empty array for "in"');
     });
@@ -188,7 +194,7 @@ describe('planQuery (EDC QuerySpec)', () => {
       expect(error.message).toBe('filterExpression[0].operandRight must be at most 1024 characters for "like"');
     });
 
-    it.each([[null], [{ a: 1 }], [['a', { b: 2 }]]])('refuses %p as the operand of a string field', async (operandRight) => {
+    it.each([[{ a: 1 }], [['a', { b: 2 }]]])('refuses %p as the operand of a string field', async (operandRight) => {
       const operator = Array.isArray(operandRight) ? 'in' : '=';
       const [error] = (await refusalOf({ filterExpression: [{ operandLeft: 'assetId', operator, operandRight }] })).errors;
       expect(error.message).toBe('filterExpression[0].operandRight must be a string, number or boolean');
