@@ -14,14 +14,14 @@ interface CorpusEntry {
 }
 
 const CORPUS = path.join(__dirname, 'corpus');
-const corpus: CorpusEntry[] = ['edc-samples', 'edc-connector'].flatMap((dir) =>
+const corpus: CorpusEntry[] = ['edc-samples', 'edc-connector', 'tractusx'].flatMap((dir) =>
   readdirSync(path.join(CORPUS, dir))
     .filter((f) => f.endsWith('.json'))
     .map((f) => ({ file: `${dir}/${f}`, ...JSON.parse(readFileSync(path.join(CORPUS, dir, f), 'utf8')) })),
 );
 const of = (kind: CorpusEntry['kind']) => corpus.filter((e) => e.kind === kind).map((e) => [e.file, e] as const);
 
-// Every body EDC's samples and end-to-end tests send (test/corpus/README.md), as EDC reads it.
+// Every body EDC's samples, end-to-end tests and the Tractus-X docs send (test/corpus/README.md), as EDC reads it.
 describe('request bodies from EDC samples and e2e tests', () => {
   let stack: Stack;
   beforeAll(async () => {

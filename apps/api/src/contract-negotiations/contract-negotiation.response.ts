@@ -1,5 +1,6 @@
 import jsonld from 'jsonld';
 import { callbackAddressResponse, withContext } from '../json-ld/edc-response';
+import { servedContextLoader } from '../json-ld/context-documents';
 import { EDC_CONTEXT } from '../json-ld/namespaces';
 import { ContractAgreement } from '../contract-agreements/contract-agreement';
 import { policyToJsonLd } from '../policies/policy-json-ld';
@@ -32,7 +33,9 @@ export const toContractNegotiationResponse = (cn: ContractNegotiation) => withCo
  * compacts it.
  */
 export async function toContractAgreementResponse(agreement: ContractAgreement) {
-  const policy = await jsonld.compact(policyToJsonLd(agreement.policy, agreement.id) as jsonld.NodeObject, { ...EDC_CONTEXT });
+  const policy = await jsonld.compact(policyToJsonLd(agreement.policy, agreement.id) as jsonld.NodeObject, { ...EDC_CONTEXT }, {
+    documentLoader: servedContextLoader,
+  } as jsonld.Options.Compact);
   delete policy['@context'];
   return withContext({
     '@type': 'ContractAgreement',

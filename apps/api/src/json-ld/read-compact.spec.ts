@@ -1,6 +1,10 @@
 import fc from 'fast-check';
+import { expandRequest } from './expand-request';
 import { readCompact } from './read-compact';
-import { readJsonLdFully } from './read-json-ld';
+import { readExpanded } from './read-expanded';
+
+/** The JSON-LD processor's reading: expansion, then the reader. */
+const readJsonLdFully = async (body: object) => readExpanded(await expandRequest(body));
 
 const EDC = 'https://w3id.org/edc/v0.0.1/ns/';
 

@@ -10,8 +10,3 @@ import { readExpanded } from './read-expanded';
 export async function readJsonLd(body: object): Promise<Record<string, unknown>> {
   return readCompact(body as Record<string, unknown>) ?? readExpanded(await expandRequest(body));
 }
-
-/** The processor's reading alone, for comparing with the fast one. */
-export async function readJsonLdFully(body: object): Promise<Record<string, unknown>> {
-  return readExpanded(await expandRequest(body));
-}

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, Matches, ValidateIf, ValidateNested, ValidationArguments } from 'class-validator';
 import { IsHttpUrl } from '@app/events';
 import { JsonLdBody } from '../json-ld/json-ld-body.decorator';
 import { CounterPartyRequestDto } from '../lifecycle/counter-party-request.dto';
@@ -39,7 +39,9 @@ export class TransferRequestDto extends CounterPartyRequestDto {
 
   /** Where a PUSH transfer sends the data: required for PUSH, as EDC's data flow needs it. */
   @ValidateIf((o: TransferRequestDto) => o.dataDestination !== undefined || isPush(o.transferType))
-  @IsObject({ message: 'dataDestination is required for a PUSH transfer, and must be an object' })
+  @IsObject({
+    message: ({ value }: ValidationArguments) => (value === undefined ? 'dataDestination is required for a PUSH transfer' : 'dataDestination must be an object'),
+  })
   @ValidateNested()
   @Type(() => DataAddressDto)
   dataDestination?: DataAddressDto;
