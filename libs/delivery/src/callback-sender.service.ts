@@ -12,6 +12,7 @@ import { SecretResolver } from './secret-resolver.service';
 import { DeliverySigner } from './signing';
 
 const RESPONSE_CAPTURE_BYTES = 1024;
+const MAX_URIS_REMEMBERED = 10_000;
 /** Node's rule for a header value: no control characters but tab, nothing above U+00FF. */
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
@@ -42,6 +43,8 @@ export interface AttemptOutcome {
 export class CallbackSender implements OnApplicationShutdown {
   private readonly policy: AddressPolicy;
   private readonly agents: { http: http.Agent; https: https.Agent };
+  /** Each URI's refusal (null: allowed), checked once per URI: the policy is fixed at start-up. */
+  private readonly refusals = new Map<string, string | null>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -59,10 +62,20 @@ export class CallbackSender implements OnApplicationShutdown {
     this.agents.https.destroy();
   }
 
+  private refusalFor(uri: string): string | null {
+    let refusal = this.refusals.get(uri);
+    if (refusal === undefined) {
+      if (this.refusals.size >= MAX_URIS_REMEMBERED) this.refusals.clear();
+      refusal = this.policy.refusalForUri(uri);
+      this.refusals.set(uri, refusal);
+    }
+    return refusal;
+  }
+
   /** Sends `body`, the event's envelope as stored once per event, to the delivery's endpoint. */
   async send(delivery: DeliveryJobData, body: string): Promise<AttemptOutcome> {
     const { endpoint } = delivery;
-    const refusal = this.policy.refusalForUri(endpoint.uri);
+    const refusal = this.refusalFor(endpoint.uri);
     if (refusal) return { ok: false, final: true, latencyMs: 0, error: `Refused destination: ${refusal}` };
 
     const timestamp = Math.floor(Date.now() / 1000);
