@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
  * reply and records are promoted, and die old. With V8's default growth (up to 4x what
  * survives) that garbage piled up to about 70 MB over the ~30 MB live before a full
  * collection, which set the dispatcher's peak RSS (docs/performance.md, scenarios d and f).
- * 50 % keeps the peak about 50 MB lower for about 2 % more CPU per delivery; the flag is read at
+ * 50 % keeps the peak about 50 MB lower for 1 to 7 % more CPU per delivery; the flag is read at
  * every collection, so setting it at start-up takes effect.
  */
 export const HEAP_GROWING_PERCENT = 50;
