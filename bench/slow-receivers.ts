@@ -17,6 +17,13 @@ const BACKLOG = Math.ceil(scaled(20_000, 1_000) / ENDPOINTS) * ENDPOINTS;
  */
 const WINDOW_MS = Math.max(5, 30 * SCALE) * 1000;
 const CREATE_CONCURRENCY = 128;
+/**
+ * BENCH_D_CONCURRENCY (unset by default): the dispatcher of d and e runs with this
+ * DISPATCH_CONCURRENCY instead of the product's default (50), to show what one replica does with
+ * more in flight; the run says so.
+ */
+const CONCURRENCY = process.env.BENCH_D_CONCURRENCY;
+if (CONCURRENCY !== undefined && !(Number(CONCURRENCY) >= 1)) throw new Error(`BENCH_D_CONCURRENCY must be a number >= 1, got "${CONCURRENCY}"`);
 
 export interface SlowReceiversResult {
   limit: number;
@@ -33,7 +40,8 @@ export interface SlowReceiversResult {
  * Scenarios d and e: ENDPOINTS endpoints, each a port of its own (a host of its own to the
  * dispatcher's per-host limits), answering after ANSWER_MS, endpoint 0 never answering when
  * `deadEndpoint`. A backlog spread evenly over them is created with no dispatcher running, then
- * one dispatcher with the product's defaults (no DISPATCH_* variable) delivers it. The rate is
+ * one dispatcher with the product's defaults (no DISPATCH_* variable; BENCH_D_CONCURRENCY sets
+ * DISPATCH_CONCURRENCY) delivers it. The rate is
  * taken from the first receipt until every live endpoint has all its events or WINDOW_MS has
  * passed, whichever comes first; with the backlog not yet drained, in flight is what limits it.
  */
@@ -44,7 +52,7 @@ export async function slowReceivers(bench: BenchContext, run: ScenarioRun, deadE
   const created = await creator.many(BACKLOG, CREATE_CONCURRENCY, (i) => `${receiver.url(i % ENDPOINTS)}/cb`).finally(() => creator.close());
   const quiet = await waitForQuiet(bench.redis);
 
-  const dispatcher = await run.dispatcher();
+  const dispatcher = await run.dispatcher(CONCURRENCY === undefined ? {} : { DISPATCH_CONCURRENCY: CONCURRENCY });
   const peaks = sampleQueuePeaks(dispatcher.port);
   const live = Array.from({ length: ENDPOINTS }, (_, i) => i).filter((i) => !deadEndpoint || i !== 0);
   const endpoints1to19 = live.filter((i) => i !== 0);
@@ -65,7 +73,7 @@ export async function slowReceivers(bench: BenchContext, run: ScenarioRun, deadE
     drained
       ? `the live endpoints' backlog was drained after ${seconds.toFixed(1)} s, within the ${WINDOW_MS / 1000} s window: its last ${ANSWER_MS} ms had fewer in flight, so the rate slightly understates`
       : `${all.unique.toLocaleString('en-US')} delivered in the ${seconds.toFixed(1)} s window; the backlog was not drained, so work was always waiting for a free slot`,
-    `${limitText}; ${limit} / ${ANSWER_MS / 1000} s = ${Math.round(limit / (ANSWER_MS / 1000)).toLocaleString('en-US')}/s at most`,
+    `${CONCURRENCY === undefined ? '' : 'NOT the default: BENCH_D_CONCURRENCY set DISPATCH_CONCURRENCY; '}${limitText}; ${limit} / ${ANSWER_MS / 1000} s = ${Math.round(limit / (ANSWER_MS / 1000)).toLocaleString('en-US')}/s at most`,
     `dispatcher memory: peak (VmHWM) ${memory ? memory.peak.toFixed(0) : '?'} MB, at the end ${memory ? memory.now.toFixed(0) : '?'} MB`,
     peakLine,
     cpu.report(seconds),

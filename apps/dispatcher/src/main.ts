@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import { AddressInfo } from 'node:net';
 import { assertRedisReachable, loadConfig, runMain } from '@app/platform';
 import { createDispatcherApp } from './create-dispatcher-app';
+import { limitHeapGrowth } from './heap-growth';
+
+limitHeapGrowth();
 
 runMain('dispatcher', 'DISPATCHER_PORT', async () => {
   const config = loadConfig();

@@ -1,18 +1,18 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import axios, { AxiosInstance } from 'axios';
 import { authKeyProblem } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { DeliveryJobData } from './delivery-job';
 import { guardedLookup, RefusedDestinationError } from './guarded-lookup';
+import { AttemptTimeoutError, postWithDeadline } from './post-with-deadline';
 import { parseRetryAfter } from './retry-after';
 import { maskedHead, maskSecret, secretOverlapBytes } from './secret-mask';
 import { SecretResolver } from './secret-resolver.service';
 import { DeliverySigner } from './signing';
 
 const RESPONSE_CAPTURE_BYTES = 1024;
+const MAX_URIS_REMEMBERED = 10_000;
 /** Node's rule for a header value: no control characters but tab, nothing above U+00FF. */
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
@@ -43,7 +43,8 @@ export interface AttemptOutcome {
 export class CallbackSender implements OnApplicationShutdown {
   private readonly policy: AddressPolicy;
   private readonly agents: { http: http.Agent; https: https.Agent };
-  private readonly client: AxiosInstance;
+  /** Each URI's refusal (null: allowed), checked once per URI: the policy is fixed at start-up. */
+  private readonly refusals = new Map<string, string | null>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,19 +55,6 @@ export class CallbackSender implements OnApplicationShutdown {
     const lookup = guardedLookup(this.policy);
     const pool = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 256, maxFreeSockets: 64, lookup };
     this.agents = { http: new http.Agent(pool), https: new https.Agent(pool) };
-    this.client = axios.create({
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      maxRedirects: 0,
-      // The body is already the exact bytes to send and the reply is read as a stream: axios'
-      // default transforms (content sniffing, JSON) only cost time on the hot path.
-      transformRequest: [(body: string) => body],
-      transformResponse: [],
-      proxy: false,
-      responseType: 'stream',
-      validateStatus: () => true,
-      timeout: config.dispatch.timeoutMs,
-    });
   }
 
   onApplicationShutdown(): void {
@@ -74,10 +62,20 @@ export class CallbackSender implements OnApplicationShutdown {
     this.agents.https.destroy();
   }
 
+  private refusalFor(uri: string): string | null {
+    let refusal = this.refusals.get(uri);
+    if (refusal === undefined) {
+      if (this.refusals.size >= MAX_URIS_REMEMBERED) this.refusals.clear();
+      refusal = this.policy.refusalForUri(uri);
+      this.refusals.set(uri, refusal);
+    }
+    return refusal;
+  }
+
   /** Sends `body`, the event's envelope as stored once per event, to the delivery's endpoint. */
   async send(delivery: DeliveryJobData, body: string): Promise<AttemptOutcome> {
     const { endpoint } = delivery;
-    const refusal = this.policy.refusalForUri(endpoint.uri);
+    const refusal = this.refusalFor(endpoint.uri);
     if (refusal) return { ok: false, final: true, latencyMs: 0, error: `Refused destination: ${refusal}` };
 
     const timestamp = Math.floor(Date.now() / 1000);
@@ -110,15 +108,16 @@ export class CallbackSender implements OnApplicationShutdown {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
     try {
-      const reply = await this.client.post<Readable>(endpoint.uri, body, {
+      const reply = await postWithDeadline(endpoint.uri, body, {
+        agents: this.agents,
         headers,
-        signal: AbortSignal.timeout(this.config.dispatch.timeoutMs),
+        timeoutMs: this.config.dispatch.timeoutMs,
+        readLimit: RESPONSE_CAPTURE_BYTES + secretOverlapBytes(secret),
       });
-      const head = await readHead(reply.data, RESPONSE_CAPTURE_BYTES + secretOverlapBytes(secret));
-      const response = maskedHead(head, RESPONSE_CAPTURE_BYTES, secret);
+      const response = maskedHead(reply.head, RESPONSE_CAPTURE_BYTES, secret);
       const status = reply.status;
       if (status >= 200 && status < 300) return { ok: true, final: false, status, latencyMs: latency(), response };
-      const retryAfter = status === 429 || status === 503 ? parseRetryAfter(reply.headers['retry-after']) : undefined;
+      const retryAfter = status === 429 || status === 503 ? parseRetryAfter(reply.retryAfter) : undefined;
       return {
         ok: false,
         final: status === 410,
@@ -136,22 +135,6 @@ export class CallbackSender implements OnApplicationShutdown {
   }
 }
 
-/** Reads at most `limit` bytes of a reply; a longer one is cut off (its socket is not reused). */
-async function readHead(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size >= limit) break;
-    }
-  } finally {
-    if (!stream.readableEnded) stream.destroy();
-  }
-  return Buffer.concat(chunks).subarray(0, limit);
-}
-
 function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {
   for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as { cause?: unknown } | undefined)
     if (e instanceof type) return e;
@@ -160,8 +143,7 @@ function findCause<T extends Error>(err: unknown, type: new (...args: never[]) =
 
 function describe(err: unknown, refused: Error | undefined, timeoutMs: number): string {
   if (refused) return refused.message;
-  const e = err as { code?: string; message?: string; name?: string };
-  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || e.name === 'CanceledError' || e.code === 'ERR_CANCELED')
-    return `Timed out after ${timeoutMs} ms`;
+  const e = err as { code?: string; message?: string };
+  if (err instanceof AttemptTimeoutError || e.code === 'ETIMEDOUT') return `Timed out after ${timeoutMs} ms`;
   return e.code ? `${e.code}: ${e.message}` : (e.message ?? String(err));
 }

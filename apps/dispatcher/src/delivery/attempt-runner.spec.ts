@@ -1,3 +1,5 @@
+import pino from 'pino';
+import { PinoLogger } from 'nestjs-pino';
 import { Logger } from '@nestjs/common';
 import { AttemptOutcome, CallbackSender, DeliveryJobData } from '@app/delivery';
 import { AppMetrics, loadConfig } from '@app/platform';
@@ -25,7 +27,9 @@ function runnerWith(outcomes: (AttemptOutcome | Error)[], env: Record<string, st
     return next;
   });
   const metrics = new AppMetrics('dispatcher');
-  const runner = new AttemptRunner({ send } as unknown as CallbackSender, loadConfig({ DISPATCH_MAX_ATTEMPTS: '3', ...env }), metrics);
+  // Attempt lines go to a silent pino (the runner writes them through nestjs-pino's root logger).
+  const lines = { logger: pino({ level: 'silent' }) } as unknown as PinoLogger;
+  const runner = new AttemptRunner({ send } as unknown as CallbackSender, loadConfig({ DISPATCH_MAX_ATTEMPTS: '3', ...env }), metrics, lines);
   return { runner, send, metrics };
 }
 

@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import { AttemptOutcome, AttemptRecord, CallbackSender, DeliveryJobData } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { EndpointGuard, healthOf } from './endpoint-guard';
@@ -17,15 +19,21 @@ export type AttemptResult =
  */
 @Injectable()
 export class AttemptRunner {
-  private readonly logger = new Logger('Delivery');
+  // pino itself, not Nest's Logger over nestjs-pino: those layers copied the line twice and
+  // cost about as much as the write (docs/performance.md), on a line per delivery.
+  private readonly lines: Pino;
   private readonly guard: EndpointGuard;
+  /** Each endpoint's host for the log line, parsed once per URI (bounded like the guard's memory). */
+  private readonly hosts = new Map<string, string>();
 
   constructor(
     private readonly sender: CallbackSender,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: AppMetrics,
+    pino: PinoLogger,
   ) {
     this.guard = new EndpointGuard(config.dispatch);
+    this.lines = pino.logger.child({ context: 'Delivery' });
   }
 
   /** The endpoints and hosts whose circuit is open or half-open in this replica. */
@@ -57,25 +65,29 @@ export class AttemptRunner {
       eventId: delivery.eventId,
       deliveryId,
       eventType: delivery.eventType,
-      endpointHost: hostOf(delivery.endpoint.uri),
+      endpointHost: this.hostOf(delivery.endpoint.uri),
       attempt,
       outcome: status,
       status: outcome.status,
       latencyMs: outcome.latencyMs,
       ...(outcome.error ? { error: outcome.error } : {}),
     };
-    if (outcome.ok) this.logger.log(line);
-    else this.logger.warn(line);
+    if (outcome.ok) this.lines.info(line);
+    else this.lines.warn(line);
     this.metrics.deliveries.inc({ outcome: status });
     this.metrics.attemptSeconds.observe({ outcome: status }, outcome.latencyMs / 1000);
     return { kind: 'attempted', at, outcome, status };
   }
-}
 
-function hostOf(uri: string): string {
-  try {
-    return new URL(uri).host;
-  } catch {
-    return 'invalid';
+  private hostOf(uri: string): string {
+    let host = this.hosts.get(uri);
+    if (host === undefined) {
+      if (this.hosts.size >= MAX_HOSTS_REMEMBERED) this.hosts.clear();
+      host = URL.canParse(uri) ? new URL(uri).host : 'invalid';
+      this.hosts.set(uri, host);
+    }
+    return host;
   }
 }
+
+const MAX_HOSTS_REMEMBERED = 10_000;

@@ -24,9 +24,10 @@ const SETTLE_RETRY_MS = 1000;
  * may then be made twice, with the same `webhook-id`; never lost).
  *
  * It reads every partition's stream, one consumer each. `DISPATCH_CONCURRENCY` deliveries are
- * in flight at most, over all partitions. The streams are read only as far as there is room;
- * entries that several consumers read at once beyond it wait here for a free slot (at most
- * `MAX_READ` per partition), so memory stays bounded however long the streams are.
+ * in flight at most, over all partitions, and as many being recorded. The streams are read only
+ * as far as there is room; entries that several consumers read at once beyond it wait here for
+ * a free slot (at most `MAX_READ` per partition), so memory stays bounded however long the
+ * streams are.
  */
 @Injectable()
 export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,6 +38,8 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   private readonly waiting: { stream: PartitionStream; entry: StreamEntry<EventJobData> }[] = [];
   private inFlight = 0;
   private stopping = false;
+  /** Deliveries whose attempt ended and whose record is being written. */
+  private recording = 0;
   private trimTimer?: NodeJS.Timeout;
   // First attempts that end together are recorded together.
   private readonly firstAttempts = new WriteBatcher<AttemptEntry>((entries) => this.log.recordAttempts(entries));
@@ -57,7 +60,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
         redisUrl: config.redisUrl,
         key,
         group: STREAM_GROUPS.dispatch,
-        room: () => config.dispatch.concurrency - this.inFlight - this.waiting.length,
+        room: () => config.dispatch.concurrency - this.busy() - this.waiting.length,
         take: (entries) => this.take(stream, entries),
         claimIdleMs: config.dispatch.lockDurationMs,
         logger: this.logger,
@@ -96,9 +99,20 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     this.startWaiting();
   }
 
+  /** Slots taken: deliveries under way, or being recorded, whichever are more. */
+  private busy(): number {
+    return Math.max(this.inFlight, this.recording);
+  }
+
+  // A slot came free: start what waits for one, and let the readers read again.
+  private slotFreed(): void {
+    this.startWaiting();
+    for (const { consumer } of this.streams) consumer.wake();
+  }
+
   // Starts waiting entries while there are free slots.
   private startWaiting(): void {
-    while (this.waiting.length > 0 && this.inFlight < this.config.dispatch.concurrency) {
+    while (this.waiting.length > 0 && this.busy() < this.config.dispatch.concurrency) {
       const { stream, entry } = this.waiting.shift()!;
       this.track(this.dispatch(stream, entry));
     }
@@ -109,8 +123,12 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     void work.finally(() => this.running.delete(work));
   }
 
-  // Each delivery of the entry holds one in-flight slot until its first try is recorded, so a
+  // Each delivery of the entry holds one in-flight slot while its first try is under way, so a
   // slow endpoint holds only its own slots; the entry is acknowledged once all are recorded.
+  // The slot is freed when the try ends, not once it is recorded: waiting for the record kept
+  // 500 slots to 200 ms receivers at 70 % of 500 / 0.2 s, freeing it at the end 89 %
+  // (docs/performance.md, scenario d). Records being written count against the room too
+  // (`recording`), so at most twice the limit is held in memory while Redis is slow.
   private async dispatch(stream: PartitionStream, entry: StreamEntry<EventJobData>): Promise<void> {
     const event = entry.data;
     const endpoints = this.matcher.endpointsFor(event);
@@ -119,12 +137,19 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     this.inFlight += endpoints.length;
     const recorded = await Promise.all(
       endpoints.map(async (endpoint) => {
+        let settled: Settled;
         try {
-          return await this.settle(body, await this.firstAttempt(event, body, endpoint));
+          settled = await this.firstAttempt(event, body, endpoint);
         } finally {
           this.inFlight--;
-          this.startWaiting();
-          for (const { consumer } of this.streams) consumer.wake();
+          this.recording++;
+          this.slotFreed();
+        }
+        try {
+          return await this.settle(body, settled);
+        } finally {
+          this.recording--;
+          this.slotFreed();
         }
       }),
     );
