@@ -1,3 +1,4 @@
+import { DeliveryRecord } from '@app/delivery';
 import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { Job } from 'bullmq';
@@ -159,14 +160,14 @@ describe('signed deliveries and callback auth headers', () => {
       return;
     }
     expect(log.status).toBe(200);
-    const records: any[] = log.body;
+    const records: DeliveryRecord[] = log.body;
     expect(Array.isArray(records)).toBe(true);
     for (const r of records) expect(r.status).toBe('failed');
     const record = records.find((r) => r.entity?.id === id && r.endpoint?.uri === uri);
     expect(record).toBeDefined();
-    expect(record.status).toBe('failed');
-    expect(record.attempts).toHaveLength(1);
-    expect(record.attempts[0].error).toContain('no-such-alias');
+    expect(record!.status).toBe('failed');
+    expect(record!.attempts).toHaveLength(1);
+    expect(record!.attempts[0].error).toContain('no-such-alias');
   });
 });
 

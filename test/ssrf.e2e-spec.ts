@@ -111,7 +111,7 @@ describe('callback addresses in requests', () => {
 
 /** A name other than `localhost` that /etc/hosts maps to loopback only, to reach the DNS-time guard. */
 async function loopbackAliasFromHostsFile(): Promise<string | undefined> {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync('/etc/hosts', 'utf8');
   } catch {

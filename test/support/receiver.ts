@@ -6,6 +6,7 @@ export interface ReceivedCall {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a received body, read freely by each test
   json: any;
   at: number;
 }

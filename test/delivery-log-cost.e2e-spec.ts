@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { Command } from 'ioredis';
 import { AppConfig, bullPrefix, connectRedis } from '@app/platform';
-import { partitionsOf } from '../../../../test/support/redis-keys';
-import { dropKeys, testConfig } from '../../../../test/support/harness';
-import { DeliveryJobData, deliveryJobId } from '../delivery-job';
-import { AttemptEntry, DeliveryLog } from './delivery-log.service';
-import { AttemptRecord, DeliveryStatus } from './delivery-record';
+import { partitionsOf } from './support/redis-keys';
+import { AttemptEntry, AttemptRecord, DeliveryJobData, deliveryJobId, DeliveryLog, DeliveryStatus } from '@app/delivery';
+import { dropKeys, testConfig } from './support/harness';
 
 /** A client that notes the name of every command it sends, pipelined ones included. */
 function countingClient(config: AppConfig): { redis: Redis; sent: string[] } {

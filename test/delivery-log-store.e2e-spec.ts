@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { AppConfig, connectRedis } from '@app/platform';
-import { dropKeys, testConfig, waitUntil } from '../../../../test/support/harness';
-import { keyOf, partitionsOf } from '../../../../test/support/redis-keys';
-import { DeliveryJobData, deliveryJobId, eventIdOf } from '../delivery-job';
-import { DELIVERY_LOG_MAX_ATTEMPTS, DeliveryLog } from './delivery-log.service';
-import { AttemptRecord, DeliveryStatus } from './delivery-record';
+import { dropKeys, testConfig, waitUntil } from './support/harness';
+import { keyOf, partitionsOf } from './support/redis-keys';
+import { AttemptRecord, DELIVERY_LOG_MAX_ATTEMPTS, DeliveryJobData, deliveryJobId, DeliveryLog, DeliveryStatus, eventIdOf } from '@app/delivery';
 
 // The log against a real Redis, driven directly (no dispatcher): bounds, series, indexes.
 describe('DeliveryLog', () => {

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AddressInfo } from 'node:net';
-import { TEST_TLS } from '../../../test/support/tls-fixture';
-import { AttemptTimeoutError, postWithDeadline, PostOptions } from './post-with-deadline';
+import { TEST_TLS } from './support/tls-fixture';
+import { AttemptTimeoutError, postWithDeadline, PostOptions } from '../libs/delivery/src/post-with-deadline';
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
 
