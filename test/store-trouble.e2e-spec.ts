@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import Redis from 'ioredis';
 import { AppConfig, REDIS } from '@app/platform';
-import { ConcurrentWriteError } from '../apps/api/src/lifecycle/entity-lifecycle';
+import { ConcurrentWrite } from '../apps/api/src/domain/domain-errors';
 import { StateStore } from '../apps/api/src/state-store/state-store.service';
 import { TransferProcess } from '../apps/api/src/transfer-processes/transfer-process';
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
@@ -77,7 +77,7 @@ describe('a write resent after a dropped connection (the same script run twice)'
     await store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)));
     // The stored version no longer matches the object's: every compare-and-set loses.
     await api.get<Redis>(REDIS).hset(keyOf(config, tp.id, 'transferprocess', tp.id), 'version', '999');
-    await expect(api.get(TransferProcessesService).simulateStep(tp.id, 'INITIAL')).rejects.toBeInstanceOf(ConcurrentWriteError);
+    await expect(api.get(TransferProcessesService).simulateStep(tp.id, 'INITIAL')).rejects.toBeInstanceOf(ConcurrentWrite);
   });
 });
 

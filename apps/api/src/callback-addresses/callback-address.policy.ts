@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CallbackAddress, CallbackAddressDto, callbackAddressFromShorthand } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
-import { EdcException } from '../http/edc-error';
+import { InvalidInput } from '../domain/domain-errors';
 
 /**
  * Turns validated callback DTOs into stored `CallbackAddress`es, refusing (400) literal
@@ -23,7 +23,7 @@ export class CallbackAddressPolicy {
       const reason = this.policy.refusalForUri(address.uri);
       return reason ? [{ message: `${path}: ${reason}; list it in CALLBACK_ALLOWED_HOSTS to allow it`, path, invalidValue: address.uri }] : [];
     });
-    if (refused.length > 0) throw EdcException.validation(refused);
+    if (refused.length > 0) throw new InvalidInput(refused);
     return all.map(([, address]) => address);
   }
 }

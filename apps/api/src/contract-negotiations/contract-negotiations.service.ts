@@ -5,7 +5,7 @@ import { CallbackAddressPolicy } from '../callback-addresses/callback-address.po
 import { ContractAgreement } from '../contract-agreements/contract-agreement';
 import { ContractAgreementStore } from '../contract-agreements/contract-agreement.store';
 import { EventGate } from '../event-gate/event-gate.service';
-import { EdcException } from '../http/edc-error';
+import { InvalidInput, NotFound } from '../domain/domain-errors';
 import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { policyFromOdrl } from '../policies/policy-from-odrl';
 import { StateStore } from '../state-store/state-store.service';
@@ -30,7 +30,7 @@ export class ContractNegotiationsService {
 
   async create(request: ContractRequestDto): Promise<ContractNegotiation> {
     const { policy, problems } = policyFromOdrl({ policy: request.policy, path: 'policy', type: 'offer' });
-    if (problems.length > 0) throw EdcException.validation(problems);
+    if (problems.length > 0) throw new InvalidInput(problems);
     const callbackAddresses = this.callbacks.fromRequest(request.callbackAddresses);
     return this.lifecycle.create({
       ...initialFields(request['@id']),
@@ -50,7 +50,7 @@ export class ContractNegotiationsService {
   /** The agreement of a finalized negotiation; 404 before that. */
   async agreement(id: string): Promise<ContractAgreement> {
     const cn = await this.get(id);
-    if (cn.state !== 'FINALIZED' || !cn.contractAgreement) throw EdcException.notFound('ContractAgreement', id);
+    if (cn.state !== 'FINALIZED' || !cn.contractAgreement) throw new NotFound('ContractAgreement', id);
     return cn.contractAgreement;
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryLog, DeliveryQueues, DeliveryRecord, newSeries } from '@app/delivery';
-import { EdcException } from '../http/edc-error';
+import { NotFound, StateConflict } from '../domain/domain-errors';
 import { DEFAULT_DELIVERIES_LIMIT, DeliveryQueryDto } from './delivery-query.dto';
 
 /** Reads the delivery log and retries dead letters (the failed jobs of the deliveries queue). */
@@ -18,7 +18,7 @@ export class DeliveriesService {
 
   async get(id: string): Promise<DeliveryRecord> {
     const record = await this.log.get(id);
-    if (!record) throw EdcException.notFound('Delivery', id);
+    if (!record) throw new NotFound('Delivery', id);
     return record;
   }
 
@@ -35,8 +35,8 @@ export class DeliveriesService {
   async retry(id: string): Promise<void> {
     const record = await this.log.get(id);
     const job = await this.deliveries.getJob(id);
-    if (!record && !job) throw EdcException.notFound('Delivery', id);
-    if (!job) throw EdcException.conflict(`Delivery ${id} is no longer in the queue and cannot be retried`);
+    if (!record && !job) throw new NotFound('Delivery', id);
+    if (!job) throw new StateConflict(`Delivery ${id} is no longer in the queue and cannot be retried`);
     try {
       await job.updateData(newSeries(job.data));
       // BullMQ's count of runs (attemptsStarted) stays: a run numbered 1 is how the worker
@@ -45,7 +45,7 @@ export class DeliveriesService {
     } catch (err) {
       const state = await job.getState();
       if (state === 'failed') throw err;
-      throw EdcException.conflict(
+      throw new StateConflict(
         state === 'unknown'
           ? `Delivery ${id} is no longer in the queue and cannot be retried`
           : `Delivery ${id} is not dead-lettered (its job is ${state}); only a failed delivery can be retried`,

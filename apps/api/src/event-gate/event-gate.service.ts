@@ -1,15 +1,8 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CallbackSender, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, matchingEndpoints } from '@app/delivery';
 import { APP_CONFIG, AppConfig } from '@app/platform';
-import { EdcException } from '../http/edc-error';
+import { InvalidInput, TransactionalCallbackRefused } from '../domain/domain-errors';
 import { OutboxEntry } from '../state-store/stored-entity';
-
-/** A transactional callback refused the change: 409, and the change is not committed. */
-export class TransactionalCallbackFailed extends EdcException {
-  constructor(message: string) {
-    super(HttpStatus.CONFLICT, [{ message, type: 'ObjectConflict', path: null, invalidValue: null }]);
-  }
-}
 
 /**
  * What an event must pass before the change it announces is committed:
@@ -34,7 +27,7 @@ export class EventGate {
     const body = JSON.stringify(envelope);
     const size = Buffer.byteLength(body);
     if (size > this.config.eventMaxBytes)
-      throw EdcException.validation([
+      throw new InvalidInput([
         { message: `The ${envelope.type} event would be ${size} bytes, above EVENT_MAX_BYTES (${this.config.eventMaxBytes})`, path: null, invalidValue: null },
       ]);
 
@@ -42,7 +35,7 @@ export class EventGate {
     if (endpoints.length === 0) return;
     const failures = await Promise.all(endpoints.map((endpoint) => this.call(entry, body, endpoint)));
     const failed = failures.filter((f): f is string => f !== null);
-    if (failed.length > 0) throw new TransactionalCallbackFailed(`Transactional callback failed, the change was not made: ${failed.join('; ')}`);
+    if (failed.length > 0) throw new TransactionalCallbackRefused(`Transactional callback failed, the change was not made: ${failed.join('; ')}`);
   }
 
   /** Calls one endpoint once; the reason it failed, or null. */

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { DomainError, InvalidInput, InvalidRequest, NotFound } from '../domain/domain-errors';
 
 export type EdcErrorType =
   | 'InvalidRequest'
@@ -67,4 +68,17 @@ export function edcTypeOf(status: number): EdcErrorType {
     default:
       return status >= 500 ? 'InternalError' : 'InvalidRequest';
   }
+}
+
+/**
+ * The EDC answer to a domain error: 400 with every problem for invalid input, 400
+ * `InvalidRequest`, 404 `ObjectNotFound`, and 409 `ObjectConflict` for everything the state of
+ * an object refuses (an illegal move, a lost write race, an existing id, a refusing
+ * transactional callback, a state that does not allow it).
+ */
+export function edcExceptionOf(error: DomainError): EdcException {
+  if (error instanceof InvalidInput) return EdcException.validation(error.problems);
+  if (error instanceof InvalidRequest) return EdcException.invalidRequest(error.message);
+  if (error instanceof NotFound) return EdcException.notFound(error.kind, error.id);
+  return EdcException.conflict(error.message);
 }

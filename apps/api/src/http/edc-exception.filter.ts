@@ -1,10 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { AppMetrics, maskUrl, STORE_RETRY_AFTER_S, storeUnavailableReason } from '@app/platform';
-import { EdcException, edcTypeOf, single } from './edc-error';
+import { DomainError } from '../domain/domain-errors';
+import { EdcException, edcExceptionOf, edcTypeOf, single } from './edc-error';
 
 /**
- * Every error leaves the api as EDC's error array. Redis refusing a command (out of memory,
+ * Every error leaves the api as EDC's error array: the domain's errors (`DomainError`) by their
+ * kind, HTTP-layer ones (parsing, validation pipes, auth) by their status. Redis refusing a command (out of memory,
  * or unreachable) is a 503 with `Retry-After`: the request was not carried out and can be
  * sent again. Only our own faults are 500s (and logged with their stack).
  */
@@ -16,6 +18,7 @@ export class EdcExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof DomainError) exception = edcExceptionOf(exception);
     if (exception instanceof EdcException) {
       response.status(exception.getStatus()).json(exception.errors);
       return;

@@ -5,8 +5,8 @@ import { CallbackReceivedPayload, CreateInboundCallbackDto } from '@app/events';
 import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
 import { payloadCallbackAddresses } from '../callback-addresses/payload-callback-addresses';
-import { EventGate, TransactionalCallbackFailed } from '../event-gate/event-gate.service';
-import { EdcError, EdcException } from '../http/edc-error';
+import { EventGate } from '../event-gate/event-gate.service';
+import { InvalidInput, NotFound, Problem, TransactionalCallbackRefused } from '../domain/domain-errors';
 import { readBody } from '../http/validate-body';
 import { NEGOTIATION_SIGNALS, SignalingService, TRANSFER_SIGNALS } from '../signaling/signaling.service';
 import { OutboxEntry } from '../state-store/stored-entity';
@@ -17,8 +17,6 @@ import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-ca
 import { InboundCallbackStore } from './inbound-callback.store';
 import { optionsAnswer, PlainAnswer } from './options-answer';
 import { responseHeaderProblems } from './response-headers';
-
-type Problem = Omit<EdcError, 'type'>;
 
 const LATEST_EXPIRY = Date.UTC(9999, 11, 31);
 
@@ -60,10 +58,10 @@ export class InboundCallbacksService {
     try {
       if (problems.length === 0) callbackAddresses = this.addresses.fromRequest(dto.callbackAddresses);
     } catch (err) {
-      if (err instanceof EdcException) problems.push(...err.errors);
+      if (err instanceof InvalidInput) problems.push(...err.problems);
       else throw err;
     }
-    if (problems.length > 0) throw EdcException.validation(problems);
+    if (problems.length > 0) throw new InvalidInput(problems);
 
     const { id, state } = this.store.newIdentity();
     const base = dto.alternativeDomain?.replace(/\/+$/, '') ?? this.config.publicBaseUrl;
@@ -93,7 +91,7 @@ export class InboundCallbacksService {
 
   async get(id: string): Promise<InboundCallbackView> {
     const callback = await this.store.get(id);
-    if (!callback) throw EdcException.notFound('Callback', id);
+    if (!callback) throw new NotFound('Callback', id);
     return callback;
   }
 
@@ -102,7 +100,7 @@ export class InboundCallbacksService {
   }
 
   async close(id: string): Promise<void> {
-    if (!(await this.store.close(await this.get(id)))) throw EdcException.notFound('Callback', id);
+    if (!(await this.store.close(await this.get(id)))) throw new NotFound('Callback', id);
   }
 
   /**
@@ -124,7 +122,7 @@ export class InboundCallbacksService {
       // A failed call uses up a single-use URL unless it may be retried after an error.
       const close = !callback.allowMultipleCalls && !callback.retryableAfterError;
       if ((await this.store.claim(callback, keptCopy({ ...captured, outcome: 'rejected', problems }), close, randomUUID())) === null) throw notFound();
-      throw EdcException.validation(problems.map((message) => ({ message, path: null, invalidValue: null })));
+      throw new InvalidInput(problems.map((message) => ({ message, path: null, invalidValue: null })));
     }
 
     const call: CapturedCall = { ...captured, outcome: 'accepted' };
@@ -154,8 +152,8 @@ export class InboundCallbacksService {
     try {
       await this.gate.check(event);
     } catch (err) {
-      if (!(err instanceof TransactionalCallbackFailed)) throw err;
-      this.logger.warn(`Callback ${callback.id}: call refused, event ${event.job.envelope.id}: ${err.errors.map((e) => e.message).join('; ')}`);
+      if (!(err instanceof TransactionalCallbackRefused)) throw err;
+      this.logger.warn(`Callback ${callback.id}: call refused, event ${event.job.envelope.id}: ${err.message}`);
       throw new CallRefused(HttpStatus.SERVICE_UNAVAILABLE, 'The call could not be taken now; try again later');
     }
   }
@@ -203,8 +201,8 @@ export class InboundCallbacksService {
   }
 }
 
-function notFound(): EdcException {
-  return EdcException.notFound('Callback', 'for this URL');
+function notFound(): NotFound {
+  return new NotFound('Callback', 'for this URL');
 }
 
 function configuredAnswer(callback: InboundCallback): CallAnswer {

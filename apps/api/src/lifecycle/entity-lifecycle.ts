@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { HttpStatus } from '@nestjs/common';
 import { CallbackAddress, EventType } from '@app/events';
 import { AppMetrics } from '@app/platform';
-import { EventGate, TransactionalCallbackFailed } from '../event-gate/event-gate.service';
-import { EdcException, single } from '../http/edc-error';
+import { AlreadyExists, ConcurrentWrite, IllegalTransition, NotFound, StateConflict } from '../domain/domain-errors';
+import { EventGate } from '../event-gate/event-gate.service';
 import { SideRecord, StateStore } from '../state-store/state-store.service';
 import { OutboxEntry, StatefulEntity } from '../state-store/stored-entity';
 import { canTransition, StateMachine } from './state-machine';
 
 const MAX_WRITE_RACES = 10;
-
-/** Every try to move an object lost its race to another writer: 409, the change was not made. */
-export class ConcurrentWriteError extends EdcException {
-  constructor(label: string, id: string) {
-    super(HttpStatus.CONFLICT, [single(`${label} ${id} is being changed concurrently; try again`, 'ObjectConflict')]);
-  }
-}
 
 /** Details a transition may carry into its event (and into the object). */
 export interface TransitionDetails {
@@ -65,14 +57,14 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
     const event = this.eventFor(entity, {}, this.store.newEventId(entity.id));
     await this.gate.check(event);
     if (!(await this.store.create(this.machine.kind, entity, event)))
-      throw EdcException.conflict(`A ${this.machine.label} with ID=${entity.id} already exists`);
+      throw new AlreadyExists(this.machine.label, entity.id);
     this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
     return entity;
   }
 
   async get(id: string): Promise<E> {
     const entity = await this.store.get<E>(this.machine.kind, id);
-    if (!entity) throw EdcException.notFound(this.machine.label, id);
+    if (!entity) throw new NotFound(this.machine.label, id);
     return entity;
   }
 
@@ -91,7 +83,7 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
     for (let race = 0; race < MAX_WRITE_RACES; race++) {
       const current = await this.get(id);
       if (!canTransition(this.machine, current.state, to))
-        throw EdcException.conflict(`${this.machine.label} ${id} cannot move from ${current.state} to ${to}`);
+        throw new IllegalTransition(this.machine.label, id, current.state, to);
       const next = change({
         ...current,
         state: to,
@@ -107,7 +99,7 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
         return next;
       }
     }
-    throw new ConcurrentWriteError(this.machine.label, id);
+    throw new ConcurrentWrite(this.machine.label, id);
   }
 
   /**
@@ -118,10 +110,10 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
     for (let race = 0; race < MAX_WRITE_RACES; race++) {
       const current = await this.get(id);
       const reason = refusal(current);
-      if (reason) throw EdcException.conflict(reason);
+      if (reason) throw new StateConflict(reason);
       if (await this.store.delete(this.machine.kind, current)) return;
     }
-    throw new ConcurrentWriteError(this.machine.label, id);
+    throw new ConcurrentWrite(this.machine.label, id);
   }
 
   /**
@@ -133,11 +125,10 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
     const current = next && (await this.store.get<E>(this.machine.kind, id));
     if (!next || !current || current.state !== state) return;
     await step(current, next).catch((err) => {
-      // Moved on meanwhile (an illegal transition now): nothing left to do. A refusing
-      // transactional callback, or races lost to other writers, fail the step instead, so
+      // Moved on meanwhile (an illegal transition now): nothing left to do. Anything else (a
+      // refusing transactional callback, races lost to other writers) fails the step, so
       // that BullMQ tries it again later rather than the object stopping where it is.
-      const movedOn = err instanceof EdcException && err.getStatus() === 409;
-      if (err instanceof TransactionalCallbackFailed || err instanceof ConcurrentWriteError || !movedOn) throw err;
+      if (!(err instanceof IllegalTransition)) throw err;
     });
   }
 }

@@ -1,6 +1,7 @@
 import { MAX_QUERY_LIMIT } from './query-spec.dto';
 import { NEGOTIATION_QUERY } from '../contract-negotiations/contract-negotiation.query';
-import { EdcError, EdcException } from '../http/edc-error';
+import { DomainError } from '../domain/domain-errors';
+import { EdcError, EdcException, edcExceptionOf } from '../http/edc-error';
 import { TRANSFER_QUERY } from '../transfer-processes/transfer-process.query';
 import { planQuery } from './query-plan';
 
@@ -9,8 +10,10 @@ async function refusalOf(body: unknown, schema = TRANSFER_QUERY): Promise<{ stat
   try {
     await planQuery(schema, body);
   } catch (err) {
-    expect(err).toBeInstanceOf(EdcException);
-    return { status: (err as EdcException).getStatus(), errors: (err as EdcException).errors };
+    // The body's own shape is refused as the HTTP layer refuses it; its rules by the domain.
+    const answer = err instanceof DomainError ? edcExceptionOf(err) : (err as EdcException);
+    expect(answer).toBeInstanceOf(EdcException);
+    return { status: answer.getStatus(), errors: answer.errors };
   }
   throw new Error(`planQuery accepted ${JSON.stringify(body)}`);
 }

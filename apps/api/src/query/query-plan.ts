@@ -1,4 +1,4 @@
-import { EdcException } from '../http/edc-error';
+import { InvalidInput } from '../domain/domain-errors';
 import { localName } from '../json-ld/namespaces';
 import { readBody } from '../http/validate-body';
 import { Criterion } from './criteria';
@@ -47,7 +47,7 @@ export async function planQuery(schema: QuerySchema, body: unknown): Promise<Que
     return [{ field, type, operator: c.operator, operand: type === 'number' ? toNumbers(operand) : operand }];
   });
 
-  if (problems.length > 0) throw EdcException.validation(problems);
+  if (problems.length > 0) throw new InvalidInput(problems);
   return { offset: spec.offset ?? 0, limit: spec.limit ?? 50, sortField, descending: spec.sortOrder === 'DESC', criteria };
 }
 

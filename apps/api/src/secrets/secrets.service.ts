@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, REDIS, secretsKey } from '@app/platform';
-import { EdcException } from '../http/edc-error';
+import { AlreadyExists, InvalidInput, NotFound, StateConflict } from '../domain/domain-errors';
 import { SecretValueDto } from './secret.dto';
 
 // Replaces the value of an alias only if it is stored: checked and written in one step, so an
@@ -51,13 +51,13 @@ export class SecretsService {
   async create(id: string, value: string): Promise<number> {
     const createdAt = Date.now();
     if (this.inEnvironment(id) || (await this.redis.hsetnx(this.key, id, value)) === 0)
-      throw EdcException.conflict(`A secret with ID=${id} already exists`);
+      throw new AlreadyExists('secret', id);
     return createdAt;
   }
 
   /** `404` unless some source defines `id`. */
   async get(id: string): Promise<string> {
-    if (!this.inEnvironment(id) && !(await this.redis.hexists(this.key, id))) throw EdcException.notFound('Secret', id);
+    if (!this.inEnvironment(id) && !(await this.redis.hexists(this.key, id))) throw new NotFound('Secret', id);
     return id;
   }
 
@@ -71,22 +71,22 @@ export class SecretsService {
       await this.redis.hset(this.key, id, value);
       return;
     }
-    if ((await this.redis.cbUpdateSecret(this.key, id, value)) === 0) throw EdcException.notFound('Secret', id);
+    if ((await this.redis.cbUpdateSecret(this.key, id, value)) === 0) throw new NotFound('Secret', id);
   }
 
   /** `PUT .../secrets/{id}`: a body that names a secret names the one of the path. */
   async updateAt(id: string, body: SecretValueDto): Promise<void> {
     const bodyId = body['@id'];
     if (bodyId !== undefined && bodyId !== id)
-      throw EdcException.validation([{ message: `@id must be the id of the path (${id})`, path: '@id', invalidValue: bodyId }]);
+      throw new InvalidInput([{ message: `@id must be the id of the path (${id})`, path: '@id', invalidValue: bodyId }]);
     await this.update(id, body.value);
   }
 
   async delete(id: string): Promise<void> {
     if ((await this.redis.hdel(this.key, id)) === 1) return;
     if (this.inEnvironment(id))
-      throw EdcException.conflict(`The secret ${id} is defined by EDC_VAULT_SECRETS and cannot be deleted through the API`);
-    throw EdcException.notFound('Secret', id);
+      throw new StateConflict(`The secret ${id} is defined by EDC_VAULT_SECRETS and cannot be deleted through the API`);
+    throw new NotFound('Secret', id);
   }
 
   private inEnvironment(id: string): boolean {

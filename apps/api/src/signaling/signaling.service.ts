@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ContractNegotiationsService } from '../contract-negotiations/contract-negotiations.service';
 import { NegotiationState } from '../contract-negotiations/contract-negotiation';
-import { EdcException } from '../http/edc-error';
+import { InvalidInput, NotFound } from '../domain/domain-errors';
 import { TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { TransferProcessesService } from '../transfer-processes/transfer-processes.service';
 import { TransferState } from '../transfer-processes/transfer-process';
@@ -27,7 +27,7 @@ export class SignalingService {
     return service.get(id).then(
       () => true,
       (err) => {
-        if (err instanceof EdcException && err.getStatus() === 404) return false;
+        if (err instanceof NotFound) return false;
         throw err;
       },
     );
@@ -44,6 +44,6 @@ export class SignalingService {
 
 function stateOf<S extends string>(signal: string, known: readonly string[]): S {
   if (!known.includes(signal))
-    throw EdcException.validation([{ message: `signal "${signal}" is not one of ${known.join(', ')}`, path: 'signal', invalidValue: signal }]);
+    throw new InvalidInput([{ message: `signal "${signal}" is not one of ${known.join(', ')}`, path: 'signal', invalidValue: signal }]);
   return signal.toUpperCase() as S;
 }

@@ -3,7 +3,7 @@ import { AppMetrics } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
 import { ContractAgreementStore } from '../contract-agreements/contract-agreement.store';
 import { EventGate } from '../event-gate/event-gate.service';
-import { EdcException } from '../http/edc-error';
+import { InvalidRequest } from '../domain/domain-errors';
 import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { StateStore } from '../state-store/state-store.service';
 import { TRANSFER_MACHINE, TransferProcess, TransferState } from './transfer-process';
@@ -28,7 +28,7 @@ export class TransferProcessesService {
   async create(request: TransferRequestDto): Promise<TransferProcess> {
     const callbackAddresses = this.callbacks.fromRequest(request.callbackAddresses, request.callbackAddress);
     const agreement = await this.agreements.find(request.contractId);
-    if (!agreement) throw EdcException.invalidRequest(`Contract agreement with id ${request.contractId} not found`);
+    if (!agreement) throw new InvalidRequest(`Contract agreement with id ${request.contractId} not found`);
     return this.lifecycle.create({
       ...initialFields(request['@id']),
       counterPartyAddress: request.counterPartyAddress,
