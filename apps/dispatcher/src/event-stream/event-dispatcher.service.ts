@@ -1,7 +1,22 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
-import { AttemptEntry, AttemptOutcome, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, DeliveryQueues, EventBodyStore } from '@app/delivery';
+import {
+  AttemptEntry,
+  AttemptOutcome,
+  DeliveryEndpoint,
+  DeliveryJobData,
+  deliveryJobId,
+  DeliveryLane,
+  DeliveryLanes,
+  DeliveryLog,
+  DeliveryQueues,
+  endpointIdOf,
+  EventBodyStore,
+  LANE_RECHECK_MS,
+  laneKey,
+  Turn,
+} from '@app/delivery';
 import { APP_CONFIG, AppConfig, eventStreamKey, Partitions, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry, forgetIdleConsumers, trimAcknowledged } from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from '../delivery/retry-policy';
@@ -47,9 +62,10 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     private readonly log: DeliveryLog,
     private readonly bodies: EventBodyStore,
     private readonly deliveries: DeliveryQueues,
+    private readonly lanes: DeliveryLanes,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    partitions: Partitions,
+    private readonly partitions: Partitions,
   ) {
     this.streams = partitions.all.map((partition) => {
       const key = eventStreamKey(partition);
@@ -120,7 +136,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     const recorded = await Promise.all(
       endpoints.map(async (endpoint) => {
         try {
-          return await this.settle(body, await this.firstAttempt(event, body, endpoint));
+          return await this.deliver(event, body, endpoint);
         } finally {
           this.inFlight--;
           this.startWaiting();
@@ -132,9 +148,57 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     else stream.consumer.release([entry.id]);
   }
 
-  private async firstAttempt(event: EventJobData, body: string, endpoint: DeliveryEndpoint): Promise<Settled> {
+  /**
+   * One delivery of the entry, settled (see `settle`). An ordered one is tried now only when it
+   * is its lane's head; behind another it waits as a job (`waitTurn`); gone from its lane, it has
+   * ended already (the entry was taken over after a crash) and nothing is left to do.
+   */
+  private async deliver(event: EventJobData, body: string, endpoint: DeliveryEndpoint): Promise<boolean> {
     const id = deliveryJobId(event.envelope.id, endpoint.uri);
-    const delivery: DeliveryJobData = { eventId: event.envelope.id, eventType: event.envelope.type, entity: event.entity, sequence: event.sequence, endpoint };
+    const lane = this.laneOf(event, endpoint);
+    const delivery: DeliveryJobData = {
+      eventId: event.envelope.id,
+      eventType: event.envelope.type,
+      entity: event.entity,
+      sequence: event.sequence,
+      endpoint,
+      ...(lane ? { lane } : {}),
+    };
+    if (lane) {
+      let turn = 'head' as Turn;
+      if (!(await this.untilStored('read a lane', async () => void (turn = await this.lanes.turn(lane.key, id))))) return false;
+      if (turn === 'gone') return true;
+      if (turn !== 'head') return this.waitTurn(id, delivery, body, lane);
+    }
+    return this.settle(body, await this.firstAttempt(id, delivery, body));
+  }
+
+  /**
+   * The lane of an ordered delivery. The event says which lanes it joined at commit (the api's
+   * view of the ordered endpoints), not this replica's configuration: an endpoint that is
+   * ordered here but was not there is delivered unordered rather than waiting in no lane.
+   */
+  private laneOf(event: EventJobData, endpoint: DeliveryEndpoint): DeliveryLane | undefined {
+    const onFailure = event.lanes?.[endpointIdOf(endpoint.uri)];
+    return onFailure ? { key: laneKey(this.partitions, event.entity.id, endpoint.uri), onFailure } : undefined;
+  }
+
+  /**
+   * An ordered delivery behind another: recorded `pending`, its body held, and a job that sleeps
+   * in the delayed set until the one ahead ends and wakes it. Its turn is read again once the
+   * job exists: the one ahead may have ended in between and found no job to wake.
+   */
+  private waitTurn(id: string, delivery: DeliveryJobData, body: string, lane: DeliveryLane): Promise<boolean> {
+    return this.untilStored('queue an ordered delivery', async () => {
+      await Promise.all([this.log.recordQueued([{ id, data: delivery }]), this.bodies.hold(delivery.eventId, body, [id])]);
+      await this.deliveries.add(delivery.eventType, delivery, { jobId: id, delay: LANE_RECHECK_MS });
+      const turn = await this.lanes.turn(lane.key, id);
+      if (turn === 'head') await this.lanes.wake(id);
+      else if (turn === 'held') await this.lanes.markHeld(id);
+    });
+  }
+
+  private async firstAttempt(id: string, delivery: DeliveryJobData, body: string): Promise<Settled> {
     try {
       const result = await this.runner.run(id, delivery, body, 1);
       if (result.kind === 'parked') return settledWithoutAttempt(id, delivery, result.retryInMs);
@@ -166,6 +230,10 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
         job ? this.bodies.hold(delivery.eventId, body, [id]) : undefined,
       ]);
       if (job) await this.deliveries.add(delivery.eventType, job.data, { jobId: id, ...job.opts });
+      // An ordered delivery that ended (delivered, or a dead letter) lets the next one go, or
+      // holds its lane. A crash before this leaves the entry pending: taken over, it finds the
+      // delivery still at the head and tries it again (a duplicate, never a reordering).
+      if (delivery.lane && attempt && attempt.outcome !== 'retrying') await this.lanes.ended(id, delivery, attempt.outcome);
     });
   }
 
