@@ -21,6 +21,7 @@ import { APP_CONFIG, AppConfig, eventStreamKey, Partitions, REDIS, STREAM_GROUPS
 import { AttemptRunner } from '../delivery/attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from '../delivery/retry-policy';
 import { EndpointMatcher } from './endpoint-matcher.service';
+import { LocalTurns } from './local-turns';
 import { Settled, settledFirstAttempt, settledWithoutAttempt } from './settled';
 import { WriteBatcher } from './write-batcher';
 
@@ -55,6 +56,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   private trimTimer?: NodeJS.Timeout;
   // First attempts that end together are recorded together.
   private readonly firstAttempts = new WriteBatcher<AttemptEntry>((entries) => this.log.recordAttempts(entries));
+  private readonly local = new LocalTurns();
 
   constructor(
     private readonly matcher: EndpointMatcher,
@@ -67,6 +69,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly partitions: Partitions,
   ) {
+    lanes.wakeLocally((id) => this.local.wake(id));
     this.streams = partitions.all.map((partition) => {
       const key = eventStreamKey(partition);
       const consumer: StreamConsumer<EventJobData> = new StreamConsumer<EventJobData>(redis, {
@@ -96,6 +99,8 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     await Promise.all(this.streams.map(({ consumer }) => consumer.stop()));
     // What waits for a slot was never started: it stays pending for another replica.
     for (const { stream, entry } of this.waiting.splice(0)) stream.consumer.release([entry.id]);
+    // Ordered deliveries waiting in memory wait as jobs instead, so their entries are done.
+    this.local.releaseAll();
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
@@ -150,8 +155,9 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   /**
    * One delivery of the entry, settled (see `settle`). An ordered one is tried now only when it
-   * is its lane's head; behind another it waits as a job (`waitTurn`); gone from its lane, it has
-   * ended already (the entry was taken over after a crash) and nothing is left to do.
+   * is its lane's head. Behind one that this replica is sending, it waits here (`waitHere`);
+   * behind another, or when that one does not end here, it waits as a job (`waitTurn`). Gone
+   * from its lane, it has ended already (the entry was taken over after a crash).
    */
   private async deliver(event: EventJobData, body: string, endpoint: DeliveryEndpoint): Promise<boolean> {
     const id = deliveryJobId(event.envelope.id, endpoint.uri);
@@ -164,13 +170,46 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
       endpoint,
       ...(lane ? { lane } : {}),
     };
-    if (lane) {
-      let turn = 'head' as Turn;
-      if (!(await this.untilStored('read a lane', async () => void (turn = await this.lanes.turn(lane.key, id))))) return false;
-      if (turn === 'gone') return true;
-      if (turn !== 'head') return this.waitTurn(id, delivery, body, lane);
+    if (!lane) return this.settle(body, await this.firstAttempt(id, delivery, body));
+    let turn = 'head' as Turn;
+    if (!(await this.untilStored('read a lane', async () => void (turn = await this.lanes.turn(lane.key, id))))) return false;
+    let done: (() => void) | null = null;
+    if (turn === 'wait' && !this.stopping && this.local.canWait(lane.key)) ({ turn, done } = await this.waitHere(id, lane));
+    if (turn === 'gone') return true;
+    if (turn !== 'head') return this.waitTurn(id, delivery, body, lane);
+    done ??= this.local.sending(lane.key);
+    try {
+      return await this.settle(body, await this.firstAttempt(id, delivery, body));
+    } finally {
+      done();
     }
-    return this.settle(body, await this.firstAttempt(id, delivery, body));
+  }
+
+  /**
+   * Waits in memory for the delivery ahead, which this replica is sending, to end here and wake
+   * it (see LocalTurns), giving back its in-flight slot meanwhile. Its turn is read again once it
+   * waits: the one ahead may have ended in between and found nobody to wake. 'head' with the
+   * function to call once settled when its turn came; 'wait' when it must wait as a job.
+   */
+  private async waitHere(id: string, lane: DeliveryLane): Promise<{ turn: Turn; done: (() => void) | null }> {
+    const waiting = this.local.wait(lane.key, id);
+    let now: Turn = 'wait';
+    try {
+      now = await this.lanes.turn(lane.key, id);
+    } catch {
+      // Unread: it waits here all the same; the job path reads it again if it gives up.
+    }
+    if (now !== 'wait') {
+      waiting.cancel();
+      const done = await waiting.turn;
+      return { turn: done ? 'head' : now, done };
+    }
+    this.inFlight--;
+    this.startWaiting();
+    for (const { consumer } of this.streams) consumer.wake();
+    const done = await waiting.turn;
+    this.inFlight++;
+    return { turn: done ? 'head' : 'wait', done };
   }
 
   /**

@@ -38,6 +38,7 @@ type ScriptedRedis = Redis & {
 export class DeliveryLanes {
   private readonly logger = new Logger('DeliveryLanes');
   private readonly redis: ScriptedRedis;
+  private wakeHere?: (deliveryId: string) => boolean;
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -49,6 +50,14 @@ export class DeliveryLanes {
     redis.defineCommand('cbLaneAdvance', { numberOfKeys: 2, lua: LANE_ADVANCE });
     redis.defineCommand('cbLaneHold', { numberOfKeys: 2, lua: LANE_HOLD });
     this.redis = redis as ScriptedRedis;
+  }
+
+  /**
+   * A replica that keeps deliveries waiting in memory (the dispatcher, see its LocalTurns)
+   * wakes those itself when their turn comes; the others' jobs are woken.
+   */
+  wakeLocally(wake: (deliveryId: string) => boolean): void {
+    this.wakeHere = wake;
   }
 
   turn(key: string, deliveryId: string): Promise<Turn> {
@@ -111,7 +120,7 @@ export class DeliveryLanes {
     if (!ended) return false;
     const [held, ...rest] = ended;
     if (held === 1 && rest.length > 0) await this.log.moveStatus(rest, 'held', 'pending');
-    if (rest.length > 0) await this.wake(rest[0]);
+    if (rest.length > 0 && !this.wakeHere?.(rest[0])) await this.wake(rest[0]);
     return true;
   }
 
