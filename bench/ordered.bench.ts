@@ -13,6 +13,8 @@ const EVENTS_PER_OBJECT = 10;
 /** In the body of every call of the held object: the receiver answers 503 to its events. */
 const HELD_MARK = 'hold-this-object';
 const CONCURRENCY = 64;
+/** Rounds of every case, one round after the other; each case keeps its best rate (the machine is shared). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 interface Case {
   id: string;
@@ -41,7 +43,9 @@ const CASES: Case[] = [
  * gives) and grouped (each object's 10 events in a row: every event after an object's first
  * finds the one ahead still in flight and must wait its turn, the worst case for ordering).
  * Then the interleaved ordered case again with one more object whose head always fails (hold):
- * the others' rate against the same case without it.
+ * the others' rate against the same case without it. Every case runs BENCH_ROUNDS times (2),
+ * the rounds one after the other, and keeps its best rate: on a shared machine a neighbour's
+ * burst would otherwise decide a ratio.
  */
 export async function runOrderedBench(): Promise<void> {
   const redis = new Redis(REDIS_URL);
@@ -51,12 +55,14 @@ export async function runOrderedBench(): Promise<void> {
     console.log(`Ordered delivery bench (issue 14), BENCH_SCALE=${SCALE}: ${objects} objects x ${EVENTS_PER_OBJECT} events, one endpoint, api + 1 dispatcher + receiver as processes`);
     const bench: BenchContext = { redis, redisPid: await localRedisPid(redis), outcomes: new Map() };
     const rates = new Map<string, number>();
-    for (const c of CASES) {
-      const t0 = performance.now();
-      console.log(`  ${c.id}: ${c.name} ...`);
-      const rate = await drain(bench, c, objects);
-      rates.set(c.id, rate);
-      console.log(`  ${c.id}: ${rate.toFixed(0)} events/s (done in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const c of CASES) {
+        const t0 = performance.now();
+        console.log(`  ${c.id}: ${c.name}, round ${round} of ${ROUNDS} ...`);
+        const rate = await drain(bench, c, objects);
+        rates.set(c.id, Math.max(rate, rates.get(c.id) ?? 0));
+        console.log(`  ${c.id}: ${rate.toFixed(0)} events/s (done in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      }
     }
     const ratio = (a: string, b: string) => rates.get(a)! / rates.get(b)!;
     const checks: Check[] = [
@@ -64,7 +70,7 @@ export async function runOrderedBench(): Promise<void> {
       bar('ordered / unordered events/s, grouped (worst case)', ratio('o-g', 'u-g'), '>=', 0.5),
       bar('others with one object held / without, ordered', ratio('o-h', 'o-i'), '>=', 0.9),
     ];
-    console.log('');
+    console.log(`\n  best of ${ROUNDS} rounds:`);
     for (const c of CASES) console.log(`  ${c.id.padEnd(4)} ${c.name.padEnd(56)} ${rates.get(c.id)!.toFixed(0).padStart(6)} events/s`);
     for (const check of checks) console.log(`  ${check.pass ? 'PASS' : 'FAIL'} ${check.text}`);
   } finally {
