@@ -257,7 +257,7 @@ async function main(): Promise<void> {
 
   console.log(
     [
-      `fault harness: ${EVENTS} creates, ${accepted.length} accepted, ${refused} refused (${unavailable} answered 503 while Redis was down or out of memory, ${refused - unavailable} unanswered while the api was down)`,
+      `fault harness: ${EVENTS} ${ORDERED ? 'requests (creates and signals)' : 'creates'}, ${accepted.length}${ORDERED ? ' transfers' : ''} accepted, ${refused} refused (${unavailable} answered 503 while Redis was down or out of memory, ${refused - unavailable} unanswered while the api was down)`,
       ...faults.map((f) => `  fault: ${f}`),
       `  delivered: ${owed.length - lost.length} of ${owed.length} accepted events; lost ${lost.length}`,
       `  duplicates (the same event delivered with 200 more than once): ${duplicates}`,
