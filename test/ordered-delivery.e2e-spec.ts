@@ -254,3 +254,43 @@ describe('ordered endpoints', () => {
     });
   });
 });
+
+describe('ordered endpoints, a head that runs out of attempts', () => {
+  let stack: Stack;
+  const { get, post } = apiClient(() => stack.api);
+  let failing = true;
+
+  beforeAll(async () => {
+    stack = await startStack(
+      () => ({ PUBLIC_BASE_URL: BASE, DISPATCH_BACKOFF_MS: '20', DISPATCH_MAX_ATTEMPTS: '3', CIRCUIT_FAILURE_THRESHOLD: '1000' }),
+      (received) => ({ status: failing && sequenceOf(received) === 1 ? 503 : 200 }),
+    );
+  });
+
+  afterAll(() => stack?.stop());
+
+  const deliveriesOf = async (entityId: string, status: string) =>
+    (await get(`/management/v1/deliveries?entityId=${entityId}&status=${status}`).expect(200)).body as { id: string; attempts: unknown[] }[];
+
+  it('holds the sequence once its retries (run by the deliveries queue) are used up, and lets it go on skip', async () => {
+    const { receiver } = stack;
+    const cb = (
+      await post('/management/v1/callbacks', {
+        responseType: 'response',
+        allowMultipleCalls: true,
+        callbackAddresses: [{ uri: `${receiver.url}/exhausted`, events: ['callback.received'], ordered: true, onFailure: 'hold' }],
+      }).expect(201)
+    ).body as { id: string; callbackUrl: string };
+    for (let i = 0; i < 3; i++) await request(stack.api.getHttpServer()).post(cb.callbackUrl.slice(BASE.length)).send({ i }).expect(200);
+
+    await waitUntil(async () => (await deliveriesOf(cb.id, 'held')).length === 2, 15_000, 'two held deliveries');
+    const [deadLetter] = await deliveriesOf(cb.id, 'failed');
+    expect(deadLetter.attempts).toHaveLength(3);
+    expect(receiver.callsTo('/exhausted').map(sequenceOf)).toEqual([1, 1, 1]);
+
+    failing = false;
+    await post(`/management/v1/deliveries/${deadLetter.id}/skip`).expect(202);
+    await receiver.waitFor((calls) => calls.filter((c) => c.path === '/exhausted').length === 5, 15_000);
+    expect(receiver.callsTo('/exhausted').map(sequenceOf)).toEqual([1, 1, 1, 2, 3]);
+  });
+});

@@ -1,4 +1,4 @@
-import { EventJobData } from '@app/events';
+import { CallbackAddress, EventJobData } from '@app/events';
 import { partitionKey, Partitions, StaticCallback } from '@app/platform';
 import { deliveryJobId, endpointIdOf } from '../delivery-job';
 import { matchingEndpoints } from '../matching-endpoints';
@@ -22,6 +22,7 @@ export function laneKey(partitions: Partitions, entityId: string, uri: string): 
  * An event with no ordered endpoint comes back as it is, with no join: unordered costs nothing.
  */
 export function joinLanes(job: EventJobData, staticCallbacks: StaticCallback[], partitions: Partitions): { job: EventJobData; joins: LaneJoin[] } {
+  if (!staticCallbacks.some(isOrdered) && !job.callbackAddresses.some(isOrdered)) return { job, joins: [] };
   const ordered = matchingEndpoints(job.envelope.type, staticCallbacks, job.callbackAddresses, false).filter((e) => e.onFailure !== undefined);
   if (ordered.length === 0) return { job, joins: [] };
   const lanes: EventJobData['lanes'] = {};
@@ -31,3 +32,5 @@ export function joinLanes(job: EventJobData, staticCallbacks: StaticCallback[], 
     joins: ordered.map((endpoint) => ({ key: laneKey(partitions, job.entity.id, endpoint.uri), deliveryId: deliveryJobId(job.envelope.id, endpoint.uri) })),
   };
 }
+
+const isOrdered = (address: CallbackAddress) => address.ordered === true;
