@@ -105,7 +105,7 @@ export class DeliveryLanes {
       await job?.promote();
     } catch (err) {
       // "not delayed": already running or waiting, it needs no wake-up.
-      this.logger.debug?.(`No wake-up for ${deliveryId}: ${(err as Error).message}`);
+      this.logger.debug(`No wake-up for ${deliveryId}: ${(err as Error).message}`);
     }
   }
 
