@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { AttemptOutcome, DeliveryJobData, DeliveryLanes, DeliveryLog, EventBodyStore, LANE_RECHECK_MS, Turn } from '@app/delivery';
+import { AttemptOutcome, DeliveryJobData, DeliveryLanes, DeliveryLog, EventBodyStore, LANE_HELD_RECHECK_MS, LANE_RECHECK_MS, Turn } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, BULL_CONNECTION, createWorker, deliveriesQueueName, MAX_STALLS, Partitions } from '@app/platform';
 import { AttemptResult, AttemptRunner } from './attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
@@ -138,7 +138,7 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
    */
   private async waitTurn(job: Job<DeliveryJobData>, token: string | undefined, turn: Turn, parking: ParkingContext): Promise<never> {
     try {
-      await job.moveToDelayed(Date.now() + LANE_RECHECK_MS, token);
+      await job.moveToDelayed(Date.now() + (turn === 'held' ? LANE_HELD_RECHECK_MS : LANE_RECHECK_MS), token);
       if ((await this.lanes.turn(job.data.lane!.key, job.id!)) === 'head') await this.lanes.wake(job.id!);
     } catch (err) {
       return parkAfterStoreFailure(job, token, err, parking);

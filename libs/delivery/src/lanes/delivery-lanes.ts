@@ -12,6 +12,12 @@ import { LANE_ADVANCE, LANE_HOLD, LANE_TURN } from './lane-scripts';
  * replica killed between ending a turn and waking the next one).
  */
 export const LANE_RECHECK_MS = 30_000;
+/**
+ * The same for a delivery held behind a dead letter: it waits for an operator (a retry or a
+ * skip, which wake the next one), so looking every 30 s would only cost work while a long
+ * sequence is held.
+ */
+export const LANE_HELD_RECHECK_MS = 5 * 60_000;
 
 /** Where a delivery stands in its lane (see LANE_TURN). */
 export type Turn = 'head' | 'wait' | 'held' | 'gone';
