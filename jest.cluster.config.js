@@ -13,6 +13,8 @@ const E2E_ON_CLUSTER = [
   'inbound-callbacks',
   'query-spec',
   'dispatcher-crash', // kill -9 of a dispatcher
+  'ordered-delivery', // lanes joined at commit, turns, hold and skip
+  'ordered-delivery-crash',
 ];
 
 module.exports = {

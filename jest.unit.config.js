@@ -19,8 +19,6 @@ const UNIT_SPECS = [
   'libs/delivery/src/matching-endpoints.spec.ts',
   'libs/delivery/src/retry-after.spec.ts',
   'libs/delivery/src/signing.spec.ts',
-  'apps/dispatcher/src/delivery/attempt-runner.spec.ts',
-  'apps/dispatcher/src/delivery/delivery.worker.spec.ts',
   'apps/dispatcher/src/delivery/retry-policy.spec.ts',
   'apps/dispatcher/src/delivery/endpoint-guard.spec.ts',
   // Platform: configuration, address policy, partitions, REDIS_URL (parsed, never connected)

@@ -21,6 +21,8 @@ export interface ReceiverOptions {
   deadPorts?: number[];
   /** Answer 500 to the first request of each `webhook-id`, 200 to later ones. */
   failFirst?: boolean;
+  /** Answer 503 to every request whose body contains this text (one object's events, say). */
+  failBodiesWith?: string;
 }
 
 export interface PortStats {
@@ -82,11 +84,11 @@ async function main(): Promise<void> {
       const stats = ports[index];
       const id = req.headers['webhook-id'];
       const first = typeof id === 'string' && !seen.has(id);
+      const body = Buffer.concat(chunks);
       if (typeof id !== 'string') stats.withoutId++;
       else if (!first) stats.duplicates++;
       else {
         seen.add(id);
-        const body = Buffer.concat(chunks);
         stats.bodyBytes += body.length;
         try {
           const at = Number((JSON.parse(body.toString('utf8')) as { at?: unknown }).at);
@@ -100,7 +102,8 @@ async function main(): Promise<void> {
         reachedExpected();
       }
       if (dead.has(index)) return;
-      const status = options.failFirst && first ? 500 : 200;
+      const refused = options.failBodiesWith !== undefined && body.includes(options.failBodiesWith);
+      const status = refused ? 503 : options.failFirst && first ? 500 : 200;
       const answer = () => {
         res.writeHead(status, { 'content-type': 'text/plain', 'content-length': '2' });
         res.end('ok');

@@ -38,7 +38,7 @@ describe('the event stream', () => {
     // One partition: one stream to watch (the mechanics are the same on each).
     config = testConfig({ COUNTERPARTY_MODE: 'manual', DISPATCH_LOCK_DURATION_MS: '1000', REDIS_PARTITIONS: '1' });
     redis = connectRedis(config.redisUrl);
-    store = new StateStore(redis, partitionsOf(config));
+    store = new StateStore(redis, partitionsOf(config), config);
   });
 
   afterEach(async () => {

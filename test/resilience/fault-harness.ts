@@ -12,6 +12,10 @@
  * a create that a resent script had made, or a 500), and that no transfer got two events;
  * counts duplicates by webhook-id, and reports the time to drain. Exit code 1 on any of these.
  *   npm run test:faults          (EVENTS=1000 KILLS=1 DROPS=3 OOM_MS=2000 for a short run)
+ * ORDERED=1: the callback address is ordered, and each transfer is moved on by signals (up to
+ * 5 events each; EVENTS counts requests). Then it checks that every accepted event was delivered,
+ * and that each transfer's first receipts (by webhook-id, whatever the answer) came in sequence
+ * order with no gap.
  */
 import 'reflect-metadata';
 import { loadConfig, Partitions } from '@app/platform';
@@ -31,6 +35,9 @@ const KILLS = Number(process.env.KILLS ?? 5);
 const DROPS = Number(process.env.DROPS ?? 10);
 const OOM_MS = Number(process.env.OOM_MS ?? 10_000);
 const TIMEOUT_MS = 1000;
+const ORDERED = process.env.ORDERED === '1';
+/** In ordered mode, the signals that follow each create, one event each. */
+const SIGNALS = ['provisioned', 'requested', 'started', 'completed'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function freePort(): Promise<number> {
@@ -86,12 +93,28 @@ async function main(): Promise<void> {
   const delivered = new Map<string, number>();
   const received = new Map<string, number>();
   const eventsOf = new Map<string, Set<string>>();
+  // Ordered mode: per transfer, the sequences of its first receipts in arrival order; the
+  // (transfer, sequence) pairs answered 200.
+  const firstReceipts = new Map<string, number[]>();
+  const deliveredEvents = new Set<string>();
   const receiver = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const id = String(req.headers['webhook-id']);
       received.set(id, (received.get(id) ?? 0) + 1);
+      if (ORDERED) {
+        const transfer = JSON.parse(Buffer.concat(chunks).toString()).payload.transferProcessId as string;
+        const sequence = Number(req.headers['x-event-sequence']);
+        if (received.get(id) === 1) firstReceipts.set(transfer, [...(firstReceipts.get(transfer) ?? []), sequence]);
+        const roll = Math.random();
+        if (roll < 0.05) return;
+        if (roll < 0.35) return void res.writeHead(500).end('no');
+        return void res.writeHead(200).end('ok', () => {
+          deliveredEvents.add(`${transfer}:${sequence}`);
+          delivered.set(id, (delivered.get(id) ?? 0) + 1);
+        });
+      }
       const roll = Math.random();
       if (roll < 0.05) return; // hangs; the dispatcher gives up after its timeout
       if (roll < 0.35) return void res.writeHead(500).end('no');
@@ -131,6 +154,8 @@ async function main(): Promise<void> {
 
   // Faults at random moments while the events are being created.
   const accepted: string[] = [];
+  /** Ordered mode: events accepted per transfer (the create, then each signal answered 200). */
+  const acceptedEvents = new Map<string, number>();
   let refused = 0;
   let unavailable = 0;
   const falselyRefused: string[] = [];
@@ -171,16 +196,41 @@ async function main(): Promise<void> {
       const res = await fetch(`http://127.0.0.1:${apiPort}/management/v3/transferprocesses`, {
         method: 'POST',
         headers: { 'x-api-key': 'faults-key', 'content-type': 'application/json' },
-        body: JSON.stringify({ counterPartyAddress: 'http://p/dsp', protocol: 'dsp', contractId: 'contract-1', transferType: 'HttpData-PULL', callbackAddresses: [{ uri: receiverUrl, events: ['transfer.process'] }] }),
+        body: JSON.stringify({
+          counterPartyAddress: 'http://p/dsp',
+          protocol: 'dsp',
+          contractId: 'contract-1',
+          transferType: 'HttpData-PULL',
+          callbackAddresses: [{ uri: receiverUrl, events: ['transfer.process'], ...(ORDERED ? { ordered: true } : {}) }],
+        }),
         signal: AbortSignal.timeout(10_000),
       });
-      if (res.status === 200) accepted.push(((await res.json()) as { '@id': string })['@id']);
-      else refused++;
+      if (res.status === 200) {
+        const id = ((await res.json()) as { '@id': string })['@id'];
+        accepted.push(id);
+        if (ORDERED) await moveOn(id);
+      } else refused++;
       if (res.status === 503) unavailable++;
       // 503 is the one honest refusal (Redis down or out of memory: nothing was made).
       if (res.status !== 200 && res.status !== 503) falselyRefused.push(`${res.status} ${(await res.text()).slice(0, 200)}`);
     } catch {
       refused++; // api down or Redis down: not accepted, so not owed
+    }
+  };
+  // The signals of one transfer, in a row, until one is not answered 200 (a later one would be
+  // illegal). A signal whose answer was lost may still have been committed: its event is then
+  // delivered without being owed, which the order check allows.
+  const moveOn = async (id: string): Promise<void> => {
+    acceptedEvents.set(id, 1);
+    for (const signal of SIGNALS) {
+      sent++;
+      const res = await fetch(`http://127.0.0.1:${apiPort}/signaling/v1/transferprocesses/${id}/${signal}`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'faults-key' },
+        signal: AbortSignal.timeout(10_000),
+      }).catch(() => null);
+      if (res?.status !== 200) return;
+      acceptedEvents.set(id, acceptedEvents.get(id)! + 1);
     }
   };
   const workers = Array.from({ length: 32 }, async () => {
@@ -198,26 +248,32 @@ async function main(): Promise<void> {
   await Promise.all(workers);
   const sentAt = Date.now();
 
-  // Drain: every accepted transfer's event delivered (a 200 answered), or give up.
+  // Drain: every accepted event delivered (a 200 answered), or give up.
+  const owed = ORDERED ? [...acceptedEvents].flatMap(([id, n]) => Array.from({ length: n }, (_, i) => `${id}:${i + 1}`)) : accepted;
+  const isDelivered = (owedEvent: string) => (ORDERED ? deliveredEvents.has(owedEvent) : delivered.has(owedEvent));
   const deadline = Date.now() + Number(process.env.DRAIN_TIMEOUT_MS ?? 180_000);
-  while (accepted.some((id) => !delivered.has(id)) && Date.now() < deadline) await sleep(250);
+  while (owed.some((e) => !isDelivered(e)) && Date.now() < deadline) await sleep(250);
   const drainedAt = Date.now();
-  const lost = accepted.filter((id) => !delivered.has(id));
+  const lost = owed.filter((e) => !isDelivered(e));
   const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
-  const doubled = [...eventsOf].filter(([, ids]) => ids.size > 1).map(([transfer]) => transfer);
-  const failed = lost.length > 0 || falselyRefused.length > 0 || doubled.length > 0;
+  const doubled = ORDERED ? [] : [...eventsOf].filter(([, ids]) => ids.size > 1).map(([transfer]) => transfer);
+  // Ordered: first receipts 1, 2, ..., k, whatever k (events beyond those owed may come too).
+  const reordered = [...firstReceipts].filter(([, sequences]) => sequences.some((n, i) => n !== i + 1)).map(([transfer, sequences]) => `${transfer} [${sequences.join(',')}]`);
+  const failed = lost.length > 0 || falselyRefused.length > 0 || doubled.length > 0 || reordered.length > 0;
 
   console.log(
     [
-      `fault harness: ${EVENTS} creates, ${accepted.length} accepted, ${refused} refused (${unavailable} answered 503 while Redis was down or out of memory, ${refused - unavailable} unanswered while the api was down)`,
+      `fault harness: ${EVENTS} ${ORDERED ? 'requests (creates and signals)' : 'creates'}, ${accepted.length}${ORDERED ? ' transfers' : ''} accepted, ${refused} refused (${unavailable} answered 503 while Redis was down or out of memory, ${refused - unavailable} unanswered while the api was down)`,
       ...faults.map((f) => `  fault: ${f}`),
-      `  delivered: ${accepted.length - lost.length} of ${accepted.length} accepted events; lost ${lost.length}`,
+      `  delivered: ${owed.length - lost.length} of ${owed.length} accepted events; lost ${lost.length}`,
       `  duplicates (the same event delivered with 200 more than once): ${duplicates}`,
       `  calls received: ${[...received.values()].reduce((a, b) => a + b, 0)} (retries of 500s and timeouts included)`,
       `  send phase ${((sentAt - startedAt) / 1000).toFixed(1)} s; drained ${((drainedAt - sentAt) / 1000).toFixed(1)} s after the last create`,
       lost.length ? `  LOST: ${lost.slice(0, 10).join(', ')}${lost.length > 10 ? ', ...' : ''}` : '  nothing lost',
       `  falsely refused creates (neither 200 nor 503): ${falselyRefused.length}${falselyRefused.length ? `: ${falselyRefused.slice(0, 3).join(' | ')}` : ''}`,
-      `  transfers with more than one event: ${doubled.length}`,
+      ORDERED
+        ? `  ordered: ${owed.length} events owed over ${acceptedEvents.size} transfers; transfers whose first receipts were out of order or had a gap: ${reordered.length}${reordered.length ? `: ${reordered.slice(0, 3).join(' | ')}` : ''}`
+        : `  transfers with more than one event: ${doubled.length}`,
       failed ? '  FAILED' : '  all promises kept',
     ].join('\n'),
   );

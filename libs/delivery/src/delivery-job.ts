@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EntityKind, EventType } from '@app/events';
+import { EntityKind, EventType, OnFailure } from '@app/events';
 
 /** Where one delivery goes: a dynamic callback address or a static callback. */
 export interface DeliveryEndpoint {
@@ -8,6 +8,14 @@ export interface DeliveryEndpoint {
   authCodeId?: string;
   /** Id of the static callback (`EDC_CALLBACK_<ID>_*`); absent for dynamic ones. */
   staticId?: string;
+  /** Set on an ordered endpoint only (what its dead letters do); the api joins its lanes by it. */
+  onFailure?: OnFailure;
+}
+
+/** The lane an ordered delivery waits its turn in (see `DeliveryLanes`). */
+export interface DeliveryLane {
+  key: string;
+  onFailure: OnFailure;
 }
 
 /**
@@ -31,6 +39,11 @@ export interface DeliveryJobData {
    * is retried (a new series starts at 1).
    */
   attemptsBefore?: number;
+  /**
+   * Set when the delivery is ordered: its place in the lane of its (object, endpoint) decides
+   * when it may be sent. Kept when a dead letter is retried (a held lane moves on when it succeeds).
+   */
+  lane?: DeliveryLane;
   /** Set when the first attempt failed for good (410, refused destination): the job only marks the dead letter. */
   deadLetter?: string;
 }
@@ -41,7 +54,12 @@ export interface DeliveryJobData {
  * BullMQ ids may not contain ":".
  */
 export function deliveryJobId(eventId: string, uri: string): string {
-  return `${eventId}.${createHash('sha256').update(uri).digest('hex').slice(0, 16)}`;
+  return `${eventId}.${endpointIdOf(uri)}`;
+}
+
+/** An endpoint's short id: 16 hex of the SHA-256 of its URI (the URI may hold a token). */
+export function endpointIdOf(uri: string): string {
+  return createHash('sha256').update(uri).digest('hex').slice(0, 16);
 }
 
 /** The event a delivery belongs to, from its id (see `deliveryJobId`). */

@@ -10,3 +10,5 @@ export * from './callback-sender.service';
 export * from './delivery-log/delivery-record';
 export * from './delivery-log/delivery-log.service';
 export * from './delivery.module';
+export * from './lanes/lane-joins';
+export * from './lanes/delivery-lanes';

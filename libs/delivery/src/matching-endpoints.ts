@@ -1,4 +1,4 @@
-import { CallbackAddress, EventType, filterNameOf, matchesEventFilters } from '@app/events';
+import { CallbackAddress, EventType, filterNameOf, matchesEventFilters, OnFailure } from '@app/events';
 import { StaticCallback } from '@app/platform';
 import { DeliveryEndpoint } from './delivery-job';
 
@@ -17,9 +17,14 @@ export function matchingEndpoints(
   const name = filterNameOf(type);
   const matches = (cb: CallbackAddress) => cb.transactional === transactional && matchesEventFilters(cb.events, name);
   const endpoints: DeliveryEndpoint[] = [
-    ...staticCallbacks.filter(matches).map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, staticId: cb.id })),
-    ...dynamic.filter(matches).map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId })),
+    ...staticCallbacks.filter(matches).map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, staticId: cb.id, ...orderOf(cb) })),
+    ...dynamic.filter(matches).map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, ...orderOf(cb) })),
   ];
   const seen = new Set<string>();
   return endpoints.filter((e) => !seen.has(e.uri) && seen.add(e.uri));
+}
+
+// Only ordered endpoints carry it, so the jobs of the others keep their shape.
+function orderOf(cb: CallbackAddress): { onFailure?: OnFailure } {
+  return cb.ordered === true ? { onFailure: cb.onFailure ?? 'continue' } : {};
 }

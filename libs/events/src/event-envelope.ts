@@ -1,4 +1,4 @@
-import { CallbackAddress } from './callback-address';
+import { CallbackAddress, OnFailure } from './callback-address';
 import { EventType } from './event-types';
 
 /** The JSON body POSTed to a callback endpoint, exactly EDC's envelope. */
@@ -52,6 +52,11 @@ export interface CallbackReceivedPayload {
   contentType?: string;
   receivedAt: number;
   callbackAddresses: CallbackAddress[];
+  /**
+   * The ordered endpoints whose lanes this event joined when it was committed, by endpoint id
+   * (16 hex of the SHA-256 of the URI) with their `onFailure`. Absent when it joined none.
+   */
+  lanes?: Record<string, OnFailure>;
 }
 
 /** Which kind of object an event is about; the sequence counter is kept per object. */
@@ -66,4 +71,9 @@ export interface EventJobData {
   entity: { kind: EntityKind; id: string };
   sequence: number;
   callbackAddresses: CallbackAddress[];
+  /**
+   * The ordered endpoints whose lanes this event joined when it was committed, by endpoint id
+   * (16 hex of the SHA-256 of the URI) with their `onFailure`. Absent when it joined none.
+   */
+  lanes?: Record<string, OnFailure>;
 }

@@ -35,5 +35,7 @@ function toAddress(dto: CallbackAddressDto): CallbackAddress {
     transactional: dto.transactional ?? false,
     ...(dto.authKey != null ? { authKey: dto.authKey } : {}),
     ...(dto.authCodeId != null ? { authCodeId: dto.authCodeId } : {}),
+    // Only when asked for: unordered addresses are stored (and echoed) as they always were.
+    ...(dto.ordered === true ? { ordered: true, ...(dto.onFailure != null ? { onFailure: dto.onFailure } : {}) } : {}),
   };
 }

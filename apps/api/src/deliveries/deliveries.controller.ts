@@ -29,4 +29,14 @@ export class DeliveriesController {
   async retry(@Param('id') id: string): Promise<void> {
     await this.deliveries.retry(id);
   }
+
+  /**
+   * Skips a dead letter that holds its ordered sequence (`onFailure: hold`): the object's later
+   * events to that endpoint go on. `202`: they are sent later.
+   */
+  @Post(':id/skip')
+  @HttpCode(202)
+  async skip(@Param('id') id: string): Promise<void> {
+    await this.deliveries.skip(id);
+  }
 }

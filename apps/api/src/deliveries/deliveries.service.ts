@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DeliveryLog, DeliveryQueues, DeliveryRecord, newSeries } from '@app/delivery';
+import { DeliveryLanes, DeliveryLog, DeliveryQueues, DeliveryRecord, laneKey, newSeries } from '@app/delivery';
+import { Partitions } from '@app/platform';
 import { NotFound, StateConflict } from '../domain/domain-errors';
 import { DEFAULT_DELIVERIES_LIMIT, DeliveryQueryDto } from './delivery-query.dto';
 
@@ -9,6 +10,8 @@ export class DeliveriesService {
   constructor(
     private readonly log: DeliveryLog,
     private readonly deliveries: DeliveryQueues,
+    private readonly lanes: DeliveryLanes,
+    private readonly partitions: Partitions,
   ) {}
 
   list(query: DeliveryQueryDto): Promise<DeliveryRecord[]> {
@@ -53,5 +56,22 @@ export class DeliveriesService {
     }
     // Never overwrites: a record the first attempt of the new series already wrote stays.
     if (!record) await this.log.recordQueued([{ id, data: job.data }]);
+  }
+
+  /**
+   * Skips a dead letter that holds its ordered lane (`onFailure: hold`): the lane moves on
+   * without it, the deliveries held behind it go back to `pending` and the next one starts. It
+   * stays failed (it was not delivered), and can still be retried: then it is sent out of order.
+   */
+  async skip(id: string): Promise<void> {
+    const record = await this.log.get(id);
+    const job = await this.deliveries.getJob(id);
+    if (!record && !job) throw new NotFound('Delivery', id);
+    const state = job ? await job.getState() : 'unknown';
+    if (job && state !== 'failed') throw new StateConflict(`Delivery ${id} is not dead-lettered (its job is ${state}); only a dead letter can be skipped`);
+    // The lane is found from the job, or from the record once the job was removed.
+    const owner = job?.data ?? record!;
+    const key = job?.data.lane?.key ?? laneKey(this.partitions, owner.entity.id, owner.endpoint.uri);
+    if (!(await this.lanes.skip(key, id))) throw new StateConflict(`Delivery ${id} does not hold an ordered sequence; there is nothing to skip`);
   }
 }

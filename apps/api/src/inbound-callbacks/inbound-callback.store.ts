@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
+import { EventJobData } from '@app/events';
+import { joinLanes } from '@app/delivery';
 import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
@@ -42,9 +44,10 @@ return 0`;
 // The claim's token and number are remembered in the `ops` field ("token=n,..."): ioredis
 // resends a script whose connection dropped before the reply, and the resend must answer the
 // first run's number without counting the call twice (2,500 calls were counted 2,518).
-// KEYS: callback, calls, event stream, state key. ARGV: now, close (1/0), call json, event
-// json after its leading {"job":{ ('' for no event), token, calls kept, bytes kept, kept after
-// close ms.
+// The event's ordered deliveries join their lanes (see DeliveryLanes) with it, in call order.
+// KEYS: callback, calls, event stream, state key, then the lanes the event joins. ARGV: now,
+// close (1/0), call json, event json after its leading {"job":{ ('' for no event), token, calls
+// kept, bytes kept, kept after close ms, then the lanes' delivery ids.
 const CLAIM = `
 local now, close, call, entry, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local keptCalls, keptBytes, keptAfterClose = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
@@ -71,6 +74,7 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 if entry ~= '' then
   redis.call('XADD', KEYS[3], '*', '${ENTRY_FIELD}', '{"sequence":' .. n .. ',' .. entry)
+  for i = 5, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[4 + i]) end
 end
 if close == '1' then
   redis.call('HSET', KEYS[1], 'status', 'closed', 'closedAt', now)
@@ -89,7 +93,7 @@ return 1`;
 
 type ScriptedRedis = Redis & {
   cbAdmitCall(...keysAndArgs: (string | number)[]): Promise<number>;
-  cbClaimCall(...keysAndArgs: (string | number)[]): Promise<number>;
+  cbClaimCall(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   cbCloseCallback(...keysAndArgs: (string | number)[]): Promise<number>;
 };
 
@@ -112,7 +116,8 @@ export class InboundCallbackStore {
     private readonly partitions: Partitions,
   ) {
     redis.defineCommand('cbAdmitCall', { numberOfKeys: 1, lua: ADMIT });
-    redis.defineCommand('cbClaimCall', { numberOfKeys: 4, lua: CLAIM });
+    // Its number of lanes varies, so it takes its key count per call.
+    redis.defineCommand('cbClaimCall', { lua: CLAIM });
     redis.defineCommand('cbCloseCallback', { numberOfKeys: 3, lua: CLOSE });
     this.redis = redis as ScriptedRedis;
   }
@@ -202,19 +207,23 @@ export class InboundCallbackStore {
    * the callback when `close`. Returns the call's number, or null when the callback was not open.
    */
   async claim(callback: InboundCallback, call: CapturedCall, close: boolean, token: string, event?: OutboxEntry): Promise<number | null> {
+    const { job, joins } = event ? joinLanes(event.job, this.config.staticCallbacks, this.partitions) : { job: undefined, joins: [] };
     const n = await this.redis.cbClaimCall(
+      4 + joins.length,
       this.key(callback.id),
       this.callsKey(callback.id),
       eventStreamKey(this.partitions.of(callback.id)),
       this.stateKey(callback.state),
+      ...joins.map((j) => j.key),
       Date.now(),
       close ? '1' : '0',
       JSON.stringify(call),
-      event ? entryAfterSequence(event) : '',
+      job ? entryAfterSequence(job) : '',
       token,
       MAX_KEPT_CALLS,
       MAX_KEPT_BYTES,
       KEPT_AFTER_CLOSE_MS,
+      ...joins.map((j) => j.deliveryId),
     );
     return n < 0 ? null : n;
   }
@@ -262,8 +271,7 @@ export class InboundCallbackStore {
 }
 
 /** The event's JSON after its `{`, without `sequence`; the claim script puts the sequence in front. */
-function entryAfterSequence(event: OutboxEntry): string {
-  const { sequence: _placeholder, ...job } = event.job;
+function entryAfterSequence({ sequence: _placeholder, ...job }: EventJobData): string {
   return JSON.stringify(job).slice(1);
 }
 

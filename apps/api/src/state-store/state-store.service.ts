@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { ENTRY_FIELD, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
+import { joinLanes } from '@app/delivery';
+import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { OutboxEntry, StoredEntity } from './stored-entity';
 
@@ -25,28 +26,43 @@ local function remember(ops, op)
 end
 `;
 
+// The event's ordered deliveries join their lanes (see DeliveryLanes) in the same step as the
+// event, so each lane is in commit order. KEYS from "first" on are lanes; ARGV from "at" on
+// are their delivery ids, one each.
+const JOIN_LANES = `
+local function joinLanes(first, at)
+  for i = first, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[at + i - first]) end
+end
+`;
+
 // A new object, its indexes and its first event, in one atomic step; refused when the id exists.
-// KEYS: object, event stream, createdAt index, stateTimestamp index, equality indexes (state first)...
-// ARGV: json, version, createdAt, id, event job json, stateTimestamp, op token
-const CREATE = `${SEEN}
-local json, version, createdAt, id, entry, stateTimestamp, op = unpack(ARGV)
+// KEYS: object, event stream, createdAt index, stateTimestamp index, equality indexes (state first)...,
+// then the lanes the event joins.
+// ARGV: json, version, createdAt, id, event job json, stateTimestamp, op token, number of lanes,
+// then the lanes' delivery ids.
+const CREATE = `${SEEN}${JOIN_LANES}
+local json, version, createdAt, id, entry, stateTimestamp, op, lanes = unpack(ARGV, 1, 8)
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if seen(redis.call('HGET', KEYS[1], 'ops'), op) then return 1 end
   return 0
 end
+local firstLane = #KEYS - tonumber(lanes) + 1
 redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', op)
 redis.call('ZADD', KEYS[3], createdAt, id)
 redis.call('ZADD', KEYS[4], stateTimestamp, id)
-for i = 5, #KEYS do redis.call('ZADD', KEYS[i], createdAt, id) end
+for i = 5, firstLane - 1 do redis.call('ZADD', KEYS[i], createdAt, id) end
 redis.call('XADD', KEYS[2], '*', '${ENTRY_FIELD}', entry)
+joinLanes(firstLane, 9)
 return 1`;
 
 // A state change, its index moves and its event, in one atomic step, only if nobody wrote in
 // between. KEYS: object, event stream, stateTimestamp index, old state index, new state index,
-// and optionally a record the new state brings (a contract agreement), written with it.
-// ARGV: expected version, json, new version, event job json, id, createdAt, stateTimestamp, op token, record
-const TRANSITION = `${SEEN}${REMEMBER}
-local expected, json, version, entry, id, createdAt, stateTimestamp, op, record = unpack(ARGV)
+// then, when ARGV's record is not empty, the key of a record the new state brings (a contract
+// agreement), written with it, then the lanes the event joins.
+// ARGV: expected version, json, new version, event job json, id, createdAt, stateTimestamp, op
+// token, record ('' for none), then the lanes' delivery ids.
+const TRANSITION = `${SEEN}${REMEMBER}${JOIN_LANES}
+local expected, json, version, entry, id, createdAt, stateTimestamp, op, record = unpack(ARGV, 1, 9)
 local current = redis.call('HMGET', KEYS[1], 'version', 'ops')
 if current[1] ~= expected then
   if seen(current[2], op) then return 1 end
@@ -56,8 +72,13 @@ redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', remember(cu
 redis.call('ZREM', KEYS[4], id)
 redis.call('ZADD', KEYS[5], createdAt, id)
 redis.call('ZADD', KEYS[3], stateTimestamp, id)
-if KEYS[6] then redis.call('SET', KEYS[6], record) end
+local firstLane = 6
+if record ~= '' then
+  redis.call('SET', KEYS[6], record)
+  firstLane = 7
+end
 redis.call('XADD', KEYS[2], '*', '${ENTRY_FIELD}', entry)
+joinLanes(firstLane, 10)
 return 1`;
 
 // A negotiation gone for good: the object and its index entries. KEYS: object, then every index
@@ -83,7 +104,8 @@ type ScriptedRedis = Redis & {
 /**
  * Negotiations and transfers in Redis, with a transactional outbox: a state write, its index
  * updates and the event announcing it (appended to the event stream, which the dispatchers
- * read) are committed by one Lua script, so a crash can lose neither alone.
+ * read), with its ordered deliveries joining their lanes, are committed by one Lua script, so a
+ * crash can lose neither alone.
  *
  * Each object lives in the partition of its id (see `Partitions`): its hash, its entries in
  * that partition's indexes, and its events on that partition's stream, all under one hash tag,
@@ -96,8 +118,9 @@ export class StateStore {
   constructor(
     @Inject(REDIS) redis: Redis,
     readonly partitions: Partitions,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    // The number of index keys varies by kind, so CREATE takes its key count per call.
+    // The number of index keys and of lanes varies, so both take their key count per call.
     redis.defineCommand('cbCreate', { lua: CREATE });
     redis.defineCommand('cbTransition', { lua: TRANSITION });
     redis.defineCommand('cbDelete', { lua: DELETE });
@@ -145,12 +168,14 @@ export class StateStore {
         .filter((field) => entity[field] !== undefined && entity[field] !== null)
         .map((field) => this.indexKey(partition, kind, field, String(entity[field]))),
     ];
+    const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions);
     const keys = [
       this.entityKey(kind, entity.id),
       eventStreamKey(partition),
       this.indexKey(partition, kind, 'createdAt'),
       this.indexKey(partition, kind, 'stateTimestamp'),
       ...equalityKeys,
+      ...joins.map((j) => j.key),
     ];
     const created = await this.redis.cbCreate(
       keys.length,
@@ -159,9 +184,11 @@ export class StateStore {
       entity.version,
       entity.createdAt,
       entity.id,
-      JSON.stringify(event.job),
+      JSON.stringify(job),
       entity.stateTimestamp,
       event.job.envelope.id,
+      joins.length,
+      ...joins.map((j) => j.deliveryId),
     );
     return created === 1;
   }
@@ -169,6 +196,7 @@ export class StateStore {
   /** Replaces `previous` by `next` with its event (and `record`); false when another write came first. */
   async transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry, record?: SideRecord): Promise<boolean> {
     const partition = this.partitions.of(next.id);
+    const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions);
     const keys = [
       this.entityKey(kind, next.id),
       eventStreamKey(partition),
@@ -176,6 +204,7 @@ export class StateStore {
       this.indexKey(partition, kind, 'state', previous.state),
       this.indexKey(partition, kind, 'state', next.state),
       ...(record ? [record.key] : []),
+      ...joins.map((j) => j.key),
     ];
     const done = await this.redis.cbTransition(
       keys.length,
@@ -183,12 +212,13 @@ export class StateStore {
       previous.version,
       JSON.stringify(next),
       next.version,
-      JSON.stringify(event.job),
+      JSON.stringify(job),
       next.id,
       next.createdAt,
       next.stateTimestamp,
       event.job.envelope.id,
       record?.value ?? '',
+      ...joins.map((j) => j.deliveryId),
     );
     return done === 1;
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { AttemptOutcome, DeliveryJobData, DeliveryLog, EventBodyStore } from '@app/delivery';
+import { AttemptOutcome, DeliveryJobData, DeliveryLanes, DeliveryLog, EventBodyStore, LANE_HELD_RECHECK_MS, LANE_RECHECK_MS, Turn } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, BULL_CONNECTION, createWorker, deliveriesQueueName, Partitions } from '@app/platform';
 import { AttemptResult, AttemptRunner } from './attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
@@ -31,6 +31,7 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     private readonly runner: AttemptRunner,
     private readonly log: DeliveryLog,
     private readonly bodies: EventBodyStore,
+    private readonly lanes: DeliveryLanes,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(BULL_CONNECTION) private readonly connection: Redis,
     private readonly partitions: Partitions,
@@ -61,6 +62,18 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     // A first attempt that failed for good: the job only stands for the dead letter.
     if (job.data.deadLetter) throw new UnrecoverableError(job.data.deadLetter);
     const parking: ParkingContext = { dispatch: this.config.dispatch, metrics: this.metrics, logger: this.logger };
+    if (job.data.lane) {
+      let turn: Turn;
+      try {
+        turn = await this.lanes.turn(job.data.lane.key, job.id!);
+      } catch (err) {
+        return parkAfterStoreFailure(job, token, err, parking);
+      }
+      if (turn === 'wait' || turn === 'held') return this.waitTurn(job, token, turn, parking);
+      // 'gone': the sequence has moved past it (a dead letter retried after its lane went on,
+      // or a delivery that a replica taking over its entry already ended): sent as it is, it
+      // can overtake nothing.
+    }
     const attempt = job.attemptsMade + 1 + (job.data.attemptsBefore ?? 0);
     let body: string | null;
     let result: AttemptResult;
@@ -94,6 +107,15 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
       // counting, so the log never misses an attempt that counts.
       return parkAfterStoreFailure(job, token, err, parking);
     }
+    if (job.data.lane && status !== 'retrying') {
+      try {
+        await this.lanes.ended(job.id!, job.data, outcome.ok ? 'delivered' : 'failed');
+      } catch (err) {
+        // The lane must not stay behind an ended delivery: made again later, not counted (a
+        // duplicate to the receiver, never a reordering).
+        return parkAfterStoreFailure(job, token, err, parking);
+      }
+    }
 
     if (outcome.ok) return outcome;
     const message = `${outcome.error} (attempt ${attempt} to ${job.data.endpoint.uri})`;
@@ -101,5 +123,20 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     // (which does not) never decides.
     if (status === 'failed') throw new UnrecoverableError(message);
     throw new RetryableDeliveryError(message, outcome.retryAfterMs, outcome.status === 429 || outcome.status === 503);
+  }
+
+  /**
+   * An ordered delivery that is not its lane's head sleeps in the delayed set, using no attempt,
+   * until the one ahead ends and wakes it (or its re-check comes). Its turn is read again once
+   * it sleeps: a wake-up sent while it was running found it not delayed.
+   */
+  private async waitTurn(job: Job<DeliveryJobData>, token: string | undefined, turn: Turn, parking: ParkingContext): Promise<never> {
+    try {
+      await job.moveToDelayed(Date.now() + (turn === 'held' ? LANE_HELD_RECHECK_MS : LANE_RECHECK_MS), token);
+      if ((await this.lanes.turn(job.data.lane!.key, job.id!)) === 'head') await this.lanes.wake(job.id!);
+    } catch (err) {
+      return parkAfterStoreFailure(job, token, err, parking);
+    }
+    throw new DelayedError(`waiting its turn in its lane (${turn})`);
   }
 }

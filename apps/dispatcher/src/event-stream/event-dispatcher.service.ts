@@ -1,11 +1,27 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
-import { AttemptEntry, AttemptOutcome, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, DeliveryQueues, EventBodyStore } from '@app/delivery';
+import {
+  AttemptEntry,
+  AttemptOutcome,
+  DeliveryEndpoint,
+  DeliveryJobData,
+  deliveryJobId,
+  DeliveryLane,
+  DeliveryLanes,
+  DeliveryLog,
+  DeliveryQueues,
+  endpointIdOf,
+  EventBodyStore,
+  LANE_RECHECK_MS,
+  laneKey,
+  Turn,
+} from '@app/delivery';
 import { APP_CONFIG, AppConfig, eventStreamKey, Partitions, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry, forgetIdleConsumers, trimAcknowledged } from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from '../delivery/retry-policy';
 import { EndpointMatcher } from './endpoint-matcher.service';
+import { LocalTurns } from './local-turns';
 import { Settled, settledFirstAttempt, settledWithoutAttempt } from './settled';
 import { WriteBatcher } from './write-batcher';
 
@@ -43,6 +59,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   private trimTimer?: NodeJS.Timeout;
   // First attempts that end together are recorded together.
   private readonly firstAttempts = new WriteBatcher<AttemptEntry>((entries) => this.log.recordAttempts(entries));
+  private readonly local = new LocalTurns();
 
   constructor(
     private readonly matcher: EndpointMatcher,
@@ -50,10 +67,12 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     private readonly log: DeliveryLog,
     private readonly bodies: EventBodyStore,
     private readonly deliveries: DeliveryQueues,
+    private readonly lanes: DeliveryLanes,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    partitions: Partitions,
+    private readonly partitions: Partitions,
   ) {
+    lanes.wakeLocally((id) => this.local.wake(id));
     this.streams = partitions.all.map((partition) => {
       const key = eventStreamKey(partition);
       const consumer: StreamConsumer<EventJobData> = new StreamConsumer<EventJobData>(redis, {
@@ -83,6 +102,8 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     await Promise.all(this.streams.map(({ consumer }) => consumer.stop()));
     // What waits for a slot was never started: it stays pending for another replica.
     for (const { stream, entry } of this.waiting.splice(0)) stream.consumer.release([entry.id]);
+    // Ordered deliveries waiting in memory wait as jobs instead, so their entries are done.
+    this.local.releaseAll();
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
@@ -137,18 +158,20 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     this.inFlight += endpoints.length;
     const recorded = await Promise.all(
       endpoints.map(async (endpoint) => {
-        let settled: Settled;
-        try {
-          settled = await this.firstAttempt(event, body, endpoint);
-        } finally {
+        let trying = true;
+        // Called once the try ends: its slot moves from in flight to being recorded.
+        const tried = () => {
+          if (!trying) return;
+          trying = false;
           this.inFlight--;
           this.recording++;
           this.slotFreed();
-        }
+        };
         try {
-          return await this.settle(body, settled);
+          return await this.deliver(event, body, endpoint, tried);
         } finally {
-          this.recording--;
+          if (trying) this.inFlight--;
+          else this.recording--;
           this.slotFreed();
         }
       }),
@@ -157,9 +180,92 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     else stream.consumer.release([entry.id]);
   }
 
-  private async firstAttempt(event: EventJobData, body: string, endpoint: DeliveryEndpoint): Promise<Settled> {
+  /**
+   * One delivery of the entry, settled (see `settle`). An ordered one is tried now only when it
+   * is its lane's head. Behind one that this replica is sending, it waits here (`waitHere`);
+   * behind another, or when that one does not end here, it waits as a job (`waitTurn`). Gone
+   * from its lane, it has ended already (the entry was taken over after a crash).
+   */
+  private async deliver(event: EventJobData, body: string, endpoint: DeliveryEndpoint, tried: () => void): Promise<boolean> {
     const id = deliveryJobId(event.envelope.id, endpoint.uri);
-    const delivery: DeliveryJobData = { eventId: event.envelope.id, eventType: event.envelope.type, entity: event.entity, sequence: event.sequence, endpoint };
+    const lane = this.laneOf(event, endpoint);
+    const delivery: DeliveryJobData = {
+      eventId: event.envelope.id,
+      eventType: event.envelope.type,
+      entity: event.entity,
+      sequence: event.sequence,
+      endpoint,
+      ...(lane ? { lane } : {}),
+    };
+    if (!lane) return this.settle(body, await this.firstAttempt(id, delivery, body, tried));
+    let turn = 'head' as Turn;
+    if (!(await this.untilStored('read a lane', async () => void (turn = await this.lanes.turn(lane.key, id))))) return false;
+    let done: (() => void) | null = null;
+    if (turn === 'wait' && !this.stopping && this.local.canWait(lane.key)) ({ turn, done } = await this.waitHere(id, lane));
+    if (turn === 'gone') return true;
+    if (turn !== 'head') return this.waitTurn(id, delivery, body, lane);
+    done ??= this.local.sending(lane.key);
+    try {
+      return await this.settle(body, await this.firstAttempt(id, delivery, body, tried));
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * Waits in memory for the delivery ahead, which this replica is sending, to end here and wake
+   * it (see LocalTurns), giving back its in-flight slot meanwhile. Its turn is read again once it
+   * waits: the one ahead may have ended in between and found nobody to wake. 'head' with the
+   * function to call once settled when its turn came; 'wait' when it must wait as a job.
+   */
+  private async waitHere(id: string, lane: DeliveryLane): Promise<{ turn: Turn; done: (() => void) | null }> {
+    const waiting = this.local.wait(lane.key, id);
+    let now: Turn = 'wait';
+    try {
+      now = await this.lanes.turn(lane.key, id);
+    } catch {
+      // Unread: it waits here all the same; the job path reads it again if it gives up.
+    }
+    if (now !== 'wait') {
+      waiting.cancel();
+      const done = await waiting.turn;
+      return { turn: done ? 'head' : now, done };
+    }
+    this.inFlight--;
+    this.startWaiting();
+    for (const { consumer } of this.streams) consumer.wake();
+    const done = await waiting.turn;
+    this.inFlight++;
+    return { turn: done ? 'head' : 'wait', done };
+  }
+
+  /**
+   * The lane of an ordered delivery. The event says which lanes it joined at commit (the api's
+   * view of the ordered endpoints), not this replica's configuration: an endpoint that is
+   * ordered here but was not there is delivered unordered rather than waiting in no lane.
+   */
+  private laneOf(event: EventJobData, endpoint: DeliveryEndpoint): DeliveryLane | undefined {
+    const onFailure = event.lanes?.[endpointIdOf(endpoint.uri)];
+    return onFailure ? { key: laneKey(this.partitions, event.entity.id, endpoint.uri), onFailure } : undefined;
+  }
+
+  /**
+   * An ordered delivery behind another: recorded `pending`, its body held, and a job that sleeps
+   * in the delayed set until the one ahead ends and wakes it. Its turn is read again once the
+   * job exists: the one ahead may have ended in between and found no job to wake.
+   */
+  private waitTurn(id: string, delivery: DeliveryJobData, body: string, lane: DeliveryLane): Promise<boolean> {
+    return this.untilStored('queue an ordered delivery', async () => {
+      await Promise.all([this.log.recordQueued([{ id, data: delivery }]), this.bodies.hold(delivery.eventId, body, [id])]);
+      await this.deliveries.add(delivery.eventType, delivery, { jobId: id, delay: LANE_RECHECK_MS });
+      const turn = await this.lanes.turn(lane.key, id);
+      if (turn === 'head') await this.lanes.wake(id);
+      else if (turn === 'held') await this.lanes.markHeld(id);
+    });
+  }
+
+  /** The first try; `tried` is told as soon as it ends, before anything is recorded. */
+  private async firstAttempt(id: string, delivery: DeliveryJobData, body: string, tried: () => void): Promise<Settled> {
     try {
       const result = await this.runner.run(id, delivery, body, 1);
       if (result.kind === 'parked') return settledWithoutAttempt(id, delivery, result.retryInMs);
@@ -168,6 +274,8 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
       // Our side failed (reading the secret): the delivery waits in the queue, no attempt used.
       this.logger.warn({ msg: 'store failure on a first attempt, delivery queued', deliveryId: id, error: (err as Error).message });
       return settledWithoutAttempt(id, delivery, this.config.dispatch.backoffMs);
+    } finally {
+      tried();
     }
   }
 
@@ -191,6 +299,10 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
         job ? this.bodies.hold(delivery.eventId, body, [id]) : undefined,
       ]);
       if (job) await this.deliveries.add(delivery.eventType, job.data, { jobId: id, ...job.opts });
+      // An ordered delivery that ended (delivered, or a dead letter) lets the next one go, or
+      // holds its lane. A crash before this leaves the entry pending: taken over, it finds the
+      // delivery still at the head and tries it again (a duplicate, never a reordering).
+      if (delivery.lane && attempt && attempt.outcome !== 'retrying') await this.lanes.ended(id, delivery, attempt.outcome);
     });
   }
 

@@ -38,14 +38,14 @@ end`;
  * the answer) finds its attempt already last and changes nothing.
  *
  * KEYS: record, attempts, all index, event index, entity index,
- *       status indexes (pending, retrying, delivered, failed).
+ *       status indexes (pending, retrying, delivered, failed, held).
  * ARGV: id, meta json, now, ttl ms, attempt json (an object without series and attempt),
  *       status, attempts kept, the job's attempt number (BullMQ's running count).
  */
 export const RECORD_ATTEMPT = `
 local id, now, ttl, status = ARGV[1], ARGV[3], ARGV[4], ARGV[6]
 local rest = string.sub(ARGV[5], 2)
-local statusKeys = { pending = KEYS[6], retrying = KEYS[7], delivered = KEYS[8], failed = KEYS[9] }
+local statusKeys = { pending = KEYS[6], retrying = KEYS[7], delivered = KEYS[8], failed = KEYS[9], held = KEYS[10] }
 local current = redis.call('HMGET', KEYS[1], 'status', 'series', 'createdAt', 'seriesOffset', 'attempt')
 local previous, series, createdAt, only = current[1], tonumber(current[2]), current[3], current[5]
 -- Attempts are numbered within their series: a job retried by "retry all" in Bull Board keeps
@@ -80,6 +80,23 @@ if previous ~= status and statusKeys[previous] then redis.call('ZREM', statusKey
 redis.call('ZADD', statusKeys[status], createdAt, id)
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)`;
+
+/**
+ * Moves deliveries from one status to another, each only if it is in `from` (a delivery that
+ * has moved on meanwhile keeps its status), with its status index entry.
+ * KEYS: from index, to index, then the records. ARGV: from, to, now, then the ids (as KEYS).
+ */
+export const MOVE_STATUS = `
+local from, to, now = ARGV[1], ARGV[2], ARGV[3]
+for i = 3, #KEYS do
+  local id = ARGV[i + 1]
+  local current = redis.call('HMGET', KEYS[i], 'status', 'createdAt')
+  if current[1] == from then
+    redis.call('HSET', KEYS[i], 'status', to, 'updatedAt', now)
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZADD', KEYS[2], current[2], id)
+  end
+end`;
 
 /**
  * A page of the intersection of several indexes, newest first, without entries past the

@@ -3,7 +3,7 @@ import Redis, { ChainableCommander } from 'ioredis';
 import { APP_CONFIG, AppConfig, Partition, partitionKey, Partitions, REDIS, redisKey } from '@app/platform';
 import { DeliveryJobData, eventIdOf } from '../delivery-job';
 import { AttemptRecord, DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from './delivery-record';
-import { INTERSECT_PAGE, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
+import { INTERSECT_PAGE, MOVE_STATUS, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
 import { DeliveryLogSweep } from './delivery-log-sweep';
 
 export interface DeliveryFilter {
@@ -36,6 +36,7 @@ type ScriptArgs = (string | number)[];
 type ScriptedRedis = Redis & {
   cbDeliveryQueued(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<void>;
   cbDeliveryIntersect(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<string[]>;
+  cbDeliveryMoveStatus(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<void>;
 };
 type ScriptedPipeline = ChainableCommander & { cbDeliveryAttempt(...keysAndArgs: ScriptArgs): ScriptedPipeline };
 
@@ -75,7 +76,8 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly partitions: Partitions,
   ) {
     redis.defineCommand('cbDeliveryQueued', { lua: RECORD_QUEUED });
-    redis.defineCommand('cbDeliveryAttempt', { numberOfKeys: 9, lua: RECORD_ATTEMPT });
+    redis.defineCommand('cbDeliveryAttempt', { numberOfKeys: 5 + DELIVERY_STATUSES.length, lua: RECORD_ATTEMPT });
+    redis.defineCommand('cbDeliveryMoveStatus', { lua: MOVE_STATUS });
     redis.defineCommand('cbDeliveryIntersect', { lua: INTERSECT_PAGE });
     this.redis = redis as ScriptedRedis;
     this.retentionMs = config.deliveryLogRetentionMs;
@@ -111,6 +113,20 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
           args.push(id, JSON.stringify(meta(id, data)));
         }
         return this.redis.cbDeliveryQueued(keys.length, ...keys, ...args);
+      }),
+    );
+  }
+
+  /**
+   * Moves deliveries that are in status `from` to `to` (held ↔ pending: an ordered lane held
+   * behind a dead letter, or let go); the others keep theirs. One round trip per partition.
+   */
+  async moveStatus(ids: string[], from: DeliveryStatus, to: DeliveryStatus): Promise<void> {
+    const now = Date.now();
+    await Promise.all(
+      [...this.byPartition(ids, (id) => id)].map(([partition, inPartition]) => {
+        const keys = [this.statusKey(partition, from), this.statusKey(partition, to), ...inPartition.map((id) => this.recordKey(id))];
+        return this.redis.cbDeliveryMoveStatus(keys.length, ...keys, from, to, now, ...inPartition);
       }),
     );
   }
@@ -310,7 +326,7 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     return partitionKey(partition, 'delivery-index', 'status', status);
   }
 
-  /** In the order the attempt script expects: pending, retrying, delivered, failed. */
+  /** In the order the attempt script expects: pending, retrying, delivered, failed, held. */
   private statusKeys(partition: Partition): string[] {
     return DELIVERY_STATUSES.map((s) => this.statusKey(partition, s));
   }

@@ -1,6 +1,7 @@
 import { EntityKind, EventType } from '@app/events';
 
-export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed';
+/** `held`: an ordered delivery waiting behind a dead letter that holds its lane (`onFailure: hold`). */
+export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed' | 'held';
 
 /** One HTTP attempt of a delivery, as the log keeps it. */
 export interface AttemptRecord {
@@ -34,4 +35,4 @@ export interface DeliveryRecord {
 }
 
 /** Every status a delivery can be in, for validation (the deliveries API's `status` filter). */
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'failed'];
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'failed', 'held'];

@@ -9,7 +9,7 @@ import {
   ValidateNested,
   ValidationArguments,
 } from 'class-validator';
-import { CallbackAddress } from '../callback-address';
+import { CallbackAddress, ON_FAILURE_MODES, OnFailure } from '../callback-address';
 import {
   authCodeIdProblem,
   authKeyProblem,
@@ -30,6 +30,18 @@ function Satisfies(name: string, problem: (value: unknown) => string | null): Pr
       propertyName: propertyName as string,
       options: { message: (args: ValidationArguments) => `${args.property} ${problem(args.value) ?? 'is invalid'}` },
       validator: { validate: (value: unknown) => problem(value) === null },
+    });
+}
+
+/** `Satisfies` for a rule that also reads the other properties of the object. */
+function SatisfiesWith<T>(name: string, problem: (value: unknown, object: T) => string | null): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: (args: ValidationArguments) => `${args.property} ${problem(args.value, args.object as T) ?? 'is invalid'}` },
+      validator: { validate: (value: unknown, args?: ValidationArguments) => problem(value, args!.object as T) === null },
     });
 }
 
@@ -57,6 +69,29 @@ export class CallbackAddressDto implements CallbackAddress {
   @ValidateIf((o: CallbackAddressDto) => o.authKey !== undefined || o.authCodeId !== undefined)
   @Satisfies('isAuthCodeId', (value) => (value === undefined ? 'is required when authKey is set' : authCodeIdProblem(value)))
   authCodeId?: string;
+
+  /**
+   * In-order delivery per object to this endpoint. A transactional callback is called by the api
+   * before each change, one change at a time, so it has no sequence to keep: the two exclude
+   * each other.
+   */
+  @IsOptional()
+  @IsBoolean()
+  @SatisfiesWith('isOrderedNotTransactional', (value, o: CallbackAddressDto) =>
+    value === true && o.transactional === true ? 'cannot be true on a transactional callback address' : null,
+  )
+  ordered?: boolean;
+
+  /** Only for an ordered address: refused without `ordered: true` rather than silently ignored. */
+  @IsOptional()
+  @SatisfiesWith('isOnFailure', (value, o: CallbackAddressDto) =>
+    !ON_FAILURE_MODES.includes(value as OnFailure)
+      ? `must be one of ${ON_FAILURE_MODES.join(', ')}`
+      : o.ordered !== true
+        ? 'applies only to an ordered callback address (ordered: true)'
+        : null,
+  )
+  onFailure?: OnFailure;
 }
 
 /**

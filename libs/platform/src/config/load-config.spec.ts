@@ -64,6 +64,33 @@ describe('loadConfig', () => {
     expect(callback).toMatchObject({ id: 'X', authKey: 'X-Api-Key', authCodeId: 'alias', transactional: false });
   });
 
+  it('reads an ordered static callback and its onFailure (default: no order, and continue once ordered)', () => {
+    const env = (extra: NodeJS.ProcessEnv) => loadConfig({ ...hook, ...extra }).staticCallbacks[0];
+    expect(env({})).not.toHaveProperty('ordered');
+    expect(env({ EDC_CALLBACK_X_ORDERED: 'false' })).not.toHaveProperty('ordered');
+    expect(env({ EDC_CALLBACK_X_ORDERED: 'TRUE' })).toMatchObject({ ordered: true });
+    expect(env({ EDC_CALLBACK_X_ORDERED: 'true', EDC_CALLBACK_X_ON_FAILURE: 'hold' })).toMatchObject({ ordered: true, onFailure: 'hold' });
+  });
+
+  it('lists every problem of an ordered static callback at once', () => {
+    expect(() =>
+      loadConfig({
+        ...hook,
+        EDC_CALLBACK_X_ORDERED: 'yes',
+        EDC_CALLBACK_X_ON_FAILURE: 'retry',
+        EDC_CALLBACK_Y_URI: 'https://hooks.example/y',
+        EDC_CALLBACK_Y_EVENTS: 'transfer',
+        EDC_CALLBACK_Y_ON_FAILURE: 'hold',
+        EDC_CALLBACK_Z_URI: 'https://hooks.example/z',
+        EDC_CALLBACK_Z_EVENTS: 'transfer',
+        EDC_CALLBACK_Z_ORDERED: 'true',
+        EDC_CALLBACK_Z_TRANSACTIONAL: 'true',
+      }),
+    ).toThrow(
+      /EDC_CALLBACK_X_ORDERED must be true or false.*EDC_CALLBACK_X_ON_FAILURE must be one of continue, hold.*EDC_CALLBACK_Y_ON_FAILURE applies only to an ordered callback \(EDC_CALLBACK_Y_ORDERED=true\).*EDC_CALLBACK_Z_ORDERED cannot be true for a transactional callback/s,
+    );
+  });
+
   it('keeps underscores inside the callback id', () => {
     const config = loadConfig({ EDC_CALLBACK_MY_HOOK_URI: 'http://hooks.example/', EDC_CALLBACK_MY_HOOK_EVENTS: 'transfer' });
     expect(config.staticCallbacks.map((c) => c.id)).toEqual(['MY_HOOK']);

@@ -1,4 +1,4 @@
-import { authCodeIdProblem, authKeyProblem, eventFiltersProblem, httpUrlProblem } from '@app/events';
+import { authCodeIdProblem, authKeyProblem, eventFiltersProblem, httpUrlProblem, ON_FAILURE_MODES, OnFailure } from '@app/events';
 import { AddressPolicy } from '../network/address-policy';
 import { StaticCallback } from './app-config';
 
@@ -6,7 +6,7 @@ type Problem = { variable: string; reason: string };
 
 export const WHSEC = /^whsec_[A-Za-z0-9+/=]{16,}$/;
 
-const FIELDS = ['URI', 'EVENTS', 'TRANSACTIONAL', 'AUTH_KEY', 'AUTH_CODEID', 'AUTH_CODE_ID', 'SIGNING_SECRET'];
+const FIELDS = ['URI', 'EVENTS', 'TRANSACTIONAL', 'AUTH_KEY', 'AUTH_CODEID', 'AUTH_CODE_ID', 'SIGNING_SECRET', 'ORDERED', 'ON_FAILURE'];
 // The id may itself contain underscores, so the field is matched at the end of the name.
 const KEY = new RegExp(`^EDC_CALLBACK_(.+?)_(${FIELDS.join('|')})$`);
 
@@ -55,6 +55,15 @@ export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]
     else if (filtersProblem) problems.push({ variable: events.variable, reason: filtersProblem });
     if (transactional && !/^(true|false)$/i.test(transactional.value.trim()))
       problems.push({ variable: transactional.variable, reason: 'must be true or false' });
+    const ordered = fields.get('ORDERED');
+    const onFailure = fields.get('ON_FAILURE');
+    const isOrdered = ordered?.value.trim().toLowerCase() === 'true';
+    if (ordered && !/^(true|false)$/i.test(ordered.value.trim())) problems.push({ variable: ordered.variable, reason: 'must be true or false' });
+    else if (isOrdered && transactional?.value.trim().toLowerCase() === 'true')
+      problems.push({ variable: ordered.variable, reason: 'cannot be true for a transactional callback' });
+    if (onFailure && !ON_FAILURE_MODES.includes(onFailure.value.trim().toLowerCase() as OnFailure))
+      problems.push({ variable: onFailure.variable, reason: `must be one of ${ON_FAILURE_MODES.join(', ')}` });
+    else if (onFailure && !isOrdered) problems.push({ variable: onFailure.variable, reason: `applies only to an ordered callback (${prefix}_ORDERED=true)` });
     const signing = fields.get('SIGNING_SECRET');
     if (signing && !signing.value.trim().split(/\s+/).every((secret) => WHSEC.test(secret)))
       problems.push({ variable: signing.variable, reason: 'must hold whsec_<base64> secrets separated by spaces' });
@@ -73,6 +82,7 @@ export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]
       transactional: transactional?.value.trim().toLowerCase() === 'true',
       ...(authKey ? { authKey } : {}),
       ...(authCodeId ? { authCodeId } : {}),
+      ...(isOrdered ? { ordered: true, ...(onFailure ? { onFailure: onFailure.value.trim().toLowerCase() as OnFailure } : {}) } : {}),
       ...(fields.get('SIGNING_SECRET') ? { signingSecret: fields.get('SIGNING_SECRET')!.value.trim() } : {}),
     });
   }

@@ -53,6 +53,12 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly heldSequences = new Gauge({
+    name: 'callback_held_sequences',
+    help: "Ordered sequences (object, endpoint) held behind a dead letter of an onFailure=hold endpoint until it is retried or skipped, read when scraped",
+    registers: [this.registry],
+  });
+
   readonly storeUnavailable = new Counter({
     name: 'callback_store_unavailable_total',
     help: 'Requests or jobs refused because Redis could not take a command: out-of-memory (refusing writes) or unreachable',

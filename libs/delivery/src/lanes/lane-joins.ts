@@ -1,0 +1,36 @@
+import { CallbackAddress, EventJobData } from '@app/events';
+import { partitionKey, Partitions, StaticCallback } from '@app/platform';
+import { deliveryJobId, endpointIdOf } from '../delivery-job';
+import { matchingEndpoints } from '../matching-endpoints';
+
+/** One ordered delivery of an event: the lane it joins at commit, and its place there. */
+export interface LaneJoin {
+  key: string;
+  deliveryId: string;
+}
+
+/** The lane of (object, endpoint): a Redis list of delivery ids, in the object's partition. */
+export function laneKey(partitions: Partitions, entityId: string, uri: string): string {
+  return partitionKey(partitions.of(entityId), 'lane', entityId, endpointIdOf(uri));
+}
+
+/**
+ * The lanes an event joins when it is committed: one per ordered endpoint it matches (static
+ * callbacks with `_ORDERED=true`, the object's addresses with `ordered: true`), by the rule the
+ * dispatcher delivers by. Returns the event as the stream must hold it (with `lanes`, which tells
+ * the dispatcher which of its deliveries wait their turn) and the joins for the commit script.
+ * An event with no ordered endpoint comes back as it is, with no join: unordered costs nothing.
+ */
+export function joinLanes(job: EventJobData, staticCallbacks: StaticCallback[], partitions: Partitions): { job: EventJobData; joins: LaneJoin[] } {
+  if (!staticCallbacks.some(isOrdered) && !job.callbackAddresses.some(isOrdered)) return { job, joins: [] };
+  const ordered = matchingEndpoints(job.envelope.type, staticCallbacks, job.callbackAddresses, false).filter((e) => e.onFailure !== undefined);
+  if (ordered.length === 0) return { job, joins: [] };
+  const lanes: EventJobData['lanes'] = {};
+  for (const endpoint of ordered) lanes[endpointIdOf(endpoint.uri)] = endpoint.onFailure!;
+  return {
+    job: { ...job, lanes },
+    joins: ordered.map((endpoint) => ({ key: laneKey(partitions, job.entity.id, endpoint.uri), deliveryId: deliveryJobId(job.envelope.id, endpoint.uri) })),
+  };
+}
+
+const isOrdered = (address: CallbackAddress) => address.ordered === true;
