@@ -248,8 +248,8 @@ describe('ordered endpoints', () => {
       const id = (await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: addresses })).expect(200)).body['@id'];
       const shown = (await get(`/management/v3/transferprocesses/${id}`).expect(200)).body.callbackAddresses;
       expect(shown).toEqual([
-        { uri: 'https://a.example/x', events: ['transfer.process'], transactional: false, ordered: true, onFailure: 'hold' },
-        { uri: 'https://a.example/y', events: ['transfer.process'], transactional: false },
+        { '@type': 'CallbackAddress', uri: 'https://a.example/x', events: ['transfer.process'], transactional: false, ordered: true, onFailure: 'hold' },
+        { '@type': 'CallbackAddress', uri: 'https://a.example/y', events: ['transfer.process'], transactional: false },
       ]);
     });
   });

@@ -11,7 +11,10 @@ export function withContext<T extends object>(body: T): T & { '@context': typeof
   return { ...body, '@context': EDC_CONTEXT };
 }
 
-/** EDC's `JsonObjectFromCallbackAddressTransformer`: typed, and `authKey`/`authCodeId` only when set. */
+/**
+ * EDC's `JsonObjectFromCallbackAddressTransformer`: typed, and `authKey`/`authCodeId` only when
+ * set; this service's `ordered`/`onFailure` (which EDC has not) also only when set.
+ */
 export function callbackAddressResponse(address: CallbackAddress) {
   return {
     '@type': 'CallbackAddress',
@@ -20,6 +23,8 @@ export function callbackAddressResponse(address: CallbackAddress) {
     events: address.events,
     ...(address.authKey !== undefined ? { authKey: address.authKey } : {}),
     ...(address.authCodeId !== undefined ? { authCodeId: address.authCodeId } : {}),
+    ...(address.ordered ? { ordered: true } : {}),
+    ...(address.onFailure !== undefined ? { onFailure: address.onFailure } : {}),
   };
 }
 
