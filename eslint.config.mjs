@@ -17,14 +17,21 @@ export default tseslint.config(
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     languageOptions: { globals: globals.node },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Layers: events <- platform <- delivery <- apps; libs never reach into apps or test/.
       'import-x/no-restricted-paths': [
         'error',
         {
           zones: [
             { target: './libs', from: './apps', message: 'libs must not depend on the apps' },
-            { target: './libs', from: './test', message: 'libs must not depend on test/ (move the test to test/ or give it its own support)' },
+            {
+              target: './libs',
+              from: './test',
+              message: 'libs must not depend on test/ (move the test to test/ or give it its own support)',
+            },
             { target: './libs/events', from: './libs/platform', message: 'events is the wire contract: it depends on nothing of ours' },
             { target: './libs/events', from: './libs/delivery', message: 'events is the wire contract: it depends on nothing of ours' },
             { target: './libs/platform', from: './libs/delivery', message: 'platform sits below delivery' },

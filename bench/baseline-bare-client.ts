@@ -22,7 +22,11 @@ export async function bareClient(): Promise<Measured> {
     const uri = `${receiver.url()}/cb`;
     const send = async () => {
       const envelope = initiatedEnvelope(uri);
-      const headers = { 'content-type': 'application/json', 'webhook-id': envelope.id, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) };
+      const headers = {
+        'content-type': 'application/json',
+        'webhook-id': envelope.id,
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      };
       await post(agent, receiver.ports[0], '/cb', JSON.stringify(envelope), headers);
     };
     await pool(WARMUP, BASELINE_CONCURRENCY, send);
@@ -41,7 +45,10 @@ export async function bareClient(): Promise<Measured> {
       p50: percentile(stats.latencies, 0.5),
       p99: percentile(stats.latencies, 0.99),
       checks: [],
-      notes: [`body ${Math.round(got.bodyBytes / got.unique)} bytes; latency = one request at ${BASELINE_CONCURRENCY} in flight`, cpu.report(seconds)],
+      notes: [
+        `body ${Math.round(got.bodyBytes / got.unique)} bytes; latency = one request at ${BASELINE_CONCURRENCY} in flight`,
+        cpu.report(seconds),
+      ],
     };
   } finally {
     agent.destroy();

@@ -22,7 +22,12 @@ export async function noopWorker(bench: BenchContext): Promise<Measured> {
     let t1 = 0;
     let finish: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (finish = resolve));
-    const worker = new Worker<DeliveryJob>(queue.name, async () => undefined, { connection, prefix: queue.opts.prefix, concurrency: BASELINE_CONCURRENCY, autorun: false });
+    const worker = new Worker<DeliveryJob>(queue.name, async () => undefined, {
+      connection,
+      prefix: queue.opts.prefix,
+      concurrency: BASELINE_CONCURRENCY,
+      autorun: false,
+    });
     worker.on('completed', () => {
       if (++done < n) return;
       t1 = Date.now();
@@ -49,7 +54,11 @@ export async function noopWorker(bench: BenchContext): Promise<Measured> {
       count: run.done,
       seconds: run.seconds,
       checks: [],
-      notes: [`${DRAIN_EVENTS.toLocaleString('en-US')} jobs (BullMQ's default options) added before the worker started`, cpu.report(run.seconds), per.text],
+      notes: [
+        `${DRAIN_EVENTS.toLocaleString('en-US')} jobs (BullMQ's default options) added before the worker started`,
+        cpu.report(run.seconds),
+        per.text,
+      ],
     };
   } finally {
     await queue.obliterate({ force: true });

@@ -30,7 +30,13 @@ export async function simpleDispatcher(bench: BenchContext): Promise<Measured> {
     const spawnedAt = Date.now();
     child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'simple-dispatcher.ts')], {
       cwd: ROOT,
-      env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), REDIS_URL, QUEUE: queue.name, QUEUE_PREFIX: queue.opts.prefix },
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+        REDIS_URL,
+        QUEUE: queue.name,
+        QUEUE_PREFIX: queue.opts.prefix,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (d) => (output = (output + d).slice(-5000)));

@@ -78,7 +78,9 @@ async function main(): Promise<void> {
     const cpu1 = await Promise.all(masters.map(cpuSeconds));
     const stats1 = await Promise.all(masters.map(commandStats));
 
-    console.log(`${describeCreates(created, CONCURRENCY)}; all ${EVENTS} delivered after ${deliveredSeconds.toFixed(1)} s, Redis quiet after ${seconds.toFixed(1)} s`);
+    console.log(
+      `${describeCreates(created, CONCURRENCY)}; all ${EVENTS} delivered after ${deliveredSeconds.toFixed(1)} s, Redis quiet after ${seconds.toFixed(1)} s`,
+    );
     let total = 0;
     let totalIdle = 0;
     for (const [i, node] of masters.entries()) {
@@ -93,7 +95,9 @@ async function main(): Promise<void> {
     const perEventUs = ((total - totalIdle) / EVENTS) * 1e6;
     const grossUs = (total / EVENTS) * 1e6;
     console.log(`Redis CPU per event on its shard: ${perEventUs.toFixed(0)} µs (${grossUs.toFixed(0)} µs with the idle cost)`);
-    console.log(`=> one shard's core saturates at about ${Math.round(1e6 / perEventUs).toLocaleString('en-US')} events/s; plan for 60% of it: ${Math.round((0.6 * 1e6) / perEventUs).toLocaleString('en-US')} events/s per shard`);
+    console.log(
+      `=> one shard's core saturates at about ${Math.round(1e6 / perEventUs).toLocaleString('en-US')} events/s; plan for 60% of it: ${Math.round((0.6 * 1e6) / perEventUs).toLocaleString('en-US')} events/s per shard`,
+    );
     const allBefore = new Map<string, number>();
     const allAfter = new Map<string, number>();
     for (const [i] of masters.entries()) {

@@ -38,7 +38,9 @@ export async function runDeliveryBench(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
     console.log(await machineLine(redis));
-    console.log(`Delivery bench (issue 11), BENCH_SCALE=${SCALE}: api, dispatcher, receiver and the simple dispatcher are separate processes`);
+    console.log(
+      `Delivery bench (issue 11), BENCH_SCALE=${SCALE}: api, dispatcher, receiver and the simple dispatcher are separate processes`,
+    );
     const bench: BenchContext = { redis, redisPid: await localRedisPid(redis), outcomes: new Map() as Outcomes };
     const started = performance.now();
     for (const step of STEPS.filter((s) => selected(s.id))) {
@@ -46,7 +48,12 @@ export async function runDeliveryBench(): Promise<void> {
       console.log(`  ${step.id}: ${step.name} ...`);
       // Each step has closed its connections before the next starts: any client now is someone else's.
       const others = await otherClients(redis);
-      const shared = others > 0 ? [`WARNING: ${others} other client(s) were connected to this Redis when it started; the server-wide Redis figures may count their work`] : [];
+      const shared =
+        others > 0
+          ? [
+              `WARNING: ${others} other client(s) were connected to this Redis when it started; the server-wide Redis figures may count their work`,
+            ]
+          : [];
       try {
         const measured = await step.run(bench);
         bench.outcomes.set(step.id, { id: step.id, name: step.name, ...measured, notes: [...shared, ...measured.notes] });
@@ -59,7 +66,9 @@ export async function runDeliveryBench(): Promise<void> {
     }
     printOutcomes(bench.outcomes);
     console.log('');
-    console.log(`all in ${((performance.now() - started) / 1000).toFixed(1)} s; per s = events (or jobs) / seconds, see each row's notes for what is timed`);
+    console.log(
+      `all in ${((performance.now() - started) / 1000).toFixed(1)} s; per s = events (or jobs) / seconds, see each row's notes for what is timed`,
+    );
   } finally {
     redis.disconnect();
   }

@@ -26,10 +26,30 @@ async function main(): Promise<void> {
   const receiver = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve) => receiver.once('message', (p) => resolve(Number(p))));
   const uri = `http://127.0.0.1:${port}/cb`;
-  const body = JSON.stringify({ id: crypto.randomUUID(), at: Date.now(), type: 'TransferProcessInitiated', payload: { transferProcessId: crypto.randomUUID(), pad: 'x'.repeat(250) } });
-  const headers = () => ({ 'content-type': 'application/json', 'user-agent': 'edc-callback-service', 'webhook-id': 'id', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'x-event-sequence': '1' });
+  const body = JSON.stringify({
+    id: crypto.randomUUID(),
+    at: Date.now(),
+    type: 'TransferProcessInitiated',
+    payload: { transferProcessId: crypto.randomUUID(), pad: 'x'.repeat(250) },
+  });
+  const headers = () => ({
+    'content-type': 'application/json',
+    'user-agent': 'edc-callback-service',
+    'webhook-id': 'id',
+    'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+    'x-event-sequence': '1',
+  });
   const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 256 }), https: new https.Agent({ keepAlive: true }) };
-  const client = axios.create({ httpAgent: agents.http, maxRedirects: 0, transformRequest: [(b: string) => b], transformResponse: [], proxy: false, responseType: 'stream', validateStatus: () => true, timeout: 10_000 });
+  const client = axios.create({
+    httpAgent: agents.http,
+    maxRedirects: 0,
+    transformRequest: [(b: string) => b],
+    transformResponse: [],
+    proxy: false,
+    responseType: 'stream',
+    validateStatus: () => true,
+    timeout: 10_000,
+  });
 
   const clients: [string, () => Promise<unknown>][] = [
     [
@@ -46,10 +66,16 @@ async function main(): Promise<void> {
       let next = 0;
       const before = process.cpuUsage();
       const t0 = performance.now();
-      await Promise.all(Array.from({ length: IN_FLIGHT }, async () => { while (next++ < POSTS) await post(); }));
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT }, async () => {
+          while (next++ < POSTS) await post();
+        }),
+      );
       const cpu = process.cpuUsage(before);
       const perPost = (cpu.user + cpu.system) / POSTS;
-      console.log(`round ${round}: ${name.padEnd(28)} ${perPost.toFixed(0).padStart(4)} µs CPU per POST, ${Math.round(POSTS / ((performance.now() - t0) / 1000))} POSTs/s`);
+      console.log(
+        `round ${round}: ${name.padEnd(28)} ${perPost.toFixed(0).padStart(4)} µs CPU per POST, ${Math.round(POSTS / ((performance.now() - t0) / 1000))} POSTs/s`,
+      );
     }
   agents.http.destroy();
   receiver.kill();

@@ -8,10 +8,23 @@ import { API_KEY } from './settings';
  * each create emits exactly one event, TransferProcessInitiated, to exactly one endpoint.
  */
 
-export function post(agent: http.Agent, port: number, urlPath: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+export function post(
+  agent: http.Agent,
+  port: number,
+  urlPath: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: urlPath, method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -60,14 +73,17 @@ export class Creator {
   async create(callbackUri: string): Promise<void> {
     let body = this.bodies.get(callbackUri);
     if (!body) {
-      body = JSON.stringify(transferRequest({ callbackAddresses: [{ uri: callbackUri, events: ['transfer.process'], transactional: false }] }));
+      body = JSON.stringify(
+        transferRequest({ callbackAddresses: [{ uri: callbackUri, events: ['transfer.process'], transactional: false }] }),
+      );
       this.bodies.set(callbackUri, body);
     }
     const t0 = performance.now();
     this.report.sent++;
-    const reply = await post(this.agent, this.apiPort, '/management/v3/transferprocesses', body, { 'content-type': 'application/json', 'x-api-key': API_KEY }).catch(
-      (err: Error) => ({ status: 0, body: err.message }),
-    );
+    const reply = await post(this.agent, this.apiPort, '/management/v3/transferprocesses', body, {
+      'content-type': 'application/json',
+      'x-api-key': API_KEY,
+    }).catch((err: Error) => ({ status: 0, body: err.message }));
     this.report.answerMs.push(performance.now() - t0);
     if (reply.status < 200 || reply.status > 299) {
       this.report.refused++;
@@ -92,7 +108,7 @@ export class Creator {
     const t0 = performance.now();
     const inFlight: Promise<void>[] = [];
     let maxLagMs = 0;
-    for (let i = 0; i < total; ) {
+    for (let i = 0; i < total;) {
       const now = performance.now();
       const due = Math.min(total, Math.floor(((now - t0) * perSecond) / 1000) + 1);
       if (i < due) maxLagMs = Math.max(maxLagMs, now - (t0 + (i * 1000) / perSecond));

@@ -52,7 +52,9 @@ export async function runOrderedBench(): Promise<void> {
   const objects = scaled(1000, 20);
   try {
     console.log(await machineLine(redis));
-    console.log(`Ordered delivery bench (issue 14), BENCH_SCALE=${SCALE}: ${objects} objects x ${EVENTS_PER_OBJECT} events, one endpoint, api + 1 dispatcher + receiver as processes`);
+    console.log(
+      `Ordered delivery bench (issue 14), BENCH_SCALE=${SCALE}: ${objects} objects x ${EVENTS_PER_OBJECT} events, one endpoint, api + 1 dispatcher + receiver as processes`,
+    );
     const bench: BenchContext = { redis, redisPid: await localRedisPid(redis), outcomes: new Map() };
     const rates = new Map<string, number>();
     for (let round = 1; round <= ROUNDS; round++) {
@@ -113,7 +115,8 @@ async function drain(bench: BenchContext, c: Case, objects: number): Promise<num
       await run.dispatcher();
       // The held object's head arrives (and fails) too; nothing after it does.
       const expected = objects * EVENTS_PER_OBJECT + (heldPath ? 1 : 0);
-      if (!(await receiver.waitFor(expected, receiptTimeoutMs(expected)))) throw new Error(`only ${totals(await receiver.stats()).unique} of ${expected} events arrived`);
+      if (!(await receiver.waitFor(expected, receiptTimeoutMs(expected))))
+        throw new Error(`only ${totals(await receiver.stats()).unique} of ${expected} events arrived`);
       const got = totals(await receiver.stats());
       rate = (objects * EVENTS_PER_OBJECT) / ((got.lastAt - got.firstAt) / 1000);
       return { checks: [], notes: [] };

@@ -66,7 +66,8 @@ export class CpuMeter {
     parts.push(`bench process ${selfSeconds.toFixed(1)}`);
     const cores = os.cpus().length;
     const machine = machineBusySeconds();
-    const others = machine !== undefined && this.startMachine !== undefined ? `; whole machine busy ${(machine - this.startMachine).toFixed(1)}` : '';
+    const others =
+      machine !== undefined && this.startMachine !== undefined ? `; whole machine busy ${(machine - this.startMachine).toFixed(1)}` : '';
     return `CPU seconds: ${parts.join(', ')} = ${total.toFixed(1)}${others}; ${(wallSeconds * cores).toFixed(1)} available (${cores} cores x ${wallSeconds.toFixed(1)} s)`;
   }
 }

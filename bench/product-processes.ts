@@ -27,9 +27,20 @@ export interface AppProcess {
  */
 function productEnv(redisPrefix: string): NodeJS.ProcessEnv {
   const inherited = Object.entries(process.env).filter(
-    ([k]) => !k.startsWith('EDC_CALLBACK_') && !k.startsWith('DISPATCH_') && !k.startsWith('CIRCUIT_') && k !== 'CALLBACK_SIGNING_SECRET' && k !== 'COUNTERPARTY_MODE',
+    ([k]) =>
+      !k.startsWith('EDC_CALLBACK_') &&
+      !k.startsWith('DISPATCH_') &&
+      !k.startsWith('CIRCUIT_') &&
+      k !== 'CALLBACK_SIGNING_SECRET' &&
+      k !== 'COUNTERPARTY_MODE',
   );
-  return { ...Object.fromEntries(inherited), REDIS_URL, REDIS_PREFIX: redisPrefix, MANAGEMENT_API_KEY: API_KEY, CALLBACK_ALLOWED_HOSTS: '127.0.0.1' };
+  return {
+    ...Object.fromEntries(inherited),
+    REDIS_URL,
+    REDIS_PREFIX: redisPrefix,
+    MANAGEMENT_API_KEY: API_KEY,
+    CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+  };
 }
 
 /** Starts a built app and resolves once it prints "listening on". */
@@ -81,12 +92,16 @@ export function startDispatcher(redisPrefix: string, overrides: Record<string, s
 export function inFlightLimit(dispatcher: AppProcess): { limit: number; text: string } {
   const stated = /concurrency (\d+)/.exec(dispatcher.banner)?.[1];
   const limit = Number(stated ?? 50);
-  return { limit, text: `in-flight limit DISPATCH_CONCURRENCY=${limit} (${stated ? 'as the dispatcher stated at start-up' : 'the documented default: the dispatcher stated none'})` };
+  return {
+    limit,
+    text: `in-flight limit DISPATCH_CONCURRENCY=${limit} (${stated ? 'as the dispatcher stated at start-up' : 'the documented default: the dispatcher stated none'})`,
+  };
 }
 
 /** SIGTERM, then SIGKILL if it has not ended within `graceMs`; resolves with how it ended. */
 export async function stopApp(app: AppProcess, graceMs = 15_000): Promise<string> {
-  if (app.child.exitCode !== null || app.child.signalCode !== null) return `${app.name} already ended (${app.child.exitCode ?? app.child.signalCode})`;
+  if (app.child.exitCode !== null || app.child.signalCode !== null)
+    return `${app.name} already ended (${app.child.exitCode ?? app.child.signalCode})`;
   app.child.kill('SIGTERM');
   const timer = setTimeout(() => app.child.kill('SIGKILL'), graceMs);
   const how = await app.exited;

@@ -37,7 +37,12 @@ const criterion = (operandLeft: string, operator: string, operandRight: unknown)
 
 const CASES: Case[] = [
   { name: '(a) unfiltered page, limit 50 (baseline)', spec: { limit: 50 }, warmup: 10, reps: 100 },
-  { name: '(b) state = STARTED, limit 50', spec: { limit: 50, filterExpression: [criterion('state', '=', 'STARTED')] }, warmup: 10, reps: 100 },
+  {
+    name: '(b) state = STARTED, limit 50',
+    spec: { limit: 50, filterExpression: [criterion('state', '=', 'STARTED')] },
+    warmup: 10,
+    reps: 100,
+  },
   {
     name: '(c) contractId = contract-03 and state = STARTED',
     spec: { limit: 50, filterExpression: [criterion('contractId', '=', 'contract-03'), criterion('state', '=', 'STARTED')] },
@@ -50,7 +55,12 @@ const CASES: Case[] = [
     warmup: 3,
     reps: 30,
   },
-  { name: '(e) transferType like "%PULL" (unindexed)', spec: { limit: 50, filterExpression: [criterion('transferType', 'like', '%PULL')] }, warmup: 2, reps: 15 },
+  {
+    name: '(e) transferType like "%PULL" (unindexed)',
+    spec: { limit: 50, filterExpression: [criterion('transferType', 'like', '%PULL')] },
+    warmup: 2,
+    reps: 15,
+  },
 ];
 
 /** A small deterministic PRNG (mulberry32): the same data on every run. */
@@ -88,7 +98,9 @@ async function seed(store: StateStore): Promise<void> {
   const random = prng(7);
   for (let i = 0; i < TRANSFERS; i += SEED_BATCH) {
     const batch = Array.from({ length: Math.min(SEED_BATCH, TRANSFERS - i) }, (_, j) => transfer(i + j, random));
-    const created = await Promise.all(batch.map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)))));
+    const created = await Promise.all(
+      batch.map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)))),
+    );
     if (!created.every(Boolean)) throw new Error('a seeded transfer was refused');
   }
 }
@@ -128,7 +140,9 @@ async function measure(partitions: number): Promise<Result[]> {
     // Every create also committed a TransferProcessInitiated event to its partition's stream;
     // no dispatcher reads them here, so drop them: the objects and their indexes stay.
     for (const partition of store.partitions.all) await redis.del(eventStreamKey(partition));
-    console.log(`${partitions} partition(s), Redis prefix ${REDIS_PREFIX}: seeded in ${((performance.now() - started) / 1000).toFixed(1)} s (${SEED_BATCH} creates in flight at a time)`);
+    console.log(
+      `${partitions} partition(s), Redis prefix ${REDIS_PREFIX}: seeded in ${((performance.now() - started) / 1000).toFixed(1)} s (${SEED_BATCH} creates in flight at a time)`,
+    );
 
     const ask = async (spec: Record<string, unknown>): Promise<number> => {
       const res = await fetch(`http://127.0.0.1:${port}/management/v3/transferprocesses/request`, {
@@ -155,7 +169,9 @@ async function measure(partitions: number): Promise<Result[]> {
       times.sort((x, y) => x - y);
       results.push({ name: c.name, median: percentile(times, 0.5), p95: percentile(times, 0.95), reps: c.reps, rows });
     }
-    console.log(`timed in ${((performance.now() - started) / 1000).toFixed(1)} s; each case after its warm-up requests, one request at a time`);
+    console.log(
+      `timed in ${((performance.now() - started) / 1000).toFixed(1)} s; each case after its warm-up requests, one request at a time`,
+    );
     return results;
   } finally {
     await app.close();
@@ -176,13 +192,35 @@ export async function runQueryBench(): Promise<void> {
   redis.disconnect();
   const redisVersion = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
   const cpus = os.cpus();
-  console.log(`node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical CPUs), Redis ${redisVersion}, ${os.platform()} ${os.release()}`);
+  console.log(
+    `node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical CPUs), Redis ${redisVersion}, ${os.platform()} ${os.release()}`,
+  );
   console.log('');
   const baseline = one[0].median;
-  const header = ['case', 'reps', 'rows', 'median ms', 'p95 ms', 'x baseline', `median ms, ${spread} partitions`, `x 1 partition`, 'bar <= 2.0'];
+  const header = [
+    'case',
+    'reps',
+    'rows',
+    'median ms',
+    'p95 ms',
+    'x baseline',
+    `median ms, ${spread} partitions`,
+    `x 1 partition`,
+    'bar <= 2.0',
+  ];
   const lines = one.map((r, i) => {
     const ratio = many[i].median / r.median;
-    return [r.name, String(r.reps), String(r.rows), r.median.toFixed(2), r.p95.toFixed(2), (r.median / baseline).toFixed(1), many[i].median.toFixed(2), ratio.toFixed(2), ratio <= 2 ? 'PASS' : 'FAIL'];
+    return [
+      r.name,
+      String(r.reps),
+      String(r.rows),
+      r.median.toFixed(2),
+      r.p95.toFixed(2),
+      (r.median / baseline).toFixed(1),
+      many[i].median.toFixed(2),
+      ratio.toFixed(2),
+      ratio <= 2 ? 'PASS' : 'FAIL',
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const row = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;

@@ -40,7 +40,9 @@ export class ReceiverHandle {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const ports = await new Promise<number[]>((resolve, reject) => {
-      child.once('message', (reply: ReceiverReply) => (reply.type === 'listening' ? resolve(reply.ports) : reject(new Error(`receiver said ${reply.type}`))));
+      child.once('message', (reply: ReceiverReply) =>
+        reply.type === 'listening' ? resolve(reply.ports) : reject(new Error(`receiver said ${reply.type}`)),
+      );
       child.once('exit', (code) => reject(new Error(`receiver exited (${code}) during start-up`)));
     });
     return new ReceiverHandle(child, ports);
@@ -51,7 +53,11 @@ export class ReceiverHandle {
     return `http://127.0.0.1:${this.ports[index]}`;
   }
 
-  private ask<T extends ReceiverReply['type']>(command: ReceiverCommand, type: T, timeoutMs = 10_000): Promise<Extract<ReceiverReply, { type: T }> | undefined> {
+  private ask<T extends ReceiverReply['type']>(
+    command: ReceiverCommand,
+    type: T,
+    timeoutMs = 10_000,
+  ): Promise<Extract<ReceiverReply, { type: T }> | undefined> {
     return new Promise((resolve) => {
       const waiter = { type, resolve: (r: ReceiverReply) => (clearTimeout(timer), resolve(r as Extract<ReceiverReply, { type: T }>)) };
       const timer = setTimeout(() => {

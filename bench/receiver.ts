@@ -47,10 +47,7 @@ export interface ReceiverStats {
 export type ReceiverCommand = { type: 'reset' } | { type: 'expect'; count: number; ports?: number[] } | { type: 'stats' };
 
 export type ReceiverReply =
-  | { type: 'listening'; ports: number[] }
-  | { type: 'reset' }
-  | { type: 'reached'; count: number }
-  | ({ type: 'stats' } & ReceiverStats);
+  { type: 'listening'; ports: number[] } | { type: 'reset' } | { type: 'reached'; count: number } | ({ type: 'stats' } & ReceiverStats);
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.env.BENCH_RECEIVER ?? '{"ports":1}') as ReceiverOptions;
@@ -122,7 +119,9 @@ async function main(): Promise<void> {
     return server;
   });
   const listening = await Promise.all(
-    servers.map((server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)))),
+    servers.map(
+      (server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))),
+    ),
   );
 
   process.on('message', (command: ReceiverCommand) => {

@@ -23,7 +23,12 @@ const SCRIPT_COMMANDS = ['evalsha', 'eval', 'evalsha_ro', 'eval_ro', 'fcall', 'f
  * Per event between two snapshots: Lua script calls, and all commands, counting those the scripts
  * run (INFO commandstats counts both), with the most frequent named.
  */
-export function perEvent(before: CommandStats, after: CommandStats, events: number, unit = 'per event'): { scripts: number; commands: number; text: string } {
+export function perEvent(
+  before: CommandStats,
+  after: CommandStats,
+  events: number,
+  unit = 'per event',
+): { scripts: number; commands: number; text: string } {
   const delta = [...after].map(([cmd, calls]) => [cmd, (calls - (before.get(cmd) ?? 0)) / events] as const).filter(([, d]) => d > 0.0005);
   delta.sort((a, b) => b[1] - a[1]);
   // The bench's own INFO calls are not the product's.
@@ -35,7 +40,11 @@ export function perEvent(before: CommandStats, after: CommandStats, events: numb
     .slice(0, 8)
     .map(([cmd, d]) => `${cmd} ${d.toFixed(2)}`)
     .join(', ');
-  return { scripts, commands, text: `Redis ${unit}: ${scripts.toFixed(2)} Lua script calls, ${commands.toFixed(1)} commands in all counting those the scripts run (${top}, ...)` };
+  return {
+    scripts,
+    commands,
+    text: `Redis ${unit}: ${scripts.toFixed(2)} Lua script calls, ${commands.toFixed(1)} commands in all counting those the scripts run (${top}, ...)`,
+  };
 }
 
 export async function usedMemory(redis: Redis): Promise<number> {

@@ -24,7 +24,8 @@ export interface Outcome {
 
 export type Outcomes = Map<string, Outcome>;
 
-export const rateOf = (o: Outcome | undefined): number | undefined => (o?.count !== undefined && o.seconds ? o.count / o.seconds : undefined);
+export const rateOf = (o: Outcome | undefined): number | undefined =>
+  o?.count !== undefined && o.seconds ? o.count / o.seconds : undefined;
 
 export function percentile(values: number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
@@ -36,7 +37,13 @@ export function percentile(values: number[], p: number): number | undefined {
  * A bar of the issue: `value op limit`, printed with PASS or FAIL. An undefined value (the
  * baseline it needs did not run, or nothing arrived) fails, saying why.
  */
-export function bar(what: string, value: number | undefined, op: '>=' | '<=', limit: number, format: (n: number) => string = (n) => n.toFixed(2)): Check {
+export function bar(
+  what: string,
+  value: number | undefined,
+  op: '>=' | '<=',
+  limit: number,
+  format: (n: number) => string = (n) => n.toFixed(2),
+): Check {
   if (value === undefined || !Number.isFinite(value)) return { text: `${what}: not measured (bar ${op} ${format(limit)})`, pass: false };
   const pass = op === '>=' ? value >= limit : value <= limit;
   return { text: `${what}: ${format(value)} (bar ${op} ${format(limit)})`, pass };
@@ -81,7 +88,11 @@ export function printOutcomes(outcomes: Outcomes): void {
     ];
   });
   console.log('');
-  for (const l of table(['', 'baseline or scenario', 'events', 'seconds', 'per s', 'x (i)', 'x (ii)', 'x (iii)', 'p50 ms', 'p99 ms', 'bars'], lines)) console.log(l);
+  for (const l of table(
+    ['', 'baseline or scenario', 'events', 'seconds', 'per s', 'x (i)', 'x (ii)', 'x (iii)', 'p50 ms', 'p99 ms', 'bars'],
+    lines,
+  ))
+    console.log(l);
   console.log('');
   console.log('bars (issue 11):');
   for (const o of outcomes.values()) {

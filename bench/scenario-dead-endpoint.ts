@@ -11,7 +11,10 @@ export function deadEndpoint(bench: BenchContext): Promise<Measured> {
   return withRun(bench, 'e', async (run) => {
     const r = await slowReceivers(bench, run, true);
     const inD = bench.outcomes.get('d')?.figures?.rateOf19;
-    const notes = [`the ${ENDPOINTS - 1} live endpoints: ${perSecond(r.rateOf19)} here, ${inD ? perSecond(inD) : 'not measured'} in d`, ...r.notes];
+    const notes = [
+      `the ${ENDPOINTS - 1} live endpoints: ${perSecond(r.rateOf19)} here, ${inD ? perSecond(inD) : 'not measured'} in d`,
+      ...r.notes,
+    ];
     return {
       count: r.received,
       seconds: r.seconds,

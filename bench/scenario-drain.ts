@@ -31,14 +31,24 @@ export function drain(bench: BenchContext): Promise<Measured> {
     const dispatcher = await run.dispatcher();
     const peaks = sampleQueuePeaks(dispatcher.port);
     await receiver.waitFor(1, receiptTimeoutMs(0));
-    const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
+    const cpu = productCpuMeter({
+      api: api.child.pid,
+      dispatcher: dispatcher.child.pid,
+      redis: bench.redisPid,
+      receiver: receiver.child.pid,
+    });
     const complete = await receiver.waitFor(expected, receiptTimeoutMs(expected));
     const got = totals(await receiver.stats());
     const seconds = (got.lastAt - got.firstAt) / 1000;
     const cpuLine = cpu.report(seconds);
     const peakLine = await peaks.stop();
     await waitForQuiet(bench.redis, 15_000);
-    const per = perEvent(before, await commandStats(bench.redis), got.unique, "per event from the dispatcher's start on (the creates not counted)");
+    const per = perEvent(
+      before,
+      await commandStats(bench.redis),
+      got.unique,
+      "per event from the dispatcher's start on (the creates not counted)",
+    );
 
     const notes = [
       `${describeCreates(created, CREATE_CONCURRENCY)}, no dispatcher running`,
@@ -47,7 +57,8 @@ export function drain(bench: BenchContext): Promise<Measured> {
       cpuLine,
       per.text,
     ];
-    if (!quiet) notes.unshift('WARNING: Redis did not go quiet after the creates; the dispatcher started while the api may still have been working');
+    if (!quiet)
+      notes.unshift('WARNING: Redis did not go quiet after the creates; the dispatcher started while the api may still have been working');
     if (!complete) notes.unshift(`WARNING: only ${got.unique} of ${expected} events arrived within ${receiptTimeoutMs(expected) / 1000} s`);
     if (got.duplicates) notes.push(`${got.duplicates} duplicate receipts`);
     const rate = got.unique / seconds;

@@ -27,12 +27,18 @@ export function endToEnd(bench: BenchContext): Promise<Measured> {
     const creator = new Creator(api.port, CREATE_CONCURRENCY);
     try {
       await creator.many(WARMUP, CREATE_CONCURRENCY, () => uri);
-      if (!(await receiver.waitFor(WARMUP, receiptTimeoutMs(WARMUP)))) throw new Error(`warm-up: ${totals(await receiver.stats()).unique} of ${WARMUP} events arrived`);
+      if (!(await receiver.waitFor(WARMUP, receiptTimeoutMs(WARMUP))))
+        throw new Error(`warm-up: ${totals(await receiver.stats()).unique} of ${WARMUP} events arrived`);
       await waitForQuiet(bench.redis, 15_000);
       await receiver.reset();
 
       const before = await commandStats(bench.redis);
-      const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
+      const cpu = productCpuMeter({
+        api: api.child.pid,
+        dispatcher: dispatcher.child.pid,
+        redis: bench.redisPid,
+        receiver: receiver.child.pid,
+      });
       const peaks = sampleQueuePeaks(dispatcher.port);
       const t0 = Date.now();
       const created = await creator.many(BARE_CLIENT_EVENTS, CREATE_CONCURRENCY, () => uri);
@@ -53,7 +59,8 @@ export function endToEnd(bench: BenchContext): Promise<Measured> {
         cpuLine,
         per.text + (quiet ? '' : ' (WARNING: Redis did not go quiet afterwards; work still going on is not all counted)'),
       ];
-      if (!complete) notes.unshift(`WARNING: only ${got.unique} of ${expected} events arrived within ${receiptTimeoutMs(expected) / 1000} s`);
+      if (!complete)
+        notes.unshift(`WARNING: only ${got.unique} of ${expected} events arrived within ${receiptTimeoutMs(expected) / 1000} s`);
       if (got.duplicates) notes.push(`${got.duplicates} duplicate receipts`);
       const bare = rateOf(bench.outcomes.get('i'));
       const rate = got.unique / seconds;

@@ -27,11 +27,17 @@ export function latency(bench: BenchContext): Promise<Measured> {
     const creator = new Creator(api.port, Infinity);
     try {
       await creator.many(WARMUP, 64, () => uri);
-      if (!(await receiver.waitFor(WARMUP, receiptTimeoutMs(WARMUP)))) throw new Error(`warm-up: ${totals(await receiver.stats()).unique} of ${WARMUP} events arrived`);
+      if (!(await receiver.waitFor(WARMUP, receiptTimeoutMs(WARMUP))))
+        throw new Error(`warm-up: ${totals(await receiver.stats()).unique} of ${WARMUP} events arrived`);
       await waitForQuiet(bench.redis, 15_000);
       await receiver.reset();
 
-      const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
+      const cpu = productCpuMeter({
+        api: api.child.pid,
+        dispatcher: dispatcher.child.pid,
+        redis: bench.redisPid,
+        receiver: receiver.child.pid,
+      });
       const t0 = Date.now();
       const paced = await creator.paced(CREATES_PER_SECOND, SECONDS, uri);
       const expected = paced.sent - paced.refused;
@@ -49,7 +55,8 @@ export function latency(bench: BenchContext): Promise<Measured> {
         cpu.report((got.lastAt - t0) / 1000),
       ];
       if (paced.refused) notes.unshift(`WARNING: ${paced.refused} creates refused, first: ${paced.firstRefusal}`);
-      if (!complete) notes.unshift(`WARNING: only ${got.unique} of ${expected} events arrived within ${receiptTimeoutMs(expected) / 1000} s`);
+      if (!complete)
+        notes.unshift(`WARNING: only ${got.unique} of ${expected} events arrived within ${receiptTimeoutMs(expected) / 1000} s`);
       return { count: got.unique, p50, p99, checks: [bar('p99 create to receipt', p99, '<=', 25, ms)], notes };
     } finally {
       creator.close();

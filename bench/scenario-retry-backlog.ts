@@ -39,11 +39,18 @@ export function retryBacklog(bench: BenchContext): Promise<Measured> {
     const memoryBefore = await usedMemory(bench.redis);
 
     const paths = Math.ceil(DELIVERIES / EVENTS_PER_PATH);
-    const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
+    const cpu = productCpuMeter({
+      api: api.child.pid,
+      dispatcher: dispatcher.child.pid,
+      redis: bench.redisPid,
+      receiver: receiver.child.pid,
+    });
     const peaks = sampleQueuePeaks(dispatcher.port);
     const t0 = Date.now();
     const creator = new Creator(api.port, CREATE_CONCURRENCY);
-    const created = await creator.many(DELIVERIES, CREATE_CONCURRENCY, (i) => `${receiver.url()}/cb/${i % paths}`).finally(() => creator.close());
+    const created = await creator
+      .many(DELIVERIES, CREATE_CONCURRENCY, (i) => `${receiver.url()}/cb/${i % paths}`)
+      .finally(() => creator.close());
     const expected = created.sent - created.refused;
     const complete = await receiver.waitFor(expected, receiptTimeoutMs(expected));
     const got = totals(await receiver.stats());
@@ -57,7 +64,11 @@ export function retryBacklog(bench: BenchContext): Promise<Measured> {
     const perDelivery = bytes / got.unique;
 
     const notes = [
-      `${describeCreates(created, CREATE_CONCURRENCY)} while the dispatcher ran; to ${paths} paths of one receiver port; ${Object.entries(DISPATCHER_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+      `${describeCreates(created, CREATE_CONCURRENCY)} while the dispatcher ran; to ${paths} paths of one receiver port; ${Object.entries(
+        DISPATCHER_ENV,
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
       `first attempts (each answered 500): ${got.unique.toLocaleString('en-US')}; attempts by outcome (dispatcher's /metrics): ${await attemptsByOutcome(dispatcher.port)}`,
       `Redis used_memory grew ${(bytes / 1024 / 1024).toFixed(1)} MB = ${Math.round(perDelivery).toLocaleString('en-US')} bytes per waiting delivery`,
       `dispatcher memory: peak (VmHWM) ${memory ? memory.peak.toFixed(0) : '?'} MB, with all waiting ${memory ? memory.now.toFixed(0) : '?'} MB`,
@@ -65,7 +76,8 @@ export function retryBacklog(bench: BenchContext): Promise<Measured> {
       cpuLine,
     ];
     if (!quiet) notes.unshift('WARNING: Redis did not go quiet after the last first attempt; memory was read while work went on');
-    if (!complete) notes.unshift(`WARNING: only ${got.unique} of ${expected} first attempts arrived within ${receiptTimeoutMs(expected) / 1000} s`);
+    if (!complete)
+      notes.unshift(`WARNING: only ${got.unique} of ${expected} first attempts arrived within ${receiptTimeoutMs(expected) / 1000} s`);
     return {
       count: got.unique,
       seconds,

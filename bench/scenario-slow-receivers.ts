@@ -16,7 +16,13 @@ export function slowReceiversScenario(bench: BenchContext): Promise<Measured> {
       seconds: r.seconds,
       checks: [
         bar(`deliveries/s to ${ENDPOINTS} endpoints answering in ${ANSWER_MS} ms`, r.rate, '>=', 2000, perSecond),
-        bar(`share of in-flight limit / ${ANSWER_MS / 1000} s (${r.limit} / ${ANSWER_MS / 1000} = ${perSecond(ceiling)})`, r.rate / ceiling, '>=', 0.75, pct),
+        bar(
+          `share of in-flight limit / ${ANSWER_MS / 1000} s (${r.limit} / ${ANSWER_MS / 1000} = ${perSecond(ceiling)})`,
+          r.rate / ceiling,
+          '>=',
+          0.75,
+          pct,
+        ),
         bar('dispatcher peak RSS', r.peakRssMb, '<=', 300, mb),
       ],
       notes: r.notes,

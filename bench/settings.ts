@@ -11,7 +11,10 @@ export const API_KEY = 'bench';
 export const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 if (!(SCALE > 0)) throw new Error(`BENCH_SCALE must be a positive number, got "${process.env.BENCH_SCALE}"`);
 
-const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const only = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 export const selected = (id: string) => only.length === 0 || only.includes(id);
 
 /** `n` times BENCH_SCALE, rounded, never below `min` (so a tiny scale still measures something). */

@@ -23,7 +23,8 @@ const CREATE_CONCURRENCY = 128;
  * more in flight; the run says so.
  */
 const CONCURRENCY = process.env.BENCH_D_CONCURRENCY;
-if (CONCURRENCY !== undefined && !(Number(CONCURRENCY) >= 1)) throw new Error(`BENCH_D_CONCURRENCY must be a number >= 1, got "${CONCURRENCY}"`);
+if (CONCURRENCY !== undefined && !(Number(CONCURRENCY) >= 1))
+  throw new Error(`BENCH_D_CONCURRENCY must be a number >= 1, got "${CONCURRENCY}"`);
 
 export interface SlowReceiversResult {
   limit: number;
@@ -49,14 +50,21 @@ export async function slowReceivers(bench: BenchContext, run: ScenarioRun, deadE
   const receiver = await run.receiver({ ports: ENDPOINTS, delayMs: ANSWER_MS, deadPorts: deadEndpoint ? [0] : [] });
   const api = await run.api();
   const creator = new Creator(api.port, CREATE_CONCURRENCY);
-  const created = await creator.many(BACKLOG, CREATE_CONCURRENCY, (i) => `${receiver.url(i % ENDPOINTS)}/cb`).finally(() => creator.close());
+  const created = await creator
+    .many(BACKLOG, CREATE_CONCURRENCY, (i) => `${receiver.url(i % ENDPOINTS)}/cb`)
+    .finally(() => creator.close());
   const quiet = await waitForQuiet(bench.redis);
 
   const dispatcher = await run.dispatcher(CONCURRENCY === undefined ? {} : { DISPATCH_CONCURRENCY: CONCURRENCY });
   const peaks = sampleQueuePeaks(dispatcher.port);
   const live = Array.from({ length: ENDPOINTS }, (_, i) => i).filter((i) => !deadEndpoint || i !== 0);
   const endpoints1to19 = live.filter((i) => i !== 0);
-  const cpu = productCpuMeter({ api: api.child.pid, dispatcher: dispatcher.child.pid, redis: bench.redisPid, receiver: receiver.child.pid });
+  const cpu = productCpuMeter({
+    api: api.child.pid,
+    dispatcher: dispatcher.child.pid,
+    redis: bench.redisPid,
+    receiver: receiver.child.pid,
+  });
   const expected = (BACKLOG / ENDPOINTS) * live.length - created.refused;
   const drained = await receiver.waitFor(expected, WINDOW_MS, live);
   const stats = await receiver.stats();
@@ -78,8 +86,12 @@ export async function slowReceivers(bench: BenchContext, run: ScenarioRun, deadE
     peakLine,
     cpu.report(seconds),
   ];
-  if (!quiet) notes.unshift('WARNING: Redis did not go quiet after the creates; the dispatcher started while the api may still have been working');
-  if (deadEndpoint) notes.push(`the dead endpoint 0 was sent ${stats.ports[0].unique.toLocaleString('en-US')} distinct events by the time the rate was read (none answered)`);
+  if (!quiet)
+    notes.unshift('WARNING: Redis did not go quiet after the creates; the dispatcher started while the api may still have been working');
+  if (deadEndpoint)
+    notes.push(
+      `the dead endpoint 0 was sent ${stats.ports[0].unique.toLocaleString('en-US')} distinct events by the time the rate was read (none answered)`,
+    );
   if (all.duplicates) notes.push(`${all.duplicates} duplicate receipts`);
   return {
     limit,

@@ -71,7 +71,9 @@ async function queueOnBoard() {
       signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {
-    throw new Failure(`cannot reach ${boardUrl} (${err.cause?.code || err.message}); is the api running? Set BULL_BOARD_URL if it is elsewhere.`);
+    throw new Failure(
+      `cannot reach ${boardUrl} (${err.cause?.code || err.message}); is the api running? Set BULL_BOARD_URL if it is elsewhere.`,
+    );
   }
   if (res.status === 401) throw new Failure(`${boardUrl} answered 401: MANAGEMENT_API_KEY is not the api's key.`);
   if (!res.ok) throw new Failure(`${api} answered ${res.status}.`);
@@ -97,7 +99,8 @@ class Cdp {
     this.pending = new Map();
     this.listeners = new Map();
     ws.onclose = () => {
-      for (const call of this.pending.values()) call.reject(new Failure(`the browser closed its DevTools connection during ${call.method}`));
+      for (const call of this.pending.values())
+        call.reject(new Failure(`the browser closed its DevTools connection during ${call.method}`));
       this.pending.clear();
     };
     ws.onmessage = (event) => {
@@ -183,9 +186,7 @@ async function screenshot(pageUrl, waitForText, deadline, cdp) {
   cdp.on('Fetch.requestPaused', ({ requestId }) => cdp.send('Fetch.continueRequest', { requestId }).catch(() => undefined));
   cdp.on('Fetch.authRequired', ({ requestId, request, authChallenge }) => {
     const ours = authChallenge.source === 'Server' && new URL(request.url).origin === origin;
-    const authChallengeResponse = ours
-      ? { response: 'ProvideCredentials', username: USER, password: apiKey }
-      : { response: 'CancelAuth' };
+    const authChallengeResponse = ours ? { response: 'ProvideCredentials', username: USER, password: apiKey } : { response: 'CancelAuth' };
     cdp.send('Fetch.continueWithAuth', { requestId, authChallengeResponse }).catch(() => undefined);
   });
   await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*' }], handleAuthRequests: true });
@@ -213,7 +214,10 @@ async function screenshot(pageUrl, waitForText, deadline, cdp) {
   const { data } = await cdp.send('Page.captureScreenshot', { format: 'png' });
   fs.writeFileSync(output, Buffer.from(data, 'base64'));
   if (!shown) {
-    const { result } = await cdp.send('Runtime.evaluate', { expression: 'document.body ? document.body.innerText.slice(0, 500) : ""', returnByValue: true });
+    const { result } = await cdp.send('Runtime.evaluate', {
+      expression: 'document.body ? document.body.innerText.slice(0, 500) : ""',
+      returnByValue: true,
+    });
     throw new Failure(
       `the board did not show "${waitForText}" in ${queue} within ${timeoutMs} ms (what it showed is in ${output}); the page says:\n${result.value}`,
     );
@@ -223,7 +227,11 @@ async function screenshot(pageUrl, waitForText, deadline, cdp) {
 /** Closes Chromium the clean way (Browser.close), else with SIGTERM, else SIGKILL; waits for it. */
 async function closeBrowser(browser, cdp) {
   const exited = async (ms) => (await within(browser.exited, ms)) !== TIMED_OUT;
-  if (cdp) await within(cdp.send('Browser.close').catch(() => undefined), 3000);
+  if (cdp)
+    await within(
+      cdp.send('Browser.close').catch(() => undefined),
+      3000,
+    );
   if (!(await exited(5000))) {
     browser.child.kill('SIGTERM');
     if (!(await exited(5000))) browser.child.kill('SIGKILL');
@@ -236,7 +244,8 @@ async function closeBrowser(browser, cdp) {
 async function main() {
   process.exitCode = 1; // until the screenshot is written (a run that stops early must not look fine)
   if (!apiKey) throw new Failure("set MANAGEMENT_API_KEY to the api's key.");
-  if (!fs.existsSync(chromium)) throw new Failure(`no browser at ${chromium}: install it (apt-get update && apt-get install -y chromium) or set CHROMIUM.`);
+  if (!fs.existsSync(chromium))
+    throw new Failure(`no browser at ${chromium}: install it (apt-get update && apt-get install -y chromium) or set CHROMIUM.`);
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Failure('SCREENSHOT_TIMEOUT_MS must be a positive number of milliseconds.');
 
   const found = await queueOnBoard();

@@ -56,15 +56,22 @@ describe('retrying a dead-lettered delivery through Bull Board', () => {
   /** Creates a transfer calling back `path` and waits until its one delivery job is in the failed set. */
   const deadLetterTo = async (path: string): Promise<{ transferId: string; jobId: string }> => {
     const created = await client
-      .post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [{ uri: `${receiver.url}${path}`, events: ['transfer.process'] }] }))
+      .post(
+        '/management/v3/transferprocesses',
+        transferRequest({ callbackAddresses: [{ uri: `${receiver.url}${path}`, events: ['transfer.process'] }] }),
+      )
       .expect(200);
     const transferId: string = created.body['@id'];
     let jobId = '';
-    await waitUntil(async () => {
-      const failed = await deliveries.getFailed();
-      jobId = failed.find((j) => j?.data?.entity?.id === transferId)?.id ?? '';
-      return jobId !== '';
-    }, 15_000, `the delivery of ${transferId} to be dead-lettered`);
+    await waitUntil(
+      async () => {
+        const failed = await deliveries.getFailed();
+        jobId = failed.find((j) => j?.data?.entity?.id === transferId)?.id ?? '';
+        return jobId !== '';
+      },
+      15_000,
+      `the delivery of ${transferId} to be dead-lettered`,
+    );
     return { transferId, jobId };
   };
 
@@ -72,12 +79,20 @@ describe('retrying a dead-lettered delivery through Bull Board', () => {
   const queueOf = (jobId: string) => deliveries.queues.of(jobId).name;
 
   const failedJobsOnBoard = async (jobId: string): Promise<BoardQueue> => {
-    const res = await board().get(`${BOARD}/queues?activeQueue=${queueOf(jobId)}&status=failed&jobsPerPage=100`).auth('ops', API_KEY).expect(200);
+    const res = await board()
+      .get(`${BOARD}/queues?activeQueue=${queueOf(jobId)}&status=failed&jobsPerPage=100`)
+      .auth('ops', API_KEY)
+      .expect(200);
     return (res.body.queues as BoardQueue[]).find((q) => q.name === queueOf(jobId))!;
   };
 
   const boardJob = async (jobId: string): Promise<{ job: BoardJob; status: string }> =>
-    (await board().get(`${BOARD}/queues/${queueOf(jobId)}/${encodeURIComponent(jobId)}`).auth('ops', API_KEY).expect(200)).body;
+    (
+      await board()
+        .get(`${BOARD}/queues/${queueOf(jobId)}/${encodeURIComponent(jobId)}`)
+        .auth('ops', API_KEY)
+        .expect(200)
+    ).body;
 
   const retryOnBoard = (jobId: string) => board().put(`${BOARD}/queues/${queueOf(jobId)}/${encodeURIComponent(jobId)}/retry`);
 
@@ -115,9 +130,13 @@ describe('retrying a dead-lettered delivery through Bull Board', () => {
     });
 
     it('answers 401 without the API key, or with a wrong one, and retries nothing', async () => {
-      const listing = await board().get(`${BOARD}/queues?activeQueue=${queueOf(jobId)}&status=failed`).expect(401);
+      const listing = await board()
+        .get(`${BOARD}/queues?activeQueue=${queueOf(jobId)}&status=failed`)
+        .expect(401);
       expect(listing.headers['www-authenticate']).toMatch(/^Basic /);
-      await board().get(`${BOARD}/queues/${queueOf(jobId)}/${encodeURIComponent(jobId)}`).expect(401);
+      await board()
+        .get(`${BOARD}/queues/${queueOf(jobId)}/${encodeURIComponent(jobId)}`)
+        .expect(401);
       await board().get(`${BOARD}/queues`).auth('ops', 'not-the-key').expect(401);
       await retryOnBoard(jobId).expect(401);
       await retryOnBoard(jobId).auth('ops', 'not-the-key').expect(401);
@@ -165,10 +184,14 @@ describe('retrying a dead-lettered delivery through Bull Board', () => {
     expect(receiver.callsTo('/down')).toHaveLength(2);
 
     await retryOnBoard(jobId).auth('ops', API_KEY).expect(204);
-    await waitUntil(async () => {
-      const current = await deliveryRecord(jobId);
-      return current.series === 2 && current.status === 'failed' && (await deliveries.getJobState(jobId)) === 'failed';
-    }, 10_000, 'the second series to be dead-lettered');
+    await waitUntil(
+      async () => {
+        const current = await deliveryRecord(jobId);
+        return current.series === 2 && current.status === 'failed' && (await deliveries.getJobState(jobId)) === 'failed';
+      },
+      10_000,
+      'the second series to be dead-lettered',
+    );
     // Let a (wrong) extra attempt of series 2 show up if there were one.
     await new Promise((r) => setTimeout(r, 300));
     const record = await deliveryRecord(jobId);

@@ -43,7 +43,14 @@ describe('DeliveryLanes', () => {
       const eventId = partitions.newId(partitions.of(entityId));
       return {
         id: deliveryJobId(eventId, URI),
-        data: { eventId, eventType: 'CallbackReceived', entity: { kind: 'callback', id: entityId }, sequence: i + 1, endpoint: { uri: URI }, lane: { key, onFailure } },
+        data: {
+          eventId,
+          eventType: 'CallbackReceived',
+          entity: { kind: 'callback', id: entityId },
+          sequence: i + 1,
+          endpoint: { uri: URI },
+          lane: { key, onFailure },
+        },
       };
     });
     await redis.rpush(key, ...deliveries.map((d) => d.id));
@@ -64,9 +71,19 @@ describe('DeliveryLanes', () => {
         { uri: 'https://a.example/3', events: ['contract.negotiation'], transactional: false, ordered: true },
       ],
     };
-    const { job: stamped, joins } = joinLanes(job, [{ id: 'S', uri: 'https://s.example', events: ['transfer'], transactional: false, ordered: true }], partitions);
-    expect(joins.map((j) => j.key)).toEqual([laneKey(partitions, entityId, 'https://s.example'), laneKey(partitions, entityId, 'https://a.example/1')]);
-    expect(joins.map((j) => j.deliveryId)).toEqual([deliveryJobId(job.envelope.id, 'https://s.example'), deliveryJobId(job.envelope.id, 'https://a.example/1')]);
+    const { job: stamped, joins } = joinLanes(
+      job,
+      [{ id: 'S', uri: 'https://s.example', events: ['transfer'], transactional: false, ordered: true }],
+      partitions,
+    );
+    expect(joins.map((j) => j.key)).toEqual([
+      laneKey(partitions, entityId, 'https://s.example'),
+      laneKey(partitions, entityId, 'https://a.example/1'),
+    ]);
+    expect(joins.map((j) => j.deliveryId)).toEqual([
+      deliveryJobId(job.envelope.id, 'https://s.example'),
+      deliveryJobId(job.envelope.id, 'https://a.example/1'),
+    ]);
     expect(Object.values(stamped.lanes!)).toEqual(['continue', 'hold']);
     expect(joins.every((j) => j.key.startsWith(`${partitions.of(entityId).tag}:`))).toBe(true);
     // Nothing ordered: the same job, no join.

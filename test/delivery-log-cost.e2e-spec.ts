@@ -59,7 +59,15 @@ describe('DeliveryLog write cost', () => {
     const outcome = status as AttemptRecord['outcome'];
     const code = outcome === 'delivered' ? 200 : 500;
     // Each attempt its own start time, as real attempts have.
-    const attempt = { attempt: n, at: ++clock, status: code, latencyMs: 3, ...(code === 200 ? {} : { error: 'HTTP 500' }), response: 'body', outcome };
+    const attempt = {
+      attempt: n,
+      at: ++clock,
+      status: code,
+      latencyMs: 3,
+      ...(code === 200 ? {} : { error: 'HTTP 500' }),
+      response: 'body',
+      outcome,
+    };
     return { ...d, attempt, status, first };
   };
 
@@ -88,12 +96,22 @@ describe('DeliveryLog write cost', () => {
       updatedAt: expect.any(Number),
       attempts: [{ series: 1, attempt: 1, at: expect.any(Number), status: 200, latencyMs: 3, response: 'body', outcome: 'delivered' }],
     });
-    for (const filter of [{}, { status: 'delivered' as const }, { eventId: d.data.eventId }, { entityId: d.data.entity.id }, { eventId: d.data.eventId, status: 'delivered' as const }])
+    for (const filter of [
+      {},
+      { status: 'delivered' as const },
+      { eventId: d.data.eventId },
+      { entityId: d.data.entity.id },
+      { eventId: d.data.eventId, status: 'delivered' as const },
+    ])
       expect((await log.list(filter, 0, 10)).map((r) => r.id)).toContain(d.id);
     expect(await log.list({ status: 'pending' }, 0, 10)).toEqual([]);
 
     // Every key it made expires; the only attempt sits in the record, no list yet.
-    for (const key of [`${prefix}:delivery:${d.id}`, `${prefix}:delivery-index:event:${d.data.eventId}`, `${prefix}:delivery-index:entity:${d.data.entity.id}`]) {
+    for (const key of [
+      `${prefix}:delivery:${d.id}`,
+      `${prefix}:delivery-index:event:${d.data.eventId}`,
+      `${prefix}:delivery-index:entity:${d.data.entity.id}`,
+    ]) {
       const ttl = await counted.redis.pttl(key);
       expect(ttl).toBeGreaterThan(config.deliveryLogRetentionMs - 60_000);
       expect(ttl).toBeLessThanOrEqual(config.deliveryLogRetentionMs);
@@ -132,7 +150,7 @@ describe('DeliveryLog write cost', () => {
       [1, 2, 'failed'],
       [2, 1, 'delivered'],
     ]);
-    expect((await log.list({ entityId: d.data.entity.id, status: 'failed' }, 0, 10))).toEqual([]);
+    expect(await log.list({ entityId: d.data.entity.id, status: 'failed' }, 0, 10)).toEqual([]);
     expect((await log.list({ entityId: d.data.entity.id, status: 'delivered' }, 0, 10)).map((r) => r.id)).toEqual([d.id]);
   });
 
@@ -188,8 +206,24 @@ describe('DeliveryLog sweep', () => {
     // Two replicas' logs on one keyspace.
     const [one, two] = [new DeliveryLog(redis, config, partitionsOf(config)), new DeliveryLog(redis, config, partitionsOf(config))];
     const eventId = randomUUID();
-    const fresh = { id: deliveryJobId(eventId, 'http://receiver.example/'), data: { eventId, eventType: 'TransferProcessInitiated' as const, entity: { kind: 'transferprocess' as const, id: randomUUID() }, sequence: 1, endpoint: { uri: 'http://receiver.example/' } } };
-    await one.recordAttempts([{ ...fresh, attempt: { attempt: 1, at: Date.now(), status: 200, latencyMs: 1, outcome: 'delivered' }, status: 'delivered', first: true }]);
+    const fresh = {
+      id: deliveryJobId(eventId, 'http://receiver.example/'),
+      data: {
+        eventId,
+        eventType: 'TransferProcessInitiated' as const,
+        entity: { kind: 'transferprocess' as const, id: randomUUID() },
+        sequence: 1,
+        endpoint: { uri: 'http://receiver.example/' },
+      },
+    };
+    await one.recordAttempts([
+      {
+        ...fresh,
+        attempt: { attempt: 1, at: Date.now(), status: 200, latencyMs: 1, outcome: 'delivered' },
+        status: 'delivered',
+        first: true,
+      },
+    ]);
     // Entries of long ago: more than one chunk in `all`, a few in a status index.
     const old = Array.from({ length: 10_050 }, (_, i) => [i + 1, `old-${i}`]).flat();
     await redis.zadd(`${prefix}:delivery-index:all`, ...old);

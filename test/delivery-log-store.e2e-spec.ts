@@ -3,7 +3,15 @@ import Redis from 'ioredis';
 import { AppConfig, connectRedis } from '@app/platform';
 import { dropKeys, testConfig, waitUntil } from './support/harness';
 import { keyOf, partitionsOf } from './support/redis-keys';
-import { AttemptRecord, DELIVERY_LOG_MAX_ATTEMPTS, DeliveryJobData, deliveryJobId, DeliveryLog, DeliveryStatus, eventIdOf } from '@app/delivery';
+import {
+  AttemptRecord,
+  DELIVERY_LOG_MAX_ATTEMPTS,
+  DeliveryJobData,
+  deliveryJobId,
+  DeliveryLog,
+  DeliveryStatus,
+  eventIdOf,
+} from '@app/delivery';
 
 // The log against a real Redis, driven directly (no dispatcher): bounds, series, indexes.
 describe('DeliveryLog', () => {
@@ -41,7 +49,11 @@ describe('DeliveryLog', () => {
     };
   };
 
-  const attempt = (n: number, outcome: AttemptRecord['outcome'], status = outcome === 'delivered' ? 200 : 500): Omit<AttemptRecord, 'series'> => ({
+  const attempt = (
+    n: number,
+    outcome: AttemptRecord['outcome'],
+    status = outcome === 'delivered' ? 200 : 500,
+  ): Omit<AttemptRecord, 'series'> => ({
     attempt: n,
     at: Date.now(),
     status,
@@ -123,7 +135,16 @@ describe('DeliveryLog', () => {
       [2, 1, 'retrying'],
       [2, 2, 'delivered'],
     ]);
-    expect(found.attempts[0]).toEqual({ series: 1, attempt: 1, at: expect.any(Number), status: 500, latencyMs: 3, error: 'HTTP 500', response: 'body', outcome: 'retrying' });
+    expect(found.attempts[0]).toEqual({
+      series: 1,
+      attempt: 1,
+      at: expect.any(Number),
+      status: 500,
+      latencyMs: 3,
+      error: 'HTTP 500',
+      response: 'body',
+      outcome: 'retrying',
+    });
   });
 
   it('moves a delivery between status indexes and answers combined filters', async () => {

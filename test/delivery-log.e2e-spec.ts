@@ -18,7 +18,8 @@ describe('the delivery log through /management/v1/deliveries', () => {
     stack = await startStack(
       () => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '3', DISPATCH_BACKOFF_MS: '20' }),
       (call, nth) => {
-        if (call.path === '/flaky') return nth === 1 ? { status: 500, body: BIG_BODY } : nth === 2 ? { status: 500, body: 'boom' } : { status: 200, body: 'thanks' };
+        if (call.path === '/flaky')
+          return nth === 1 ? { status: 500, body: BIG_BODY } : nth === 2 ? { status: 500, body: 'boom' } : { status: 200, body: 'thanks' };
         if (call.path === '/dead') return deadFixed ? { status: 200, body: 'back' } : { status: 503, body: 'down' };
         if (call.path === '/down') return { status: 503, body: 'down' };
         return { status: 200, body: 'ok' };
@@ -35,19 +36,27 @@ describe('the delivery log through /management/v1/deliveries', () => {
 
   const createTransferTo = async (...paths: string[]): Promise<string> => {
     const created = await client
-      .post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: paths.map((p) => ({ uri: `${receiver.url}${p}`, events: ['transfer.process'] })) }))
+      .post(
+        '/management/v3/transferprocesses',
+        transferRequest({ callbackAddresses: paths.map((p) => ({ uri: `${receiver.url}${p}`, events: ['transfer.process'] })) }),
+      )
       .expect(200);
     return created.body['@id'];
   };
 
-  const list = async (query: string): Promise<DeliveryRecord[]> => (await client.get(`/management/v1/deliveries?${query}`).expect(200)).body;
+  const list = async (query: string): Promise<DeliveryRecord[]> =>
+    (await client.get(`/management/v1/deliveries?${query}`).expect(200)).body;
 
   const waitForStatus = async (query: string, status: DeliveryRecord['status'], count = 1): Promise<DeliveryRecord[]> => {
     let found: DeliveryRecord[] = [];
-    await waitUntil(async () => {
-      found = await list(query);
-      return found.length === count && found.every((d) => d.status === status);
-    }, 15_000, `${count} ${status} deliveries for ${query}`);
+    await waitUntil(
+      async () => {
+        found = await list(query);
+        return found.length === count && found.every((d) => d.status === status);
+      },
+      15_000,
+      `${count} ${status} deliveries for ${query}`,
+    );
     return found;
   };
 

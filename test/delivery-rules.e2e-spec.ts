@@ -29,7 +29,12 @@ describe('the retry rules of a delivery', () => {
   beforeAll(async () => {
     refusedUri = `http://127.0.0.1:${await closedPort()}/refused`;
     stack = await startStack(
-      () => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '3', DISPATCH_BACKOFF_MS: '20', DISPATCH_TIMEOUT_MS: String(TIMEOUT_MS) }),
+      () => ({
+        COUNTERPARTY_MODE: 'manual',
+        DISPATCH_MAX_ATTEMPTS: '3',
+        DISPATCH_BACKOFF_MS: '20',
+        DISPATCH_TIMEOUT_MS: String(TIMEOUT_MS),
+      }),
       (call, nth): ReturnType<Responder> => {
         if (call.path === '/busy') return nth === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 };
         if (call.path === '/redirect') return nth === 1 ? { status: 302, headers: { location: '/elsewhere' } } : { status: 200 };
@@ -56,7 +61,9 @@ describe('the retry rules of a delivery', () => {
     let attempts: { status?: number; error?: string; outcome: string }[] = [];
     await waitUntil(
       async () => {
-        const [record] = (await get(`/management/v1/deliveries?status=${status}`)).body.filter((d: { endpoint: { uri: string } }) => d.endpoint.uri === uri);
+        const [record] = (await get(`/management/v1/deliveries?status=${status}`)).body.filter(
+          (d: { endpoint: { uri: string } }) => d.endpoint.uri === uri,
+        );
         attempts = record?.attempts ?? [];
         return record !== undefined;
       },
@@ -146,7 +153,9 @@ describe('a dead endpoint does not hold back the others', () => {
     // still hangs (its timeout is 5 s); its other deliveries wait as jobs, no attempt used.
     const hanging = receiver.callsTo('/dead').length;
     expect(hanging).toBeLessThanOrEqual(1);
-    const dead = (await deliveries.getJobs(['active', 'waiting', 'delayed', 'failed', 'completed'])).filter((j) => j.data.endpoint.uri.endsWith('/dead'));
+    const dead = (await deliveries.getJobs(['active', 'waiting', 'delayed', 'failed', 'completed'])).filter((j) =>
+      j.data.endpoint.uri.endsWith('/dead'),
+    );
     expect(dead).toHaveLength(events - hanging);
     expect(dead.every((j) => j.attemptsMade === 0 && !j.data.attemptsBefore)).toBe(true);
   });
@@ -184,7 +193,9 @@ describe('a circuit per endpoint', () => {
     for (let i = 0; i < events; i++)
       await post(
         '/management/v3/transferprocesses',
-        transferRequest({ callbackAddresses: ['/failing', '/fine'].map((p) => ({ uri: `${receiver.url}${p}`, events: ['transfer.process'] })) }),
+        transferRequest({
+          callbackAddresses: ['/failing', '/fine'].map((p) => ({ uri: `${receiver.url}${p}`, events: ['transfer.process'] })),
+        }),
       ).expect(200);
     await receiver.waitFor((calls) => calls.filter((c) => c.path === '/fine').length >= events);
     await receiver.waitFor((calls) => calls.filter((c) => c.path === '/failing').length >= 3);

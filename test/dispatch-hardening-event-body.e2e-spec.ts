@@ -8,7 +8,16 @@ import { keyOf } from './support/redis-keys';
 import { BODY_KEPT_AFTER_LAST_DELIVERY_MS } from '@app/delivery';
 import { EventBodySweeper } from '../apps/dispatcher/src/event-stream/event-body-sweeper';
 import { ReceivedCall, Receiver } from './support/receiver';
-import { agreementFixture, apiClient, openDeliveryQueues, seedAgreement, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import {
+  agreementFixture,
+  apiClient,
+  openDeliveryQueues,
+  seedAgreement,
+  Stack,
+  startStack,
+  transferRequest,
+  waitUntil,
+} from './support/harness';
 import { TestDeliveryQueues } from './support/delivery-queues';
 
 /**
@@ -33,7 +42,12 @@ describe('event bodies: stored once per event, for as long as a delivery can use
 
   beforeAll(async () => {
     stack = await startStack(
-      () => ({ COUNTERPARTY_MODE: 'manual', CALLBACK_SIGNING_SECRET: signingSecret, DISPATCH_MAX_ATTEMPTS: '3', DISPATCH_BACKOFF_MS: '30' }),
+      () => ({
+        COUNTERPARTY_MODE: 'manual',
+        CALLBACK_SIGNING_SECRET: signingSecret,
+        DISPATCH_MAX_ATTEMPTS: '3',
+        DISPATCH_BACKOFF_MS: '30',
+      }),
       (call, nth) => {
         if (call.path === '/flaky') return nth <= 2 ? { status: 500 } : { status: 200 };
         // Each of these fails its first attempt, so that its delivery becomes a job.
@@ -79,11 +93,13 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     expect(stored!.length).toBeGreaterThan(LARGE.length);
     for (const call of calls) {
       expect(call.body).toBe(stored);
-      expect(new Webhook(signingSecret).verify(call.body, {
-        'webhook-id': String(call.headers['webhook-id']),
-        'webhook-timestamp': String(call.headers['webhook-timestamp']),
-        'webhook-signature': String(call.headers['webhook-signature']),
-      })).toEqual(call.json);
+      expect(
+        new Webhook(signingSecret).verify(call.body, {
+          'webhook-id': String(call.headers['webhook-id']),
+          'webhook-timestamp': String(call.headers['webhook-timestamp']),
+          'webhook-signature': String(call.headers['webhook-signature']),
+        }),
+      ).toEqual(call.json);
     }
 
     // The jobs: small, whatever the event's size (before: each held the whole body).
@@ -114,7 +130,9 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     const completed = async () => (await deliveries.getJobs(['completed'])).filter((j) => j.data.eventId === eventId).length === 2;
     await waitUntil(completed, 5000, 'both retried deliveries completed');
     // The first-time delivery never became a job.
-    expect((await deliveries.getJobs(['completed', 'waiting', 'delayed', 'active', 'failed'])).filter((j) => j.data.eventId === eventId)).toHaveLength(2);
+    expect(
+      (await deliveries.getJobs(['completed', 'waiting', 'delayed', 'active', 'failed'])).filter((j) => j.data.eventId === eventId),
+    ).toHaveLength(2);
 
     await waitUntil(async () => (await holders(eventId)).length === 0, 5000, 'the holders let go');
     const ttl = await redis.pttl(bodyKey(eventId));
@@ -136,7 +154,9 @@ describe('event bodies: stored once per event, for as long as a delivery can use
     expect(await stack.dispatcher.get(EventBodySweeper).sweep(Date.now() + 1000)).toBe(0);
     expect(await redis.pttl(bodyKey(job.data.eventId))).toBe(-1);
 
-    await apiClient(() => api).post(`/management/v1/deliveries/${encodeURIComponent(job.id!)}/retry`).expect(202);
+    await apiClient(() => api)
+      .post(`/management/v1/deliveries/${encodeURIComponent(job.id!)}/retry`)
+      .expect(202);
     await receiver.waitFor(() => callsFor(id, '/gone-then-ok').length >= 2);
     expect(callsFor(id, '/gone-then-ok')[1].body).toBe(callsFor(id, '/gone-then-ok')[0].body);
     await waitUntil(async () => (await redis.pttl(bodyKey(job.data.eventId))) > 0, 5000, 'the body expiring');

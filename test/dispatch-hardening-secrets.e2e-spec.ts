@@ -25,7 +25,12 @@ describe('what is stored of an attempt never holds the secret sent', () => {
 
   beforeAll(async () => {
     stack = await startStack(
-      () => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '2', DISPATCH_BACKOFF_MS: '20', EDC_VAULT_SECRETS: `echo-alias:${SECRET}` }),
+      () => ({
+        COUNTERPARTY_MODE: 'manual',
+        DISPATCH_MAX_ATTEMPTS: '2',
+        DISPATCH_BACKOFF_MS: '20',
+        EDC_VAULT_SECRETS: `echo-alias:${SECRET}`,
+      }),
       (call, nth) => {
         const sent = String(call.headers['x-auth']);
         // Echoes the request's headers as JSON (the secret escaped).
@@ -47,22 +52,36 @@ describe('what is stored of an attempt never holds the secret sent', () => {
   });
 
   /** Creates a transfer whose event goes to `path` with the secret; resolves with its delivery once finished. */
-  async function deliverTo(path: string, { jobbed = true } = {}): Promise<{ record: DeliveryRecord; job: Job<DeliveryJobData, AttemptOutcome> }> {
-    const callbackAddresses = [{ uri: `${receiver.url}${path}`, events: ['transfer.process'], authKey: 'X-Auth', authCodeId: 'echo-alias' }];
+  async function deliverTo(
+    path: string,
+    { jobbed = true } = {},
+  ): Promise<{ record: DeliveryRecord; job: Job<DeliveryJobData, AttemptOutcome> }> {
+    const callbackAddresses = [
+      { uri: `${receiver.url}${path}`, events: ['transfer.process'], authKey: 'X-Auth', authCodeId: 'echo-alias' },
+    ];
     const created = await apiClient(() => api).post('/management/v3/transferprocesses', transferRequest({ callbackAddresses }));
     expect(created.status).toBe(200);
     const entityId = created.body['@id'];
     let record: DeliveryRecord | undefined;
-    await waitUntil(async () => {
-      [record] = (await apiClient(() => api).get(`/management/v1/deliveries?entityId=${entityId}`)).body;
-      return record !== undefined && (record.status === 'delivered' || record.status === 'failed');
-    }, 10_000, `the delivery to ${path}`);
+    await waitUntil(
+      async () => {
+        [record] = (await apiClient(() => api).get(`/management/v1/deliveries?entityId=${entityId}`)).body;
+        return record !== undefined && (record.status === 'delivered' || record.status === 'failed');
+      },
+      10_000,
+      `the delivery to ${path}`,
+    );
     let job: Job<DeliveryJobData, AttemptOutcome> | undefined;
     // A delivery made on its first attempt, straight from the event stream, has no job.
-    if (jobbed) await waitUntil(async () => {
-      job = await deliveries.getJob(record!.id);
-      return job?.finishedOn !== undefined;
-    }, 5000, 'its job finished');
+    if (jobbed)
+      await waitUntil(
+        async () => {
+          job = await deliveries.getJob(record!.id);
+          return job?.finishedOn !== undefined;
+        },
+        5000,
+        'its job finished',
+      );
     expect(receiver.callsTo(path).at(-1)!.headers['x-auth']).toBe(SECRET);
     return { record: record!, job: job! };
   }
@@ -104,7 +123,11 @@ describe('a secret alias or auth header that cannot be sent', () => {
   let deliveries: TestDeliveryQueues;
 
   beforeAll(async () => {
-    stack = await startStack(() => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '3', EDC_VAULT_SECRETS: 'good-alias:good-value' }));
+    stack = await startStack(() => ({
+      COUNTERPARTY_MODE: 'manual',
+      DISPATCH_MAX_ATTEMPTS: '3',
+      EDC_VAULT_SECRETS: 'good-alias:good-value',
+    }));
     ({ receiver } = stack);
     redis = stack.dispatcher.get<Redis>(REDIS);
     deliveries = openDeliveryQueues(stack.config);
@@ -123,13 +146,22 @@ describe('a secret alias or auth header that cannot be sent', () => {
     const eventId = randomUUID();
     const id = deliveryJobId(eventId, endpoint.uri);
     const entity = { kind: 'transferprocess' as const, id: randomUUID() };
-    const body = JSON.stringify({ id: eventId, at: Date.now(), type: 'TransferProcessInitiated', payload: { transferProcessId: entity.id } });
-    await stack.dispatcher.get(EventBodyStore).hold(eventId, body, [id]);
-    await deliveries.add('TransferProcessInitiated', { eventId, eventType: 'TransferProcessInitiated', entity, sequence: 1, endpoint }, {
-      jobId: id,
-      attempts: stack.config.dispatch.maxAttempts,
-      backoff: { type: 'callback' },
+    const body = JSON.stringify({
+      id: eventId,
+      at: Date.now(),
+      type: 'TransferProcessInitiated',
+      payload: { transferProcessId: entity.id },
     });
+    await stack.dispatcher.get(EventBodyStore).hold(eventId, body, [id]);
+    await deliveries.add(
+      'TransferProcessInitiated',
+      { eventId, eventType: 'TransferProcessInitiated', entity, sequence: 1, endpoint },
+      {
+        jobId: id,
+        attempts: stack.config.dispatch.maxAttempts,
+        backoff: { type: 'callback' },
+      },
+    );
     return id;
   }
 
@@ -139,13 +171,16 @@ describe('a secret alias or auth header that cannot be sent', () => {
     return (await deliveries.getJob(id))!;
   }
 
-  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('authCodeId %s names no secret: failed at once, nothing sent', async (alias) => {
-    const path = `/alias-${alias}`;
-    const job = await failed(await enqueue({ uri: `${receiver.url}${path}`, authKey: 'X-Auth', authCodeId: alias }));
-    expect(job.attemptsMade).toBe(1);
-    expect(job.failedReason).toContain(`No secret with alias "${alias}"`);
-    expect(receiver.callsTo(path)).toHaveLength(0);
-  });
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'authCodeId %s names no secret: failed at once, nothing sent',
+    async (alias) => {
+      const path = `/alias-${alias}`;
+      const job = await failed(await enqueue({ uri: `${receiver.url}${path}`, authKey: 'X-Auth', authCodeId: alias }));
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toContain(`No secret with alias "${alias}"`);
+      expect(receiver.callsTo(path)).toHaveLength(0);
+    },
+  );
 
   it('still resolves a stored alias of that name', async () => {
     await redis.hset(secretsKey(stack.config), 'constructor', 'stored-value');
@@ -154,17 +189,23 @@ describe('a secret alias or auth header that cannot be sent', () => {
     expect(receiver.callsTo('/stored-constructor')[0].headers['x-auth']).toBe('stored-value');
   });
 
-  it.each(['Host', 'content-length', 'Transfer-Encoding', 'Connection', 'webhook-signature', 'X-Bad\r\nX-Injected: 1', 'bad name', 'X-Ünicode'])(
-    'authKey %j is never sent: failed at once, not retried',
-    async (authKey) => {
-      const path = `/key-${encodeURIComponent(authKey)}`;
-      const job = await failed(await enqueue({ uri: `${receiver.url}${path}`, authKey, authCodeId: 'good-alias' }));
-      expect(job.attemptsMade).toBe(1);
-      expect(job.failedReason).toContain(`authKey ${JSON.stringify(authKey)}`);
-      expect(job.failedReason).not.toContain('good-value');
-      expect(receiver.callsTo(path)).toHaveLength(0);
-    },
-  );
+  it.each([
+    'Host',
+    'content-length',
+    'Transfer-Encoding',
+    'Connection',
+    'webhook-signature',
+    'X-Bad\r\nX-Injected: 1',
+    'bad name',
+    'X-Ünicode',
+  ])('authKey %j is never sent: failed at once, not retried', async (authKey) => {
+    const path = `/key-${encodeURIComponent(authKey)}`;
+    const job = await failed(await enqueue({ uri: `${receiver.url}${path}`, authKey, authCodeId: 'good-alias' }));
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toContain(`authKey ${JSON.stringify(authKey)}`);
+    expect(job.failedReason).not.toContain('good-value');
+    expect(receiver.callsTo(path)).toHaveLength(0);
+  });
 
   it('a secret that is not a valid header value is never sent: failed at once, not retried', async () => {
     await redis.hset(secretsKey(stack.config), 'broken-alias', 'line\r\nX-Injected: 1');

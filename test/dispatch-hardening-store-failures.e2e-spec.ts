@@ -5,7 +5,19 @@ import Redis from 'ioredis';
 import { AppConfig, partitionKey, REDIS, secretsKey, STREAM_GROUPS } from '@app/platform';
 import { DeliveryEndpoint, deliveryJobId, DeliveryLog, EventBodyStore } from '@app/delivery';
 import { DedicatedRedis, freePort } from './support/dedicated-redis';
-import { apiClient, dropKeys, Stack, startApi, startDispatcher, startStack, testConfig, testEnv, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import {
+  apiClient,
+  dropKeys,
+  Stack,
+  startApi,
+  startDispatcher,
+  startStack,
+  testConfig,
+  testEnv,
+  transferRequest,
+  waitUntil,
+  openDeliveryQueues,
+} from './support/harness';
 import { TestDeliveryQueues } from './support/delivery-queues';
 import { AppProcess, spawnApp, stopApp } from './support/processes';
 import { Receiver } from './support/receiver';
@@ -29,7 +41,13 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
 
   beforeAll(async () => {
     // One attempt per delivery: a failure on our side that counted would dead-letter it.
-    stack = await startStack(() => ({ COUNTERPARTY_MODE: 'manual', DISPATCH_MAX_ATTEMPTS: '1', DISPATCH_BACKOFF_MS: '20', DISPATCH_BACKOFF_MAX_MS: '200', EDC_VAULT_SECRETS: 'alias:value' }));
+    stack = await startStack(() => ({
+      COUNTERPARTY_MODE: 'manual',
+      DISPATCH_MAX_ATTEMPTS: '1',
+      DISPATCH_BACKOFF_MS: '20',
+      DISPATCH_BACKOFF_MAX_MS: '200',
+      EDC_VAULT_SECRETS: 'alias:value',
+    }));
     ({ config, receiver } = stack);
     redis = stack.dispatcher.get<Redis>(REDIS);
     deliveries = openDeliveryQueues(config);
@@ -41,16 +59,28 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
   });
 
   /** Queues a delivery as the fan-out does; `hold: false` leaves the body out of the store. */
-  async function enqueue(endpoint: DeliveryEndpoint, { hold = true, eventId = randomUUID() } = {}): Promise<{ id: string; eventId: string; body: string }> {
+  async function enqueue(
+    endpoint: DeliveryEndpoint,
+    { hold = true, eventId = randomUUID() } = {},
+  ): Promise<{ id: string; eventId: string; body: string }> {
     const id = deliveryJobId(eventId, endpoint.uri);
     const entity = { kind: 'transferprocess' as const, id: randomUUID() };
-    const body = JSON.stringify({ id: eventId, at: Date.now(), type: 'TransferProcessInitiated', payload: { transferProcessId: entity.id } });
-    if (hold) await stack.dispatcher.get(EventBodyStore).hold(eventId, body, [id]);
-    await deliveries.add('TransferProcessInitiated', { eventId, eventType: 'TransferProcessInitiated', entity, sequence: 1, endpoint }, {
-      jobId: id,
-      attempts: config.dispatch.maxAttempts,
-      backoff: { type: 'callback' },
+    const body = JSON.stringify({
+      id: eventId,
+      at: Date.now(),
+      type: 'TransferProcessInitiated',
+      payload: { transferProcessId: entity.id },
     });
+    if (hold) await stack.dispatcher.get(EventBodyStore).hold(eventId, body, [id]);
+    await deliveries.add(
+      'TransferProcessInitiated',
+      { eventId, eventType: 'TransferProcessInitiated', entity, sequence: 1, endpoint },
+      {
+        jobId: id,
+        attempts: config.dispatch.maxAttempts,
+        backoff: { type: 'callback' },
+      },
+    );
     return { id, eventId, body };
   }
 
@@ -58,12 +88,16 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
   const completed = (id: string) => waitUntil(async () => (await deliveries.getJobState(id)) === 'completed', 10_000, `${id} completed`);
   /** Until the job has been taken `runs` times, none of which counted. */
   const parked = (id: string, runs: number) =>
-    waitUntil(async () => {
-      const j = await job(id);
-      expect(j.attemptsMade).toBe(0);
-      expect(await deliveries.getJobState(id)).not.toBe('failed');
-      return j.attemptsStarted >= runs;
-    }, 10_000, `${id} run ${runs} times`);
+    waitUntil(
+      async () => {
+        const j = await job(id);
+        expect(j.attemptsMade).toBe(0);
+        expect(await deliveries.getJobState(id)).not.toBe('failed');
+        return j.attemptsStarted >= runs;
+      },
+      10_000,
+      `${id} run ${runs} times`,
+    );
 
   it('an attempt that cannot be recorded is made again, without counting, until it can be', async () => {
     const uri = `${receiver.url}/unrecorded`;
@@ -78,7 +112,10 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
     await completed(id);
     expect((await job(id)).attemptsMade).toBe(1);
     const logged = await stack.dispatcher.get(DeliveryLog).get(id);
-    expect(logged).toMatchObject({ status: 'delivered', attempts: [expect.objectContaining({ attempt: 1, status: 200, outcome: 'delivered' })] });
+    expect(logged).toMatchObject({
+      status: 'delivered',
+      attempts: [expect.objectContaining({ attempt: 1, status: 200, outcome: 'delivered' })],
+    });
   });
 
   it('a delivery whose body cannot be read sends nothing and waits, without counting', async () => {
@@ -115,7 +152,10 @@ describe('a failure on our side does not use up attempts (a key of the wrong typ
       await redis.del(index);
       await redis.set(index, 'not a sorted set');
     }
-    const created = await apiClient(() => stack.api).post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [{ uri: `${receiver.url}/unrecorded-first`, events: ['transfer.process'] }] }));
+    const created = await apiClient(() => stack.api).post(
+      '/management/v3/transferprocesses',
+      transferRequest({ callbackAddresses: [{ uri: `${receiver.url}/unrecorded-first`, events: ['transfer.process'] }] }),
+    );
     expect(created.status).toBe(200);
     await receiver.waitFor(() => receiver.callsTo('/unrecorded-first').length === 1);
     await sleep(1500);
@@ -174,7 +214,12 @@ describe('Redis out of memory under the dispatcher (a Redis of its own)', () => 
     await redis.cli('CONFIG', 'SET', 'maxmemory', '1');
     dispatcher = await startDispatcher(config);
     await sleep(2000);
-    const pending = async () => Number(((await apiClient(() => api).get('/metrics')).text.match(/callback_event_stream_entries\{group="dispatch",state="pending"[^}]*\} (\d+)/) ?? [])[1] ?? 0);
+    const pending = async () =>
+      Number(
+        ((await apiClient(() => api).get('/metrics')).text.match(
+          /callback_event_stream_entries\{group="dispatch",state="pending"[^}]*\} (\d+)/,
+        ) ?? [])[1] ?? 0,
+      );
     await redis.cli('CONFIG', 'SET', 'maxmemory', '0');
     memoryBackAt = Date.now();
     await receiver.waitFor((calls) => calls.length >= 2 * EVENTS, 30_000);

@@ -60,7 +60,11 @@ describe('request bodies from EDC samples and e2e tests', () => {
 
   it.each(of('transfer-request'))('accepts the transfer request %s', async (_file, { body }) => {
     const read = await readJsonLd(body);
-    await seedAgreement(stack.api.get(REDIS), stack.config, agreementFixture({ id: String(read.contractId), assetId: 'asset-of-the-agreement' }));
+    await seedAgreement(
+      stack.api.get(REDIS),
+      stack.config,
+      agreementFixture({ id: String(read.contractId), assetId: 'asset-of-the-agreement' }),
+    );
     const created = await post('/management/v3/transferprocesses', body).expect(200);
     const tp = await get(`/management/v3/transferprocesses/${created.body['@id']}`).expect(200);
     expect(tp.body).toMatchObject({

@@ -27,7 +27,8 @@ const contractRequest = (uri: string) => ({
 });
 
 const sorted = (o: object) => Object.keys(o).sort();
-const bySequence = (calls: ReceivedCall[]) => [...calls].sort((a, b) => Number(a.headers['x-event-sequence']) - Number(b.headers['x-event-sequence']));
+const bySequence = (calls: ReceivedCall[]) =>
+  [...calls].sort((a, b) => Number(a.headers['x-event-sequence']) - Number(b.headers['x-event-sequence']));
 
 describe('event payloads are the Jackson form of EDC event classes', () => {
   let stack: Stack;
@@ -73,7 +74,8 @@ describe('event payloads are the Jackson form of EDC event classes', () => {
     const uri = `${stack.receiver.url}/negotiation`;
     const created = await post('/management/v3/contractnegotiations', contractRequest(uri)).expect(200);
     const id = created.body['@id'];
-    for (const signal of ['requested', 'agreed', 'verified', 'finalized']) await post(`/signaling/v1/contractnegotiations/${id}/${signal}`).expect(200);
+    for (const signal of ['requested', 'agreed', 'verified', 'finalized'])
+      await post(`/signaling/v1/contractnegotiations/${id}/${signal}`).expect(200);
     const events = await eventsAt('/negotiation', 5);
 
     const offer = { id: 'offer-7', policy: EXPECTED_OFFER_POLICY, assetId: 'asset-7' };
@@ -91,7 +93,16 @@ describe('event payloads are the Jackson form of EDC event classes', () => {
     const finalized = events[4];
     expect(finalized.type).toBe('ContractNegotiationFinalized');
     expect(sorted(finalized.payload)).toEqual(
-      ['callbackAddresses', 'contractAgreement', 'contractNegotiationId', 'contractOffers', 'counterPartyAddress', 'counterPartyId', 'lastContractOffer', 'protocol'].sort(),
+      [
+        'callbackAddresses',
+        'contractAgreement',
+        'contractNegotiationId',
+        'contractOffers',
+        'counterPartyAddress',
+        'counterPartyId',
+        'lastContractOffer',
+        'protocol',
+      ].sort(),
     );
     const agreement = finalized.payload.contractAgreement;
     expect(agreement).toEqual({
@@ -109,7 +120,11 @@ describe('event payloads are the Jackson form of EDC event classes', () => {
     const transferUri = `${stack.receiver.url}/transfer`;
     const tp = await post(
       '/management/v3/transferprocesses',
-      transferRequest({ contractId: agreement.id, assetId: undefined, callbackAddresses: [{ uri: transferUri, events: ['transfer.process'] }] }),
+      transferRequest({
+        contractId: agreement.id,
+        assetId: undefined,
+        callbackAddresses: [{ uri: transferUri, events: ['transfer.process'] }],
+      }),
     ).expect(200);
     const tpId = tp.body['@id'];
     await post(`/signaling/v1/transferprocesses/${tpId}/requested`).expect(200);
@@ -118,7 +133,12 @@ describe('event payloads are the Jackson form of EDC event classes', () => {
     }).expect(200);
     await post(`/management/v3/transferprocesses/${tpId}/terminate`, { reason: 'done with it' }).expect(204);
     const transferEvents = await eventsAt('/transfer', 4);
-    expect(transferEvents.map((e) => e.type)).toEqual(['TransferProcessInitiated', 'TransferProcessRequested', 'TransferProcessStarted', 'TransferProcessTerminated']);
+    expect(transferEvents.map((e) => e.type)).toEqual([
+      'TransferProcessInitiated',
+      'TransferProcessRequested',
+      'TransferProcessStarted',
+      'TransferProcessTerminated',
+    ]);
 
     const base = {
       transferProcessId: tpId,
@@ -155,7 +175,16 @@ describe('event payloads are the Jackson form of EDC event classes', () => {
     expect(terminated.type).toBe('ContractNegotiationTerminated');
     expect(terminated.payload.reason).toBe('no longer needed');
     expect(sorted(terminated.payload)).toEqual(
-      ['callbackAddresses', 'contractNegotiationId', 'contractOffers', 'counterPartyAddress', 'counterPartyId', 'lastContractOffer', 'protocol', 'reason'].sort(),
+      [
+        'callbackAddresses',
+        'contractNegotiationId',
+        'contractOffers',
+        'counterPartyAddress',
+        'counterPartyId',
+        'lastContractOffer',
+        'protocol',
+        'reason',
+      ].sort(),
     );
   });
 });

@@ -22,7 +22,8 @@ describe('the event stream', () => {
   let dispatcher: INestApplication | undefined;
   let store: StateStore;
 
-  const transfer = () => storedTransfer({ callbackAddresses: [{ uri: `${receiver.url}/events`, events: ['transfer.process'], transactional: false }] });
+  const transfer = () =>
+    storedTransfer({ callbackAddresses: [{ uri: `${receiver.url}/events`, events: ['transfer.process'], transactional: false }] });
   /** Commits a transfer and its event as an api would, and returns the event's id. */
   const commit = async () => {
     const tp = transfer();
@@ -72,12 +73,20 @@ describe('the event stream', () => {
     });
     dead.start();
     const ids = [await commit(), await commit(), await commit()];
-    await waitUntil(async () => Number(((await redis.xpending(stream(), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 3, 5000, 'the dead consumer holding 3');
+    await waitUntil(
+      async () => Number(((await redis.xpending(stream(), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 3,
+      5000,
+      'the dead consumer holding 3',
+    );
     await dead.stop();
 
     dispatcher = await startDispatcher(config);
     await waitUntil(() => ids.every((id) => received(id) === 1), 15_000, 'the three delivered by the live dispatcher');
-    await waitUntil(async () => Number(((await redis.xpending(stream(), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'nothing pending');
+    await waitUntil(
+      async () => Number(((await redis.xpending(stream(), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0,
+      5000,
+      'nothing pending',
+    );
 
     // The dead consumer holds nothing now, and is forgotten once idle long enough.
     const names = async () => ((await redis.xinfo('CONSUMERS', stream(), STREAM_GROUPS.dispatch)) as string[][]).map((c) => c[1]);
@@ -106,7 +115,11 @@ describe('the event stream', () => {
     dispatcher = await startDispatcher(config);
     const ids = [await commit(), await commit()];
     await waitUntil(() => ids.every((id) => received(id) === 1), 10_000, 'delivered');
-    await waitUntil(async () => Number(((await redis.xpending(stream(), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0, 5000, 'acknowledged');
+    await waitUntil(
+      async () => Number(((await redis.xpending(stream(), STREAM_GROUPS.dispatch)) as unknown[])[0]) === 0,
+      5000,
+      'acknowledged',
+    );
     await trimAcknowledged(redis, stream(), [STREAM_GROUPS.dispatch]);
     expect(await redis.xlen(stream())).toBeLessThanOrEqual(1);
 

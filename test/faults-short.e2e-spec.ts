@@ -15,7 +15,21 @@ describe('the fault harness, short run', () => {
     const child = spawn(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'test/resilience/fault-harness.ts'],
-      { cwd: root, env: { ...process.env, EVENTS: '1000', KILLS: '1', DROPS: '3', OOM_MS: '2000', FAULTS_FROM_SOURCE: '1', DRAIN_TIMEOUT_MS: '120000', TS_NODE_PROJECT: 'tsconfig.json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          EVENTS: '1000',
+          KILLS: '1',
+          DROPS: '3',
+          OOM_MS: '2000',
+          FAULTS_FROM_SOURCE: '1',
+          DRAIN_TIMEOUT_MS: '120000',
+          TS_NODE_PROJECT: 'tsconfig.json',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     child.stdout.on('data', (d) => (output += d));

@@ -16,22 +16,58 @@ function routesOf(app: INestApplication): { method: string; path: string }[] {
   const router = app.getHttpAdapter().getInstance() as { _router?: { stack: unknown[] }; router?: { stack: unknown[] } };
   const stack = (router.router ?? router._router)!.stack as { route?: { path: string; methods: Record<string, boolean> } }[];
   return stack.flatMap((layer) =>
-    layer.route ? Object.keys(layer.route.methods).filter((m) => m !== '_all').map((method) => ({ method, path: layer.route!.path })) : [],
+    layer.route
+      ? Object.keys(layer.route.methods)
+          .filter((m) => m !== '_all')
+          .map((method) => ({ method, path: layer.route!.path }))
+      : [],
   );
 }
 
 const nasty = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\u0000', '\uD800', '../../etc/passwd', '%00', '%', '{{x}}', 'null', '__proto__', 'constructor', 'a'.repeat(5000)),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\uD800',
+    '../../etc/passwd',
+    '%00',
+    '%',
+    '{{x}}',
+    'null',
+    '__proto__',
+    'constructor',
+    'a'.repeat(5000),
+  ),
 );
 const leaf = fc.oneof(nasty, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const { tree } = fc.letrec((tie) => ({
-  tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('tree'), { maxLength: 4 }), fc.dictionary(nasty, tie('tree'), { maxKeys: 5 })),
+  tree: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.array(tie('tree'), { maxLength: 4 }),
+    fc.dictionary(nasty, tie('tree'), { maxKeys: 5 }),
+  ),
 }));
 /** Bodies shaped like the real ones, with fields replaced by garbage, and pure garbage. */
 const body = fc.oneof(
   tree,
-  fc.record({ counterPartyAddress: tree, protocol: tree, contractId: tree, transferType: tree, callbackAddresses: tree, policy: tree, filterExpression: tree, limit: tree, '@id': tree, value: tree }, { requiredKeys: [] }),
+  fc.record(
+    {
+      counterPartyAddress: tree,
+      protocol: tree,
+      contractId: tree,
+      transferType: tree,
+      callbackAddresses: tree,
+      policy: tree,
+      filterExpression: tree,
+      limit: tree,
+      '@id': tree,
+      value: tree,
+    },
+    { requiredKeys: [] },
+  ),
   fc.array(fc.record({ uri: nasty, events: tree, authKey: tree }), { maxLength: 3 }).map((callbackAddresses) => ({ callbackAddresses })),
   // Deep nesting well past anything sensible.
   fc.integer({ min: 200, max: 2000 }).map((depth) => JSON.parse('['.repeat(depth) + ']'.repeat(depth))),
@@ -68,8 +104,18 @@ describe('the HTTP surface under fuzzing (fixed seed)', () => {
       fc.asyncProperty(
         fc.constantFrom(...routes),
         fc.oneof(fc.constant('some-id'), nasty),
-        fc.oneof(body.map((b) => ({ json: b })), rawBody.map((raw) => ({ raw }))),
-        fc.constantFrom('application/json', 'application/ld+json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', ''),
+        fc.oneof(
+          body.map((b) => ({ json: b })),
+          rawBody.map((raw) => ({ raw })),
+        ),
+        fc.constantFrom(
+          'application/json',
+          'application/ld+json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/json; charset=utf-16',
+          '',
+        ),
         fc.boolean(),
         async (route, param, payload, contentType, withKey) => {
           const path = route.path.replace(/:[A-Za-z]+/g, () => encodeParam(param));
@@ -81,7 +127,10 @@ describe('the HTTP surface under fuzzing (fixed seed)', () => {
           if (res.status >= 500) throw new Error(`5xx: ${where}`);
           const publicCallback = /^\/cbq?\//.test(route.path);
           if (res.status >= 400 && !publicCallback && route.path !== '/health') {
-            if (!Array.isArray(res.body) || !res.body.every((e: { message?: unknown; type?: unknown }) => typeof e.message === 'string' && typeof e.type === 'string'))
+            if (
+              !Array.isArray(res.body) ||
+              !res.body.every((e: { message?: unknown; type?: unknown }) => typeof e.message === 'string' && typeof e.type === 'string')
+            )
               throw new Error(`not EDC's error shape: ${where}`);
           }
         },
@@ -95,14 +144,25 @@ describe('the HTTP surface under fuzzing (fixed seed)', () => {
 
   // What earlier fuzzing runs found, kept as plain cases (each was a 500).
   it.each([
-    ['nesting thousands of levels deep', '/management/v3/transferprocesses/request', { filterExpression: JSON.parse('['.repeat(3000) + ']'.repeat(3000)) }],
+    [
+      'nesting thousands of levels deep',
+      '/management/v3/transferprocesses/request',
+      { filterExpression: JSON.parse('['.repeat(3000) + ']'.repeat(3000)) },
+    ],
     ['a key named constructor', '/management/v3/transferprocesses', { contractId: { constructor: true } }],
-    ['a key named __proto__ (beside a bad limit)', '/management/v3/transferprocesses/request', JSON.parse('{"__proto__": {"limit": 1}, "limit": 0}')],
+    [
+      'a key named __proto__ (beside a bad limit)',
+      '/management/v3/transferprocesses/request',
+      JSON.parse('{"__proto__": {"limit": 1}, "limit": 0}'),
+    ],
     ['an offset past what Redis takes', '/management/v3/transferprocesses/request', { offset: 1e300 }],
     ['an expiry past year 9999', '/management/v1/callbacks', { expiresAt: 1e300 }],
     ['a response header Node refuses', '/management/v1/callbacks', { responseHeaders: { 'bad name': 'x', ok: 'line\nbreak' } }],
   ])('answers 4xx, not 500, to %s', async (_case, path, body) => {
-    const res = await request(stack.api.getHttpServer()).post(path).set('x-api-key', API_KEY).send(body as object);
+    const res = await request(stack.api.getHttpServer())
+      .post(path)
+      .set('x-api-key', API_KEY)
+      .send(body as object);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(Array.isArray(res.body)).toBe(true);

@@ -54,7 +54,8 @@ describe('a host never takes more than its share of the slots, however many URIs
     expect(slowHost.calls.length).toBeGreaterThanOrEqual(1);
     expect(slowHost.calls.length).toBeLessThanOrEqual(HOST_SHARE);
     // The slow host's other deliveries were parked as jobs, without using an attempt.
-    const slowJobs = async () => (await deliveries.getJobs(['active', 'waiting', 'delayed'])).filter((j) => j.data.endpoint.uri.startsWith(slowHost.url));
+    const slowJobs = async () =>
+      (await deliveries.getJobs(['active', 'waiting', 'delayed'])).filter((j) => j.data.endpoint.uri.startsWith(slowHost.url));
     // A job beyond the share may wait a moment in the process for a slot before it is parked.
     await waitUntil(async () => (await slowJobs()).length === events - slowHost.calls.length, 3000, 'the rest parked');
     const slow = await slowJobs();

@@ -43,8 +43,7 @@ const TRANSFER: Kind = {
   idField: 'transferProcessId',
 };
 
-const allowed = (kind: Kind, from: string, signal: string) =>
-  kind.machine.transitions[signal.toUpperCase()]?.includes(from) ?? false;
+const allowed = (kind: Kind, from: string, signal: string) => kind.machine.transitions[signal.toUpperCase()]?.includes(from) ?? false;
 
 /** The shortest signal path from INITIAL to every reachable state (BFS over the transitions). */
 function signalPaths(kind: Kind): Map<string, string[]> {
@@ -83,7 +82,7 @@ function illegalCases(kind: Kind): Case[] {
 const sequenceOf = (call: ReceivedCall) => Number(call.headers['x-event-sequence']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('the state machines are EDC\'s', () => {
+describe("the state machines are EDC's", () => {
   it('reaches every negotiation state a signal names, and only FINALIZED and TERMINATED are final', () => {
     const paths = signalPaths(NEGOTIATION);
     expect([...paths.keys()].sort()).toEqual(
@@ -180,7 +179,10 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
   };
 
   const signal = (kind: Kind, id: string, name: string, body?: object) =>
-    post(`/signaling/v1/${kind.resource}/${id}/${name}`, body ?? (name === 'started' ? { dataAddress: { type: 'HttpData' } } : { reason: 'test' }));
+    post(
+      `/signaling/v1/${kind.resource}/${id}/${name}`,
+      body ?? (name === 'started' ? { dataAddress: { type: 'HttpData' } } : { reason: 'test' }),
+    );
 
   const stateOf = async (kind: Kind, id: string) => (await get(`/management/v3/${kind.resource}/${id}/state`).expect(200)).body;
 
@@ -207,9 +209,7 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
     base = await stack.api.getUrl();
     await Promise.all(ALL_CASES.map(prepare));
     // Every legal event has arrived before any forbidden signal is sent.
-    await stack.receiver.waitFor(() =>
-      ALL_CASES.every((c) => !ids.has(c) || eventsOf(c.hook).length >= c.path.length + 1),
-    );
+    await stack.receiver.waitFor(() => ALL_CASES.every((c) => !ids.has(c) || eventsOf(c.hook).length >= c.path.length + 1));
   });
 
   afterAll(() => stack?.stop());
@@ -237,9 +237,7 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
       const id = ids.get(c)!;
       const res = await signal(c.kind, id, c.signal);
       expect(res.status).toBe(409);
-      expect(res.body).toEqual([
-        { message: expect.any(String), type: 'ObjectConflict', path: null, invalidValue: null },
-      ]);
+      expect(res.body).toEqual([{ message: expect.any(String), type: 'ObjectConflict', path: null, invalidValue: null }]);
       expect(await stateOf(c.kind, id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': c.kind.stateType, state: c.state });
     });
   });
@@ -286,7 +284,11 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
       const id = await create(kind, hook);
       const answers = await Promise.all(Array.from({ length: 20 }, () => signal(kind, id, signalName)));
       expect(answers.map((r) => r.status).sort()).toEqual([200, ...Array<number>(19).fill(409)]);
-      expect(await stateOf(kind, id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': kind.stateType, state: signalName.toUpperCase() });
+      expect(await stateOf(kind, id)).toEqual({
+        '@context': EDC_RESPONSE_CONTEXT,
+        '@type': kind.stateType,
+        state: signalName.toUpperCase(),
+      });
       await stack.receiver.waitFor(() => eventsOf(hook).length >= 2);
       await sleep(300);
       const calls = [...eventsOf(hook)].sort((a, b) => sequenceOf(a) - sequenceOf(b));
@@ -298,32 +300,42 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
 
     it.each([
       { kind: NEGOTIATION, signals: ['requested', 'offered', 'terminated', 'agreed', 'requested', 'offered', 'accepted', 'terminated'] },
-      { kind: TRANSFER, signals: ['provisioned', 'requested', 'terminated', 'started', 'requested', 'provisioned', 'deprovisioned', 'terminated'] },
-    ])('concurrent different signals to one $kind.name: each 200 emits one event, each 409 none, in a legal order', async ({ kind, signals }) => {
-      const hook = `/race/${kind.name}/mixed`;
-      const id = await create(kind, hook);
-      const answers = await Promise.all(signals.map((s) => signal(kind, id, s)));
-      expect(answers.every((r) => r.status === 200 || r.status === 409)).toBe(true);
-      const accepted = answers.filter((r) => r.status === 200).map((r) => r.body.state as string);
-      expect(accepted.length).toBeGreaterThan(0);
+      {
+        kind: TRANSFER,
+        signals: ['provisioned', 'requested', 'terminated', 'started', 'requested', 'provisioned', 'deprovisioned', 'terminated'],
+      },
+    ])(
+      'concurrent different signals to one $kind.name: each 200 emits one event, each 409 none, in a legal order',
+      async ({ kind, signals }) => {
+        const hook = `/race/${kind.name}/mixed`;
+        const id = await create(kind, hook);
+        const answers = await Promise.all(signals.map((s) => signal(kind, id, s)));
+        expect(answers.every((r) => r.status === 200 || r.status === 409)).toBe(true);
+        const accepted = answers.filter((r) => r.status === 200).map((r) => r.body.state as string);
+        expect(accepted.length).toBeGreaterThan(0);
 
-      await stack.receiver.waitFor(() => eventsOf(hook).length >= accepted.length + 1);
-      await sleep(300);
-      const calls = [...eventsOf(hook)].sort((a, b) => sequenceOf(a) - sequenceOf(b));
-      expect(calls.map(sequenceOf)).toEqual(Array.from({ length: accepted.length + 1 }, (_, i) => i + 1));
-      // The events, in sequence order, replay a legal path, and name the states the 200s reported.
-      const stateOfEvent = (type: string) => Object.entries(kind.machine.eventOf).find(([, t]) => t === type)![0];
-      const states = calls.map((c) => stateOfEvent(c.json.type));
-      expect(states[0]).toBe('INITIAL');
-      for (let i = 1; i < states.length; i++)
-        expect({ from: states[i - 1], to: states[i], legal: allowed(kind, states[i - 1], states[i].toLowerCase()) }).toEqual({
-          from: states[i - 1],
-          to: states[i],
-          legal: true,
+        await stack.receiver.waitFor(() => eventsOf(hook).length >= accepted.length + 1);
+        await sleep(300);
+        const calls = [...eventsOf(hook)].sort((a, b) => sequenceOf(a) - sequenceOf(b));
+        expect(calls.map(sequenceOf)).toEqual(Array.from({ length: accepted.length + 1 }, (_, i) => i + 1));
+        // The events, in sequence order, replay a legal path, and name the states the 200s reported.
+        const stateOfEvent = (type: string) => Object.entries(kind.machine.eventOf).find(([, t]) => t === type)![0];
+        const states = calls.map((c) => stateOfEvent(c.json.type));
+        expect(states[0]).toBe('INITIAL');
+        for (let i = 1; i < states.length; i++)
+          expect({ from: states[i - 1], to: states[i], legal: allowed(kind, states[i - 1], states[i].toLowerCase()) }).toEqual({
+            from: states[i - 1],
+            to: states[i],
+            legal: true,
+          });
+        expect(states.slice(1).sort()).toEqual([...accepted].sort());
+        expect(await stateOf(kind, id)).toEqual({
+          '@context': EDC_RESPONSE_CONTEXT,
+          '@type': kind.stateType,
+          state: states[states.length - 1],
         });
-      expect(states.slice(1).sort()).toEqual([...accepted].sort());
-      expect(await stateOf(kind, id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': kind.stateType, state: states[states.length - 1] });
-    });
+      },
+    );
   });
 
   describe('requests that name no transition', () => {
@@ -346,7 +358,9 @@ describe('a signal the machine forbids answers 409, leaves the state as it was a
       const kind = name === 'negotiation' ? NEGOTIATION : TRANSFER;
       const id = name === 'negotiation' ? negotiationId : transferId;
       const res = await post(`/signaling/v1/${kind.resource}/${id}/${unknown}`, {}).expect(400);
-      expect(res.body).toEqual([expect.objectContaining({ type: expect.stringMatching(/^(InvalidRequest|ValidationFailure)$/), message: expect.any(String) })]);
+      expect(res.body).toEqual([
+        expect.objectContaining({ type: expect.stringMatching(/^(InvalidRequest|ValidationFailure)$/), message: expect.any(String) }),
+      ]);
       expect(await stateOf(kind, id)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': kind.stateType, state: 'INITIAL' });
     });
 

@@ -20,7 +20,8 @@ describe('inbound callback URLs', () => {
 
   const { get, post } = apiClient(() => stack.api);
   const call = () => request(stack.api.getHttpServer());
-  const create = async (body: object) => (await post('/management/v1/callbacks', body).expect(201)).body as { id: string; state: string; callbackUrl: string };
+  const create = async (body: object) =>
+    (await post('/management/v1/callbacks', body).expect(201)).body as { id: string; state: string; callbackUrl: string };
   const pathOf = (url: string) => url.slice(BASE.length);
   const notFoundBody = async (path: string) => (await call().get(path).expect(404)).body;
 
@@ -67,14 +68,20 @@ describe('inbound callback URLs', () => {
     });
     expect(event.json.payload.headers.authorization).toBe('[redacted]');
     // The forward addresses show their origin only, as in negotiation and transfer payloads.
-    expect(event.json.payload.callbackAddresses).toEqual([{ uri: stack.receiver.url, events: ['callback.received'], transactional: false }]);
+    expect(event.json.payload.callbackAddresses).toEqual([
+      { uri: stack.receiver.url, events: ['callback.received'], transactional: false },
+    ]);
     expect(event.headers['x-event-sequence']).toBe('1');
     expect(stack.receiver.callsTo('/static/audit')[0].headers['webhook-id']).toBe(event.headers['webhook-id']);
   });
 
   it('redirects a browser with 302 to the configured URL', async () => {
     const cb = await create({ responseType: 'redirect', responseRedirectUrl: 'https://shop.example/thank-you' });
-    const res = await call().get(pathOf(cb.callbackUrl)).set('accept', 'text/html,application/xhtml+xml').set('user-agent', 'Mozilla/5.0').expect(302);
+    const res = await call()
+      .get(pathOf(cb.callbackUrl))
+      .set('accept', 'text/html,application/xhtml+xml')
+      .set('user-agent', 'Mozilla/5.0')
+      .expect(302);
     expect(res.headers.location).toBe('https://shop.example/thank-you');
   });
 
@@ -83,7 +90,9 @@ describe('inbound callback URLs', () => {
     expect(cb.callbackUrl).toBe(`${BASE}/cbq/state?state=${cb.state}`);
     await call().get(`/cbq/other?other=${cb.state}`).expect(404);
     await call().get('/cbq/state').expect(404);
-    await call().get(`/cbq/state?state=${cb.state.replace(/.$/, '0')}x`).expect(404);
+    await call()
+      .get(`/cbq/state?state=${cb.state.replace(/.$/, '0')}x`)
+      .expect(404);
     await call().get(`/cb/${cb.state}`).expect(404);
     await call().get(`/cbq/state/?state=${cb.state}&code=abc`).expect(200);
     expect((await get(`/management/v1/callbacks/${cb.id}`)).body.calls[0].query).toEqual({ state: cb.state, code: 'abc' });
@@ -99,13 +108,21 @@ describe('inbound callback URLs', () => {
   });
 
   describe('bodySchema', () => {
-    const schema = { type: 'object', required: ['status'], properties: { status: { enum: ['ok', 'failed'] } }, additionalProperties: false };
+    const schema = {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { enum: ['ok', 'failed'] } },
+      additionalProperties: false,
+    };
 
     it('answers 400 listing the problems; with retryableAfterError a valid call afterwards succeeds', async () => {
       const cb = await create({ bodySchema: schema, retryableAfterError: true });
       const bad = await call().post(pathOf(cb.callbackUrl)).send({ status: 'maybe', extra: 1 }).expect(400);
       expect(bad.body.map((e: { message: string }) => e.message)).toEqual(
-        expect.arrayContaining([expect.stringContaining('/status must be equal to one of the allowed values'), expect.stringContaining('additional properties (extra)')]),
+        expect.arrayContaining([
+          expect.stringContaining('/status must be equal to one of the allowed values'),
+          expect.stringContaining('additional properties (extra)'),
+        ]),
       );
       expect(bad.body[0].type).toBe('ValidationFailure');
       await call().post(pathOf(cb.callbackUrl)).send({ status: 'ok' }).expect(200);
@@ -187,7 +204,15 @@ describe('inbound callback URLs', () => {
       stateQueryParameter: 'bad param',
     }).expect(400);
     expect(res.body.map((e: { path: string }) => e.path).sort()).toEqual(
-      ['alternativeDomain', 'bodySchema', 'expiresAt', 'responseCode', 'responseHeaders.x-n', 'responseRedirectUrl', 'stateQueryParameter'].sort(),
+      [
+        'alternativeDomain',
+        'bodySchema',
+        'expiresAt',
+        'responseCode',
+        'responseHeaders.x-n',
+        'responseRedirectUrl',
+        'stateQueryParameter',
+      ].sort(),
     );
   });
 
@@ -205,7 +230,10 @@ describe('inbound callback URLs', () => {
     const tp = (await post('/management/v3/transferprocesses', transferRequest()).expect(200)).body['@id'];
     await post(`/signaling/v1/transferprocesses/${tp}/requested`).expect(200);
     const cb = await create({ signalOnCall: { transferProcessId: tp, signal: 'started' } });
-    await call().post(pathOf(cb.callbackUrl)).send({ dataAddress: { type: 'HttpData', endpoint: 'https://data.example/x' } }).expect(200);
+    await call()
+      .post(pathOf(cb.callbackUrl))
+      .send({ dataAddress: { type: 'HttpData', endpoint: 'https://data.example/x' } })
+      .expect(200);
     expect((await get(`/management/v3/transferprocesses/${tp}`)).body.state).toBe('STARTED');
 
     const bad = await post('/management/v1/callbacks', { signalOnCall: { transferProcessId: 'nope', signal: 'launched' } }).expect(400);

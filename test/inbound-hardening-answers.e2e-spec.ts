@@ -26,11 +26,14 @@ describe('inbound callbacks: answers to anonymous callers', () => {
 
   const { get, post } = apiClient(() => stack.api);
   const call = () => request(stack.api.getHttpServer());
-  const create = async (body: object) => (await post('/management/v1/callbacks', body).expect(201)).body as { id: string; callbackUrl: string };
+  const create = async (body: object) =>
+    (await post('/management/v1/callbacks', body).expect(201)).body as { id: string; callbackUrl: string };
 
   it('answers a call refused by a transactional callback with a generic 503; the reason stays in the delivery log', async () => {
     const port = await closedPort();
-    const cb = await create({ callbackAddresses: [{ uri: `http://127.0.0.1:${port}/hook?token=s3cret`, events: ['callback.received'], transactional: true }] });
+    const cb = await create({
+      callbackAddresses: [{ uri: `http://127.0.0.1:${port}/hook?token=s3cret`, events: ['callback.received'], transactional: true }],
+    });
 
     const res = await call().post(pathOf(cb.callbackUrl)).send({ paid: true }).expect(503);
     const text = JSON.stringify(res.body) + JSON.stringify(res.headers);
@@ -58,7 +61,10 @@ describe('inbound callbacks: answers to anonymous callers', () => {
         'x-split': 'a\r\nLocation: https://evil.example/',
         'x-fine': 'yes',
       };
-      const res = await post('/management/v1/callbacks', { responseHeaders, responseBody: 'HTTP/1.1 302 Found\r\nLocation: https://evil.example/\r\n\r\n' }).expect(400);
+      const res = await post('/management/v1/callbacks', {
+        responseHeaders,
+        responseBody: 'HTTP/1.1 302 Found\r\nLocation: https://evil.example/\r\n\r\n',
+      }).expect(400);
       expect(res.body.map((e: { path: string }) => e.path).sort()).toEqual(
         [
           'responseHeaders.Content-Length',
@@ -130,10 +136,18 @@ describe('inbound callbacks: answers to anonymous callers', () => {
 
     it('lets an owner narrow the preflight with access-control-* responseHeaders; a closed URL answers 404 to it', async () => {
       const cb = await create({ responseHeaders: { 'Access-Control-Allow-Origin': 'https://only.example' } });
-      const preflight = await call().options(pathOf(cb.callbackUrl)).set('origin', 'https://other.example').set('access-control-request-method', 'PUT').expect(204);
+      const preflight = await call()
+        .options(pathOf(cb.callbackUrl))
+        .set('origin', 'https://other.example')
+        .set('access-control-request-method', 'PUT')
+        .expect(204);
       expect(preflight.headers['access-control-allow-origin']).toBe('https://only.example');
       await call().put(pathOf(cb.callbackUrl)).expect(200);
-      await call().options(pathOf(cb.callbackUrl)).set('origin', 'https://only.example').set('access-control-request-method', 'PUT').expect(404);
+      await call()
+        .options(pathOf(cb.callbackUrl))
+        .set('origin', 'https://only.example')
+        .set('access-control-request-method', 'PUT')
+        .expect(404);
       await call().head(pathOf(cb.callbackUrl)).expect(404);
     });
   });

@@ -30,7 +30,8 @@ describe('inbound callbacks: per-URL limits', () => {
         .send({ allowMultipleCalls: true, callbackAddresses: [{ uri: `${stack.receiver.url}/events`, events: ['callback.received'] }] })
         .expect(201);
       const body = '€'.repeat(35_000); // 105,000 bytes of UTF-8: 64 KiB ends inside a character
-      for (let i = 0; i < 20; i++) await http().post(pathOf(created.body.callbackUrl)).set('content-type', 'text/plain').send(body).expect(200);
+      for (let i = 0; i < 20; i++)
+        await http().post(pathOf(created.body.callbackUrl)).set('content-type', 'text/plain').send(body).expect(200);
 
       const view = (await http().get(`/management/v1/callbacks/${created.body.id}`).set('x-api-key', API_KEY).expect(200)).body;
       expect(view.callCount).toBe(20);
@@ -60,7 +61,11 @@ describe('inbound callbacks: per-URL limits', () => {
   }
 
   async function multiCallUrl(api: INestApplication): Promise<{ id: string; path: string }> {
-    const res = await request(api.getHttpServer()).post('/management/v1/callbacks').set('x-api-key', API_KEY).send({ allowMultipleCalls: true }).expect(201);
+    const res = await request(api.getHttpServer())
+      .post('/management/v1/callbacks')
+      .set('x-api-key', API_KEY)
+      .send({ allowMultipleCalls: true })
+      .expect(201);
     return { id: res.body.id, path: pathOf(res.body.callbackUrl) };
   }
 
@@ -102,5 +107,4 @@ describe('inbound callbacks: per-URL limits', () => {
       await request(api.getHttpServer()).post(url.path).set('content-type', 'text/plain').send('small').expect(200);
       expect(await callCount(api, url.id)).toBe(3);
     }));
-
 });

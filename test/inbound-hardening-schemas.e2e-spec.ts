@@ -23,7 +23,8 @@ describe('inbound callbacks: bodySchema hardening', () => {
   const { get, post } = apiClient(() => api);
   const call = () => request(api.getHttpServer());
   const pathOf = (url: string) => url.slice('http://cb.test'.length);
-  const create = async (body: object) => (await post('/management/v1/callbacks', body).expect(201)).body as { id: string; callbackUrl: string };
+  const create = async (body: object) =>
+    (await post('/management/v1/callbacks', body).expect(201)).body as { id: string; callbackUrl: string };
 
   it('keeps schemas with the same $id apart: both are created and each checks its own calls', async () => {
     const order = { $id: 'https://example.test/schemas/order', type: 'object', required: ['order'] };
@@ -36,10 +37,16 @@ describe('inbound callbacks: bodySchema hardening', () => {
     await call().post(pathOf(b.callbackUrl)).send({ order: 1 }).expect(400);
   });
 
-  it('runs a schema\'s patterns in linear time: a catastrophic pattern cannot hang the api', async () => {
+  it("runs a schema's patterns in linear time: a catastrophic pattern cannot hang the api", async () => {
     // On JavaScript's backtracking engine this body takes longer than the universe has left.
-    const cb = await create({ bodySchema: { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } }, allowMultipleCalls: true });
-    const res = await call().post(pathOf(cb.callbackUrl)).send({ name: `${'a'.repeat(50_000)}!` }).timeout(5000);
+    const cb = await create({
+      bodySchema: { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } },
+      allowMultipleCalls: true,
+    });
+    const res = await call()
+      .post(pathOf(cb.callbackUrl))
+      .send({ name: `${'a'.repeat(50_000)}!` })
+      .timeout(5000);
     expect(res.status).toBe(400);
     await call().post(pathOf(cb.callbackUrl)).send({ name: 'aaa' }).expect(200);
     // A pattern the linear engine cannot run (a backreference) is refused when the callback is created.
@@ -48,11 +55,15 @@ describe('inbound callbacks: bodySchema hardening', () => {
   });
 
   it('refuses a schema over 16 KiB, without spending time compiling it', async () => {
-    const properties = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`p${i}`, { type: 'string', minLength: 1, pattern: '^a' }]));
+    const properties = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [`p${i}`, { type: 'string', minLength: 1, pattern: '^a' }]),
+    );
     const started = Date.now();
     const res = await post('/management/v1/callbacks', { bodySchema: { type: 'object', properties } }).expect(400);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(res.body).toEqual([expect.objectContaining({ path: 'bodySchema', message: expect.stringContaining('above the limit of 16384') })]);
+    expect(res.body).toEqual([
+      expect.objectContaining({ path: 'bodySchema', message: expect.stringContaining('above the limit of 16384') }),
+    ]);
   });
 
   it('never fetches a $ref: one the schema does not resolve itself is refused at creation', async () => {
@@ -83,7 +94,13 @@ describe('inbound callbacks: bodySchema hardening', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     const res = await call().post(pathOf(cb.callbackUrl)).set('content-type', 'application/json').send(deep).expect(400);
     expect(res.body[0].message).toContain('nested deeper than 64 levels');
-    await call().post(pathOf(cb.callbackUrl)).send([[[]]]).expect(200);
-    expect((await get(`/management/v1/callbacks/${cb.id}`)).body.calls.map((c: { outcome: string }) => c.outcome)).toEqual(['rejected', 'accepted']);
+    await call()
+      .post(pathOf(cb.callbackUrl))
+      .send([[[]]])
+      .expect(200);
+    expect((await get(`/management/v1/callbacks/${cb.id}`)).body.calls.map((c: { outcome: string }) => c.outcome)).toEqual([
+      'rejected',
+      'accepted',
+    ]);
   });
 });

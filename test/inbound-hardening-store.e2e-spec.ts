@@ -32,7 +32,8 @@ describe('inbound callbacks: store hardening', () => {
   });
 
   const { get, post } = apiClient(() => api);
-  const create = async (body: object) => (await post('/management/v1/callbacks', body).expect(201)).body as { id: string; callbackUrl: string };
+  const create = async (body: object) =>
+    (await post('/management/v1/callbacks', body).expect(201)).body as { id: string; callbackUrl: string };
   // One partition (see the config): every key here is in it.
   const key = (...parts: string[]) => keyOf(config, '', ...parts);
   const indexKey = () => key('callback-index', 'createdAt');
@@ -40,7 +41,9 @@ describe('inbound callbacks: store hardening', () => {
   describe('a claim resent after a dropped connection (ioredis resends unanswered commands)', () => {
     const store = () => api.get(InboundCallbackStore);
     const outboxEntriesOf = async (eventId: string) =>
-      (await redis.xrange(allStreams(config)[0], '-', '+')).map(([, fields]) => fields[1]).filter((e) => JSON.parse(e).envelope.id === eventId);
+      (await redis.xrange(allStreams(config)[0], '-', '+'))
+        .map(([, fields]) => fields[1])
+        .filter((e) => JSON.parse(e).envelope.id === eventId);
 
     const eventFor = (callbackId: string): OutboxEntry => ({
       job: {
@@ -50,7 +53,16 @@ describe('inbound callbacks: store hardening', () => {
         callbackAddresses: [],
       },
     });
-    const aCall = () => ({ receivedAt: Date.now(), method: 'POST', path: '/cb/x', query: {}, headers: {}, body: '{}', bodyEncoding: 'utf8' as const, outcome: 'accepted' as const });
+    const aCall = () => ({
+      receivedAt: Date.now(),
+      method: 'POST',
+      path: '/cb/x',
+      query: {},
+      headers: {},
+      body: '{}',
+      bodyEncoding: 'utf8' as const,
+      outcome: 'accepted' as const,
+    });
 
     it('answers the number of its first run, and records the call and its event once', async () => {
       const { id } = await create({ allowMultipleCalls: true });

@@ -22,7 +22,14 @@ const compact = {
     '@type': 'odrl:Offer',
     'odrl:assigner': 'provider-1',
     'odrl:target': 'asset-1',
-    'odrl:permission': [{ 'odrl:action': { '@id': 'odrl:use' }, 'odrl:constraint': [{ 'odrl:leftOperand': { '@id': 'odrl:purpose' }, 'odrl:operator': { '@id': 'odrl:eq' }, 'odrl:rightOperand': 'research' }] }],
+    'odrl:permission': [
+      {
+        'odrl:action': { '@id': 'odrl:use' },
+        'odrl:constraint': [
+          { 'odrl:leftOperand': { '@id': 'odrl:purpose' }, 'odrl:operator': { '@id': 'odrl:eq' }, 'odrl:rightOperand': 'research' },
+        ],
+      },
+    ],
   },
   callbackAddresses: [{ uri: 'http://127.0.0.1:9/cb', events: ['contract.negotiation'], transactional: false }],
 };
@@ -57,7 +64,14 @@ const SPELLINGS: [string, object | (() => Promise<object>)][] = [
         '@type': 'odrl:Offer',
         'odrl:assigner': { '@id': 'provider-1' },
         'odrl:target': { '@id': 'asset-1' },
-        'odrl:permission': { 'odrl:action': { '@id': 'odrl:use' }, 'odrl:constraint': { 'odrl:leftOperand': { '@id': 'odrl:purpose' }, 'odrl:operator': { '@id': 'odrl:eq' }, 'odrl:rightOperand': 'research' } },
+        'odrl:permission': {
+          'odrl:action': { '@id': 'odrl:use' },
+          'odrl:constraint': {
+            'odrl:leftOperand': { '@id': 'odrl:purpose' },
+            'odrl:operator': { '@id': 'odrl:eq' },
+            'odrl:rightOperand': 'research',
+          },
+        },
       },
       'edc:callbackAddresses': [{ 'edc:uri': 'http://127.0.0.1:9/cb', 'edc:events': ['contract.negotiation'] }],
     },
@@ -73,7 +87,10 @@ const SPELLINGS: [string, object | (() => Promise<object>)][] = [
         '@type': 'o:Offer',
         'o:assigner': 'provider-1',
         'o:target': 'asset-1',
-        'o:permission': { 'o:action': { '@id': 'o:use' }, 'o:constraint': { 'o:leftOperand': { '@id': 'o:purpose' }, 'o:operator': { '@id': 'o:eq' }, 'o:rightOperand': 'research' } },
+        'o:permission': {
+          'o:action': { '@id': 'o:use' },
+          'o:constraint': { 'o:leftOperand': { '@id': 'o:purpose' }, 'o:operator': { '@id': 'o:eq' }, 'o:rightOperand': 'research' },
+        },
       },
       'x:callbackAddresses': { 'x:uri': 'http://127.0.0.1:9/cb', 'x:events': 'contract.negotiation' },
     },
@@ -112,9 +129,21 @@ describe('JSON-LD requests', () => {
   const madeFrom = async (body: object) => {
     const created = await post('/management/v3/contractnegotiations', body).expect(200);
     const id = created.body['@id'];
-    for (const signal of ['requested', 'agreed', 'verified', 'finalized']) await post(`/signaling/v1/contractnegotiations/${id}/${signal}`).expect(200);
-    const { '@id': _id, createdAt: _c, stateTimestamp: _s, contractAgreementId: _a, ...negotiation } = (await get(`/management/v3/contractnegotiations/${id}`).expect(200)).body;
-    const { '@id': _aid, contractSigningDate: _d, policy, ...agreement } = (await get(`/management/v3/contractnegotiations/${id}/agreement`).expect(200)).body;
+    for (const signal of ['requested', 'agreed', 'verified', 'finalized'])
+      await post(`/signaling/v1/contractnegotiations/${id}/${signal}`).expect(200);
+    const {
+      '@id': _id,
+      createdAt: _c,
+      stateTimestamp: _s,
+      contractAgreementId: _a,
+      ...negotiation
+    } = (await get(`/management/v3/contractnegotiations/${id}`).expect(200)).body;
+    const {
+      '@id': _aid,
+      contractSigningDate: _d,
+      policy,
+      ...agreement
+    } = (await get(`/management/v3/contractnegotiations/${id}/agreement`).expect(200)).body;
     const { '@id': _pid, ...policyWithoutId } = policy;
     return { negotiation, agreement, policy: policyWithoutId };
   };
@@ -143,7 +172,11 @@ describe('JSON-LD requests', () => {
           expect.objectContaining({
             [`${ODRL}action`]: [{ '@id': `${ODRL}use` }],
             [`${ODRL}constraint`]: [
-              { [`${ODRL}leftOperand`]: [{ '@id': `${ODRL}purpose` }], [`${ODRL}operator`]: [{ '@id': `${ODRL}eq` }], [`${ODRL}rightOperand`]: [{ '@value': 'research' }] },
+              {
+                [`${ODRL}leftOperand`]: [{ '@id': `${ODRL}purpose` }],
+                [`${ODRL}operator`]: [{ '@id': `${ODRL}eq` }],
+                [`${ODRL}rightOperand`]: [{ '@value': 'research' }],
+              },
             ],
           }),
         ],
@@ -175,7 +208,8 @@ describe('JSON-LD requests', () => {
   });
 
   describe('refuses what EDC refuses', () => {
-    const refused = async (path: string, body: object, status = 400) => (await post(path, body).expect(status)).body as { message: string; path: string; type: string }[];
+    const refused = async (path: string, body: object, status = 400) =>
+      (await post(path, body).expect(status)).body as { message: string; path: string; type: string }[];
 
     it('a policy whose @type is missing or not an ODRL Offer', async () => {
       for (const type of [undefined, 'odrl:Set', 'Offer' /* under EDC's @vocab: edc:Offer */]) {
@@ -185,16 +219,28 @@ describe('JSON-LD requests', () => {
     });
 
     it('a policy constraint with an operator ODRL does not have', async () => {
-      const policy = { ...compact.policy, 'odrl:permission': { 'odrl:constraint': { 'odrl:leftOperand': 'x', 'odrl:operator': 'odrl:bigger', 'odrl:rightOperand': 1 } } };
+      const policy = {
+        ...compact.policy,
+        'odrl:permission': { 'odrl:constraint': { 'odrl:leftOperand': 'x', 'odrl:operator': 'odrl:bigger', 'odrl:rightOperand': 1 } },
+      };
       const errors = await refused('/management/v3/contractnegotiations', { ...compact, policy });
-      expect(errors).toEqual([expect.objectContaining({ path: 'policy.permission[0].constraint[0].operator', invalidValue: 'odrl:bigger' })]);
+      expect(errors).toEqual([
+        expect.objectContaining({ path: 'policy.permission[0].constraint[0].operator', invalidValue: 'odrl:bigger' }),
+      ]);
     });
 
-    const transfer = { counterPartyAddress: 'http://p.example/dsp', protocol: 'dataspace-protocol-http', contractId: 'contract-1', transferType: 'HttpData-PULL' };
+    const transfer = {
+      counterPartyAddress: 'http://p.example/dsp',
+      protocol: 'dataspace-protocol-http',
+      contractId: 'contract-1',
+      transferType: 'HttpData-PULL',
+    };
 
     it('a transfer whose contractId names no agreement: 400 as EDC answers', async () => {
       const errors = await refused('/management/v3/transferprocesses', { ...transfer, contractId: 'no-such-agreement' });
-      expect(errors).toEqual([{ message: 'Contract agreement with id no-such-agreement not found', type: 'InvalidRequest', path: null, invalidValue: null }]);
+      expect(errors).toEqual([
+        { message: 'Contract agreement with id no-such-agreement not found', type: 'InvalidRequest', path: null, invalidValue: null },
+      ]);
     });
 
     it('a transferType that is not <type>-PUSH|PULL, and a PUSH without dataDestination', async () => {
@@ -203,7 +249,9 @@ describe('JSON-LD requests', () => {
         expect(errors).toEqual([expect.objectContaining({ path: 'transferType', invalidValue: transferType })]);
       }
       const errors = await refused('/management/v3/transferprocesses', { ...transfer, transferType: 'HttpData-PUSH' });
-      expect(errors).toEqual([expect.objectContaining({ path: 'dataDestination', message: expect.stringContaining('required for a PUSH transfer') })]);
+      expect(errors).toEqual([
+        expect.objectContaining({ path: 'dataDestination', message: expect.stringContaining('required for a PUSH transfer') }),
+      ]);
       await post('/management/v3/transferprocesses', { ...transfer, transferType: 'HttpData-PULL-websocket' }).expect(200);
     });
   });
@@ -230,19 +278,38 @@ describe('JSON-LD requests', () => {
       ['nested in the policy', (u: string) => ({ policy: { '@context': u } })],
     ])('refuses an unknown remote context %s with a clear 400 and no request to it', async (_how, place) => {
       const res = await post('/management/v3/contractnegotiations', { ...compact, ...place(url) }).expect(400);
-      expect(res.body).toEqual([{ message: expect.stringContaining(`The @context ${url} is not one this service knows`), type: 'InvalidRequest', path: null, invalidValue: null }]);
+      expect(res.body).toEqual([
+        {
+          message: expect.stringContaining(`The @context ${url} is not one this service knows`),
+          type: 'InvalidRequest',
+          path: null,
+          invalidValue: null,
+        },
+      ]);
       expect(res.body[0].message).toContain('never fetched');
       expect(fetched).toBe(0);
     });
 
     it.each([
       ['a @graph of two requests', { '@graph': [compact, compact] }, 'not a @graph'],
-      ['too many @context entries', { ...compact, '@context': Array.from({ length: 17 }, () => ({ '@vocab': EDC })) }, 'more than 16 @context'],
-      ['a huge inline context', { ...compact, '@context': Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`t${i}`, `${EDC}t${i}`])) }, 'more than 256 terms'],
+      [
+        'too many @context entries',
+        { ...compact, '@context': Array.from({ length: 17 }, () => ({ '@vocab': EDC })) },
+        'more than 16 @context',
+      ],
+      [
+        'a huge inline context',
+        { ...compact, '@context': Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`t${i}`, `${EDC}t${i}`])) },
+        'more than 256 terms',
+      ],
       ['too many objects', { ...compact, privateProperties: { list: Array.from({ length: 1001 }, () => ({})) } }, 'more than 1000 objects'],
       [
         'many objects under a large inline context',
-        { ...compact, '@context': Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`t${i}`, `${EDC}t${i}`])), list: Array.from({ length: 200 }, () => ({})) },
+        {
+          ...compact,
+          '@context': Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`t${i}`, `${EDC}t${i}`])),
+          list: Array.from({ length: 200 }, () => ({})),
+        },
         'objects times terms',
       ],
       ['invalid JSON-LD', { ...compact, '@context': { '@vocab': 42 } }, 'not valid JSON-LD'],
@@ -255,7 +322,11 @@ describe('JSON-LD requests', () => {
 
     it('answers the costliest body within the limits in bounded time', async () => {
       // A type-scoped context applied to each of ~990 nodes, with as many terms as the limits allow.
-      const scoped = { '@context': { Item: { '@id': `${EDC}Item`, '@context': Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`k${i}`, `${EDC}k${i}`])) } } };
+      const scoped = {
+        '@context': {
+          Item: { '@id': `${EDC}Item`, '@context': Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`k${i}`, `${EDC}k${i}`])) },
+        },
+      };
       const items = Array.from({ length: 990 }, () => ({ '@type': 'Item', k1: 'v' }));
       const started = Date.now();
       const res = await post('/management/v3/transferprocesses', { ...scoped, privateProperties: { items } });

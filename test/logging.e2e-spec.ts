@@ -12,7 +12,14 @@ describe('structured logs', () => {
 
   beforeAll(async () => {
     receiver = await Receiver.start();
-    env = testEnv({ COUNTERPARTY_MODE: 'manual', LOG_LEVEL: 'info', LOG_FORMAT: 'json', API_PORT: '0', DISPATCHER_PORT: '0', EDC_VAULT_SECRETS: `log-alias:${SECRET}` });
+    env = testEnv({
+      COUNTERPARTY_MODE: 'manual',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      API_PORT: '0',
+      DISPATCHER_PORT: '0',
+      EDC_VAULT_SECRETS: `log-alias:${SECRET}`,
+    });
     [api, dispatcher] = await Promise.all([spawnApp('api', env), spawnApp('dispatcher', env)]);
     await seedAgreementFor(testConfig(env as Record<string, string>));
   });
@@ -34,7 +41,11 @@ describe('structured logs', () => {
     const res = await fetch(`${api!.url}/management/v3/transferprocesses`, {
       method: 'POST',
       headers: { 'x-api-key': API_KEY, 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
-      body: JSON.stringify(transferRequest({ callbackAddresses: [{ uri: callback, events: ['transfer.process'], authKey: 'x-auth', authCodeId: 'log-alias' }] })),
+      body: JSON.stringify(
+        transferRequest({
+          callbackAddresses: [{ uri: callback, events: ['transfer.process'], authKey: 'x-auth', authCodeId: 'log-alias' }],
+        }),
+      ),
     });
     expect(res.status).toBe(200);
     await receiver.waitFor((calls) => calls.length >= 1);

@@ -19,7 +19,11 @@ describe('the Management API refuses bad requests with EDC error arrays', () => 
     await dropKeys(config);
   });
 
-  const post = (body: unknown) => request(api.getHttpServer()).post(PATH).set('x-api-key', API_KEY).send(body as object);
+  const post = (body: unknown) =>
+    request(api.getHttpServer())
+      .post(PATH)
+      .set('x-api-key', API_KEY)
+      .send(body as object);
 
   const expectEdcErrors = (body: unknown, type: string) => {
     expect(Array.isArray(body)).toBe(true);
@@ -38,13 +42,33 @@ describe('the Management API refuses bad requests with EDC error arrays', () => 
   });
 
   it.each([
-    ['a uri that is not http/https', { callbackAddresses: [{ uri: 'ftp://host/x', events: ['transfer.process'] }] }, ['callbackAddresses[0].uri']],
+    [
+      'a uri that is not http/https',
+      { callbackAddresses: [{ uri: 'ftp://host/x', events: ['transfer.process'] }] },
+      ['callbackAddresses[0].uri'],
+    ],
     ['a relative uri', { callbackAddresses: [{ uri: '/relative', events: [] }] }, ['callbackAddresses[0].uri']],
-    ['events that are an object', { callbackAddresses: [{ uri: 'https://cb.example/x', events: { a: 1 } }] }, ['callbackAddresses[0].events']],
+    [
+      'events that are an object',
+      { callbackAddresses: [{ uri: 'https://cb.example/x', events: { a: 1 } }] },
+      ['callbackAddresses[0].events'],
+    ],
     ['events that are not strings', { callbackAddresses: [{ uri: 'https://cb.example/x', events: [1] }] }, ['callbackAddresses[0].events']],
-    ['authKey without authCodeId', { callbackAddresses: [{ uri: 'https://cb.example/x', events: [], authKey: 'X-Key' }] }, ['callbackAddresses[0].authCodeId']],
-    ['transactional that is not a boolean', { callbackAddresses: [{ uri: 'https://cb.example/x', events: [], transactional: 'yes' }] }, ['callbackAddresses[0].transactional']],
-    ['one callback address without events (one object reads as a list of one)', { callbackAddresses: { uri: 'https://cb.example/x' } }, ['callbackAddresses[0].events']],
+    [
+      'authKey without authCodeId',
+      { callbackAddresses: [{ uri: 'https://cb.example/x', events: [], authKey: 'X-Key' }] },
+      ['callbackAddresses[0].authCodeId'],
+    ],
+    [
+      'transactional that is not a boolean',
+      { callbackAddresses: [{ uri: 'https://cb.example/x', events: [], transactional: 'yes' }] },
+      ['callbackAddresses[0].transactional'],
+    ],
+    [
+      'one callback address without events (one object reads as a list of one)',
+      { callbackAddresses: { uri: 'https://cb.example/x' } },
+      ['callbackAddresses[0].events'],
+    ],
     ['a shorthand callbackAddress that is not a URL', { callbackAddress: 'not a url' }, ['callbackAddress']],
     ['wrongly typed fields', { contractId: 42, protocol: ['x', 'y'] }, ['contractId', 'protocol']],
     ['a dataDestination without type', { dataDestination: { foo: 'bar' } }, ['dataDestination.type']],
@@ -95,7 +119,11 @@ describe('the Management API refuses bad requests with EDC error arrays', () => 
     expectEdcErrors(res.body, 'InvalidRequest');
   });
 
-  it.each([['an array', []], ['a string', '"text"'], ['null', 'null']])('400 InvalidRequest for a body that is %s', async (_case, body) => {
+  it.each([
+    ['an array', []],
+    ['a string', '"text"'],
+    ['null', 'null'],
+  ])('400 InvalidRequest for a body that is %s', async (_case, body) => {
     const res = await request(api.getHttpServer())
       .post(PATH)
       .set('x-api-key', API_KEY)
@@ -136,7 +164,9 @@ describe('the Management API refuses bad requests with EDC error arrays', () => 
   });
 
   it('accepts a valid request', async () => {
-    const res = await post(transferRequest({ callbackAddresses: [{ uri: 'https://cb.example/hook', events: ['transfer.process'] }] })).expect(200);
+    const res = await post(
+      transferRequest({ callbackAddresses: [{ uri: 'https://cb.example/hook', events: ['transfer.process'] }] }),
+    ).expect(200);
     expect(res.body['@id']).toEqual(expect.any(String));
   });
 });

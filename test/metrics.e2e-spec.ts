@@ -45,9 +45,16 @@ describe('GET /metrics on api and dispatcher', () => {
     const { post } = apiClient(() => stack.api);
     const before = { api: await scrape('api'), dispatcher: await scrape('dispatcher') };
     for (let i = 0; i < 3; i++)
-      await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [{ uri: `${stack.receiver.url}/ok`, events: ['transfer.process'] }] })).expect(200);
+      await post(
+        '/management/v3/transferprocesses',
+        transferRequest({ callbackAddresses: [{ uri: `${stack.receiver.url}/ok`, events: ['transfer.process'] }] }),
+      ).expect(200);
     await stack.receiver.waitFor((calls) => calls.filter((c) => c.path === '/ok').length >= 3);
-    await waitUntil(async () => sample(await scrape('dispatcher'), 'callback_delivery_attempts_total', { outcome: 'delivered' }) >= 3, 5000, 'the counter');
+    await waitUntil(
+      async () => sample(await scrape('dispatcher'), 'callback_delivery_attempts_total', { outcome: 'delivered' }) >= 3,
+      5000,
+      'the counter',
+    );
 
     const after = { api: await scrape('api'), dispatcher: await scrape('dispatcher') };
     const accepted = (t: string) => sample(t, 'callback_events_accepted_total', { type: 'TransferProcessInitiated' });
@@ -73,6 +80,7 @@ describe('GET /metrics on api and dispatcher', () => {
 
     const text = (await scrape('dispatcher')) + (await scrape('api'));
     expect(sample(text, 'callback_endpoint_circuit_state', { endpoint_host: new URL(uri).host })).toBe(2);
-    for (const secret of ['token-in-path', 'token-in-query', 'value-that-must-not-leak', 'test-api-key']) expect(text).not.toContain(secret);
+    for (const secret of ['token-in-path', 'token-in-query', 'value-that-must-not-leak', 'test-api-key'])
+      expect(text).not.toContain(secret);
   });
 });

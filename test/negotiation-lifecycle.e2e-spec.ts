@@ -107,7 +107,12 @@ describe('contract negotiations moved by signals emit exactly the events of thei
 
   const createNegotiation = async (callbackAddresses: object[]): Promise<string> => {
     const created = await post('/management/v3/contractnegotiations', contractRequest(callbackAddresses)).expect(200);
-    expect(created.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
+    expect(created.body).toEqual({
+      '@context': EDC_RESPONSE_CONTEXT,
+      '@type': 'IdResponse',
+      '@id': expect.any(String),
+      createdAt: expect.any(Number),
+    });
     return created.body['@id'];
   };
 
@@ -199,7 +204,11 @@ describe('contract negotiations moved by signals emit exactly the events of thei
         consumerId: stack.config.participantId,
         assetId: 'asset-1',
         contractSigningDate: expect.any(Number),
-        policy: expect.objectContaining({ '@type': 'odrl:Agreement', 'odrl:assigner': { '@id': 'provider-1' }, 'odrl:target': { '@id': 'asset-1' } }),
+        policy: expect.objectContaining({
+          '@type': 'odrl:Agreement',
+          'odrl:assigner': { '@id': 'provider-1' },
+          'odrl:target': { '@id': 'asset-1' },
+        }),
       });
       // EDC gives the signing date in seconds since the epoch.
       expect(Math.abs(agreement.body.contractSigningDate - Date.now() / 1000)).toBeLessThan(120);
@@ -250,7 +259,12 @@ describe('contract negotiations moved by signals emit exactly the events of thei
   describe('transfer processes', () => {
     const createTransfer = async (callbackAddresses: object[]): Promise<string> => {
       const created = await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses })).expect(200);
-      expect(created.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
+      expect(created.body).toEqual({
+        '@context': EDC_RESPONSE_CONTEXT,
+        '@type': 'IdResponse',
+        '@id': expect.any(String),
+        createdAt: expect.any(Number),
+      });
       return created.body['@id'];
     };
 

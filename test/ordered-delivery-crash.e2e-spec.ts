@@ -55,7 +55,11 @@ describe('ordered delivery across a dispatcher killed with SIGKILL', () => {
         const res = await http()
           .post('/management/v1/callbacks')
           .set('x-api-key', API_KEY)
-          .send({ responseType: 'response', allowMultipleCalls: true, callbackAddresses: [{ uri: `${receiver.url}/ordered`, events: ['callback.received'], ordered: true }] })
+          .send({
+            responseType: 'response',
+            allowMultipleCalls: true,
+            callbackAddresses: [{ uri: `${receiver.url}/ordered`, events: ['callback.received'], ordered: true }],
+          })
           .expect(201);
         return res.body as { id: string; callbackUrl: string };
       }),

@@ -73,7 +73,8 @@ describe('ordered endpoints', () => {
   afterAll(() => stack?.stop());
 
   const newCallback = async (callbackAddresses: object[]) =>
-    (await post('/management/v1/callbacks', { responseType: 'response', allowMultipleCalls: true, callbackAddresses }).expect(201)).body as {
+    (await post('/management/v1/callbacks', { responseType: 'response', allowMultipleCalls: true, callbackAddresses }).expect(201))
+      .body as {
       id: string;
       callbackUrl: string;
     };
@@ -116,7 +117,19 @@ describe('ordered endpoints', () => {
 
   it('keeps the events of transfers moved by signals in order, to a dynamic and to a static ordered endpoint', async () => {
     const { receiver } = stack;
-    const signals = ['provisioned', 'requested', 'started', 'suspended', 'resumed', 'started', 'suspended', 'resumed', 'started', 'completed', 'deprovisioned'];
+    const signals = [
+      'provisioned',
+      'requested',
+      'started',
+      'suspended',
+      'resumed',
+      'started',
+      'suspended',
+      'resumed',
+      'started',
+      'completed',
+      'deprovisioned',
+    ];
     const ids = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const res = await post(
@@ -178,7 +191,9 @@ describe('ordered endpoints', () => {
 
     it('holds the later events until the dead letter is retried successfully, then sends them in order', async () => {
       const { receiver } = stack;
-      const cb = await newCallback([{ uri: `${receiver.url}/hold-retry`, events: ['callback.received'], ordered: true, onFailure: 'hold' }]);
+      const cb = await newCallback([
+        { uri: `${receiver.url}/hold-retry`, events: ['callback.received'], ordered: true, onFailure: 'hold' },
+      ]);
       scripted.set(`/hold-retry ${cb.id} 1`, [410]);
       await callTimes(cb.callbackUrl, 4);
       await waitUntil(async () => (await deliveriesOf(cb.id, 'held')).length === 3, 15_000, 'three held deliveries');
@@ -245,10 +260,19 @@ describe('ordered endpoints', () => {
         { uri: 'https://a.example/x', events: ['transfer.process'], ordered: true, onFailure: 'hold' },
         { uri: 'https://a.example/y', events: ['transfer.process'] },
       ];
-      const id = (await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: addresses })).expect(200)).body['@id'];
+      const id = (await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: addresses })).expect(200)).body[
+        '@id'
+      ];
       const shown = (await get(`/management/v3/transferprocesses/${id}`).expect(200)).body.callbackAddresses;
       expect(shown).toEqual([
-        { '@type': 'CallbackAddress', uri: 'https://a.example/x', events: ['transfer.process'], transactional: false, ordered: true, onFailure: 'hold' },
+        {
+          '@type': 'CallbackAddress',
+          uri: 'https://a.example/x',
+          events: ['transfer.process'],
+          transactional: false,
+          ordered: true,
+          onFailure: 'hold',
+        },
         { '@type': 'CallbackAddress', uri: 'https://a.example/y', events: ['transfer.process'], transactional: false },
       ]);
     });
@@ -270,7 +294,10 @@ describe('ordered endpoints, a head that runs out of attempts', () => {
   afterAll(() => stack?.stop());
 
   const deliveriesOf = async (entityId: string, status: string) =>
-    (await get(`/management/v1/deliveries?entityId=${entityId}&status=${status}`).expect(200)).body as { id: string; attempts: unknown[] }[];
+    (await get(`/management/v1/deliveries?entityId=${entityId}&status=${status}`).expect(200)).body as {
+      id: string;
+      attempts: unknown[];
+    }[];
 
   it('holds the sequence once its retries (run by the deliveries queue) are used up, and lets it go on skip', async () => {
     const { receiver } = stack;

@@ -27,7 +27,13 @@ async function serve(handler: Handler, options: { tls?: boolean; host?: string }
 
 describe('postWithDeadline', () => {
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true, ca: TEST_TLS.cert }) };
-  const options = (over: Partial<PostOptions> = {}): PostOptions => ({ agents, headers: { 'content-type': 'application/json', 'webhook-id': 'e1' }, timeoutMs: 2000, readLimit: 16, ...over });
+  const options = (over: Partial<PostOptions> = {}): PostOptions => ({
+    agents,
+    headers: { 'content-type': 'application/json', 'webhook-id': 'e1' },
+    timeoutMs: 2000,
+    readLimit: 16,
+    ...over,
+  });
   const servers: { close(): Promise<void> }[] = [];
   const started = async (handler: Handler, opts?: { tls?: boolean; host?: string }) => {
     const server = await serve(handler, opts);
@@ -50,7 +56,11 @@ describe('postWithDeadline', () => {
     const reply = await postWithDeadline(`${url}/hook?x=1`, '{"a":"é"}', options());
     expect(reply).toEqual({ status: 503, retryAfter: '7', head: Buffer.from('busy') });
     expect(seen).toMatchObject({ method: 'POST', url: '/hook?x=1', body: '{"a":"é"}' });
-    expect(seen.headers).toMatchObject({ 'content-type': 'application/json', 'webhook-id': 'e1', 'content-length': String(Buffer.byteLength('{"a":"é"}')) });
+    expect(seen.headers).toMatchObject({
+      'content-type': 'application/json',
+      'webhook-id': 'e1',
+      'content-length': String(Buffer.byteLength('{"a":"é"}')),
+    });
     expect(seen.headers!['transfer-encoding']).toBeUndefined();
   });
 
@@ -70,7 +80,9 @@ describe('postWithDeadline', () => {
     const silent = await started(() => undefined);
     await expect(postWithDeadline(silent, '{}', options({ timeoutMs: 100 }))).rejects.toThrow(new AttemptTimeoutError(100));
     const trickling = await started((_req, _body, res) => res.writeHead(200).write('a'));
-    await expect(postWithDeadline(trickling, '{}', options({ timeoutMs: 100, readLimit: 1024 }))).rejects.toBeInstanceOf(AttemptTimeoutError);
+    await expect(postWithDeadline(trickling, '{}', options({ timeoutMs: 100, readLimit: 1024 }))).rejects.toBeInstanceOf(
+      AttemptTimeoutError,
+    );
   });
 
   it('fails with the transport error when the reply is cut off or nobody listens', async () => {

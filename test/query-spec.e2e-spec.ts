@@ -93,7 +93,9 @@ describe('QuerySpec on the Management API', () => {
     model = seedModel();
     for (let i = 0; i < model.length; i += 200) {
       const batch = model.slice(i, i + 200);
-      const created = await Promise.all(batch.map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)))));
+      const created = await Promise.all(
+        batch.map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)))),
+      );
       expect(created.every(Boolean)).toBe(true);
     }
   });
@@ -103,7 +105,11 @@ describe('QuerySpec on the Management API', () => {
     if (config) await dropKeys(config);
   });
 
-  const post = (path: string, body: unknown) => request(api.getHttpServer()).post(path).set('x-api-key', API_KEY).send(body as object);
+  const post = (path: string, body: unknown) =>
+    request(api.getHttpServer())
+      .post(path)
+      .set('x-api-key', API_KEY)
+      .send(body as object);
 
   /** 200 and the transfers found. */
   const query = async (spec: Record<string, unknown>): Promise<TransferJson[]> => {
@@ -117,7 +123,12 @@ describe('QuerySpec on the Management API', () => {
   /** What the model says a query returns: filtered, sorted (ties by creation), paged. */
   const expected = (
     keep: (tp: TransferProcess) => boolean,
-    { sortField = 'createdAt', desc = false, offset = 0, limit = 50 }: { sortField?: keyof TransferProcess; desc?: boolean; offset?: number; limit?: number } = {},
+    {
+      sortField = 'createdAt',
+      desc = false,
+      offset = 0,
+      limit = 50,
+    }: { sortField?: keyof TransferProcess; desc?: boolean; offset?: number; limit?: number } = {},
   ): TransferProcess[] => {
     const key = (tp: TransferProcess) => tp[sortField] as string | number;
     return model
@@ -134,7 +145,11 @@ describe('QuerySpec on the Management API', () => {
     it('defaults to offset 0, limit 50, sorted by creation ascending', async () => {
       const found = await query({});
       expect(found).toHaveLength(50);
-      expect(ids(found)).toEqual(byCreation().slice(0, 50).map((tp) => tp.id));
+      expect(ids(found)).toEqual(
+        byCreation()
+          .slice(0, 50)
+          .map((tp) => tp.id),
+      );
       // States come back by name, as EDC returns them.
       expect(found[0]).toMatchObject({ '@type': 'TransferProcess', state: model[0].state, contractId: model[0].contractId });
     });
@@ -160,7 +175,15 @@ describe('QuerySpec on the Management API', () => {
       const all = expected((tp) => tp.state === 'STARTED', { sortField: 'contractId', desc: true, limit: N });
       const seen: TransferJson[] = [];
       for (let offset = 0; offset < all.length; offset += 97)
-        seen.push(...(await query({ offset, limit: 97, sortField: 'contractId', sortOrder: 'DESC', filterExpression: [crit('state', '=', 'STARTED')] })));
+        seen.push(
+          ...(await query({
+            offset,
+            limit: 97,
+            sortField: 'contractId',
+            sortOrder: 'DESC',
+            filterExpression: [crit('state', '=', 'STARTED')],
+          })),
+        );
       expect(seen.map((t) => t.contractId)).toEqual(all.map((tp) => tp.contractId));
       expect(new Set(ids(seen))).toEqual(new Set(all.map((tp) => tp.id)));
       expect(seen).toHaveLength(all.length);
@@ -199,18 +222,30 @@ describe('QuerySpec on the Management API', () => {
     const cases: [string, () => Criterion[], (tp: TransferProcess) => boolean][] = [
       ['contractId = ', () => [crit('contractId', '=', 'contract-03')], (tp) => tp.contractId === 'contract-03'],
       ['contractId != ', () => [crit('contractId', '!=', 'contract-03')], (tp) => tp.contractId !== 'contract-03'],
-      ['contractId in [..]', () => [crit('contractId', 'in', ['contract-01', 'contract-07'])], (tp) => ['contract-01', 'contract-07'].includes(tp.contractId)],
+      [
+        'contractId in [..]',
+        () => [crit('contractId', 'in', ['contract-01', 'contract-07'])],
+        (tp) => ['contract-01', 'contract-07'].includes(tp.contractId),
+      ],
       ['assetId in [..] (one value)', () => [crit('assetId', 'in', ['asset-17'])], (tp) => tp.assetId === 'asset-17'],
       ['assetId = ', () => [crit('assetId', '=', 'asset-05')], (tp) => tp.assetId === 'asset-05'],
       ['assetId like "asset-1%"', () => [crit('assetId', 'like', 'asset-1%')], (tp) => tp.assetId!.startsWith('asset-1')],
-      ['assetId like "asset-_5" (one-character wildcard)', () => [crit('assetId', 'like', 'asset-_5')], (tp) => /^asset-.5$/.test(tp.assetId!)],
+      [
+        'assetId like "asset-_5" (one-character wildcard)',
+        () => [crit('assetId', 'like', 'asset-_5')],
+        (tp) => /^asset-.5$/.test(tp.assetId!),
+      ],
       ['transferType like "%PULL"', () => [crit('transferType', 'like', '%PULL')], (tp) => tp.transferType.endsWith('PULL')],
       ['contractId like is case-sensitive', () => [crit('contractId', 'like', 'CONTRACT-05')], () => false],
       ['contractId ilike ignores case', () => [crit('contractId', 'ilike', 'CONTRACT-05')], (tp) => tp.contractId === 'contract-05'],
       ['transferType ilike "%-push"', () => [crit('transferType', 'ilike', '%-push')], (tp) => tp.transferType.endsWith('-PUSH')],
       // The hostile probe's pattern: a backtracking regex never finished it (the api hung).
       ['counterPartyAddress like "%%%…%Q"', () => [crit('counterPartyAddress', 'like', `${'%'.repeat(25)}Q`)], () => false],
-      ['counterPartyAddress contains "provider-b"', () => [crit('counterPartyAddress', 'contains', 'provider-b')], (tp) => tp.counterPartyAddress.includes('provider-b')],
+      [
+        'counterPartyAddress contains "provider-b"',
+        () => [crit('counterPartyAddress', 'contains', 'provider-b')],
+        (tp) => tp.counterPartyAddress.includes('provider-b'),
+      ],
       ['protocol = ', () => [crit('protocol', '=', PROTOCOLS[1])], (tp) => tp.protocol === PROTOCOLS[1]],
       ['id = ', () => [crit('id', '=', someId())], (tp) => tp.id === someId()],
       ['contractId < (string order)', () => [crit('contractId', '<', 'contract-03')], (tp) => tp.contractId < 'contract-03'],
@@ -221,11 +256,19 @@ describe('QuerySpec on the Management API', () => {
       ['createdAt >=', () => [crit('createdAt', '>=', BASE + 2900)], (tp) => tp.createdAt >= BASE + 2900],
       ['createdAt =', () => [crit('createdAt', '=', BASE + 777)], (tp) => tp.createdAt === BASE + 777],
       ['createdAt != ', () => [crit('createdAt', '!=', BASE + 777)], (tp) => tp.createdAt !== BASE + 777],
-      ['stateTimestamp >=', () => [crit('stateTimestamp', '>=', BASE + 1_000_000 + 2500)], (tp) => tp.stateTimestamp >= BASE + 1_000_000 + 2500],
+      [
+        'stateTimestamp >=',
+        () => [crit('stateTimestamp', '>=', BASE + 1_000_000 + 2500)],
+        (tp) => tp.stateTimestamp >= BASE + 1_000_000 + 2500,
+      ],
       ['state = "STARTED"', () => [crit('state', '=', 'STARTED')], (tp) => tp.state === 'STARTED'],
       ['state = 600 (its code)', () => [crit('state', '=', 600)], (tp) => tp.state === 'STARTED'],
       ['state != "COMPLETED"', () => [crit('state', '!=', 'COMPLETED')], (tp) => tp.state !== 'COMPLETED'],
-      ['state in ["STARTED", 800]', () => [crit('state', 'in', ['STARTED', 800])], (tp) => tp.state === 'STARTED' || tp.state === 'COMPLETED'],
+      [
+        'state in ["STARTED", 800]',
+        () => [crit('state', 'in', ['STARTED', 800])],
+        (tp) => tp.state === 'STARTED' || tp.state === 'COMPLETED',
+      ],
       ['state < 600 (compares codes)', () => [crit('state', '<', 600)], (tp) => code(tp) < 600],
       ['state <= "REQUESTED"', () => [crit('state', '<=', 'REQUESTED')], (tp) => code(tp) <= 500],
       ['state > "REQUESTED" (a name compares by its code)', () => [crit('state', '>', 'REQUESTED')], (tp) => code(tp) > 500],
@@ -283,13 +326,24 @@ describe('QuerySpec on the Management API', () => {
       ],
       [
         'protocol =, contractId in, stateTimestamp <',
-        [crit('protocol', '=', PROTOCOLS[0]), crit('contractId', 'in', ['contract-02', 'contract-06']), crit('stateTimestamp', '<', BASE + 1_000_000 + 1500)],
-        (tp) => tp.protocol === PROTOCOLS[0] && ['contract-02', 'contract-06'].includes(tp.contractId) && tp.stateTimestamp < BASE + 1_000_000 + 1500,
+        [
+          crit('protocol', '=', PROTOCOLS[0]),
+          crit('contractId', 'in', ['contract-02', 'contract-06']),
+          crit('stateTimestamp', '<', BASE + 1_000_000 + 1500),
+        ],
+        (tp) =>
+          tp.protocol === PROTOCOLS[0] &&
+          ['contract-02', 'contract-06'].includes(tp.contractId) &&
+          tp.stateTimestamp < BASE + 1_000_000 + 1500,
       ],
     ];
 
     it.each(cases)('%s', async (_name, filterExpression, keep, sort = {}) => {
-      const want = expected(keep, { limit: N, sortField: (sort.sortField as keyof TransferProcess) ?? 'createdAt', desc: sort.sortOrder === 'DESC' });
+      const want = expected(keep, {
+        limit: N,
+        sortField: (sort.sortField as keyof TransferProcess) ?? 'createdAt',
+        desc: sort.sortOrder === 'DESC',
+      });
       expect(want.length).toBeGreaterThan(0);
       const found = await query({ filterExpression, limit: 10_000, ...sort });
       expect(ids(found)).toEqual(want.map((tp) => tp.id));
@@ -297,7 +351,13 @@ describe('QuerySpec on the Management API', () => {
 
     it('pages a filtered, sorted result', async () => {
       const keep = (tp: TransferProcess) => tp.state === 'STARTED';
-      const found = await query({ filterExpression: [crit('state', '=', 'STARTED')], sortField: 'stateTimestamp', sortOrder: 'DESC', offset: 5, limit: 20 });
+      const found = await query({
+        filterExpression: [crit('state', '=', 'STARTED')],
+        sortField: 'stateTimestamp',
+        sortOrder: 'DESC',
+        offset: 5,
+        limit: 20,
+      });
       expect(ids(found)).toEqual(expected(keep, { sortField: 'stateTimestamp', desc: true, offset: 5, limit: 20 }).map((tp) => tp.id));
       const page = await query({ filterExpression: [crit('contractId', '=', 'contract-01')], offset: 10, limit: 15 });
       expect(ids(page)).toEqual(expected((tp) => tp.contractId === 'contract-01', { offset: 10, limit: 15 }).map((tp) => tp.id));
@@ -319,7 +379,9 @@ describe('QuerySpec on the Management API', () => {
         sortOrder: 'DESC',
         limit: 25,
       });
-      expect(ids(found)).toEqual(expected((tp) => tp.state === 'COMPLETED', { sortField: 'stateTimestamp', desc: true, limit: 25 }).map((tp) => tp.id));
+      expect(ids(found)).toEqual(
+        expected((tp) => tp.state === 'COMPLETED', { sortField: 'stateTimestamp', desc: true, limit: 25 }).map((tp) => tp.id),
+      );
     });
   });
 
@@ -342,8 +404,16 @@ describe('QuerySpec on the Management API', () => {
       ['an unknown operator', { filterExpression: [crit('contractId', '~', 'x')] }, ['filterExpression[0].operator']],
       ['"in" with an empty list', { filterExpression: [crit('contractId', 'in', [])] }, ['filterExpression[0].operandRight']],
       ['"like" with a number', { filterExpression: [crit('assetId', 'like', 5)] }, ['filterExpression[0].operandRight']],
-      ['a "like" pattern over 1,024 characters', { filterExpression: [crit('assetId', 'like', '%'.repeat(1025))] }, ['filterExpression[0].operandRight']],
-      ['a state that is neither a name nor a code', { filterExpression: [crit('state', '=', 'FLYING')] }, ['filterExpression[0].operandRight']],
+      [
+        'a "like" pattern over 1,024 characters',
+        { filterExpression: [crit('assetId', 'like', '%'.repeat(1025))] },
+        ['filterExpression[0].operandRight'],
+      ],
+      [
+        'a state that is neither a name nor a code',
+        { filterExpression: [crit('state', '=', 'FLYING')] },
+        ['filterExpression[0].operandRight'],
+      ],
       ['an unknown sortField', { sortField: 'colour' }, ['sortField']],
       ['sortOrder "UP"', { sortOrder: 'UP' }, ['sortOrder']],
       ['a negative offset', { offset: -1 }, ['offset']],
@@ -367,10 +437,12 @@ describe('QuerySpec on the Management API', () => {
 
     // DESIGN.md: "one element per problem, all problems at once".
     it('lists shape problems and field problems together in one 400', async () => {
-      await expectErrors(
-        { limit: 0, sortField: 'colour', filterExpression: [crit('colour', '=', 'red'), crit('contractId', '~', 'x')] },
-        ['limit', 'sortField', 'filterExpression[0].operandLeft', 'filterExpression[1].operator'],
-      );
+      await expectErrors({ limit: 0, sortField: 'colour', filterExpression: [crit('colour', '=', 'red'), crit('contractId', '~', 'x')] }, [
+        'limit',
+        'sortField',
+        'filterExpression[0].operandLeft',
+        'filterExpression[1].operator',
+      ]);
     });
 
     // Names that every JS object has are not fields of a transfer either.
@@ -407,7 +479,9 @@ describe('QuerySpec on the Management API', () => {
       // Negotiations made within one millisecond tie on createdAt, so compare without order.
       const found = async (filterExpression: Criterion[]) => {
         const res = await post(`${CN_PATH}/request`, { filterExpression }).expect(200);
-        return new Map((res.body as { '@id': string; '@type': string; state: string }[]).map((cn) => [cn['@id'], `${cn['@type']} ${cn.state}`]));
+        return new Map(
+          (res.body as { '@id': string; '@type': string; state: string }[]).map((cn) => [cn['@id'], `${cn['@type']} ${cn.state}`]),
+        );
       };
       const initial = [ids['provider-x'][0], ids['provider-x'][2], ...ids['provider-y']];
       expect(await found([crit('state', '=', 'INITIAL')])).toEqual(new Map(initial.map((id) => [id, 'ContractNegotiation INITIAL'])));
@@ -419,7 +493,10 @@ describe('QuerySpec on the Management API', () => {
       );
       // EDC's own e2e query: `in` over ids and `pending` (never true for this consumer).
       expect(await found([crit('id', 'in', [requested, ids['provider-y'][0]]), crit('pending', '=', false)])).toEqual(
-        new Map([[requested, 'ContractNegotiation REQUESTED'], [ids['provider-y'][0], 'ContractNegotiation INITIAL']]),
+        new Map([
+          [requested, 'ContractNegotiation REQUESTED'],
+          [ids['provider-y'][0], 'ContractNegotiation INITIAL'],
+        ]),
       );
       expect(await found([crit('pending', '=', true)])).toEqual(new Map());
     });
@@ -429,11 +506,19 @@ describe('QuerySpec on the Management API', () => {
         '@context': { '@vocab': EDC },
         counterPartyAddress: 'http://provider-z.example/api/dsp',
         protocol: 'dataspace-protocol-http',
-        policy: { '@context': 'http://www.w3.org/ns/odrl.jsonld', '@id': 'offer-z', '@type': 'Offer', assigner: 'provider-z', target: 'asset-nested' },
+        policy: {
+          '@context': 'http://www.w3.org/ns/odrl.jsonld',
+          '@id': 'offer-z',
+          '@type': 'Offer',
+          assigner: 'provider-z',
+          target: 'asset-nested',
+        },
       }).expect(200);
       const id = res.body['@id'];
-      for (const signal of ['requested', 'agreed', 'verified', 'finalized']) await post(`/signaling/v1/contractnegotiations/${id}/${signal}`, {}).expect(200);
-      const query = async (filterExpression: unknown) => (await post(`${CN_PATH}/request`, { filterExpression }).expect(200)).body.map((cn: { '@id': string }) => cn['@id']);
+      for (const signal of ['requested', 'agreed', 'verified', 'finalized'])
+        await post(`/signaling/v1/contractnegotiations/${id}/${signal}`, {}).expect(200);
+      const query = async (filterExpression: unknown) =>
+        (await post(`${CN_PATH}/request`, { filterExpression }).expect(200)).body.map((cn: { '@id': string }) => cn['@id']);
       // One criterion object where EDC takes a list (JSON-LD reads them alike).
       expect(await query(crit('contractAgreement.assetId', '=', 'asset-nested'))).toEqual([id]);
       expect(await query([crit('contractAgreement.providerId', 'in', 'provider-z')])).toEqual([id]);
@@ -453,9 +538,12 @@ describe('QuerySpec on the Management API', () => {
         ).body['@id'] as string;
       const del = (id: string) => request(api.getHttpServer()).delete(`${CN_PATH}/${id}`).set('x-api-key', API_KEY);
       const live = await create();
-      expect((await del(live).expect(409)).body).toEqual([{ message: 'Cannot delete negotiation in state: INITIAL', type: 'ObjectConflict', path: null, invalidValue: null }]);
+      expect((await del(live).expect(409)).body).toEqual([
+        { message: 'Cannot delete negotiation in state: INITIAL', type: 'ObjectConflict', path: null, invalidValue: null },
+      ]);
       const finalized = await create();
-      for (const signal of ['requested', 'agreed', 'verified', 'finalized']) await post(`/signaling/v1/contractnegotiations/${finalized}/${signal}`, {}).expect(200);
+      for (const signal of ['requested', 'agreed', 'verified', 'finalized'])
+        await post(`/signaling/v1/contractnegotiations/${finalized}/${signal}`, {}).expect(200);
       expect((await del(finalized).expect(409)).body[0].message).toContain('ContractAgreement already created');
       const terminated = await create();
       await post(`${CN_PATH}/${terminated}/terminate`, { reason: 'r' }).expect(204);

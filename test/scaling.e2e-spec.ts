@@ -66,7 +66,12 @@ describe('two dispatcher processes on one queue', () => {
     await waitUntil(() => transferIds.every((id) => arrived().has(id)), 40_000, `all ${TRANSFERS} events at the receiver`);
     // Every delivery recorded; then a moment for a late duplicate to show up.
     const delivered = async () =>
-      (await request(api.getHttpServer()).get('/management/v1/deliveries').query({ status: 'delivered', limit: 500 }).set('x-api-key', API_KEY)).body.length;
+      (
+        await request(api.getHttpServer())
+          .get('/management/v1/deliveries')
+          .query({ status: 'delivered', limit: 500 })
+          .set('x-api-key', API_KEY)
+      ).body.length;
     await waitUntil(async () => (await delivered()) === TRANSFERS, 10_000, 'every delivery recorded as delivered');
     await new Promise((r) => setTimeout(r, 500));
 

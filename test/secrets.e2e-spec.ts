@@ -34,7 +34,12 @@ describe('the secrets API', () => {
 
   it('creates, shows without its value, lists, updates and deletes a secret', async () => {
     const created = await post(secret('cb-key', 'first-value')).expect(200);
-    expect(created.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'IdResponse', '@id': 'cb-key', createdAt: expect.any(Number) });
+    expect(created.body).toEqual({
+      '@context': EDC_RESPONSE_CONTEXT,
+      '@type': 'IdResponse',
+      '@id': 'cb-key',
+      createdAt: expect.any(Number),
+    });
     expect(await redis.hget(secretsKey(config), 'cb-key')).toBe('first-value');
 
     const shown = await http().get(`${PATH}/cb-key`).set('x-api-key', API_KEY).expect(200);
@@ -79,9 +84,7 @@ describe('the secrets API', () => {
   });
 
   it('lets exactly one of concurrent creates of one alias win', async () => {
-    const statuses = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => post(secret('raced', `value-${i}`)).then((r) => r.status)),
-    );
+    const statuses = await Promise.all(Array.from({ length: 8 }, (_, i) => post(secret('raced', `value-${i}`)).then((r) => r.status)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(7);
   });

@@ -9,10 +9,14 @@ const PROTECTED = /^\/(management|signaling|admin)(\/|$)/;
 
 /** Every method + path the api's Express router serves, read from the running app. */
 function routesOf(app: INestApplication): { method: string; path: string }[] {
-  const router = (app.getHttpAdapter().getInstance() as { _router?: { stack: unknown[] }; router?: { stack: unknown[] } });
+  const router = app.getHttpAdapter().getInstance() as { _router?: { stack: unknown[] }; router?: { stack: unknown[] } };
   const stack = (router.router ?? router._router)!.stack as { route?: { path: string; methods: Record<string, boolean> } }[];
   return stack.flatMap((layer) =>
-    layer.route ? Object.keys(layer.route.methods).filter((m) => m !== '_all').map((method) => ({ method, path: layer.route!.path })) : [],
+    layer.route
+      ? Object.keys(layer.route.methods)
+          .filter((m) => m !== '_all')
+          .map((method) => ({ method, path: layer.route!.path }))
+      : [],
   );
 }
 
@@ -24,7 +28,11 @@ describe('nothing under /management, /signaling or /admin without the API key', 
   let routes: { method: string; path: string }[];
 
   beforeAll(async () => {
-    stack = await startStack(() => ({ COUNTERPARTY_MODE: 'manual', EDC_VAULT_SECRETS: 'sec-alias:vault-secret-value', CALLBACK_SIGNING_SECRET: 'whsec_c2VjdXJpdHktdGVzdC1zaWduaW5nLXNlY3JldA==' }));
+    stack = await startStack(() => ({
+      COUNTERPARTY_MODE: 'manual',
+      EDC_VAULT_SECRETS: 'sec-alias:vault-secret-value',
+      CALLBACK_SIGNING_SECRET: 'whsec_c2VjdXJpdHktdGVzdC1zaWduaW5nLXNlY3JldA==',
+    }));
     routes = routesOf(stack.api).filter((r) => PROTECTED.test(r.path));
   });
 
@@ -49,7 +57,11 @@ describe('nothing under /management, /signaling or /admin without the API key', 
     const server = stack.api.getHttpServer();
     // (Trailing spaces are no near miss: HTTP strips them from header values.)
     const wrongKeys: (string | undefined)[] = [undefined, 'wrong', `${API_KEY}x`, API_KEY.toUpperCase(), API_KEY.slice(0, -1)];
-    for (const { method, path } of [...routes, { method: 'get', path: '/admin/queues' }, { method: 'get', path: '/management/nothing-here' }]) {
+    for (const { method, path } of [
+      ...routes,
+      { method: 'get', path: '/admin/queues' },
+      { method: 'get', path: '/management/nothing-here' },
+    ]) {
       for (const key of wrongKeys) {
         const req = (request(server) as unknown as Record<string, (p: string) => request.Test>)[method](concrete(path));
         if (key !== undefined) req.set('x-api-key', key);
@@ -84,8 +96,11 @@ describe('nothing under /management, /signaling or /admin without the API key', 
       const entries = (await Promise.all(allStreams(stack.config).map((key) => redis.xrange(key, '-', '+')))).flat();
       expect(entries.length).toBeGreaterThanOrEqual(1);
       const stored =
-        JSON.stringify(jobs.map((j) => j.data)) + JSON.stringify(entries) + JSON.stringify((await get(`/management/v1/deliveries?entityId=${res.body['@id']}`)).body);
-      const responses = JSON.stringify((await get('/management/v3/secrets')).body) + JSON.stringify((await get('/management/v3/secrets/api-alias')).body);
+        JSON.stringify(jobs.map((j) => j.data)) +
+        JSON.stringify(entries) +
+        JSON.stringify((await get(`/management/v1/deliveries?entityId=${res.body['@id']}`)).body);
+      const responses =
+        JSON.stringify((await get('/management/v3/secrets')).body) + JSON.stringify((await get('/management/v3/secrets/api-alias')).body);
       for (const secret of ['api-secret-value', 'vault-secret-value', 'whsec_c2VjdXJpdHktdGVzdC1zaWduaW5nLXNlY3JldA==', API_KEY]) {
         expect(stored).not.toContain(secret);
         expect(responses).not.toContain(secret);

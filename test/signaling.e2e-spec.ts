@@ -1,7 +1,16 @@
 import request from 'supertest';
 import { ReceivedCall, Receiver } from './support/receiver';
 import { REDIS } from '@app/platform';
-import { agreementFixture, API_KEY, apiClient, EDC_RESPONSE_CONTEXT, seedAgreement, Stack, startStack, transferRequest } from './support/harness';
+import {
+  agreementFixture,
+  API_KEY,
+  apiClient,
+  EDC_RESPONSE_CONTEXT,
+  seedAgreement,
+  Stack,
+  startStack,
+  transferRequest,
+} from './support/harness';
 
 const EDC = 'https://w3id.org/edc/v0.0.1/ns/';
 
@@ -51,8 +60,7 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
   const createTransfer = async (body: object): Promise<string> =>
     (await post('/management/v3/transferprocesses', body).expect(200)).body['@id'];
 
-  const negotiationState = async (id: string) =>
-    (await get(`/management/v3/contractnegotiations/${id}/state`).expect(200)).body;
+  const negotiationState = async (id: string) => (await get(`/management/v3/contractnegotiations/${id}/state`).expect(200)).body;
   const transferState = async (id: string) => (await get(`/management/v3/transferprocesses/${id}/state`).expect(200)).body;
 
   const negotiationCount = async () =>
@@ -99,7 +107,11 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
         (calls) => calls.some((c) => c.path === negotiationHook.path) && calls.some((c) => c.path === transferHook.path),
       );
       await sleep(300);
-      expect(await negotiationState(negotiationId)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'NegotiationState', state: 'INITIAL' });
+      expect(await negotiationState(negotiationId)).toEqual({
+        '@context': EDC_RESPONSE_CONTEXT,
+        '@type': 'NegotiationState',
+        state: 'INITIAL',
+      });
       expect(await transferState(transferId)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'TransferState', state: 'INITIAL' });
       expect(receiver.callsTo(negotiationHook.path).map((c) => c.json.type)).toEqual(['ContractNegotiationInitiated']);
       expect(receiver.callsTo(transferHook.path).map((c) => c.json.type)).toEqual(['TransferProcessInitiated']);
@@ -116,12 +128,19 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
       (calls) => calls.some((c) => c.path === negotiationHook.path) && calls.some((c) => c.path === transferHook.path),
     );
     await sleep(300);
-    expect(await negotiationState(negotiationId)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'NegotiationState', state: 'INITIAL' });
+    expect(await negotiationState(negotiationId)).toEqual({
+      '@context': EDC_RESPONSE_CONTEXT,
+      '@type': 'NegotiationState',
+      state: 'INITIAL',
+    });
     expect(await transferState(transferId)).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'TransferState', state: 'INITIAL' });
 
     const [negotiationEvent, ...moreNegotiationEvents] = receiver.callsTo(negotiationHook.path);
     expect(moreNegotiationEvents).toEqual([]);
-    expect(negotiationEvent.json).toMatchObject({ type: 'ContractNegotiationInitiated', payload: { contractNegotiationId: negotiationId } });
+    expect(negotiationEvent.json).toMatchObject({
+      type: 'ContractNegotiationInitiated',
+      payload: { contractNegotiationId: negotiationId },
+    });
     expect(sequenceOf(negotiationEvent)).toBe(1);
 
     const [transferEvent, ...moreTransferEvents] = receiver.callsTo(transferHook.path);
@@ -252,9 +271,10 @@ describe('signaling and the create requests it starts from (manual mode)', () =>
     });
 
     it('refuses a callback to a private address the allow list does not name', async () => {
-      const errors = await expectRefused(contractRequest({ callbackAddresses: [{ uri: 'http://10.0.0.1/x', events: ['contract.negotiation'] }] }), [
-        'callbackAddresses[0].uri',
-      ]);
+      const errors = await expectRefused(
+        contractRequest({ callbackAddresses: [{ uri: 'http://10.0.0.1/x', events: ['contract.negotiation'] }] }),
+        ['callbackAddresses[0].uri'],
+      );
       expect(errors[0].invalidValue).toBe('http://10.0.0.1/x');
     });
   });

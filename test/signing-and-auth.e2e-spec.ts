@@ -89,7 +89,7 @@ describe('signed deliveries and callback auth headers', () => {
     expect(verifies(newSecret(), call)).toBe(false);
   });
 
-  it("signs a static callback with its own EDC_CALLBACK_<ID>_SIGNING_SECRET and a dynamic one with the global secret", async () => {
+  it('signs a static callback with its own EDC_CALLBACK_<ID>_SIGNING_SECRET and a dynamic one with the global secret', async () => {
     const id = await createTransfer(api, [{ uri: `${receiver.url}/dynamic`, events: ['transfer.process'] }]);
     const own = await callOf(receiver, '/static-own-secret', id);
     const dynamic = await callOf(receiver, '/dynamic', id);
@@ -105,7 +105,9 @@ describe('signed deliveries and callback auth headers', () => {
   });
 
   it('sends the secret authCodeId names in the authKey header, resolved at delivery time (rotation applies to the next delivery)', async () => {
-    await apiClient(() => api).post('/management/v3/secrets', { '@id': 'alias-1', value: 'v1-secret' }).expect(200);
+    await apiClient(() => api)
+      .post('/management/v3/secrets', { '@id': 'alias-1', value: 'v1-secret' })
+      .expect(200);
     const callback = { uri: `${receiver.url}/auth-key`, events: ['transfer.process'], authKey: 'X-Callback-Key', authCodeId: 'alias-1' };
 
     const first = await callOf(receiver, '/auth-key', await createTransfer(api, [callback]));
@@ -124,13 +126,19 @@ describe('signed deliveries and callback auth headers', () => {
   });
 
   it('resolves an alias that only EDC_VAULT_SECRETS defines', async () => {
-    const id = await createTransfer(api, [{ uri: `${receiver.url}/vault`, events: ['transfer.process'], authKey: 'X-Env-Key', authCodeId: 'env-alias' }]);
+    const id = await createTransfer(api, [
+      { uri: `${receiver.url}/vault`, events: ['transfer.process'], authKey: 'X-Env-Key', authCodeId: 'env-alias' },
+    ]);
     expect((await callOf(receiver, '/vault', id)).headers['x-env-key']).toBe('env-value');
   });
 
   it('sends the secret in Authorization when authCodeId comes without authKey', async () => {
-    await apiClient(() => api).post('/management/v3/secrets', { '@id': 'bearer-alias', value: 'Bearer token-123' }).expect(200);
-    const id = await createTransfer(api, [{ uri: `${receiver.url}/authorization`, events: ['transfer.process'], authCodeId: 'bearer-alias' }]);
+    await apiClient(() => api)
+      .post('/management/v3/secrets', { '@id': 'bearer-alias', value: 'Bearer token-123' })
+      .expect(200);
+    const id = await createTransfer(api, [
+      { uri: `${receiver.url}/authorization`, events: ['transfer.process'], authCodeId: 'bearer-alias' },
+    ]);
     expect((await callOf(receiver, '/authorization', id)).headers.authorization).toBe('Bearer token-123');
   });
 

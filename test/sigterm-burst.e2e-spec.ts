@@ -94,8 +94,9 @@ describe('SIGTERM to a dispatcher during a burst', () => {
     expect(receiver.calls.length).toBeLessThan(BURST);
 
     // Every delivery in flight at the signal was answered to A, before A exited.
-    expect(inFlight.map((c) => ({ id: c.webhookId, pid: c.pid, abandoned: c.abandoned, answered: c.answeredAt !== undefined })))
-      .toEqual(inFlight.map((c) => ({ id: c.webhookId, pid: firstPid, abandoned: false, answered: true })));
+    expect(inFlight.map((c) => ({ id: c.webhookId, pid: c.pid, abandoned: c.abandoned, answered: c.answeredAt !== undefined }))).toEqual(
+      inFlight.map((c) => ({ id: c.webhookId, pid: firstPid, abandoned: false, answered: true })),
+    );
     for (const call of inFlight) expect(call.answeredAt!).toBeLessThanOrEqual(exitedAt);
 
     // ... and A recorded it: the log shows one successful attempt, and no job was needed.
@@ -122,7 +123,12 @@ describe('SIGTERM to a dispatcher during a burst', () => {
     const arrived = () => new Set(receiver.calls.map((c) => c.transferProcessId));
     await waitUntil(() => transferIds.every((id) => arrived().has(id)), 40_000, `all ${BURST} events at the receiver`);
     const delivered = async () =>
-      (await request(api.getHttpServer()).get('/management/v1/deliveries').query({ status: 'delivered', limit: 500 }).set('x-api-key', API_KEY)).body.length;
+      (
+        await request(api.getHttpServer())
+          .get('/management/v1/deliveries')
+          .query({ status: 'delivered', limit: 500 })
+          .set('x-api-key', API_KEY)
+      ).body.length;
     await waitUntil(async () => (await delivered()) === BURST, 10_000, 'every delivery recorded as delivered');
     await new Promise((r) => setTimeout(r, 500));
 

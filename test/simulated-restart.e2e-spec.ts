@@ -42,12 +42,17 @@ describe('simulated mode survives an api killed mid-way', () => {
     }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, string> }));
 
   const stateOf = (path: string) =>
-    fetch(`${api!.url}${path}`, { headers: { 'x-api-key': API_KEY } }).then((res) => res.json()).then((b) => (b as { state: string }).state);
+    fetch(`${api!.url}${path}`, { headers: { 'x-api-key': API_KEY } })
+      .then((res) => res.json())
+      .then((b) => (b as { state: string }).state);
 
   it('finishes a negotiation and a transfer although the api was SIGKILLed after their first step', async () => {
     api = await spawnApp('api', env);
     const cn = await post('/management/v3/contractnegotiations', negotiationRequest(`${receiver.url}/cn`));
-    const tp = await post('/management/v3/transferprocesses', transferRequest({ transferType: 'HttpData-PUSH', callbackAddress: `${receiver.url}/tp` }));
+    const tp = await post(
+      '/management/v3/transferprocesses',
+      transferRequest({ transferType: 'HttpData-PUSH', callbackAddress: `${receiver.url}/tp` }),
+    );
     expect([cn.status, tp.status]).toEqual([200, 200]);
 
     // Both initiated; the counterparty's first reaction is scheduled but not due yet.

@@ -5,7 +5,16 @@ import { Job } from 'bullmq';
 import ipaddr from 'ipaddr.js';
 import { AddressPolicy, AppConfig } from '@app/platform';
 import { Receiver } from './support/receiver';
-import { apiClient, dropKeys, startApi, startDispatcher, testConfig, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import {
+  apiClient,
+  dropKeys,
+  startApi,
+  startDispatcher,
+  testConfig,
+  transferRequest,
+  waitUntil,
+  openDeliveryQueues,
+} from './support/harness';
 
 // NETWORK SAFETY: only loopback is ever connected to. Private, link-local, CGNAT and metadata
 // addresses appear only where the product refuses them before any connection: at request time
@@ -200,7 +209,8 @@ describe('the delivery-time guard', () => {
 
     beforeAll(async () => {
       for (const uri of Object.values(unreachable))
-        if (new AddressPolicy([]).refusalForUri(uri) === null) throw new Error(`${uri} would not be refused before connecting; not configuring it`);
+        if (new AddressPolicy([]).refusalForUri(uri) === null)
+          throw new Error(`${uri} would not be refused before connecting; not configuring it`);
       callbacks = {
         ...loopbackCallbacks(),
         ...(hostsAlias ? { HOSTSNAME: `http://${hostsAlias}:${new URL(receiver4.url).port}/e` } : {}),
@@ -229,7 +239,12 @@ describe('the delivery-time guard', () => {
         expect({ uri: job.data.endpoint.uri, attemptsMade: job.attemptsMade }).toEqual({ uri: job.data.endpoint.uri, attemptsMade: 1 });
         expect(job.failedReason).toContain('Refused destination');
       }
-      expect(await stack.deliveries.getJobCounts('completed', 'waiting', 'delayed', 'active')).toMatchObject({ completed: 0, waiting: 0, delayed: 0, active: 0 });
+      expect(await stack.deliveries.getJobCounts('completed', 'waiting', 'delayed', 'active')).toMatchObject({
+        completed: 0,
+        waiting: 0,
+        delayed: 0,
+        active: 0,
+      });
       expect(receiver4.calls).toHaveLength(0);
       expect(receiver6?.calls ?? []).toHaveLength(0);
       if (!receiver6) console.warn(`Skipping the [::1] row: ${ipv6Problem}`);

@@ -117,16 +117,70 @@ const hook = { EDC_CALLBACK_X_URI: 'https://hooks.example/x', EDC_CALLBACK_X_EVE
 const integer = /must be an integer/;
 
 const cases: Case[] = [
-  { name: 'REDIS_URL not a redis URL', app: 'api', env: { REDIS_URL: 'not-a-redis-url' }, variables: ['REDIS_URL'], reason: /must be .*redis.*URL/ },
+  {
+    name: 'REDIS_URL not a redis URL',
+    app: 'api',
+    env: { REDIS_URL: 'not-a-redis-url' },
+    variables: ['REDIS_URL'],
+    reason: /must be .*redis.*URL/,
+  },
   { name: 'API_PORT out of range', app: 'api', env: { API_PORT: '70000' }, variables: ['API_PORT'], reason: integer },
-  { name: 'DISPATCHER_PORT not a number', app: 'dispatcher', env: { DISPATCHER_PORT: 'abc' }, variables: ['DISPATCHER_PORT'], reason: integer },
-  { name: 'API_BODY_LIMIT not a size', app: 'api', env: { API_BODY_LIMIT: 'lots' }, variables: ['API_BODY_LIMIT'], reason: /must be a size/ },
-  { name: 'PUBLIC_BASE_URL not http(s)', app: 'api', env: { PUBLIC_BASE_URL: 'ftp://x' }, variables: ['PUBLIC_BASE_URL'], reason: /must be .*http.*URL/ },
-  { name: 'COUNTERPARTY_MODE unknown', app: 'api', env: { COUNTERPARTY_MODE: 'auto' }, variables: ['COUNTERPARTY_MODE'], reason: /simulated or manual/ },
-  { name: 'CALLBACK_SIGNING_SECRET malformed', app: 'dispatcher', env: { CALLBACK_SIGNING_SECRET: 'nope' }, variables: ['CALLBACK_SIGNING_SECRET'], reason: /whsec_/ },
-  { name: 'CALLBACK_ALLOWED_HOSTS not a host or CIDR', app: 'dispatcher', env: { CALLBACK_ALLOWED_HOSTS: 'not/a/cidr' }, variables: ['CALLBACK_ALLOWED_HOSTS'], reason: /not a host, IP or CIDR: not\/a\/cidr/ },
-  { name: 'DISPATCH_MAX_ATTEMPTS zero', app: 'dispatcher', env: { DISPATCH_MAX_ATTEMPTS: '0' }, variables: ['DISPATCH_MAX_ATTEMPTS'], reason: integer },
-  { name: 'DISPATCH_BACKOFF_MS negative', app: 'dispatcher', env: { DISPATCH_BACKOFF_MS: '-5' }, variables: ['DISPATCH_BACKOFF_MS'], reason: integer },
+  {
+    name: 'DISPATCHER_PORT not a number',
+    app: 'dispatcher',
+    env: { DISPATCHER_PORT: 'abc' },
+    variables: ['DISPATCHER_PORT'],
+    reason: integer,
+  },
+  {
+    name: 'API_BODY_LIMIT not a size',
+    app: 'api',
+    env: { API_BODY_LIMIT: 'lots' },
+    variables: ['API_BODY_LIMIT'],
+    reason: /must be a size/,
+  },
+  {
+    name: 'PUBLIC_BASE_URL not http(s)',
+    app: 'api',
+    env: { PUBLIC_BASE_URL: 'ftp://x' },
+    variables: ['PUBLIC_BASE_URL'],
+    reason: /must be .*http.*URL/,
+  },
+  {
+    name: 'COUNTERPARTY_MODE unknown',
+    app: 'api',
+    env: { COUNTERPARTY_MODE: 'auto' },
+    variables: ['COUNTERPARTY_MODE'],
+    reason: /simulated or manual/,
+  },
+  {
+    name: 'CALLBACK_SIGNING_SECRET malformed',
+    app: 'dispatcher',
+    env: { CALLBACK_SIGNING_SECRET: 'nope' },
+    variables: ['CALLBACK_SIGNING_SECRET'],
+    reason: /whsec_/,
+  },
+  {
+    name: 'CALLBACK_ALLOWED_HOSTS not a host or CIDR',
+    app: 'dispatcher',
+    env: { CALLBACK_ALLOWED_HOSTS: 'not/a/cidr' },
+    variables: ['CALLBACK_ALLOWED_HOSTS'],
+    reason: /not a host, IP or CIDR: not\/a\/cidr/,
+  },
+  {
+    name: 'DISPATCH_MAX_ATTEMPTS zero',
+    app: 'dispatcher',
+    env: { DISPATCH_MAX_ATTEMPTS: '0' },
+    variables: ['DISPATCH_MAX_ATTEMPTS'],
+    reason: integer,
+  },
+  {
+    name: 'DISPATCH_BACKOFF_MS negative',
+    app: 'dispatcher',
+    env: { DISPATCH_BACKOFF_MS: '-5' },
+    variables: ['DISPATCH_BACKOFF_MS'],
+    reason: integer,
+  },
   {
     name: 'DISPATCH_BACKOFF_MAX_MS below DISPATCH_BACKOFF_MS',
     app: 'dispatcher',
@@ -134,8 +188,20 @@ const cases: Case[] = [
     variables: ['DISPATCH_BACKOFF_MAX_MS'],
     reason: /must not be below DISPATCH_BACKOFF_MS/,
   },
-  { name: 'DISPATCH_TIMEOUT_MS not a number', app: 'dispatcher', env: { DISPATCH_TIMEOUT_MS: 'x' }, variables: ['DISPATCH_TIMEOUT_MS'], reason: integer },
-  { name: 'DISPATCH_CONCURRENCY zero', app: 'dispatcher', env: { DISPATCH_CONCURRENCY: '0' }, variables: ['DISPATCH_CONCURRENCY'], reason: integer },
+  {
+    name: 'DISPATCH_TIMEOUT_MS not a number',
+    app: 'dispatcher',
+    env: { DISPATCH_TIMEOUT_MS: 'x' },
+    variables: ['DISPATCH_TIMEOUT_MS'],
+    reason: integer,
+  },
+  {
+    name: 'DISPATCH_CONCURRENCY zero',
+    app: 'dispatcher',
+    env: { DISPATCH_CONCURRENCY: '0' },
+    variables: ['DISPATCH_CONCURRENCY'],
+    reason: integer,
+  },
   {
     name: 'static callback without _EVENTS',
     app: 'dispatcher',
@@ -157,9 +223,21 @@ const cases: Case[] = [
     variables: ['EDC_CALLBACK_X_SIGNING_SECRET'],
     reason: /whsec_/,
   },
-  { name: 'EDC_VAULT_SECRETS malformed', app: 'api', env: { EDC_VAULT_SECRETS: 'novalue' }, variables: ['EDC_VAULT_SECRETS'], reason: /alias:value/ },
+  {
+    name: 'EDC_VAULT_SECRETS malformed',
+    app: 'api',
+    env: { EDC_VAULT_SECRETS: 'novalue' },
+    variables: ['EDC_VAULT_SECRETS'],
+    reason: /alias:value/,
+  },
   { name: 'EVENT_MAX_BYTES too small', app: 'api', env: { EVENT_MAX_BYTES: '1' }, variables: ['EVENT_MAX_BYTES'], reason: integer },
-  { name: 'SHUTDOWN_GRACE_MS not a number', app: 'dispatcher', env: { SHUTDOWN_GRACE_MS: 'abc' }, variables: ['SHUTDOWN_GRACE_MS'], reason: integer },
+  {
+    name: 'SHUTDOWN_GRACE_MS not a number',
+    app: 'dispatcher',
+    env: { SHUTDOWN_GRACE_MS: 'abc' },
+    variables: ['SHUTDOWN_GRACE_MS'],
+    reason: integer,
+  },
   {
     name: 'two bad variables at once',
     app: 'api',
@@ -174,9 +252,13 @@ const linesOf = (output: string) => output.split('\n').filter((line) => line.tri
 
 /** Fails with every check that does not hold, and what the process printed. */
 function expectChecks(exit: Exit, checks: Record<string, boolean>): void {
-  const failed = Object.entries(checks).filter(([, ok]) => !ok).map(([what]) => what);
+  const failed = Object.entries(checks)
+    .filter(([, ok]) => !ok)
+    .map(([what]) => what);
   if (failed.length > 0)
-    throw new Error(`expected: ${failed.join('; ')}\ngot exit ${exit.code ?? exit.signal} after ${exit.elapsedMs} ms, output:\n${exit.output}`);
+    throw new Error(
+      `expected: ${failed.join('; ')}\ngot exit ${exit.code ?? exit.signal} after ${exit.elapsedMs} ms, output:\n${exit.output}`,
+    );
 }
 
 describe('start-up with an invalid configuration', () => {
@@ -187,10 +269,7 @@ describe('start-up with an invalid configuration', () => {
   beforeAll(async () => {
     redisDownUrl = `redis://127.0.0.1:${await closedPort()}`;
     const results = await pool(
-      [
-        ...cases.map((c) => () => runUntilExit(c.app, c.env)),
-        () => runUntilExit('dispatcher', { REDIS_URL: redisDownUrl }),
-      ],
+      [...cases.map((c) => () => runUntilExit(c.app, c.env)), () => runUntilExit('dispatcher', { REDIS_URL: redisDownUrl })],
       PARALLEL,
     );
     redisDown = results.pop()!;

@@ -13,7 +13,12 @@ function documentedRows(heading: string): string[][] {
   return section
     .split('\n')
     .filter((line) => /^\| [A-Z]+ \| \d+ \|/.test(line))
-    .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
 }
 
 function expectedRows<S extends string>(machine: StateMachine<S>): string[][] {
@@ -21,7 +26,12 @@ function expectedRows<S extends string>(machine: StateMachine<S>): string[][] {
     .filter(([state]) => machine.transitions[state] || machine.eventOf[state])
     .map(([state, code]) => {
       const event = machine.eventOf[state]!;
-      return [state, String(code), machine.transitions[state]?.join(', ') ?? '(created)', `\`${event}\` (\`${EVENT_FILTER_NAMES[event]}\`)`];
+      return [
+        state,
+        String(code),
+        machine.transitions[state]?.join(', ') ?? '(created)',
+        `\`${event}\` (\`${EVENT_FILTER_NAMES[event]}\`)`,
+      ];
     });
 }
 

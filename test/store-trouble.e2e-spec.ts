@@ -63,13 +63,17 @@ describe('a write resent after a dropped connection (the same script run twice)'
     const before = await outboxLength(tp.id);
     expect(await store.transition('transferprocess', tp, requested, event)).toBe(true);
     const started = { ...requested, state: 'STARTED', version: 3, eventSequence: 3 } as TransferProcess;
-    expect(await store.transition('transferprocess', requested, started, transferProcessEvent(started, {}, store.newEventId(started.id)))).toBe(true);
+    expect(
+      await store.transition('transferprocess', requested, started, transferProcessEvent(started, {}, store.newEventId(started.id))),
+    ).toBe(true);
     // The resend of the first transition arrives after the second one.
     expect(await store.transition('transferprocess', tp, requested, event)).toBe(true);
     expect((await outboxLength(tp.id)) - before).toBe(2);
     expect((await store.get<TransferProcess>('transferprocess', tp.id))?.state).toBe('STARTED');
     // A different writer with a stale version still loses its race.
-    expect(await store.transition('transferprocess', tp, requested, transferProcessEvent(requested, {}, store.newEventId(requested.id)))).toBe(false);
+    expect(
+      await store.transition('transferprocess', tp, requested, transferProcessEvent(requested, {}, store.newEventId(requested.id))),
+    ).toBe(false);
   });
 
   it('a simulated step that loses every write race fails (to be retried) instead of vanishing', async () => {
@@ -114,7 +118,10 @@ describe('the api against a Redis of its own that drops connections, dies and ru
     const killer = new Redis(config.redisUrl);
     try {
       await Promise.all([sleeper.ping(), killer.ping()]);
-      const busy = sleeper.eval("local t = redis.call('TIME'); local stop = t[1] * 1e6 + t[2] + 300000; repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop; return 1", 0);
+      const busy = sleeper.eval(
+        "local t = redis.call('TIME'); local stop = t[1] * 1e6 + t[2] + 300000; repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop; return 1",
+        0,
+      );
       await sleep(50);
       const sent = Promise.resolve(send()); // supertest sends only once then() is called
       await sleep(100);
@@ -130,7 +137,9 @@ describe('the api against a Redis of its own that drops connections, dies and ru
     const created = await withRepliesLost(() => Promise.all([create(), create(), create()]));
     expect(created.map((r) => r.status)).toEqual([200, 200, 200]);
     const id = created[0].body['@id'] as string;
-    const signal = await withRepliesLost(() => http().post(`/signaling/v1/transferprocesses/${id}/requested`).set('x-api-key', API_KEY).timeout(5000));
+    const signal = await withRepliesLost(() =>
+      http().post(`/signaling/v1/transferprocesses/${id}/requested`).set('x-api-key', API_KEY).timeout(5000),
+    );
     expect([signal.status, signal.body.state]).toEqual([200, 'REQUESTED']);
     expect((await http().get(`${TRANSFERS}/${id}/state`).set('x-api-key', API_KEY)).body.state).toBe('REQUESTED');
     // One event each, not two: INITIAL's and REQUESTED's, on the event stream.
@@ -209,7 +218,11 @@ describe('accepted events while Redis refuses writes (api and dispatcher)', () =
     const refused: number[] = [];
     const burst = Array.from({ length: 200 }, async (_, i) => {
       await sleep(i * 5);
-      const res = await request(api.getHttpServer()).post(TRANSFERS).set('x-api-key', API_KEY).send(transferRequest({ callbackAddresses })).timeout(5000);
+      const res = await request(api.getHttpServer())
+        .post(TRANSFERS)
+        .set('x-api-key', API_KEY)
+        .send(transferRequest({ callbackAddresses }))
+        .timeout(5000);
       if (res.status === 200) accepted.push(res.body['@id']);
       else refused.push(res.status);
     });

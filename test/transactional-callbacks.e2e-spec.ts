@@ -30,11 +30,20 @@ describe('transactional callbacks are called before a change is committed', () =
   afterAll(() => stack?.stop());
 
   const { get, post } = apiClient(() => stack.api);
-  const cb = (path: string, transactional: boolean) => ({ uri: `${stack.receiver.url}${path}`, events: ['transfer.process'], transactional });
+  const cb = (path: string, transactional: boolean) => ({
+    uri: `${stack.receiver.url}${path}`,
+    events: ['transfer.process'],
+    transactional,
+  });
 
   it('refuses a create when a transactional callback fails: 409 with the reason, nothing stored, nothing emitted', async () => {
-    const res = await post('/management/v3/transferprocesses', transferRequest({ '@id': 'tx-refused', callbackAddresses: [cb('/tx-fails', true), cb('/observer-1', false)] })).expect(409);
-    expect(res.body).toEqual([{ message: expect.stringContaining('/tx-fails: HTTP 500'), type: 'ObjectConflict', path: null, invalidValue: null }]);
+    const res = await post(
+      '/management/v3/transferprocesses',
+      transferRequest({ '@id': 'tx-refused', callbackAddresses: [cb('/tx-fails', true), cb('/observer-1', false)] }),
+    ).expect(409);
+    expect(res.body).toEqual([
+      { message: expect.stringContaining('/tx-fails: HTTP 500'), type: 'ObjectConflict', path: null, invalidValue: null },
+    ]);
     await get('/management/v3/transferprocesses/tx-refused').expect(404);
     await settle();
     expect(stack.receiver.callsTo('/tx-fails')).toHaveLength(1);
@@ -42,7 +51,10 @@ describe('transactional callbacks are called before a change is committed', () =
   });
 
   it('calls a transactional callback once, before answering, and the dispatcher does not call it again', async () => {
-    const res = await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [cb('/tx-ok', true), cb('/observer-2', false)] })).expect(200);
+    const res = await post(
+      '/management/v3/transferprocesses',
+      transferRequest({ callbackAddresses: [cb('/tx-ok', true), cb('/observer-2', false)] }),
+    ).expect(200);
     const answeredAt = Date.now();
     const [txCall] = stack.receiver.callsTo('/tx-ok');
     expect(txCall.at).toBeLessThanOrEqual(answeredAt);
@@ -55,7 +67,10 @@ describe('transactional callbacks are called before a change is committed', () =
   });
 
   it('refuses a signal the same way: 409, state unchanged, no event', async () => {
-    const created = await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [cb('/tx-refuses-requested', true), cb('/observer-3', false)] })).expect(200);
+    const created = await post(
+      '/management/v3/transferprocesses',
+      transferRequest({ callbackAddresses: [cb('/tx-refuses-requested', true), cb('/observer-3', false)] }),
+    ).expect(200);
     const id = created.body['@id'];
     await stack.receiver.waitFor((calls) => calls.some((c) => c.path === '/observer-3'));
     const res = await post(`/signaling/v1/transferprocesses/${id}/requested`).expect(409);
@@ -66,7 +81,10 @@ describe('transactional callbacks are called before a change is committed', () =
   });
 
   it('applies static transactional callbacks (EDC_CALLBACK_<ID>_TRANSACTIONAL=true) to the events they match', async () => {
-    const created = await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [cb('/observer-4', false)] })).expect(200);
+    const created = await post(
+      '/management/v3/transferprocesses',
+      transferRequest({ callbackAddresses: [cb('/observer-4', false)] }),
+    ).expect(200);
     const id = created.body['@id'];
     await post(`/signaling/v1/transferprocesses/${id}/requested`).expect(200);
     staticFails = true;
@@ -75,7 +93,11 @@ describe('transactional callbacks are called before a change is committed', () =
     await post(`/signaling/v1/transferprocesses/${id}/started`).expect(200);
     await stack.receiver.waitFor((calls) => calls.filter((c) => c.path === '/observer-4').length >= 3);
     await settle();
-    expect(types(stack.receiver.callsTo('/observer-4'))).toEqual(['TransferProcessInitiated', 'TransferProcessRequested', 'TransferProcessStarted']);
+    expect(types(stack.receiver.callsTo('/observer-4'))).toEqual([
+      'TransferProcessInitiated',
+      'TransferProcessRequested',
+      'TransferProcessStarted',
+    ]);
     // The refused attempt and the accepted one, each called once; the dispatcher adds none.
     expect(types(stack.receiver.callsTo('/static-tx'))).toEqual(['TransferProcessStarted', 'TransferProcessStarted']);
   });
@@ -93,7 +115,9 @@ describe('transactional callbacks are called before a change is committed', () =
       },
     };
     const res = await post('/management/v3/contractnegotiations', negotiation).expect(400);
-    expect(res.body).toEqual([{ message: expect.stringContaining('above EVENT_MAX_BYTES (2048)'), type: 'ValidationFailure', path: null, invalidValue: null }]);
+    expect(res.body).toEqual([
+      { message: expect.stringContaining('above EVENT_MAX_BYTES (2048)'), type: 'ValidationFailure', path: null, invalidValue: null },
+    ]);
 
     const created = await post('/management/v3/transferprocesses', transferRequest()).expect(200);
     const id = created.body['@id'];
@@ -121,12 +145,19 @@ describe('a simulated step refused by a transactional callback', () => {
     const res = await post(
       '/management/v3/transferprocesses',
       // PUSH: the simulated provider completes it (a PULL one would stay STARTED).
-      transferRequest({ transferType: 'HttpData-PUSH', callbackAddresses: [{ uri: `${stack.receiver.url}/gate`, events: ['transfer.process'], transactional: true }] }),
+      transferRequest({
+        transferType: 'HttpData-PUSH',
+        callbackAddresses: [{ uri: `${stack.receiver.url}/gate`, events: ['transfer.process'], transactional: true }],
+      }),
     ).expect(200);
     const id = res.body['@id'];
     await stack.receiver.waitFor((calls) => calls.filter((c) => c.json?.type === 'TransferProcessRequested').length >= 2, 10_000);
     expect((await get(`/management/v3/transferprocesses/${id}/state`)).body.state).toBe('INITIAL');
     refuse = false;
-    await waitUntil(async () => (await get(`/management/v3/transferprocesses/${id}/state`)).body.state === 'COMPLETED', 20_000, 'COMPLETED');
+    await waitUntil(
+      async () => (await get(`/management/v3/transferprocesses/${id}/state`)).body.state === 'COMPLETED',
+      20_000,
+      'COMPLETED',
+    );
   });
 });

@@ -30,7 +30,12 @@ describe('a simulated transfer calls its callbacks back', () => {
   it('delivers Initiated, Requested, Started and Completed of a PUSH transfer once each, with the EDC envelope and headers', async () => {
     const callback = { uri: `${receiver.url}/hooks/all`, events: ['transfer.process'], transactional: false };
     const created = await createTransfer(transferRequest({ ...PUSH, callbackAddresses: [callback] })).expect(200);
-    expect(created.body).toEqual({ '@context': EDC_RESPONSE_CONTEXT, '@type': 'IdResponse', '@id': expect.any(String), createdAt: expect.any(Number) });
+    expect(created.body).toEqual({
+      '@context': EDC_RESPONSE_CONTEXT,
+      '@type': 'IdResponse',
+      '@id': expect.any(String),
+      createdAt: expect.any(Number),
+    });
     const id = created.body['@id'];
 
     await receiver.waitFor((calls) => calls.filter((c) => c.path === '/hooks/all').length >= 4);
@@ -88,7 +93,8 @@ describe('a simulated transfer calls its callbacks back', () => {
     // Many simulation steps (SIMULATION_STEP_MS is 20 in tests) later, it is still STARTED.
     await new Promise((r) => setTimeout(r, 500));
     expect(bySequence(receiver.callsTo('/hooks/pull')).map((c) => c.json.type)).toEqual(TRANSFER_EVENTS.slice(0, 3));
-    const state = () => request(api.getHttpServer()).get(`/management/v3/transferprocesses/${id}/state`).set('x-api-key', API_KEY).expect(200);
+    const state = () =>
+      request(api.getHttpServer()).get(`/management/v3/transferprocesses/${id}/state`).set('x-api-key', API_KEY).expect(200);
     expect((await state()).body.state).toBe('STARTED');
     await request(api.getHttpServer()).post(`/signaling/v1/transferprocesses/${id}/completed`).set('x-api-key', API_KEY).expect(200);
     expect((await state()).body.state).toBe('COMPLETED');

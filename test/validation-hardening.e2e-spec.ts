@@ -4,7 +4,17 @@ import Redis from 'ioredis';
 import { DeliveryRecord, eventIdOf } from '@app/delivery';
 import { MAX_CALLBACK_ADDRESSES } from '@app/events';
 import { AppConfig, connectRedis } from '@app/platform';
-import { apiClient, dropKeys, Stack, startApi, startStack, testConfig, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
+import {
+  apiClient,
+  dropKeys,
+  Stack,
+  startApi,
+  startStack,
+  testConfig,
+  transferRequest,
+  waitUntil,
+  openDeliveryQueues,
+} from './support/harness';
 import { allStreams, keyOf } from './support/redis-keys';
 import { TestDeliveryQueues } from './support/delivery-queues';
 
@@ -77,35 +87,55 @@ describe('validation hardening (api only)', () => {
       'webhook-timestamp',
       'X-Event-Sequence',
     ])('400 for the reserved name %s', async (authKey) => {
-      const [error] = await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ authKey, authCodeId: 'alias' })] }), ['callbackAddresses[0].authKey']);
+      const [error] = await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ authKey, authCodeId: 'alias' })] }), [
+        'callbackAddresses[0].authKey',
+      ]);
       expect(error.message).toContain('callbackAddresses[0].authKey must not be');
       expect(error.invalidValue).toBe(authKey);
     });
 
-    it.each(['X Key', 'X-Key\r\nEvil: 1', 'X-Key\n', 'Schlüssel', 'a:b', '', 'x'.repeat(257)])('400 for %j, which is not a header name', async (authKey) => {
-      await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ authKey, authCodeId: 'alias' })] }), ['callbackAddresses[0].authKey']);
-    });
+    it.each(['X Key', 'X-Key\r\nEvil: 1', 'X-Key\n', 'Schlüssel', 'a:b', '', 'x'.repeat(257)])(
+      '400 for %j, which is not a header name',
+      async (authKey) => {
+        await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ authKey, authCodeId: 'alias' })] }), [
+          'callbackAddresses[0].authKey',
+        ]);
+      },
+    );
 
     it('accepts a token such as X-Api-Key, and keeps it (and the alias) on the stored object', async () => {
-      const created = await client.post(TRANSFERS, transferRequest({ callbackAddresses: [address({ authKey: 'X-Api-Key', authCodeId: 'my.secret-1' })] })).expect(200);
+      const created = await client
+        .post(TRANSFERS, transferRequest({ callbackAddresses: [address({ authKey: 'X-Api-Key', authCodeId: 'my.secret-1' })] }))
+        .expect(200);
       const stored = await client.get(`${TRANSFERS}/${created.body['@id']}`).expect(200);
-      expect(stored.body.callbackAddresses).toEqual([{ '@type': 'CallbackAddress', ...address(), transactional: false, authKey: 'X-Api-Key', authCodeId: 'my.secret-1' }]);
+      expect(stored.body.callbackAddresses).toEqual([
+        { '@type': 'CallbackAddress', ...address(), transactional: false, authKey: 'X-Api-Key', authCodeId: 'my.secret-1' },
+      ]);
     });
   });
 
   describe('authCodeId: a sane alias', () => {
-    it.each(['__proto__', 'constructor', 'prototype', 'a\nb', 'tab\there', 'nul\u0000', '', 'x'.repeat(257)])('400 for %j', async (authCodeId) => {
-      await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ authKey: 'X-Api-Key', authCodeId })] }), ['callbackAddresses[0].authCodeId']);
-      // Without authKey (the secret then goes in Authorization) the same rules hold.
-      await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ authCodeId })] }), ['callbackAddresses[0].authCodeId']);
-    });
+    it.each(['__proto__', 'constructor', 'prototype', 'a\nb', 'tab\there', 'nul\u0000', '', 'x'.repeat(257)])(
+      '400 for %j',
+      async (authCodeId) => {
+        await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ authKey: 'X-Api-Key', authCodeId })] }), [
+          'callbackAddresses[0].authCodeId',
+        ]);
+        // Without authKey (the secret then goes in Authorization) the same rules hold.
+        await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ authCodeId })] }), ['callbackAddresses[0].authCodeId']);
+      },
+    );
 
     it('lists every problem of several addresses and fields at once', async () => {
       await expect400(
         TRANSFERS,
         {
           protocol: 'dataspace-protocol-http',
-          callbackAddresses: [address({ authKey: 'Host', authCodeId: '__proto__' }), address({ authKey: 'Content-Length' }), address({ authCodeId: 'a\r\nb' })],
+          callbackAddresses: [
+            address({ authKey: 'Host', authCodeId: '__proto__' }),
+            address({ authKey: 'Content-Length' }),
+            address({ authCodeId: 'a\r\nb' }),
+          ],
         },
         [
           'callbackAddresses[0].authKey',
@@ -125,7 +155,9 @@ describe('validation hardening (api only)', () => {
         'callbackAddresses[0].authCodeId',
         'callbackAddresses[0].authKey',
       ]);
-      await expect400(INBOUND, { callbackAddresses: [address({ authKey: 'Transfer-Encoding', authCodeId: 'ok' })] }, ['callbackAddresses[0].authKey']);
+      await expect400(INBOUND, { callbackAddresses: [address({ authKey: 'Transfer-Encoding', authCodeId: 'ok' })] }, [
+        'callbackAddresses[0].authKey',
+      ]);
     });
   });
 
@@ -148,8 +180,12 @@ describe('validation hardening (api only)', () => {
       const before = await committedEvents();
       // Its 5,000 objects are more JSON-LD than one request may expand: refused before expansion.
       const res = await client.post(TRANSFERS, transferRequest({ '@id': 'fan-out-bomb', callbackAddresses: addresses(2500) })).expect(400);
-      expect(res.body).toEqual([{ message: expect.stringContaining('more than 1000 objects'), type: 'InvalidRequest', path: null, invalidValue: null }]);
-      const [error] = await expect400(TRANSFERS, transferRequest({ callbackAddresses: addresses(MAX_CALLBACK_ADDRESSES + 1) }), ['callbackAddresses']);
+      expect(res.body).toEqual([
+        { message: expect.stringContaining('more than 1000 objects'), type: 'InvalidRequest', path: null, invalidValue: null },
+      ]);
+      const [error] = await expect400(TRANSFERS, transferRequest({ callbackAddresses: addresses(MAX_CALLBACK_ADDRESSES + 1) }), [
+        'callbackAddresses',
+      ]);
       expect(error.message).toContain(`at most ${MAX_CALLBACK_ADDRESSES}`);
       await client.get(`${TRANSFERS}/fan-out-bomb`).expect(404);
       expect(await committedEvents()).toBe(before);
@@ -157,13 +193,19 @@ describe('validation hardening (api only)', () => {
 
     it('bounds the event filters of one address: at most 32, of at most 128 characters each', async () => {
       const filters = (n: number) => Array.from({ length: n }, (_, i) => `transfer.process.${i}`);
-      const [tooMany] = await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ events: filters(33) })] }), ['callbackAddresses[0].events']);
-      expect(tooMany.message).toContain('at most 32 filters');
-      const [tooLong] = await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ events: ['transfer.' + 'x'.repeat(120)] })] }), [
+      const [tooMany] = await expect400(TRANSFERS, transferRequest({ callbackAddresses: [address({ events: filters(33) })] }), [
         'callbackAddresses[0].events',
       ]);
+      expect(tooMany.message).toContain('at most 32 filters');
+      const [tooLong] = await expect400(
+        TRANSFERS,
+        transferRequest({ callbackAddresses: [address({ events: ['transfer.' + 'x'.repeat(120)] })] }),
+        ['callbackAddresses[0].events'],
+      );
       expect(tooLong.message).toContain('at most 128 characters');
-      await client.post(TRANSFERS, transferRequest({ callbackAddresses: [address({ events: [...filters(31), 'x'.repeat(128)] })] })).expect(200);
+      await client
+        .post(TRANSFERS, transferRequest({ callbackAddresses: [address({ events: [...filters(31), 'x'.repeat(128)] })] }))
+        .expect(200);
     });
   });
 
@@ -233,7 +275,13 @@ describe('what a receiver is shown of the callback addresses', () => {
   it('origins only, without authKey or authCodeId, while the object and the Management API keep them whole', async () => {
     const base = stack.receiver.url;
     const full = [
-      { uri: `${base}/hooks/a?token=tok-in-query`, events: ['transfer.process', 'contract.negotiation'], transactional: false, authKey: 'X-Hook-Key', authCodeId: 'hook-alias' },
+      {
+        uri: `${base}/hooks/a?token=tok-in-query`,
+        events: ['transfer.process', 'contract.negotiation'],
+        transactional: false,
+        authKey: 'X-Hook-Key',
+        authCodeId: 'hook-alias',
+      },
       { uri: `${base}/hooks/b/tok-in-path`, events: ['transfer.process', 'contract.negotiation'], transactional: false },
     ];
     const transfer = await client.post(TRANSFERS, transferRequest({ callbackAddresses: full })).expect(200);
@@ -286,15 +334,21 @@ describe('retrying a dead letter whose delivery-log record has expired', () => {
       .expect(200);
     const transferId: string = created.body['@id'];
     let dead: DeliveryRecord | undefined;
-    await waitUntil(async () => {
-      [dead] = (await client.get(`/management/v1/deliveries?entityId=${transferId}`).expect(200)).body;
-      return dead?.status === 'failed' && (await deliveries.getJobState(dead.id)) === 'failed';
-    }, 15_000, 'the delivery to be dead-lettered');
+    await waitUntil(
+      async () => {
+        [dead] = (await client.get(`/management/v1/deliveries?entityId=${transferId}`).expect(200)).body;
+        return dead?.status === 'failed' && (await deliveries.getJobState(dead.id)) === 'failed';
+      },
+      15_000,
+      'the delivery to be dead-lettered',
+    );
     const id = dead!.id;
     const path = `/management/v1/deliveries/${encodeURIComponent(id)}`;
 
     // What the log's retention does after 7 days: the record and its attempts are gone.
-    expect(await redis.del(keyOf(stack.config, eventIdOf(id), 'delivery', id), keyOf(stack.config, eventIdOf(id), 'delivery', id, 'attempts'))).toBe(2);
+    expect(
+      await redis.del(keyOf(stack.config, eventIdOf(id), 'delivery', id), keyOf(stack.config, eventIdOf(id), 'delivery', id, 'attempts')),
+    ).toBe(2);
     await client.get(path).expect(404);
     expect(await deliveries.getJobState(id)).toBe('failed');
 
@@ -305,14 +359,25 @@ describe('retrying a dead letter whose delivery-log record has expired', () => {
     expect(calls[2].headers['webhook-id']).toBe(calls[0].headers['webhook-id']);
 
     let record: DeliveryRecord | undefined;
-    await waitUntil(async () => {
-      const res = await client.get(path);
-      record = res.status === 200 ? res.body : undefined;
-      return record?.status === 'delivered';
-    }, 10_000, 'the retried delivery to be logged as delivered');
-    expect(record).toMatchObject({ id, eventId: dead!.eventId, entity: { id: transferId }, endpoint: { uri: `${stack.receiver.url}/dead` } });
+    await waitUntil(
+      async () => {
+        const res = await client.get(path);
+        record = res.status === 200 ? res.body : undefined;
+        return record?.status === 'delivered';
+      },
+      10_000,
+      'the retried delivery to be logged as delivered',
+    );
+    expect(record).toMatchObject({
+      id,
+      eventId: dead!.eventId,
+      entity: { id: transferId },
+      endpoint: { uri: `${stack.receiver.url}/dead` },
+    });
     expect(record!.attempts.map((a) => [a.attempt, a.status, a.outcome])).toEqual([[1, 200, 'delivered']]);
-    expect((await client.get(`/management/v1/deliveries?entityId=${transferId}`).expect(200)).body.map((d: DeliveryRecord) => d.id)).toEqual([id]);
+    expect(
+      (await client.get(`/management/v1/deliveries?entityId=${transferId}`).expect(200)).body.map((d: DeliveryRecord) => d.id),
+    ).toEqual([id]);
     await waitUntil(async () => (await deliveries.getJobState(id)) === 'completed', 5000, 'the job to complete');
   });
 

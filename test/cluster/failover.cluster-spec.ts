@@ -57,7 +57,10 @@ async function clusterNodes(port: number): Promise<ClusterNode[]> {
       port: Number(/:(\d+)@/.exec(address)![1]),
       role: flags.includes('master') ? ('master' as const) : ('slave' as const),
       masterId,
-      slots: slots.filter((s) => !s.startsWith('[')).map((s) => s.split('-').map(Number) as [number, number]).map(([a, b]) => [a, b ?? a] as [number, number]),
+      slots: slots
+        .filter((s) => !s.startsWith('['))
+        .map((s) => s.split('-').map(Number) as [number, number])
+        .map(([a, b]) => [a, b ?? a] as [number, number]),
     }));
 }
 
@@ -65,20 +68,28 @@ async function clusterNodes(port: number): Promise<ClusterNode[]> {
 function post(agent: http.Agent, url: string, body: object): Promise<{ status: number; id?: string; text: string }> {
   const payload = JSON.stringify(body);
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let id: string | undefined;
-        try {
-          id = JSON.parse(text)['@id'];
-        } catch {
-          id = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, id, text });
-      });
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          let id: string | undefined;
+          try {
+            id = JSON.parse(text)['@id'];
+          } catch {
+            id = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, id, text });
+        });
+      },
+    );
     req.on('error', (err) => resolve({ status: 0, text: err.message }));
     req.end(payload);
   });
@@ -86,10 +97,12 @@ function post(agent: http.Agent, url: string, body: object): Promise<{ status: n
 
 function get(agent: http.Agent, url: string): Promise<number> {
   return new Promise((resolve) => {
-    http.get(url, { agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', () => resolve(0));
+    http
+      .get(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', () => resolve(0));
   });
 }
 
@@ -154,7 +167,8 @@ describe('a Redis Cluster master killed during a burst (3 masters, 3 replicas, a
         slowestMs = Math.max(slowestMs, Date.now() - sentAt);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status === 200 && res.id) accepted.push({ id: res.id, sentAt, at: Date.now() });
-        else if (res.status === 503) await sleep(50); // refused, not accepted: the client tries again later
+        else if (res.status === 503)
+          await sleep(50); // refused, not accepted: the client tries again later
         else unexpected.push(`${res.status} ${res.text.slice(0, 200)}`);
         await sleep(PAUSE_MS);
       }
@@ -170,7 +184,15 @@ describe('a Redis Cluster master killed during a burst (3 masters, 3 replicas, a
     probe = new Redis({ port: heir.port, host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: true });
     probe.on('error', () => undefined);
     const probeKey = `${victimPartitions[0].tag}:failover-probe`;
-    await waitUntil(() => probe!.set(probeKey, '1', 'PX', 60_000).then(() => true, () => false), 30_000, `the replica on ${heir.port} to take writes`);
+    await waitUntil(
+      () =>
+        probe!.set(probeKey, '1', 'PX', 60_000).then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+      `the replica on ${heir.port} to take writes`,
+    );
     const failoverMs = Date.now() - killedAt;
     // And the first create, sent after the kill, that the api accepted into one of the victim's partitions.
     const inVictim = (id: string) => owns(partitions.of(id));
@@ -190,11 +212,15 @@ describe('a Redis Cluster master killed during a burst (3 masters, 3 replicas, a
     const delivered = () => new Set(receiver.callsTo('/failover').map((c) => c.json?.payload?.transferProcessId));
     let last = -1;
     let stillSince = Date.now();
-    await waitUntil(() => {
-      const seen = accepted.filter((a) => delivered().has(a.id)).length;
-      if (seen !== last) [last, stillSince] = [seen, Date.now()];
-      return seen === accepted.length || Date.now() - stillSince > 8000;
-    }, 40_000, 'deliveries to settle');
+    await waitUntil(
+      () => {
+        const seen = accepted.filter((a) => delivered().has(a.id)).length;
+        if (seen !== last) [last, stillSince] = [seen, Date.now()];
+        return seen === accepted.length || Date.now() - stillSince > 8000;
+      },
+      40_000,
+      'deliveries to settle',
+    );
     const got = delivered();
     const lost = accepted.filter((a) => !got.has(a.id));
     const lostInVictim = lost.filter((a) => inVictim(a.id)).length;
@@ -203,7 +229,10 @@ describe('a Redis Cluster master killed during a burst (3 masters, 3 replicas, a
       [
         `Failover of the master on ${victim.port} (partitions ${victimPartitions.map((p) => p.name).join(' ')}) to its replica on ${heir.port}:`,
         `  kill -9 -> first write taken by the promoted replica: ${failoverMs} ms; -> first create accepted into its partitions: ${apiBackMs} ms`,
-        `  answers: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s} x${n}`).join(', ')} (${acceptedBeforeKill} accepted before the kill); slowest answer ${slowestMs} ms`,
+        `  answers: ${[...statuses]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s} x${n}`)
+          .join(', ')} (${acceptedBeforeKill} accepted before the kill); slowest answer ${slowestMs} ms`,
         `  accepted ${accepted.length}, delivered ${accepted.length - lost.length}, lost ${lost.length} (async replication window; ${lostInVictim} of them in the dead master's partitions)`,
       ].join('\n'),
     );

@@ -30,7 +30,9 @@ describe('keys spread over the masters of a Redis Cluster', () => {
     const callbackAddresses = [{ uri: `${receiver.url}/spread`, events: ['transfer.process'], transactional: false }];
     for (let i = 0; i < EVENTS; i += BATCH) {
       const batch = Array.from({ length: BATCH }, () => storedTransfer({ callbackAddresses }));
-      const created = await Promise.all(batch.map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)))));
+      const created = await Promise.all(
+        batch.map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)))),
+      );
       expect(created.every(Boolean)).toBe(true);
     }
     await waitUntil(() => receiver.callsTo('/spread').length >= EVENTS, 200_000, 'every event delivered');
@@ -51,7 +53,11 @@ describe('keys spread over the masters of a Redis Cluster', () => {
     const mean = perMaster.reduce((sum, m) => sum + m.keys, 0) / perMaster.length;
     console.log(
       [`Keys of ${config.redisPrefix} per master after ${EVENTS} events (DBSIZE counts every test's keys):`]
-        .concat(perMaster.map((m) => `  ${m.node}: ${m.keys} keys (${((m.keys / mean - 1) * 100).toFixed(1)}% from the mean), DBSIZE ${m.dbsize}`))
+        .concat(
+          perMaster.map(
+            (m) => `  ${m.node}: ${m.keys} keys (${((m.keys / mean - 1) * 100).toFixed(1)}% from the mean), DBSIZE ${m.dbsize}`,
+          ),
+        )
         .join('\n'),
     );
     expect(perMaster).toHaveLength(3);

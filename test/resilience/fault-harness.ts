@@ -82,12 +82,31 @@ async function kill(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): Promise<voi
 async function main(): Promise<void> {
   const redisPort = await freePort();
   const redisDir = mkdtempSync(path.join(tmpdir(), 'faults-redis-'));
-  const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'];
+  const redisArgs = [
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    redisDir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+  ];
   const startRedis = () => start('redis', 'redis-server', redisArgs, {}, 'Ready to accept connections');
   let redis = await startRedis();
   const redisCli = (...args: string[]) => promisify(execFile)('redis-cli', ['-p', String(redisPort), ...args]);
   // The agreement every transfer names (a transfer needs one, as in EDC).
-  await redisCli('SET', contractAgreementKey(new Partitions('faults', loadConfig({}).redisPartitions), 'contract-1'), JSON.stringify(agreementFixture()));
+  await redisCli(
+    'SET',
+    contractAgreementKey(new Partitions('faults', loadConfig({}).redisPartitions), 'contract-1'),
+    JSON.stringify(agreementFixture()),
+  );
 
   // The receiver: 30% 500, 5% hang past the timeout, else 200; a transfer counts once a 200 went out.
   const delivered = new Map<string, number>();
@@ -148,7 +167,8 @@ async function main(): Promise<void> {
       : [`dist/apps/${app}/main.js`];
   const fromSource = process.env.FAULTS_FROM_SOURCE ? { TS_NODE_PROJECT: 'tsconfig.json' } : {};
   const startApi = () => start('api', process.execPath, node('api'), { ...env, ...fromSource, API_PORT: String(apiPort) }, 'listening on');
-  const startDispatcher = (i: number) => start(`dispatcher-${i}`, process.execPath, node('dispatcher'), { ...env, ...fromSource, DISPATCHER_PORT: '0' }, 'listening on');
+  const startDispatcher = (i: number) =>
+    start(`dispatcher-${i}`, process.execPath, node('dispatcher'), { ...env, ...fromSource, DISPATCHER_PORT: '0' }, 'listening on');
   let api = await startApi();
   const dispatchers = [await startDispatcher(0), await startDispatcher(1)];
 
@@ -171,18 +191,33 @@ async function main(): Promise<void> {
         dispatchers[k % 2] = await startDispatcher(k % 2);
       },
     })),
-    { when: at(0.4), what: 'restart Redis (SHUTDOWN, AOF kept)', run: async () => {
-      await kill(redis, 'SIGTERM');
-      redis = await startRedis();
-    } },
-    { when: at(0.6), what: 'SIGKILL api, restart', run: async () => {
-      await kill(api);
-      api = await startApi();
-    } },
-    { when: at(0.75), what: `Redis out of memory for ${OOM_MS} ms`, run: async () => {
-      await redisCli('CONFIG', 'SET', 'maxmemory', '1');
-      setTimeout(() => void redisCli('CONFIG', 'SET', 'maxmemory', '0').catch((err) => faults.push(`  failed to end OOM: ${err.message}`)), OOM_MS);
-    } },
+    {
+      when: at(0.4),
+      what: 'restart Redis (SHUTDOWN, AOF kept)',
+      run: async () => {
+        await kill(redis, 'SIGTERM');
+        redis = await startRedis();
+      },
+    },
+    {
+      when: at(0.6),
+      what: 'SIGKILL api, restart',
+      run: async () => {
+        await kill(api);
+        api = await startApi();
+      },
+    },
+    {
+      when: at(0.75),
+      what: `Redis out of memory for ${OOM_MS} ms`,
+      run: async () => {
+        await redisCli('CONFIG', 'SET', 'maxmemory', '1');
+        setTimeout(
+          () => void redisCli('CONFIG', 'SET', 'maxmemory', '0').catch((err) => faults.push(`  failed to end OOM: ${err.message}`)),
+          OOM_MS,
+        );
+      },
+    },
     ...Array.from({ length: DROPS }, (_, d) => ({
       when: at(0.05 + (0.9 * d) / Math.max(DROPS, 1) + Math.random() * 0.02),
       what: 'CLIENT KILL every connection',
@@ -258,7 +293,9 @@ async function main(): Promise<void> {
   const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
   const doubled = ORDERED ? [] : [...eventsOf].filter(([, ids]) => ids.size > 1).map(([transfer]) => transfer);
   // Ordered: first receipts 1, 2, ..., k, whatever k (events beyond those owed may come too).
-  const reordered = [...firstReceipts].filter(([, sequences]) => sequences.some((n, i) => n !== i + 1)).map(([transfer, sequences]) => `${transfer} [${sequences.join(',')}]`);
+  const reordered = [...firstReceipts]
+    .filter(([, sequences]) => sequences.some((n, i) => n !== i + 1))
+    .map(([transfer, sequences]) => `${transfer} [${sequences.join(',')}]`);
   const failed = lost.length > 0 || falselyRefused.length > 0 || doubled.length > 0 || reordered.length > 0;
 
   console.log(

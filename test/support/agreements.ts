@@ -33,12 +33,19 @@ export function agreementFixture(overrides: Partial<ContractAgreement> = {}): Co
 }
 
 /** Writes `agreement` where the api finds agreements, under the prefix of `config`. */
-export async function seedAgreement(redis: Redis, config: Pick<AppConfig, 'redisPrefix' | 'redisPartitions'>, agreement = agreementFixture()): Promise<void> {
+export async function seedAgreement(
+  redis: Redis,
+  config: Pick<AppConfig, 'redisPrefix' | 'redisPartitions'>,
+  agreement = agreementFixture(),
+): Promise<void> {
   await redis.set(contractAgreementKey(partitionsOf(config), agreement.id), JSON.stringify(agreement));
 }
 
 /** `seedAgreement` on a connection of its own, for tests whose api runs as a separate process. */
-export async function seedAgreementFor(config: Pick<AppConfig, 'redisPrefix' | 'redisPartitions' | 'redisUrl'>, agreement = agreementFixture()): Promise<void> {
+export async function seedAgreementFor(
+  config: Pick<AppConfig, 'redisPrefix' | 'redisPartitions' | 'redisUrl'>,
+  agreement = agreementFixture(),
+): Promise<void> {
   const redis = connectRedis(config.redisUrl);
   try {
     await seedAgreement(redis, config, agreement);

@@ -7,7 +7,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Binds `port` (0: any) on 127.0.0.1 and closes it again; resolves with the port, or undefined if taken. */
 async function tryPort(port: number): Promise<number | undefined> {
   const server = net.createServer();
-  const bound = await new Promise<boolean>((resolve) => server.once('error', () => resolve(false)).listen(port, '127.0.0.1', () => resolve(true)));
+  const bound = await new Promise<boolean>((resolve) =>
+    server.once('error', () => resolve(false)).listen(port, '127.0.0.1', () => resolve(true)),
+  );
   if (!bound) return undefined;
   const found = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -98,4 +100,3 @@ export class DedicatedRedis {
     });
   }
 }
-

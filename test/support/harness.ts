@@ -67,7 +67,6 @@ export function openDeliveryQueues(config: AppConfig): TestDeliveryQueues {
   return new TestDeliveryQueues(config);
 }
 
-
 export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -75,7 +74,6 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
     await new Promise((r) => setTimeout(r, 25));
   }
 }
-
 
 /** A receiver, an api and a dispatcher on one configuration; `stop()` tears all down. */
 export interface Stack {
@@ -87,10 +85,7 @@ export interface Stack {
 }
 
 /** Starts a receiver first, so the environment can name its URL, then api and dispatcher. */
-export async function startStack(
-  env: (receiverUrl: string) => Record<string, string>,
-  responder?: Responder,
-): Promise<Stack> {
+export async function startStack(env: (receiverUrl: string) => Record<string, string>, responder?: Responder): Promise<Stack> {
   const receiver = await Receiver.start(responder);
   const config = testConfig(env(receiver.url));
   const api = await startApi(config);

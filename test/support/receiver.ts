@@ -11,9 +11,10 @@ export interface ReceivedCall {
   at: number;
 }
 
-export type Responder = (call: ReceivedCall, nth: number) =>
-  | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }
-  | 'hang';
+export type Responder = (
+  call: ReceivedCall,
+  nth: number,
+) => { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 /** A real callback receiver on a loopback address (127.0.0.1 unless told) that records every call and answers as told. */
 export class Receiver {
@@ -50,7 +51,9 @@ export class Receiver {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.calls)) {
       if (Date.now() > deadline)
-        throw new Error(`Receiver timed out; got ${this.calls.length} calls: ${this.calls.map((c) => `${c.path} ${c.json?.type}`).join(', ')}`);
+        throw new Error(
+          `Receiver timed out; got ${this.calls.length} calls: ${this.calls.map((c) => `${c.path} ${c.json?.type}`).join(', ')}`,
+        );
       await new Promise((r) => setTimeout(r, 25));
     }
   }

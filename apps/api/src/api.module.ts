@@ -1,6 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
-import { AppConfig, ConfigModule, HealthController, loggingModule, MetricsModule, QueueErrorLogger, QueuesRootModule, RedisModule } from '@app/platform';
+import {
+  AppConfig,
+  ConfigModule,
+  HealthController,
+  loggingModule,
+  MetricsModule,
+  QueueErrorLogger,
+  QueuesRootModule,
+  RedisModule,
+} from '@app/platform';
 import { AdminModule } from './admin/admin.module';
 import { ContractNegotiationsModule } from './contract-negotiations/contract-negotiations.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';

@@ -9,7 +9,15 @@ export class DispatcherModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: DispatcherModule,
-      imports: [ConfigModule.forRoot(config), loggingModule(config), RedisModule, MetricsModule.forRoot('dispatcher'), DeliveryAttemptsModule, EventStreamModule, DispatcherMetricsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        loggingModule(config),
+        RedisModule,
+        MetricsModule.forRoot('dispatcher'),
+        DeliveryAttemptsModule,
+        EventStreamModule,
+        DispatcherMetricsModule,
+      ],
       controllers: [HealthController],
     };
   }

@@ -14,6 +14,6 @@ runMain('dispatcher', 'DISPATCHER_PORT', async () => {
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const banner =
     `dispatcher listening on http://localhost:${port}/health ` +
-      `(concurrency ${config.dispatch.concurrency}, ${config.staticCallbacks.length} static callback(s))`;
+    `(concurrency ${config.dispatch.concurrency}, ${config.staticCallbacks.length} static callback(s))`;
   return { app, graceMs: config.shutdownGraceMs, banner };
 });

@@ -37,7 +37,12 @@ export interface ParkingContext {
  * to the delayed set as well, the job is left active without a lock, and BullMQ's stall check
  * puts it back in the queue once Redis takes writes again: no attempt is used either way.
  */
-export async function parkAfterStoreFailure(job: Job, token: string | undefined, err: unknown, { dispatch, metrics, logger }: ParkingContext): Promise<never> {
+export async function parkAfterStoreFailure(
+  job: Job,
+  token: string | undefined,
+  err: unknown,
+  { dispatch, metrics, logger }: ParkingContext,
+): Promise<never> {
   const error = err instanceof Error ? err.message : String(err);
   const reason = storeUnavailableReason(err);
   if (reason) metrics.storeUnavailable.inc({ reason });
@@ -46,7 +51,12 @@ export async function parkAfterStoreFailure(job: Job, token: string | undefined,
   try {
     await job.moveToDelayed(Date.now() + retryInMs, token);
   } catch (moveErr) {
-    logger.warn({ msg: 'store failure, job left to the stall check', queue: job.queueName, jobId: job.id, error: (moveErr as Error).message });
+    logger.warn({
+      msg: 'store failure, job left to the stall check',
+      queue: job.queueName,
+      jobId: job.id,
+      error: (moveErr as Error).message,
+    });
   }
   throw new DelayedError(`Our store failed (${error}); tried again in ${retryInMs} ms`);
 }

@@ -100,7 +100,12 @@ export class CallbackSender implements OnApplicationShutdown {
       if (resolved === null)
         return { ok: false, final: true, latencyMs: 0, error: `No secret with alias "${endpoint.authCodeId}" (authCodeId)` };
       if (INVALID_HEADER_VALUE.test(resolved))
-        return { ok: false, final: true, latencyMs: 0, error: `The secret "${endpoint.authCodeId}" (authCodeId) is not a valid header value; not sent` };
+        return {
+          ok: false,
+          final: true,
+          latencyMs: 0,
+          error: `The secret "${endpoint.authCodeId}" (authCodeId) is not a valid header value; not sent`,
+        };
       secret = resolved;
       headers[authKey.toLowerCase()] = secret;
     }
@@ -136,8 +141,7 @@ export class CallbackSender implements OnApplicationShutdown {
 }
 
 function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {
-  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as { cause?: unknown } | undefined)
-    if (e instanceof type) return e;
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as { cause?: unknown } | undefined) if (e instanceof type) return e;
   return undefined;
 }
 

@@ -72,7 +72,9 @@ export class EventBodyStore {
     const [, fields] = await this.exec(this.redis.pipeline().hdel(key, deliveryId).hlen(key));
     // Only `body` left: nobody holds it. (0: already gone.)
     if (fields !== 1) return;
-    const [, , after] = await this.exec(this.redis.pipeline().pexpire(key, BODY_KEPT_AFTER_LAST_DELIVERY_MS).zrem(this.heldKey(eventId), eventId).hlen(key));
+    const [, , after] = await this.exec(
+      this.redis.pipeline().pexpire(key, BODY_KEPT_AFTER_LAST_DELIVERY_MS).zrem(this.heldKey(eventId), eventId).hlen(key),
+    );
     // A hold that came in between (a dead letter holding it again) wins.
     if (after > 1) await this.exec(this.redis.multi().persist(key).zadd(this.heldKey(eventId), Date.now(), eventId));
   }

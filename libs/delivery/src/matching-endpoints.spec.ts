@@ -2,8 +2,19 @@ import { CallbackAddress } from '@app/events';
 import { StaticCallback } from '@app/platform';
 import { matchingEndpoints } from './matching-endpoints';
 
-const dynamic = (uri: string, events: string[], over: Partial<CallbackAddress> = {}): CallbackAddress => ({ uri, events, transactional: false, ...over });
-const fixed = (id: string, uri: string, events: string[], over: Partial<StaticCallback> = {}): StaticCallback => ({ id, uri, events, transactional: false, ...over });
+const dynamic = (uri: string, events: string[], over: Partial<CallbackAddress> = {}): CallbackAddress => ({
+  uri,
+  events,
+  transactional: false,
+  ...over,
+});
+const fixed = (id: string, uri: string, events: string[], over: Partial<StaticCallback> = {}): StaticCallback => ({
+  id,
+  uri,
+  events,
+  transactional: false,
+  ...over,
+});
 
 describe('matchingEndpoints', () => {
   it("sends an event to every callback address whose filter is a prefix of the event's name", () => {
@@ -27,12 +38,20 @@ describe('matchingEndpoints', () => {
   });
 
   it('matches the resumed event by its EDC name, transfer.process.resuming', () => {
-    const endpoints = matchingEndpoints('TransferProcessResumed', [], [dynamic('https://a', ['transfer.process.resuming']), dynamic('https://b', ['transfer.process.resumed'])], false);
+    const endpoints = matchingEndpoints(
+      'TransferProcessResumed',
+      [],
+      [dynamic('https://a', ['transfer.process.resuming']), dynamic('https://b', ['transfer.process.resumed'])],
+      false,
+    );
     expect(endpoints.map((e) => e.uri)).toEqual(['https://a']);
   });
 
   it('keeps transactional and other callbacks apart: each call gets only its own kind', () => {
-    const addresses = [dynamic('https://tx', ['transfer.process'], { transactional: true }), dynamic('https://async', ['transfer.process'])];
+    const addresses = [
+      dynamic('https://tx', ['transfer.process'], { transactional: true }),
+      dynamic('https://async', ['transfer.process']),
+    ];
     expect(matchingEndpoints('TransferProcessCompleted', [], addresses, true).map((e) => e.uri)).toEqual(['https://tx']);
     expect(matchingEndpoints('TransferProcessCompleted', [], addresses, false).map((e) => e.uri)).toEqual(['https://async']);
   });
@@ -40,7 +59,10 @@ describe('matchingEndpoints', () => {
   it("sends every event to a matching static callback, first, marked with the static callback's id", () => {
     const endpoints = matchingEndpoints(
       'ContractNegotiationAgreed',
-      [fixed('AUDIT', 'https://audit.example', ['contract.negotiation', 'transfer.process']), fixed('TRANSFERS', 'https://t.example', ['transfer.process'])],
+      [
+        fixed('AUDIT', 'https://audit.example', ['contract.negotiation', 'transfer.process']),
+        fixed('TRANSFERS', 'https://t.example', ['transfer.process']),
+      ],
       [dynamic('https://app.example', ['contract.negotiation.agreed'])],
       false,
     );
@@ -67,7 +89,11 @@ describe('matchingEndpoints', () => {
     const endpoints = matchingEndpoints(
       'TransferProcessStarted',
       [fixed('S', 'https://same.example/cb', ['transfer.process'])],
-      [dynamic('https://same.example/cb', ['transfer.process.started'], { authCodeId: 'other' }), dynamic('https://other.example', ['transfer.process']), dynamic('https://other.example', ['transfer'])],
+      [
+        dynamic('https://same.example/cb', ['transfer.process.started'], { authCodeId: 'other' }),
+        dynamic('https://other.example', ['transfer.process']),
+        dynamic('https://other.example', ['transfer']),
+      ],
       false,
     );
     expect(endpoints).toEqual([
@@ -77,7 +103,12 @@ describe('matchingEndpoints', () => {
   });
 
   it('counts a URI twice when it differs by a single character (no normalisation)', () => {
-    const endpoints = matchingEndpoints('TransferProcessStarted', [], [dynamic('https://a.example/cb', ['transfer']), dynamic('https://a.example/cb/', ['transfer'])], false);
+    const endpoints = matchingEndpoints(
+      'TransferProcessStarted',
+      [],
+      [dynamic('https://a.example/cb', ['transfer']), dynamic('https://a.example/cb/', ['transfer'])],
+      false,
+    );
     expect(endpoints).toHaveLength(2);
   });
 

@@ -17,7 +17,9 @@ export function matchingEndpoints(
   const name = filterNameOf(type);
   const matches = (cb: CallbackAddress) => cb.transactional === transactional && matchesEventFilters(cb.events, name);
   const endpoints: DeliveryEndpoint[] = [
-    ...staticCallbacks.filter(matches).map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, staticId: cb.id, ...orderOf(cb) })),
+    ...staticCallbacks
+      .filter(matches)
+      .map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, staticId: cb.id, ...orderOf(cb) })),
     ...dynamic.filter(matches).map((cb) => ({ uri: cb.uri, authKey: cb.authKey, authCodeId: cb.authCodeId, ...orderOf(cb) })),
   ];
   const seen = new Set<string>();

@@ -68,7 +68,11 @@ export function postWithDeadline(uri: string, body: string, options: PostOptions
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () =>
-        settle(undefined, { status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'], head: Buffer.concat(chunks, size).subarray(0, options.readLimit) });
+        settle(undefined, {
+          status: response.statusCode ?? 0,
+          retryAfter: response.headers['retry-after'],
+          head: Buffer.concat(chunks, size).subarray(0, options.readLimit),
+        });
       response.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         size += chunk.length;

@@ -22,12 +22,18 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Sun, 01 Jun 2025 11:00:00 GMT', now)).toBe(0);
   });
 
-  it.each([['+5'], ['5s'], ['1e3'], ['1.5'], ['-1'], ['2025-06-01T12:02:00Z'], ['Sun, 01 Jun 2025 12:02:00 +0000'], ['Sun, 99 Foo 2025 99:99:99 GMT']])(
-    'ignores %p, which is neither delay-seconds nor an HTTP date',
-    (value) => {
-      expect(parseRetryAfter(value, now)).toBeUndefined();
-    },
-  );
+  it.each([
+    ['+5'],
+    ['5s'],
+    ['1e3'],
+    ['1.5'],
+    ['-1'],
+    ['2025-06-01T12:02:00Z'],
+    ['Sun, 01 Jun 2025 12:02:00 +0000'],
+    ['Sun, 99 Foo 2025 99:99:99 GMT'],
+  ])('ignores %p, which is neither delay-seconds nor an HTTP date', (value) => {
+    expect(parseRetryAfter(value, now)).toBeUndefined();
+  });
 
   it('ignores a missing or empty header', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined();

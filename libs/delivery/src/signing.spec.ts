@@ -15,7 +15,13 @@ function delivery(signer: DeliverySigner, endpoint: DeliveryEndpoint = { uri: 'h
   const timestamp = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({ id, type: 'TransferProcessStarted', payload: { transferProcessId: 'tp-1', emoji: '✓' } });
   const signature = signer.signature(endpoint, id, timestamp, body);
-  return { body, headers: { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature! }, id, timestamp, signature };
+  return {
+    body,
+    headers: { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature! },
+    id,
+    timestamp,
+    signature,
+  };
 }
 
 // The receiver's side of the Standard Webhooks spec (https://www.standardwebhooks.com), with its
@@ -43,7 +49,9 @@ describe('webhook signatures (Standard Webhooks)', () => {
     const receiver = new Webhook(secret);
     expect(() => receiver.verify(body.replace('tp-1', 'tp-2'), headers)).toThrow(WebhookVerificationError);
     expect(() => receiver.verify(body, { ...headers, 'webhook-id': 'another-id' })).toThrow(WebhookVerificationError);
-    expect(() => receiver.verify(body, { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) - 1) })).toThrow(WebhookVerificationError);
+    expect(() => receiver.verify(body, { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) - 1) })).toThrow(
+      WebhookVerificationError,
+    );
   });
 
   it('makes a signature that another secret does not verify', () => {
@@ -96,7 +104,11 @@ describe('webhook signatures (Standard Webhooks)', () => {
 
   it('signs a static callback that has its own secret even when there is no global one', () => {
     const own = newSecret();
-    const signer = signerFor({ EDC_CALLBACK_X_URI: 'https://x.example/cb', EDC_CALLBACK_X_EVENTS: 'transfer', EDC_CALLBACK_X_SIGNING_SECRET: own });
+    const signer = signerFor({
+      EDC_CALLBACK_X_URI: 'https://x.example/cb',
+      EDC_CALLBACK_X_EVENTS: 'transfer',
+      EDC_CALLBACK_X_SIGNING_SECRET: own,
+    });
     const { body, headers } = delivery(signer, { uri: 'https://x.example/cb', staticId: 'X' });
     expect(() => new Webhook(own).verify(body, headers)).not.toThrow();
     expect(delivery(signer, { uri: 'https://app.example/cb' }).signature).toBeUndefined();

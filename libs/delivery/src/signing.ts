@@ -17,7 +17,14 @@ export class DeliverySigner {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.global = config.signingSecrets.map((secret) => new Webhook(secret));
     for (const cb of config.staticCallbacks)
-      if (cb.signingSecret) this.perStatic.set(cb.id, cb.signingSecret.split(/\s+/).filter(Boolean).map((s) => new Webhook(s)));
+      if (cb.signingSecret)
+        this.perStatic.set(
+          cb.id,
+          cb.signingSecret
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((s) => new Webhook(s)),
+        );
   }
 
   /** The `webhook-signature` value, or undefined when no secret applies to this endpoint. */

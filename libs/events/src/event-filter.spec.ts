@@ -34,9 +34,7 @@ describe('matchesEventFilters', () => {
   it('gives every event type a negotiation, transfer or callback.received filter name', () => {
     for (const type of EVENT_TYPES) {
       const name = filterNameOf(type);
-      expect(
-        name.startsWith('contract.negotiation.') || name.startsWith('transfer.process.') || name === 'callback.received',
-      ).toBe(true);
+      expect(name.startsWith('contract.negotiation.') || name.startsWith('transfer.process.') || name === 'callback.received').toBe(true);
     }
   });
 

@@ -21,7 +21,9 @@ export class CallbackAddressPolicy {
     if (shorthand !== undefined) all.push(['callbackAddress', callbackAddressFromShorthand(shorthand)]);
     const refused = all.flatMap(([path, address]) => {
       const reason = this.policy.refusalForUri(address.uri);
-      return reason ? [{ message: `${path}: ${reason}; list it in CALLBACK_ALLOWED_HOSTS to allow it`, path, invalidValue: address.uri }] : [];
+      return reason
+        ? [{ message: `${path}: ${reason}; list it in CALLBACK_ALLOWED_HOSTS to allow it`, path, invalidValue: address.uri }]
+        : [];
     });
     if (refused.length > 0) throw new InvalidInput(refused);
     return all.map(([, address]) => address);

@@ -68,10 +68,12 @@ export class DeliveriesService {
     const job = await this.deliveries.getJob(id);
     if (!record && !job) throw new NotFound('Delivery', id);
     const state = job ? await job.getState() : 'unknown';
-    if (job && state !== 'failed') throw new StateConflict(`Delivery ${id} is not dead-lettered (its job is ${state}); only a dead letter can be skipped`);
+    if (job && state !== 'failed')
+      throw new StateConflict(`Delivery ${id} is not dead-lettered (its job is ${state}); only a dead letter can be skipped`);
     // The lane is found from the job, or from the record once the job was removed.
     const owner = job?.data ?? record!;
     const key = job?.data.lane?.key ?? laneKey(this.partitions, owner.entity.id, owner.endpoint.uri);
-    if (!(await this.lanes.skip(key, id))) throw new StateConflict(`Delivery ${id} does not hold an ordered sequence; there is nothing to skip`);
+    if (!(await this.lanes.skip(key, id)))
+      throw new StateConflict(`Delivery ${id} does not hold an ordered sequence; there is nothing to skip`);
   }
 }

@@ -28,14 +28,19 @@ export class EventGate {
     const size = Buffer.byteLength(body);
     if (size > this.config.eventMaxBytes)
       throw new InvalidInput([
-        { message: `The ${envelope.type} event would be ${size} bytes, above EVENT_MAX_BYTES (${this.config.eventMaxBytes})`, path: null, invalidValue: null },
+        {
+          message: `The ${envelope.type} event would be ${size} bytes, above EVENT_MAX_BYTES (${this.config.eventMaxBytes})`,
+          path: null,
+          invalidValue: null,
+        },
       ]);
 
     const endpoints = matchingEndpoints(envelope.type, this.config.staticCallbacks, entry.job.callbackAddresses, true);
     if (endpoints.length === 0) return;
     const failures = await Promise.all(endpoints.map((endpoint) => this.call(entry, body, endpoint)));
     const failed = failures.filter((f): f is string => f !== null);
-    if (failed.length > 0) throw new TransactionalCallbackRefused(`Transactional callback failed, the change was not made: ${failed.join('; ')}`);
+    if (failed.length > 0)
+      throw new TransactionalCallbackRefused(`Transactional callback failed, the change was not made: ${failed.join('; ')}`);
   }
 
   /** Calls one endpoint once; the reason it failed, or null. */
@@ -47,7 +52,15 @@ export class EventGate {
     const status = outcome.ok ? 'delivered' : 'failed';
     // Each try of a change announces a new event, so this delivery has no record yet: it is
     // written with plain commands, reading nothing.
-    const attempt = { attempt: 1, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status } as const;
+    const attempt = {
+      attempt: 1,
+      at,
+      status: outcome.status,
+      latencyMs: outcome.latencyMs,
+      error: outcome.error,
+      response: outcome.response,
+      outcome: status,
+    } as const;
     await this.log.recordAttempts([{ id: deliveryJobId(envelope.id, endpoint.uri), data, attempt, status, first: true }]);
     return outcome.ok ? null : `${endpoint.uri}: ${outcome.error}`;
   }

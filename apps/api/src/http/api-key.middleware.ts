@@ -15,9 +15,7 @@ export function apiKeyMiddleware(apiKey: string): RequestHandler {
     const given = req.header('x-api-key') ?? basicAuthPassword(req.header('authorization'));
     if (given !== undefined && timingSafeEqual(digest(given), expected)) return next();
     res.setHeader('www-authenticate', 'Basic realm="callback-service", charset="UTF-8"');
-    res
-      .status(401)
-      .json([single(given === undefined ? 'Missing x-api-key header' : 'Invalid API key', 'AuthenticationFailed')]);
+    res.status(401).json([single(given === undefined ? 'Missing x-api-key header' : 'Invalid API key', 'AuthenticationFailed')]);
   };
 }
 

@@ -47,7 +47,6 @@ export class EdcException extends HttpException {
   static conflict(message: string): EdcException {
     return new EdcException(HttpStatus.CONFLICT, [single(message, 'ObjectConflict')]);
   }
-
 }
 
 export function single(message: string, type: EdcErrorType): EdcError {

@@ -26,8 +26,7 @@ export class EdcExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const message =
-        typeof body === 'string' ? body : [(body as { message?: unknown }).message].flat().join('; ') || exception.message;
+      const message = typeof body === 'string' ? body : [(body as { message?: unknown }).message].flat().join('; ') || exception.message;
       response.status(status).json([single(message, edcTypeOf(status))]);
       return;
     }
@@ -42,7 +41,10 @@ export class EdcExceptionFilter implements ExceptionFilter {
         unavailable === 'out-of-memory'
           ? 'The store is out of memory and refuses writes; nothing was changed, try again later'
           : 'The store is unreachable; try again later';
-      response.status(503).setHeader('Retry-After', String(STORE_RETRY_AFTER_S[unavailable])).json([single(message, 'ServiceUnavailable')]);
+      response
+        .status(503)
+        .setHeader('Retry-After', String(STORE_RETRY_AFTER_S[unavailable]))
+        .json([single(message, 'ServiceUnavailable')]);
       return;
     }
     this.logger.error({ req: requestOf(host), msg: exception instanceof Error ? exception.stack : String(exception) });

@@ -29,7 +29,8 @@ export async function plainBodyOf(type: unknown, body: object): Promise<unknown>
  */
 export async function readBody<T extends object>(type: new () => T, body: unknown): Promise<{ dto: T; problems: Problem[] }> {
   const json = body ?? {};
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw EdcException.invalidRequest('The request body must be a JSON object');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw EdcException.invalidRequest('The request body must be a JSON object');
   const raw = await plainBodyOf(type, json);
   try {
     const dto = plainToInstance(type, raw);

@@ -140,10 +140,13 @@ export class InboundCallbackStore {
       .set(this.stateKey(callback.state), callback.id)
       .zadd(this.indexKey(this.partitions.of(callback.id)), callback.createdAt, callback.id);
     if (callback.expiresAt)
-      for (const key of [this.key(callback.id), this.stateKey(callback.state)]) multi.pexpireat(key, callback.expiresAt + KEPT_AFTER_CLOSE_MS);
+      for (const key of [this.key(callback.id), this.stateKey(callback.state)])
+        multi.pexpireat(key, callback.expiresAt + KEPT_AFTER_CLOSE_MS);
     await multi.exec();
     // The callback exists now: a failed sweep must not turn its 201 into an error.
-    await this.sweepIndex(this.partitions.of(callback.id)).catch((err: Error) => this.logger.warn(`Sweeping the callback index failed: ${err.message}`));
+    await this.sweepIndex(this.partitions.of(callback.id)).catch((err: Error) =>
+      this.logger.warn(`Sweeping the callback index failed: ${err.message}`),
+    );
   }
 
   async findByState(state: string): Promise<InboundCallbackView | null> {
@@ -231,7 +234,13 @@ export class InboundCallbackStore {
   /** Closes an open callback; false when there is none. */
   async close(callback: InboundCallback): Promise<boolean> {
     return (
-      (await this.redis.cbCloseCallback(this.key(callback.id), this.callsKey(callback.id), this.stateKey(callback.state), Date.now(), KEPT_AFTER_CLOSE_MS)) === 1
+      (await this.redis.cbCloseCallback(
+        this.key(callback.id),
+        this.callsKey(callback.id),
+        this.stateKey(callback.state),
+        Date.now(),
+        KEPT_AFTER_CLOSE_MS,
+      )) === 1
     );
   }
 

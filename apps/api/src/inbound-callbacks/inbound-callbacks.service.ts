@@ -121,14 +121,16 @@ export class InboundCallbacksService {
     if (problems.length > 0) {
       // A failed call uses up a single-use URL unless it may be retried after an error.
       const close = !callback.allowMultipleCalls && !callback.retryableAfterError;
-      if ((await this.store.claim(callback, keptCopy({ ...captured, outcome: 'rejected', problems }), close, randomUUID())) === null) throw notFound();
+      if ((await this.store.claim(callback, keptCopy({ ...captured, outcome: 'rejected', problems }), close, randomUUID())) === null)
+        throw notFound();
       throw new InvalidInput(problems.map((message) => ({ message, path: null, invalidValue: null })));
     }
 
     const call: CapturedCall = { ...captured, outcome: 'accepted' };
     const event = callbackReceivedEvent(callback, call, this.store.newEventId(callback));
     await this.passGate(callback, event);
-    if ((await this.store.claim(callback, keptCopy(call), !callback.allowMultipleCalls, event.job.envelope.id, event)) === null) throw notFound();
+    if ((await this.store.claim(callback, keptCopy(call), !callback.allowMultipleCalls, event.job.envelope.id, event)) === null)
+      throw notFound();
     this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
     if (callback.signalOnCall) await this.applySignal(callback, call);
     return configuredAnswer(callback);
@@ -139,7 +141,11 @@ export class InboundCallbacksService {
     const bytes = Buffer.isBuffer(req.body) ? req.body.length : 0;
     const waitMs = await this.store.admit(callback, bytes);
     if (waitMs > 0)
-      throw new CallRefused(HttpStatus.TOO_MANY_REQUESTS, 'This URL has taken as many calls as it may for now', Math.max(1, Math.ceil(waitMs / 1000)));
+      throw new CallRefused(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'This URL has taken as many calls as it may for now',
+        Math.max(1, Math.ceil(waitMs / 1000)),
+      );
   }
 
   /**
@@ -182,9 +188,15 @@ export class InboundCallbacksService {
   private expiry(expiresAt: string | number | undefined, problems: Problem[]): number | undefined {
     if (expiresAt === undefined) return undefined;
     const at = typeof expiresAt === 'number' ? expiresAt : typeof expiresAt === 'string' ? Date.parse(expiresAt) : NaN;
-    if (Number.isNaN(at)) problems.push({ message: 'expiresAt must be an ISO 8601 date-time or epoch milliseconds', path: 'expiresAt', invalidValue: expiresAt });
+    if (Number.isNaN(at))
+      problems.push({
+        message: 'expiresAt must be an ISO 8601 date-time or epoch milliseconds',
+        path: 'expiresAt',
+        invalidValue: expiresAt,
+      });
     else if (at <= Date.now()) problems.push({ message: 'expiresAt must be in the future', path: 'expiresAt', invalidValue: expiresAt });
-    else if (at > LATEST_EXPIRY) problems.push({ message: 'expiresAt must be before the year 10000', path: 'expiresAt', invalidValue: expiresAt });
+    else if (at > LATEST_EXPIRY)
+      problems.push({ message: 'expiresAt must be before the year 10000', path: 'expiresAt', invalidValue: expiresAt });
     return at;
   }
 
@@ -194,7 +206,11 @@ export class InboundCallbacksService {
       : ['signalOnCall.contractNegotiationId', target.contractNegotiationId, NEGOTIATION_SIGNALS];
     const problems: Problem[] = [];
     if (typeof target.signal === 'string' && !(known as readonly string[]).includes(target.signal))
-      problems.push({ message: `signalOnCall.signal must be one of ${known.join(', ')}`, path: 'signalOnCall.signal', invalidValue: target.signal });
+      problems.push({
+        message: `signalOnCall.signal must be one of ${known.join(', ')}`,
+        path: 'signalOnCall.signal',
+        invalidValue: target.signal,
+      });
     if (typeof id === 'string' && !(await this.signaling.exists(target.transferProcessId ? 'transferprocess' : 'contractnegotiation', id)))
       problems.push({ message: `${path} names no existing object`, path, invalidValue: id });
     return problems;

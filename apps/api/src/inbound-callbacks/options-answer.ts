@@ -35,7 +35,8 @@ export function optionsAnswer(req: Request, configured: Record<string, string>):
   };
   if (ORIGIN.test(origin) && origin.length <= MAX_ECHOED) headers['access-control-allow-origin'] = origin;
   if (METHOD.test(method) && method.length <= MAX_ECHOED) headers['access-control-allow-methods'] = method;
-  if (typeof requested === 'string' && HEADER_LIST.test(requested) && requested.length <= MAX_ECHOED) headers['access-control-allow-headers'] = requested;
+  if (typeof requested === 'string' && HEADER_LIST.test(requested) && requested.length <= MAX_ECHOED)
+    headers['access-control-allow-headers'] = requested;
   for (const [name, value] of Object.entries(configured)) if (name.startsWith('access-control-')) headers[name] = value;
   return { status: 204, headers, body: '' };
 }

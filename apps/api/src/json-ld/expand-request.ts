@@ -21,7 +21,10 @@ export async function expandRequest(body: object): Promise<ExpandedNode> {
   if (tooMuch) throw new UnreadableJsonLd(tooMuch);
   let expanded: unknown[];
   try {
-    expanded = await jsonld.expand(body as jsonld.JsonLdDocument, { documentLoader: servedContextLoader, expandContext: { ...EDC_CONTEXT } } as unknown as jsonld.Options.Expand);
+    expanded = await jsonld.expand(
+      body as jsonld.JsonLdDocument,
+      { documentLoader: servedContextLoader, expandContext: { ...EDC_CONTEXT } } as unknown as jsonld.Options.Expand,
+    );
   } catch (err) {
     throw new UnreadableJsonLd(expansionFailure(err));
   }

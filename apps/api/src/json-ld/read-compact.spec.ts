@@ -22,15 +22,60 @@ async function outcome(read: () => Promise<unknown>): Promise<unknown> {
 // Plain keys weigh more, so that many bodies stay on the fast path and the comparison bites.
 const key = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('a', 'b', 'uri', 'events', 'type', 'x.y', '_p', '@id', '@type') },
-  { weight: 1, arbitrary: fc.constantFrom('constructor', '__proto__', 'edc', 'odrl', 'edc:a', 'odrl:target', '@value', '@list', '@context', '', 'http://ex.org/k', '1a') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'constructor',
+      '__proto__',
+      'edc',
+      'odrl',
+      'edc:a',
+      'odrl:target',
+      '@value',
+      '@list',
+      '@context',
+      '',
+      'http://ex.org/k',
+      '1a',
+    ),
+  },
 );
-const scalar = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('odrl:use', 'TransferRequest', 'edc:x', '_:b0', '../up', 'a/b', '#frag', '?q=1', './here', 'offer-1', ' spaced ', 'a.b', '.x', '0f8fad5b-d9cb-469f-a165-70867728950e'), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+const scalar = fc.oneof(
+  fc.string({ maxLength: 6 }),
+  fc.constantFrom(
+    'odrl:use',
+    'TransferRequest',
+    'edc:x',
+    '_:b0',
+    '../up',
+    'a/b',
+    '#frag',
+    '?q=1',
+    './here',
+    'offer-1',
+    ' spaced ',
+    'a.b',
+    '.x',
+    '0f8fad5b-d9cb-469f-a165-70867728950e',
+  ),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+);
 const { value } = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, tie('array'), tie('object')),
   array: fc.array(tie('value'), { maxLength: 4 }),
   object: fc.dictionary(key, tie('value'), { maxKeys: 5 }),
 }));
-const context = fc.constantFrom(undefined, { '@vocab': EDC }, { edc: EDC }, { '@vocab': EDC, odrl: 'http://www.w3.org/ns/odrl/2/' }, { '@vocab': EDC, x: 'urn:x:' }, 'http://www.w3.org/ns/odrl.jsonld');
+const context = fc.constantFrom(
+  undefined,
+  { '@vocab': EDC },
+  { edc: EDC },
+  { '@vocab': EDC, odrl: 'http://www.w3.org/ns/odrl/2/' },
+  { '@vocab': EDC, x: 'urn:x:' },
+  'http://www.w3.org/ns/odrl.jsonld',
+);
 const body = fc.tuple(context, fc.dictionary(key, value, { maxKeys: 6 })).map(([ctx, fields]) => {
   const out: Record<string, unknown> = { ...fields };
   delete out['@context'];
@@ -43,10 +88,24 @@ const compactBody = fc.record({
   '@type': fc.constantFrom('TransferRequest', 'ContractRequest', 'QuerySpec'),
   counterPartyAddress: fc.webUrl(),
   contractId: fc.string(),
-  callbackAddresses: fc.array(fc.record({ uri: fc.webUrl(), events: fc.array(fc.constantFrom('transfer.process', 'contract.negotiation'), { maxLength: 3 }), transactional: fc.boolean() }), { maxLength: 3 }),
+  callbackAddresses: fc.array(
+    fc.record({
+      uri: fc.webUrl(),
+      events: fc.array(fc.constantFrom('transfer.process', 'contract.negotiation'), { maxLength: 3 }),
+      transactional: fc.boolean(),
+    }),
+    { maxLength: 3 },
+  ),
   dataDestination: fc.record({ type: fc.string(), baseUrl: fc.webUrl() }),
   privateProperties: fc.dictionary(fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,8}$/), fc.oneof(fc.string(), fc.integer(), fc.constant(null))),
-  filterExpression: fc.array(fc.record({ operandLeft: fc.constantFrom('state', 'contractAgreement.assetId'), operator: fc.constantFrom('=', 'in'), operandRight: fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 })) }), { maxLength: 3 }),
+  filterExpression: fc.array(
+    fc.record({
+      operandLeft: fc.constantFrom('state', 'contractAgreement.assetId'),
+      operator: fc.constantFrom('=', 'in'),
+      operandRight: fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 })),
+    }),
+    { maxLength: 3 },
+  ),
 });
 
 describe('the compact fast path reads what the JSON-LD processor reads', () => {

@@ -3,7 +3,13 @@ import { JSON_LD_LIMITS } from './json-ld-limits';
 import { EDC_NS, ODRL_NS } from './namespaces';
 
 /** The top-level contexts under which every plain key is an EDC term: what EDC's docs and clients send. */
-const PLAIN_CONTEXTS: Record<string, string>[] = [{ '@vocab': EDC_NS }, { edc: EDC_NS }, { '@vocab': EDC_NS, edc: EDC_NS }, { '@vocab': EDC_NS, odrl: ODRL_NS }, { '@vocab': EDC_NS, edc: EDC_NS, odrl: ODRL_NS }];
+const PLAIN_CONTEXTS: Record<string, string>[] = [
+  { '@vocab': EDC_NS },
+  { edc: EDC_NS },
+  { '@vocab': EDC_NS, edc: EDC_NS },
+  { '@vocab': EDC_NS, odrl: ODRL_NS },
+  { '@vocab': EDC_NS, edc: EDC_NS, odrl: ODRL_NS },
+];
 
 /**
  * A term that expands under `@vocab` to EDC's namespace plus itself, and reads back as itself:
@@ -86,7 +92,8 @@ function readValue(value: unknown, budget: { nodes: number }): unknown {
 }
 
 function count(budget: { nodes: number }): void {
-  if (++budget.nodes > JSON_LD_LIMITS.maxNodes) throw new UnreadableJsonLd(`The request body has more than ${JSON_LD_LIMITS.maxNodes} objects and arrays`);
+  if (++budget.nodes > JSON_LD_LIMITS.maxNodes)
+    throw new UnreadableJsonLd(`The request body has more than ${JSON_LD_LIMITS.maxNodes} objects and arrays`);
 }
 
 function sameContext(given: unknown, plain: Record<string, string>): boolean {

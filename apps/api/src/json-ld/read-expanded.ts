@@ -17,7 +17,8 @@ export function readExpanded(node: ExpandedNode): Record<string, unknown> {
   for (const [key, value] of Object.entries(node)) {
     if (key === '@id') out['@id'] = value;
     else if (key === '@type') out['@type'] = oneOrMany(value as string[]);
-    else if (key.startsWith('@')) continue; // @index, @reverse, @included, @graph: nothing EDC reads
+    else if (key.startsWith('@'))
+      continue; // @index, @reverse, @included, @graph: nothing EDC reads
     else {
       const name = localName(key);
       // The first spelling wins when two namespaces share a local name.

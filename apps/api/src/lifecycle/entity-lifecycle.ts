@@ -17,7 +17,15 @@ export interface TransitionDetails {
 
 /** The fields every new negotiation or transfer starts with (state INITIAL, first event 1). */
 export function initialFields(id: string | undefined, now = Date.now()) {
-  return { id: id ?? randomUUID(), type: 'CONSUMER' as const, state: 'INITIAL' as const, createdAt: now, stateTimestamp: now, version: 1, eventSequence: 1 };
+  return {
+    id: id ?? randomUUID(),
+    type: 'CONSUMER' as const,
+    state: 'INITIAL' as const,
+    createdAt: now,
+    stateTimestamp: now,
+    version: 1,
+    eventSequence: 1,
+  };
 }
 
 /** The outbox entry, event `eventId`, announcing that `entity` reached its current state with `payload`. */
@@ -56,8 +64,7 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
   async create(entity: E): Promise<E> {
     const event = this.eventFor(entity, {}, this.store.newEventId(entity.id));
     await this.gate.check(event);
-    if (!(await this.store.create(this.machine.kind, entity, event)))
-      throw new AlreadyExists(this.machine.label, entity.id);
+    if (!(await this.store.create(this.machine.kind, entity, event))) throw new AlreadyExists(this.machine.label, entity.id);
     this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
     return entity;
   }
@@ -82,8 +89,7 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
   ): Promise<E> {
     for (let race = 0; race < MAX_WRITE_RACES; race++) {
       const current = await this.get(id);
-      if (!canTransition(this.machine, current.state, to))
-        throw new IllegalTransition(this.machine.label, id, current.state, to);
+      if (!canTransition(this.machine, current.state, to)) throw new IllegalTransition(this.machine.label, id, current.state, to);
       const next = change({
         ...current,
         state: to,

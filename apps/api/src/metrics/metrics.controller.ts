@@ -4,7 +4,16 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { DeliveryQueues } from '@app/delivery';
-import { AppMetrics, eventStreamKey, Partitions, PROMETHEUS_CONTENT_TYPE, QUEUE, recordQueueDepths, recordStreamDepths, REDIS } from '@app/platform';
+import {
+  AppMetrics,
+  eventStreamKey,
+  Partitions,
+  PROMETHEUS_CONTENT_TYPE,
+  QUEUE,
+  recordQueueDepths,
+  recordStreamDepths,
+  REDIS,
+} from '@app/platform';
 
 /** `GET /metrics` (Prometheus; no API key, nothing secret): events accepted, stream and queue depths, Node. */
 @ApiExcludeController()
@@ -25,7 +34,10 @@ export class MetricsController {
   @Get()
   @Header('content-type', PROMETHEUS_CONTENT_TYPE)
   async scrape(): Promise<string> {
-    await Promise.all([recordQueueDepths(this.metrics, this.queues), recordStreamDepths(this.metrics, this.redis, this.partitions.all.map(eventStreamKey))]);
+    await Promise.all([
+      recordQueueDepths(this.metrics, this.queues),
+      recordStreamDepths(this.metrics, this.redis, this.partitions.all.map(eventStreamKey)),
+    ]);
     return this.metrics.registry.metrics();
   }
 }

@@ -1,5 +1,16 @@
 import { EdcError } from '../http/edc-error';
-import { EdcAction, EdcConstraint, EdcDuty, EdcLiteral, EdcPermission, EdcPolicy, EdcProhibition, MULTIPLICITY_TYPES, OPERATORS, PolicyType } from './edc-policy';
+import {
+  EdcAction,
+  EdcConstraint,
+  EdcDuty,
+  EdcLiteral,
+  EdcPermission,
+  EdcPolicy,
+  EdcProhibition,
+  MULTIPLICITY_TYPES,
+  OPERATORS,
+  PolicyType,
+} from './edc-policy';
 
 type Problem = Omit<EdcError, 'type'>;
 type Read = Record<string, unknown>;
@@ -84,14 +95,17 @@ function constraints(value: unknown, at: string, problems: Problem[]): EdcConstr
     if (logical) return [{ edctype: MULTIPLICITY_TYPES[logical], constraints: constraints(c[logical], `${here}.${logical}`, problems) }];
     const name = lastSegment(c.operator);
     const operator = Object.prototype.hasOwnProperty.call(OPERATORS, name) ? OPERATORS[name as keyof typeof OPERATORS] : undefined;
-    if (c.leftOperand === undefined) problems.push({ message: `${here}.leftOperand is required`, path: `${here}.leftOperand`, invalidValue: null });
+    if (c.leftOperand === undefined)
+      problems.push({ message: `${here}.leftOperand is required`, path: `${here}.leftOperand`, invalidValue: null });
     if (!operator)
       problems.push({
         message: `${here}.operator must be an ODRL operator (${Object.keys(OPERATORS).join(', ')})`,
         path: `${here}.operator`,
         invalidValue: c.operator ?? null,
       });
-    return operator ? [{ edctype: 'AtomicConstraint', leftExpression: literal(c.leftOperand), rightExpression: literal(c.rightOperand), operator }] : [];
+    return operator
+      ? [{ edctype: 'AtomicConstraint', leftExpression: literal(c.leftOperand), rightExpression: literal(c.rightOperand), operator }]
+      : [];
   });
 }
 

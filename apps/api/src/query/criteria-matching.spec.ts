@@ -2,7 +2,12 @@ import { QueryOperator } from './query-spec.dto';
 import { TRANSFER_STATE_CODES } from '../transfer-processes/transfer-process';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
 
-const criterion = (operator: QueryOperator, operand: unknown, type: Criterion['type'] = 'string'): Criterion => ({ field: 'f', type, operator, operand });
+const criterion = (operator: QueryOperator, operand: unknown, type: Criterion['type'] = 'string'): Criterion => ({
+  field: 'f',
+  type,
+  operator,
+  operand,
+});
 
 // What a QuerySpec criterion selects, once planned (operands of number fields are numbers,
 // states are codes): the filter the api applies to the candidates an index gave it.
@@ -50,7 +55,8 @@ describe('matches', () => {
 
   it('never matches an absent value with a range operator, like or contains', () => {
     for (const operator of ['<', '<=', '>', '>=', 'like', 'ilike', 'contains'] as QueryOperator[])
-      for (const value of [undefined, null]) expect(matches(value, criterion(operator, operator === 'like' || operator === 'ilike' ? '%' : 'a'))).toBe(false);
+      for (const value of [undefined, null])
+        expect(matches(value, criterion(operator, operator === 'like' || operator === 'ilike' ? '%' : 'a'))).toBe(false);
   });
 
   it('counts an absent value as different from every operand', () => {
@@ -83,7 +89,11 @@ describe('compareForSort', () => {
   });
 
   it('puts objects without the field last', () => {
-    const sorted = (values: unknown[]) => values.map((v) => ({ v })).sort((x, y) => compareForSort(x.v, y.v)).map((x) => x.v);
+    const sorted = (values: unknown[]) =>
+      values
+        .map((v) => ({ v }))
+        .sort((x, y) => compareForSort(x.v, y.v))
+        .map((x) => x.v);
     expect(sorted(['b', undefined, 'a']).slice(0, 2)).toEqual(['a', 'b']);
     expect(sorted([null, 2, undefined, 1]).slice(0, 2)).toEqual([1, 2]);
   });

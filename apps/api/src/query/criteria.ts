@@ -11,7 +11,9 @@ export interface Criterion {
 
 /** The value of `field` on a stored object, comparable with a criterion's operand. */
 export function valueOf(entity: Record<string, unknown>, field: string, type: FieldType, codes: Record<string, number>): unknown {
-  const value = field.includes('.') ? field.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], entity) : entity[field];
+  const value = field.includes('.')
+    ? field.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], entity)
+    : entity[field];
   return type === 'state' && typeof value === 'string' ? codes[value] : value;
 }
 

@@ -23,7 +23,13 @@ const pathsOf = async (body: unknown, schema = TRANSFER_QUERY) => (await refusal
 describe('planQuery (EDC QuerySpec)', () => {
   describe('paging and sorting', () => {
     it('reads an empty body as the first 50 objects in creation order', async () => {
-      expect(await planQuery(TRANSFER_QUERY, {})).toEqual({ offset: 0, limit: 50, sortField: 'createdAt', descending: false, criteria: [] });
+      expect(await planQuery(TRANSFER_QUERY, {})).toEqual({
+        offset: 0,
+        limit: 50,
+        sortField: 'createdAt',
+        descending: false,
+        criteria: [],
+      });
     });
 
     it('reads a missing body as an empty QuerySpec', async () => {
@@ -80,7 +86,9 @@ describe('planQuery (EDC QuerySpec)', () => {
       for (const body of [[], 'state = STARTED', 42]) {
         const { status, errors } = await refusalOf(body);
         expect(status).toBe(400);
-        expect(errors).toEqual([{ message: 'The request body must be a JSON object', type: 'InvalidRequest', path: null, invalidValue: null }]);
+        expect(errors).toEqual([
+          { message: 'The request body must be a JSON object', type: 'InvalidRequest', path: null, invalidValue: null },
+        ]);
       }
     });
   });
@@ -113,18 +121,22 @@ describe('planQuery (EDC QuerySpec)', () => {
     });
 
     it.each([['constructor'], ['toString'], ['hasOwnProperty']])('does not take the inherited name %s for a field', async (operandLeft) => {
-      expect(await pathsOf({ filterExpression: [{ operandLeft, operator: '=', operandRight: 'x' }] })).toEqual(['filterExpression[0].operandLeft']);
+      expect(await pathsOf({ filterExpression: [{ operandLeft, operator: '=', operandRight: 'x' }] })).toEqual([
+        'filterExpression[0].operandLeft',
+      ]);
       expect(await pathsOf({ sortField: operandLeft })).toEqual(['sortField']);
     });
   });
 
   describe('state', () => {
-    it('turns a state name into EDC\'s code', async () => {
-      const plan = await planQuery(TRANSFER_QUERY, { filterExpression: [{ operandLeft: 'state', operator: '=', operandRight: 'STARTED' }] });
+    it("turns a state name into EDC's code", async () => {
+      const plan = await planQuery(TRANSFER_QUERY, {
+        filterExpression: [{ operandLeft: 'state', operator: '=', operandRight: 'STARTED' }],
+      });
       expect(plan.criteria).toEqual([{ field: 'state', type: 'state', operator: '=', operand: 600 }]);
     });
 
-    it('takes EDC\'s code, as a number or a numeric string, for the same state', async () => {
+    it("takes EDC's code, as a number or a numeric string, for the same state", async () => {
       for (const operandRight of [600, '600']) {
         const plan = await planQuery(TRANSFER_QUERY, { filterExpression: [{ operandLeft: 'state', operator: '=', operandRight }] });
         expect(plan.criteria[0].operand).toBe(600);
@@ -138,20 +150,30 @@ describe('planQuery (EDC QuerySpec)', () => {
     });
 
     it('compares states by code, so "< COMPLETED" means every state before it', async () => {
-      const plan = await planQuery(TRANSFER_QUERY, { filterExpression: [{ operandLeft: 'state', operator: '<', operandRight: 'COMPLETED' }] });
+      const plan = await planQuery(TRANSFER_QUERY, {
+        filterExpression: [{ operandLeft: 'state', operator: '<', operandRight: 'COMPLETED' }],
+      });
       expect(plan.criteria).toEqual([{ field: 'state', type: 'state', operator: '<', operand: 800 }]);
     });
 
     it('turns every name of an "in" list into its code', async () => {
-      const plan = await planQuery(NEGOTIATION_QUERY, { filterExpression: [{ operandLeft: 'state', operator: 'in', operandRight: ['AGREED', 1200, 'TERMINATED'] }] });
+      const plan = await planQuery(NEGOTIATION_QUERY, {
+        filterExpression: [{ operandLeft: 'state', operator: 'in', operandRight: ['AGREED', 1200, 'TERMINATED'] }],
+      });
       expect(plan.criteria[0].operand).toEqual([850, 1200, 1400]);
     });
 
-    it.each([['STARTING_UP'], ['started'], [601], [['STARTED', 'NOPE']]])('refuses %p as not a state name or code', async (operandRight) => {
-      const operator = Array.isArray(operandRight) ? 'in' : '=';
-      const [error] = (await refusalOf({ filterExpression: [{ operandLeft: 'state', operator, operandRight }] })).errors;
-      expect(error).toMatchObject({ path: 'filterExpression[0].operandRight', message: 'filterExpression[0].operandRight is not a state name or code' });
-    });
+    it.each([['STARTING_UP'], ['started'], [601], [['STARTED', 'NOPE']]])(
+      'refuses %p as not a state name or code',
+      async (operandRight) => {
+        const operator = Array.isArray(operandRight) ? 'in' : '=';
+        const [error] = (await refusalOf({ filterExpression: [{ operandLeft: 'state', operator, operandRight }] })).errors;
+        expect(error).toMatchObject({
+          path: 'filterExpression[0].operandRight',
+          message: 'filterExpression[0].operandRight is not a state name or code',
+        });
+      },
+    );
   });
 
   describe('operands', () => {
@@ -167,12 +189,20 @@ describe('planQuery (EDC QuerySpec)', () => {
 
     it.each([['soon'], [''], [true], [{ after: 1 }]])('refuses %p as the operand of a number field', async (operandRight) => {
       const [error] = (await refusalOf({ filterExpression: [{ operandLeft: 'createdAt', operator: '>', operandRight }] })).errors;
-      expect(error).toMatchObject({ path: 'filterExpression[0].operandRight', message: 'filterExpression[0].operandRight must be a number' });
+      expect(error).toMatchObject({
+        path: 'filterExpression[0].operandRight',
+        message: 'filterExpression[0].operandRight must be a number',
+      });
     });
 
     it('requires an operandRight', async () => {
       const [error] = (await refusalOf({ filterExpression: [{ operandLeft: 'assetId', operator: '=' }] })).errors;
-      expect(error).toEqual({ message: 'filterExpression[0].operandRight is required', type: 'ValidationFailure', path: 'filterExpression[0].operandRight', invalidValue: null });
+      expect(error).toEqual({
+        message: 'filterExpression[0].operandRight is required',
+        type: 'ValidationFailure',
+        path: 'filterExpression[0].operandRight',
+        invalidValue: null,
+      });
     });
 
     it('takes one value for "in" as a list of one, as JSON-LD reads it', async () => {
@@ -191,7 +221,9 @@ describe('planQuery (EDC QuerySpec)', () => {
     });
 
     it('takes a like pattern of 1,024 characters and refuses a longer one', async () => {
-      const criterion = (length: number) => ({ filterExpression: [{ operandLeft: 'assetId', operator: 'like', operandRight: '%'.repeat(length) }] });
+      const criterion = (length: number) => ({
+        filterExpression: [{ operandLeft: 'assetId', operator: 'like', operandRight: '%'.repeat(length) }],
+      });
       await expect(planQuery(TRANSFER_QUERY, criterion(1024))).resolves.toBeDefined();
       const [error] = (await refusalOf(criterion(1025))).errors;
       expect(error.message).toBe('filterExpression[0].operandRight must be at most 1024 characters for "like"');
@@ -216,13 +248,18 @@ describe('planQuery (EDC QuerySpec)', () => {
         ['>', 'a'],
         ['>=', 'a'],
       ];
-      const plan = await planQuery(TRANSFER_QUERY, { filterExpression: operators.map(([operator, operandRight]) => ({ operandLeft: 'assetId', operator, operandRight })) });
+      const plan = await planQuery(TRANSFER_QUERY, {
+        filterExpression: operators.map(([operator, operandRight]) => ({ operandLeft: 'assetId', operator, operandRight })),
+      });
       expect(plan.criteria.map((c) => c.operator)).toEqual(operators.map(([operator]) => operator));
     });
 
     it('refuses an operator EDC does not list, naming the ones it does', async () => {
       const [error] = (await refusalOf({ filterExpression: [{ operandLeft: 'assetId', operator: '==', operandRight: 'a' }] })).errors;
-      expect(error).toMatchObject({ path: 'filterExpression[0].operator', message: 'filterExpression[0].operator must be one of = != in like ilike contains < <= > >=' });
+      expect(error).toMatchObject({
+        path: 'filterExpression[0].operator',
+        message: 'filterExpression[0].operator must be one of = != in like ilike contains < <= > >=',
+      });
     });
 
     it('requires an operandLeft', async () => {
@@ -244,7 +281,14 @@ describe('planQuery (EDC QuerySpec)', () => {
     });
     expect(status).toBe(400);
     expect(errors.map((e) => e.path).sort()).toEqual(
-      ['offset', 'limit', 'sortField', 'filterExpression[0].operandRight', 'filterExpression[2].operandLeft', 'filterExpression[3].operandRight'].sort(),
+      [
+        'offset',
+        'limit',
+        'sortField',
+        'filterExpression[0].operandRight',
+        'filterExpression[2].operandLeft',
+        'filterExpression[3].operandRight',
+      ].sort(),
     );
     expect(errors.every((e) => e.type === 'ValidationFailure')).toBe(true);
   });

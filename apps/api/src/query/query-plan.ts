@@ -32,7 +32,11 @@ export async function planQuery(schema: QuerySchema, body: unknown): Promise<Que
     if (typeof c?.operandLeft !== 'string' || !(QUERY_OPERATORS as readonly string[]).includes(c.operator)) return [];
     const field = fieldName(c.operandLeft);
     if (!isField(schema, field)) {
-      problems.push({ message: `${path}.operandLeft "${c.operandLeft}" is not one of ${fields}`, path: `${path}.operandLeft`, invalidValue: c.operandLeft });
+      problems.push({
+        message: `${path}.operandLeft "${c.operandLeft}" is not one of ${fields}`,
+        path: `${path}.operandLeft`,
+        invalidValue: c.operandLeft,
+      });
       return [];
     }
     const type = schema.fields[field];
@@ -80,7 +84,10 @@ function operandProblem(operator: string, operand: unknown, type: string): strin
 }
 
 function isNumeric(value: unknown): boolean {
-  return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)));
+  return (
+    (typeof value === 'number' && Number.isFinite(value)) ||
+    (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+  );
 }
 
 function toNumbers(operand: unknown): unknown {

@@ -63,7 +63,10 @@ export class QueryService {
     if (rest.length === 0 && inIndexOrder) {
       const heads = await Promise.all(partitions.map((p) => this.head(p, schema.kind, source, plan, wanted)));
       const page = mergeScored(heads, plan.descending).slice(plan.offset, wanted);
-      return this.store.getMany<E>(schema.kind, page.map((s) => s.id));
+      return this.store.getMany<E>(
+        schema.kind,
+        page.map((s) => s.id),
+      );
     }
 
     const heads = await Promise.all(partitions.map((p) => this.scan<E>(p, schema, source, rest, plan, inIndexOrder, wanted)));
@@ -112,7 +115,10 @@ export class QueryService {
   private comparator<E extends StoredEntity>(schema: QuerySchema, plan: QueryPlan): (a: E, b: E) => number {
     const type = schema.fields[plan.sortField];
     return (a, b) => {
-      const order = compareForSort(valueOf(a, plan.sortField, type, schema.stateCodes), valueOf(b, plan.sortField, type, schema.stateCodes));
+      const order = compareForSort(
+        valueOf(a, plan.sortField, type, schema.stateCodes),
+        valueOf(b, plan.sortField, type, schema.stateCodes),
+      );
       return (plan.descending ? -order : order) || a.createdAt - b.createdAt;
     };
   }
@@ -120,13 +126,26 @@ export class QueryService {
   private async chooseSource(schema: QuerySchema, plan: QueryPlan): Promise<Source> {
     const lookups = plan.criteria
       .filter((c) => (c.operator === '=' || c.operator === 'in') && isIndexed(schema, c.field))
-      .map((c) => ({ criterion: c, indexes: [c.operand].flat().map((v): IndexRef => ({ field: c.field, value: indexValue(schema, c, v) })) }));
+      .map((c) => ({
+        criterion: c,
+        indexes: [c.operand].flat().map((v): IndexRef => ({ field: c.field, value: indexValue(schema, c, v) })),
+      }));
     const equalities = lookups.filter((l) => l.criterion.operator === '=');
     if (equalities.length > 1)
-      return { indexes: equalities.map((l) => l.indexes[0]), combine: 'intersect', covers: equalities.map((l) => l.criterion), orderedBy: 'createdAt' };
+      return {
+        indexes: equalities.map((l) => l.indexes[0]),
+        combine: 'intersect',
+        covers: equalities.map((l) => l.criterion),
+        orderedBy: 'createdAt',
+      };
     if (lookups.length > 0) {
       const best = await this.smallest(schema.kind, lookups);
-      return { indexes: best.indexes, combine: best.indexes.length === 1 ? 'one' : 'union', covers: [best.criterion], orderedBy: 'createdAt' };
+      return {
+        indexes: best.indexes,
+        combine: best.indexes.length === 1 ? 'one' : 'union',
+        covers: [best.criterion],
+        orderedBy: 'createdAt',
+      };
     }
     for (const field of TIME_INDEXES) {
       const ranges = plan.criteria.filter((c) => c.field === field && ['<', '<=', '>', '>=', '='].includes(c.operator));
@@ -151,7 +170,9 @@ export class QueryService {
     const sizes = await Promise.all(
       lookups.map(async ({ indexes }) => {
         const counts = await Promise.all(
-          this.store.partitions.all.flatMap((p) => indexes.map((ref) => this.redis.zcard(this.store.indexKey(p, kind, ref.field, ref.value)))),
+          this.store.partitions.all.flatMap((p) =>
+            indexes.map((ref) => this.redis.zcard(this.store.indexKey(p, kind, ref.field, ref.value))),
+          ),
         );
         return counts.reduce((sum, n) => sum + n, 0);
       }),

@@ -50,8 +50,7 @@ export class SecretsService {
   /** Stores a new secret and answers its creation time; `409` when the alias is taken. */
   async create(id: string, value: string): Promise<number> {
     const createdAt = Date.now();
-    if (this.inEnvironment(id) || (await this.redis.hsetnx(this.key, id, value)) === 0)
-      throw new AlreadyExists('secret', id);
+    if (this.inEnvironment(id) || (await this.redis.hsetnx(this.key, id, value)) === 0) throw new AlreadyExists('secret', id);
     return createdAt;
   }
 

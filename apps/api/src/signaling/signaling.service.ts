@@ -7,7 +7,16 @@ import { TransferProcessesService } from '../transfer-processes/transfer-process
 import { TransferState } from '../transfer-processes/transfer-process';
 
 export const NEGOTIATION_SIGNALS = ['requested', 'offered', 'accepted', 'agreed', 'verified', 'finalized', 'terminated'] as const;
-export const TRANSFER_SIGNALS = ['provisioned', 'requested', 'started', 'suspended', 'resumed', 'completed', 'terminated', 'deprovisioned'] as const;
+export const TRANSFER_SIGNALS = [
+  'provisioned',
+  'requested',
+  'started',
+  'suspended',
+  'resumed',
+  'completed',
+  'terminated',
+  'deprovisioned',
+] as const;
 
 /**
  * A counterparty's or data plane's report of where it is: each signal names the state it
@@ -34,7 +43,8 @@ export class SignalingService {
   }
 
   async signalNegotiation(id: string, signal: string, details: TransitionDetails = {}): Promise<NegotiationState> {
-    return (await this.negotiations.transition(id, stateOf<NegotiationState>(signal, NEGOTIATION_SIGNALS), { reason: details.reason })).state;
+    return (await this.negotiations.transition(id, stateOf<NegotiationState>(signal, NEGOTIATION_SIGNALS), { reason: details.reason }))
+      .state;
   }
 
   async signalTransfer(id: string, signal: string, details: TransitionDetails = {}): Promise<TransferState> {

@@ -8,7 +8,12 @@ import { QUEUE } from '@app/platform';
     BullModule.registerQueue({
       name: QUEUE.simulation,
       // A step refused by a transactional callback is tried again, for about 8 minutes.
-      defaultJobOptions: { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+      defaultJobOptions: {
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
     }),
   ],
   exports: [BullModule],

@@ -22,7 +22,12 @@ export class SimulationWorker implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    const context = { connection: this.connection, prefix: bullPrefix(this.config), logger: this.logger, lockDurationMs: this.config.dispatch.lockDurationMs };
+    const context = {
+      connection: this.connection,
+      prefix: bullPrefix(this.config),
+      logger: this.logger,
+      lockDurationMs: this.config.dispatch.lockDurationMs,
+    };
     this.worker = createWorker<SimulationStep, void>(context, QUEUE.simulation, (job) => this.step(job));
   }
 

@@ -32,6 +32,7 @@ export class EventStreamGroups implements OnModuleInit {
   private async ensureGroups(key: string): Promise<void> {
     await ensureStreamGroup(this.redis, key, STREAM_GROUPS.dispatch);
     if (this.config.counterpartyMode === 'simulated') await ensureStreamGroup(this.redis, key, STREAM_GROUPS.simulation);
-    else if ((await streamGroups(this.redis, key)).includes(STREAM_GROUPS.simulation)) await this.redis.xgroup('DESTROY', key, STREAM_GROUPS.simulation);
+    else if ((await streamGroups(this.redis, key)).includes(STREAM_GROUPS.simulation))
+      await this.redis.xgroup('DESTROY', key, STREAM_GROUPS.simulation);
   }
 }

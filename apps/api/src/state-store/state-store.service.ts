@@ -194,7 +194,13 @@ export class StateStore {
   }
 
   /** Replaces `previous` by `next` with its event (and `record`); false when another write came first. */
-  async transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry, record?: SideRecord): Promise<boolean> {
+  async transition(
+    kind: IndexedKind,
+    previous: StoredEntity,
+    next: StoredEntity,
+    event: OutboxEntry,
+    record?: SideRecord,
+  ): Promise<boolean> {
     const partition = this.partitions.of(next.id);
     const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions);
     const keys = [

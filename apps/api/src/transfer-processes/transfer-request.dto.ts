@@ -1,5 +1,15 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, Matches, ValidateIf, ValidateNested, ValidationArguments } from 'class-validator';
+import {
+  IsBoolean,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateIf,
+  ValidateNested,
+  ValidationArguments,
+} from 'class-validator';
 import { IsHttpUrl } from '@app/events';
 import { JsonLdBody } from '../json-ld/json-ld-body.decorator';
 import { CounterPartyRequestDto } from '../lifecycle/counter-party-request.dto';
@@ -40,7 +50,8 @@ export class TransferRequestDto extends CounterPartyRequestDto {
   /** Where a PUSH transfer sends the data: required for PUSH, as EDC's data flow needs it. */
   @ValidateIf((o: TransferRequestDto) => o.dataDestination !== undefined || isPush(o.transferType))
   @IsObject({
-    message: ({ value }: ValidationArguments) => (value === undefined ? 'dataDestination is required for a PUSH transfer' : 'dataDestination must be an object'),
+    message: ({ value }: ValidationArguments) =>
+      value === undefined ? 'dataDestination is required for a PUSH transfer' : 'dataDestination must be an object',
   })
   @ValidateNested()
   @Type(() => DataAddressDto)

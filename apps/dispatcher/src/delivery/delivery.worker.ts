@@ -1,7 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { AttemptOutcome, DeliveryJobData, DeliveryLanes, DeliveryLog, EventBodyStore, LANE_HELD_RECHECK_MS, LANE_RECHECK_MS, Turn } from '@app/delivery';
+import {
+  AttemptOutcome,
+  DeliveryJobData,
+  DeliveryLanes,
+  DeliveryLog,
+  EventBodyStore,
+  LANE_HELD_RECHECK_MS,
+  LANE_RECHECK_MS,
+  Turn,
+} from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, BULL_CONNECTION, createWorker, deliveriesQueueName, Partitions } from '@app/platform';
 import { AttemptResult, AttemptRunner } from './attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
@@ -80,7 +89,10 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     try {
       // Read at each attempt, so only the attempts in flight hold a body in memory.
       body = job.data.body ?? (await this.bodies.read(job.data.eventId));
-      result = body === null ? { kind: 'attempted', at: Date.now(), outcome: BODY_GONE, status: 'failed' } : await this.runner.run(job.id!, job.data, body, attempt);
+      result =
+        body === null
+          ? { kind: 'attempted', at: Date.now(), outcome: BODY_GONE, status: 'failed' }
+          : await this.runner.run(job.id!, job.data, body, attempt);
     } catch (err) {
       // Only our side fails here (Redis, say): it must not use up one of the delivery's attempts.
       return parkAfterStoreFailure(job, token, err, parking);
@@ -92,12 +104,27 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     const { outcome, status, at } = result;
     try {
       await Promise.all([
-        this.log.recordAttempt(job.id!, job.data, { attempt, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status }, status),
+        this.log.recordAttempt(
+          job.id!,
+          job.data,
+          {
+            attempt,
+            at,
+            status: outcome.status,
+            latencyMs: outcome.latencyMs,
+            error: outcome.error,
+            response: outcome.response,
+            outcome: status,
+          },
+          status,
+        ),
         // Delivered: the job lets go of the event's body; if that fails, the body only lives
         // on until the sweep finds the job completed. A dead letter keeps holding it, and holds
         // it again if it had let go (a completed job retried from Bull Board).
         outcome.ok
-          ? this.bodies.release(job.data.eventId, job.id!).catch((err: Error) => this.logger.warn(`Could not release the body of ${job.id}: ${err.message}`))
+          ? this.bodies
+              .release(job.data.eventId, job.id!)
+              .catch((err: Error) => this.logger.warn(`Could not release the body of ${job.id}: ${err.message}`))
           : status === 'failed' && body !== null
             ? this.bodies.hold(job.data.eventId, body, [job.id!])
             : undefined,

@@ -169,7 +169,10 @@ describe('EndpointGuard', () => {
       const later = now + 2000;
       const probe = await g.admit('http://h/never-tried', later);
       expect(probe.admitted).toBe(true);
-      expect(await g.admit('http://h/another', later)).toMatchObject({ admitted: false, reason: 'host circuit half-open, probe in flight' });
+      expect(await g.admit('http://h/another', later)).toMatchObject({
+        admitted: false,
+        reason: 'host circuit half-open, probe in flight',
+      });
       release(probe, 'down', later);
       expect((await g.admit('http://h/another', later)).admitted).toBe(true);
     });
@@ -248,8 +251,14 @@ describe('EndpointGuard', () => {
         ['endpoint', 'half-open'],
       ]);
       release(stale, 'up', t0 + 2001);
-      expect(await g.admit('http://q/other', t0 + 2002)).toMatchObject({ admitted: false, reason: 'host circuit half-open, probe in flight' });
-      expect(await g.admit('http://q/other', t0 + 3500)).toMatchObject({ admitted: false, reason: 'host circuit half-open, probe in flight' });
+      expect(await g.admit('http://q/other', t0 + 2002)).toMatchObject({
+        admitted: false,
+        reason: 'host circuit half-open, probe in flight',
+      });
+      expect(await g.admit('http://q/other', t0 + 3500)).toMatchObject({
+        admitted: false,
+        reason: 'host circuit half-open, probe in flight',
+      });
       release(probe, 'up', t0 + 3600);
       expect((await g.admit('http://q/other', t0 + 3601)).admitted).toBe(true);
       expect(g.openCircuits(t0 + 3601)).toEqual([]);

@@ -21,12 +21,23 @@ export function healthOf(outcome: Pick<AttemptOutcome, 'ok' | 'final' | 'status'
 }
 
 export type Admission =
-  | { admitted: true; release(health: Health, now?: number): void }
-  | { admitted: false; retryInMs: number; reason: string };
+  { admitted: true; release(health: Health, now?: number): void } | { admitted: false; retryInMs: number; reason: string };
 
 type Verdict = 'success' | 'failure' | 'none';
-const ENDPOINT_VERDICT: Record<Health, Verdict> = { up: 'success', down: 'failure', unreachable: 'failure', answered: 'none', neutral: 'none' };
-const HOST_VERDICT: Record<Health, Verdict> = { up: 'success', down: 'success', unreachable: 'failure', answered: 'success', neutral: 'none' };
+const ENDPOINT_VERDICT: Record<Health, Verdict> = {
+  up: 'success',
+  down: 'failure',
+  unreachable: 'failure',
+  answered: 'none',
+  neutral: 'none',
+};
+const HOST_VERDICT: Record<Health, Verdict> = {
+  up: 'success',
+  down: 'success',
+  unreachable: 'failure',
+  answered: 'success',
+  neutral: 'none',
+};
 
 /** Consecutive failures; open from `threshold` on until `openUntil`, then half-open. */
 interface Circuit {
@@ -84,7 +95,10 @@ export function hostKeyOf(uri: string): string {
   }
 }
 
-export type GuardConfig = Pick<DispatchConfig, 'endpointConcurrency' | 'hostConcurrency' | 'circuitFailureThreshold' | 'circuitOpenMs' | 'timeoutMs'>;
+export type GuardConfig = Pick<
+  DispatchConfig,
+  'endpointConcurrency' | 'hostConcurrency' | 'circuitFailureThreshold' | 'circuitOpenMs' | 'timeoutMs'
+>;
 
 /**
  * Keeps one endpoint, or one host, from taking the others down, per dispatcher replica and in
@@ -141,7 +155,11 @@ export class EndpointGuard {
     const list = (map: Map<string, { circuit: Circuit }>, scope: 'endpoint' | 'host') =>
       [...map]
         .filter(([, s]) => !this.isClosed(s.circuit))
-        .map(([endpoint, s]) => ({ endpoint, scope, state: now < s.circuit.openUntil && !s.circuit.probe ? ('open' as const) : ('half-open' as const) }));
+        .map(([endpoint, s]) => ({
+          endpoint,
+          scope,
+          state: now < s.circuit.openUntil && !s.circuit.probe ? ('open' as const) : ('half-open' as const),
+        }));
     return [...list(this.hosts, 'host'), ...list(this.endpoints, 'endpoint')];
   }
 
@@ -279,7 +297,8 @@ export class EndpointGuard {
       return;
     }
     if (verdict === 'success') circuit.failures = 0;
-    if (verdict === 'failure' && ++circuit.failures >= this.config.circuitFailureThreshold) circuit.openUntil = now + this.config.circuitOpenMs;
+    if (verdict === 'failure' && ++circuit.failures >= this.config.circuitFailureThreshold)
+      circuit.openUntil = now + this.config.circuitOpenMs;
   }
 
   /**

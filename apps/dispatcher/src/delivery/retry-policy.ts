@@ -19,7 +19,12 @@ export class RetryableDeliveryError extends Error {
  * it once more (slow down), and a receiver's `Retry-After` lengthens it (never shortens it),
  * within the same cap.
  */
-export function retryDelayMs(attemptsMade: number, dispatch: Pick<DispatchConfig, 'backoffMs' | 'backoffMaxMs'>, err?: Error, random = Math.random): number {
+export function retryDelayMs(
+  attemptsMade: number,
+  dispatch: Pick<DispatchConfig, 'backoffMs' | 'backoffMaxMs'>,
+  err?: Error,
+  random = Math.random,
+): number {
   const slowDown = err instanceof RetryableDeliveryError && err.slowDown ? 2 : 1;
   const exponential = slowDown * dispatch.backoffMs * 2 ** Math.max(0, attemptsMade - 1);
   const jittered = Math.round(exponential * (0.8 + 0.4 * random()));

@@ -17,7 +17,18 @@ import {
   laneKey,
   Turn,
 } from '@app/delivery';
-import { APP_CONFIG, AppConfig, eventStreamKey, Partitions, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry, forgetIdleConsumers, trimAcknowledged } from '@app/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  eventStreamKey,
+  Partitions,
+  REDIS,
+  STREAM_GROUPS,
+  StreamConsumer,
+  StreamEntry,
+  forgetIdleConsumers,
+  trimAcknowledged,
+} from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from '../delivery/retry-policy';
 import { EndpointMatcher } from './endpoint-matcher.service';
@@ -92,7 +103,10 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     for (const { consumer } of this.streams) consumer.start();
-    this.trimTimer = setInterval(() => void this.tidy().catch((err) => this.logger.warn(`Event stream trim: ${err.message}`)), TRIM_EVERY_MS);
+    this.trimTimer = setInterval(
+      () => void this.tidy().catch((err) => this.logger.warn(`Event stream trim: ${err.message}`)),
+      TRIM_EVERY_MS,
+    );
   }
 
   /** Stops reading, finishes the deliveries in flight and records them. */
@@ -295,7 +309,9 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
       await Promise.all([
         // A first attempt creates its record with plain commands, reading nothing (8 for a
         // delivered one). An entry claimed again after a crash may rewrite it: the same delivery.
-        attempt ? this.firstAttempts.add({ id, data: delivery, attempt, status: attempt.outcome, first: true }) : this.log.recordQueued([{ id, data: delivery }]),
+        attempt
+          ? this.firstAttempts.add({ id, data: delivery, attempt, status: attempt.outcome, first: true })
+          : this.log.recordQueued([{ id, data: delivery }]),
         job ? this.bodies.hold(delivery.eventId, body, [id]) : undefined,
       ]);
       if (job) await this.deliveries.add(delivery.eventType, job.data, { jobId: id, ...job.opts });

@@ -13,11 +13,30 @@ export interface Settled {
 }
 
 /** A first attempt made: delivered (done), retrying (a job after the backoff) or failed (a dead letter). */
-export function settledFirstAttempt(id: string, delivery: DeliveryJobData, result: Extract<AttemptResult, { kind: 'attempted' }>, retryInMs: () => number): Settled {
+export function settledFirstAttempt(
+  id: string,
+  delivery: DeliveryJobData,
+  result: Extract<AttemptResult, { kind: 'attempted' }>,
+  retryInMs: () => number,
+): Settled {
   const { at, outcome, status } = result;
-  const attempt = { attempt: 1, at, status: outcome.status, latencyMs: outcome.latencyMs, error: outcome.error, response: outcome.response, outcome: status };
+  const attempt = {
+    attempt: 1,
+    at,
+    status: outcome.status,
+    latencyMs: outcome.latencyMs,
+    error: outcome.error,
+    response: outcome.response,
+    outcome: status,
+  };
   if (status === 'delivered') return { id, delivery, attempt };
-  if (status === 'failed') return { id, delivery, attempt, job: { data: { ...delivery, deadLetter: `${outcome.error} (attempt 1 to ${delivery.endpoint.uri})` }, opts: {} } };
+  if (status === 'failed')
+    return {
+      id,
+      delivery,
+      attempt,
+      job: { data: { ...delivery, deadLetter: `${outcome.error} (attempt 1 to ${delivery.endpoint.uri})` }, opts: {} },
+    };
   return { id, delivery, attempt, job: { data: { ...delivery, attemptsBefore: 1 }, opts: { delay: retryInMs() } } };
 }
 

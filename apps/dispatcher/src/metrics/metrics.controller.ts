@@ -1,7 +1,16 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DeliveryLanes, DeliveryQueues } from '@app/delivery';
-import { AppMetrics, endpointLabels, eventStreamKey, Partitions, PROMETHEUS_CONTENT_TYPE, recordQueueDepths, recordStreamDepths, REDIS } from '@app/platform';
+import {
+  AppMetrics,
+  endpointLabels,
+  eventStreamKey,
+  Partitions,
+  PROMETHEUS_CONTENT_TYPE,
+  recordQueueDepths,
+  recordStreamDepths,
+  REDIS,
+} from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
 
 /**
@@ -29,7 +38,8 @@ export class MetricsController {
       this.lanes.heldCount().then((held) => this.metrics.heldSequences.set(held)),
     ]);
     this.metrics.circuit.reset();
-    for (const { endpoint, state } of this.runner.openCircuits()) this.metrics.circuit.set(endpointLabels(endpoint), state === 'open' ? 2 : 1);
+    for (const { endpoint, state } of this.runner.openCircuits())
+      this.metrics.circuit.set(endpointLabels(endpoint), state === 'open' ? 2 : 1);
     return this.metrics.registry.metrics();
   }
 }

@@ -145,7 +145,9 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * moves between indexes. `attempt.series` is filled in here.
    */
   async recordAttempts(entries: AttemptEntry[]): Promise<void> {
-    await Promise.all([...this.byPartition(entries, (e) => e.id)].map(([partition, inPartition]) => this.recordInPartition(partition, inPartition)));
+    await Promise.all(
+      [...this.byPartition(entries, (e) => e.id)].map(([partition, inPartition]) => this.recordInPartition(partition, inPartition)),
+    );
   }
 
   // One pipeline per partition: on Redis Cluster a pipeline may only touch one node.
@@ -188,12 +190,20 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     const byEvent = groupIds(entries, (e) => this.eventKey(e.data.eventId));
     const byEntity = groupIds(entries, (e) => this.entityKey(e.data.entity.id));
     const byStatus = groupIds(entries, (e) => this.statusKey(partition, e.status));
-    pipeline.zadd(this.allKey(partition), ...scored(now, entries.map((e) => e.id)));
+    pipeline.zadd(
+      this.allKey(partition),
+      ...scored(
+        now,
+        entries.map((e) => e.id),
+      ),
+    );
     for (const [key, ids] of [...byEvent, ...byEntity]) pipeline.zadd(key, ...scored(now, ids)).pexpire(key, ttl);
     for (const { id, data, attempt, status } of entries) {
       const key = this.recordKey(id);
       const stored = `{"series":1,"attempt":${attempt.attempt},${attemptBody(attempt).slice(1)}`;
-      pipeline.hset(key, { meta: JSON.stringify(meta(id, data)), status, series: 1, createdAt: now, updatedAt: now, attempt: stored }).pexpire(key, ttl);
+      pipeline
+        .hset(key, { meta: JSON.stringify(meta(id, data)), status, series: 1, createdAt: now, updatedAt: now, attempt: stored })
+        .pexpire(key, ttl);
     }
     for (const [key, ids] of byStatus) pipeline.zadd(key, ...scored(now, ids));
   }
@@ -241,7 +251,9 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
   private async listAcross(filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
     const cutoff = Date.now() - this.retentionMs;
     const heads = await Promise.all(
-      this.partitions.all.map((p) => this.redis.zrange(this.indexesFor(p, filter)[0], '+inf', `(${cutoff}`, 'BYSCORE', 'REV', 'LIMIT', 0, offset + limit, 'WITHSCORES')),
+      this.partitions.all.map((p) =>
+        this.redis.zrange(this.indexesFor(p, filter)[0], '+inf', `(${cutoff}`, 'BYSCORE', 'REV', 'LIMIT', 0, offset + limit, 'WITHSCORES'),
+      ),
     );
     const merged = heads.flatMap((flat) => {
       const scoredIds: { id: string; at: number }[] = [];

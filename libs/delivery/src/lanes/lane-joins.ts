@@ -21,15 +21,24 @@ export function laneKey(partitions: Partitions, entityId: string, uri: string): 
  * the dispatcher which of its deliveries wait their turn) and the joins for the commit script.
  * An event with no ordered endpoint comes back as it is, with no join: unordered costs nothing.
  */
-export function joinLanes(job: EventJobData, staticCallbacks: StaticCallback[], partitions: Partitions): { job: EventJobData; joins: LaneJoin[] } {
+export function joinLanes(
+  job: EventJobData,
+  staticCallbacks: StaticCallback[],
+  partitions: Partitions,
+): { job: EventJobData; joins: LaneJoin[] } {
   if (!staticCallbacks.some(isOrdered) && !job.callbackAddresses.some(isOrdered)) return { job, joins: [] };
-  const ordered = matchingEndpoints(job.envelope.type, staticCallbacks, job.callbackAddresses, false).filter((e) => e.onFailure !== undefined);
+  const ordered = matchingEndpoints(job.envelope.type, staticCallbacks, job.callbackAddresses, false).filter(
+    (e) => e.onFailure !== undefined,
+  );
   if (ordered.length === 0) return { job, joins: [] };
   const lanes: EventJobData['lanes'] = {};
   for (const endpoint of ordered) lanes[endpointIdOf(endpoint.uri)] = endpoint.onFailure!;
   return {
     job: { ...job, lanes },
-    joins: ordered.map((endpoint) => ({ key: laneKey(partitions, job.entity.id, endpoint.uri), deliveryId: deliveryJobId(job.envelope.id, endpoint.uri) })),
+    joins: ordered.map((endpoint) => ({
+      key: laneKey(partitions, job.entity.id, endpoint.uri),
+      deliveryId: deliveryJobId(job.envelope.id, endpoint.uri),
+    })),
   };
 }
 

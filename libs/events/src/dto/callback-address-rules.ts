@@ -66,7 +66,7 @@ export function authKeyProblem(name: unknown): string | null {
   if (typeof name !== 'string') return 'must be a string';
   if (name.length === 0) return 'must not be empty';
   if (name.length > MAX_AUTH_KEY_LENGTH) return `must be at most ${MAX_AUTH_KEY_LENGTH} characters`;
-  if (!TOKEN.test(name)) return 'must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~ only)';
+  if (!TOKEN.test(name)) return "must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)";
   const lower = name.toLowerCase();
   if (RESERVED_AUTH_KEYS.includes(lower) || RESERVED_AUTH_KEY_PREFIXES.some((p) => lower.startsWith(p)))
     return `must not be ${name}: that header frames the request or is set by the service`;

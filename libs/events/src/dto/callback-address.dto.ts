@@ -10,12 +10,7 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { CallbackAddress, ON_FAILURE_MODES, OnFailure } from '../callback-address';
-import {
-  authCodeIdProblem,
-  authKeyProblem,
-  eventFiltersProblem,
-  MAX_CALLBACK_ADDRESSES,
-} from './callback-address-rules';
+import { authCodeIdProblem, authKeyProblem, eventFiltersProblem, MAX_CALLBACK_ADDRESSES } from './callback-address-rules';
 import { AsList } from './as-list';
 import { IsHttpUrl } from './is-http-url.validator';
 
@@ -104,7 +99,9 @@ export function IsCallbackAddressList(): PropertyDecorator {
     IsArray()(target, propertyName);
     // Only a list too long: what is not a list at all, IsArray reports.
     Satisfies('isCallbackAddressListSize', (value) =>
-      Array.isArray(value) && value.length > MAX_CALLBACK_ADDRESSES ? `must hold at most ${MAX_CALLBACK_ADDRESSES} callback addresses` : null,
+      Array.isArray(value) && value.length > MAX_CALLBACK_ADDRESSES
+        ? `must hold at most ${MAX_CALLBACK_ADDRESSES} callback addresses`
+        : null,
     )(target, propertyName);
     ValidateNested({ each: true })(target, propertyName);
     Type(() => CallbackAddressDto)(target, propertyName);

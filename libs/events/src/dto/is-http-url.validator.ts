@@ -26,7 +26,8 @@ export function httpUrlProblem(value: unknown): string | null {
   if (host.length > MAX_HOSTNAME_LENGTH) return `must have a host name of at most ${MAX_HOSTNAME_LENGTH} characters`;
   const labels = host.split('.');
   if (labels.some((label) => label.length === 0)) return 'must not have an empty label in its host name';
-  if (labels.some((label) => label.length > MAX_LABEL_LENGTH)) return `must have host name labels of at most ${MAX_LABEL_LENGTH} characters`;
+  if (labels.some((label) => label.length > MAX_LABEL_LENGTH))
+    return `must have host name labels of at most ${MAX_LABEL_LENGTH} characters`;
   return null;
 }
 

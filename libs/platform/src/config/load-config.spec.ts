@@ -59,8 +59,7 @@ describe('loadConfig', () => {
   });
 
   it('accepts the older _AUTH_CODE_ID spelling', () => {
-    const [callback] = loadConfig({ ...hook, EDC_CALLBACK_X_AUTH_KEY: 'X-Api-Key', EDC_CALLBACK_X_AUTH_CODE_ID: 'alias' })
-      .staticCallbacks;
+    const [callback] = loadConfig({ ...hook, EDC_CALLBACK_X_AUTH_KEY: 'X-Api-Key', EDC_CALLBACK_X_AUTH_CODE_ID: 'alias' }).staticCallbacks;
     expect(callback).toMatchObject({ id: 'X', authKey: 'X-Api-Key', authCodeId: 'alias', transactional: false });
   });
 

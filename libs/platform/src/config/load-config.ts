@@ -76,14 +76,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const backoffMs = int('DISPATCH_BACKOFF_MS', 1000, 1);
   const backoffMaxMs = int('DISPATCH_BACKOFF_MAX_MS', 3_600_000, 1);
-  if (backoffMaxMs < backoffMs)
-    problems.push({ variable: 'DISPATCH_BACKOFF_MAX_MS', reason: 'must not be below DISPATCH_BACKOFF_MS' });
+  if (backoffMaxMs < backoffMs) problems.push({ variable: 'DISPATCH_BACKOFF_MAX_MS', reason: 'must not be below DISPATCH_BACKOFF_MS' });
 
   const logLevel = read('LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel))
     problems.push({ variable: 'LOG_LEVEL', reason: `must be fatal, error, warn, info, debug, trace or silent, got "${logLevel}"` });
   const logFormat = read('LOG_FORMAT') ?? 'json';
-  if (logFormat !== 'json' && logFormat !== 'pretty') problems.push({ variable: 'LOG_FORMAT', reason: `must be json or pretty, got "${logFormat}"` });
+  if (logFormat !== 'json' && logFormat !== 'pretty')
+    problems.push({ variable: 'LOG_FORMAT', reason: `must be json or pretty, got "${logFormat}"` });
 
   const concurrency = int('DISPATCH_CONCURRENCY', 50, 1, 10_000);
   const endpointConcurrency = int('DISPATCH_ENDPOINT_CONCURRENCY', Math.max(1, Math.floor(concurrency / 5)), 1, 10_000);
@@ -125,7 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lockDurationMs: int('DISPATCH_LOCK_DURATION_MS', 30_000, 1000, 600_000),
       endpointConcurrency,
       // A host's share: a quarter of the slots, with room for one URI more than a single one takes (docs/delivery.md).
-      hostConcurrency: int('DISPATCH_HOST_CONCURRENCY', Math.min(concurrency, Math.max(endpointConcurrency + 1, Math.ceil(concurrency / 4))), 1, 10_000),
+      hostConcurrency: int(
+        'DISPATCH_HOST_CONCURRENCY',
+        Math.min(concurrency, Math.max(endpointConcurrency + 1, Math.ceil(concurrency / 4))),
+        1,
+        10_000,
+      ),
       circuitFailureThreshold: int('CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
       circuitOpenMs: int('CIRCUIT_OPEN_MS', 30_000, 100, 3_600_000),
     },

@@ -40,25 +40,41 @@ describe('static callbacks at start-up', () => {
     ])('stops start-up for %j, naming the variable', (authKey) => {
       const problems = problemsOf({ ...hook, EDC_CALLBACK_X_AUTH_KEY: authKey, EDC_CALLBACK_X_AUTH_CODEID: 'alias' });
       expect(Object.keys(problems)).toEqual(['EDC_CALLBACK_X_AUTH_KEY']);
-      expect(() => loadConfig({ ...hook, EDC_CALLBACK_X_AUTH_KEY: authKey, EDC_CALLBACK_X_AUTH_CODEID: 'alias' })).toThrow(/EDC_CALLBACK_X_AUTH_KEY must/);
+      expect(() => loadConfig({ ...hook, EDC_CALLBACK_X_AUTH_KEY: authKey, EDC_CALLBACK_X_AUTH_CODEID: 'alias' })).toThrow(
+        /EDC_CALLBACK_X_AUTH_KEY must/,
+      );
     });
 
     it("names the variable as it was spelt (EDC's property form)", () => {
-      const problems = problemsOf({ 'edc.callback.y.uri': 'https://hooks.example/y', 'edc.callback.y.events': 'transfer', 'edc.callback.y.auth.key': 'Host', 'edc.callback.y.auth.codeid': 'a' });
+      const problems = problemsOf({
+        'edc.callback.y.uri': 'https://hooks.example/y',
+        'edc.callback.y.events': 'transfer',
+        'edc.callback.y.auth.key': 'Host',
+        'edc.callback.y.auth.codeid': 'a',
+      });
       expect(Object.keys(problems)).toEqual(['edc.callback.y.auth.key']);
     });
 
     it('accepts a header token', () => {
-      const [callback] = loadConfig({ ...hook, EDC_CALLBACK_X_AUTH_KEY: "X-Api-Key_2!#$%&'*+.^`|~", EDC_CALLBACK_X_AUTH_CODEID: 'alias' }).staticCallbacks;
+      const [callback] = loadConfig({
+        ...hook,
+        EDC_CALLBACK_X_AUTH_KEY: "X-Api-Key_2!#$%&'*+.^`|~",
+        EDC_CALLBACK_X_AUTH_CODEID: 'alias',
+      }).staticCallbacks;
       expect(callback.authKey).toBe("X-Api-Key_2!#$%&'*+.^`|~");
     });
   });
 
   describe('EDC_CALLBACK_<ID>_AUTH_CODEID', () => {
-    it.each(['__proto__', 'constructor', 'prototype', 'a\u0007b', 'x'.repeat(257)])('stops start-up for %j, naming the variable', (alias) => {
-      expect(Object.keys(problemsOf({ ...hook, EDC_CALLBACK_X_AUTH_CODEID: alias }))).toEqual(['EDC_CALLBACK_X_AUTH_CODEID']);
-      expect(Object.keys(problemsOf({ ...hook, EDC_CALLBACK_X_AUTH_KEY: 'X-Key', EDC_CALLBACK_X_AUTH_CODE_ID: alias }))).toEqual(['EDC_CALLBACK_X_AUTH_CODE_ID']);
-    });
+    it.each(['__proto__', 'constructor', 'prototype', 'a\u0007b', 'x'.repeat(257)])(
+      'stops start-up for %j, naming the variable',
+      (alias) => {
+        expect(Object.keys(problemsOf({ ...hook, EDC_CALLBACK_X_AUTH_CODEID: alias }))).toEqual(['EDC_CALLBACK_X_AUTH_CODEID']);
+        expect(Object.keys(problemsOf({ ...hook, EDC_CALLBACK_X_AUTH_KEY: 'X-Key', EDC_CALLBACK_X_AUTH_CODE_ID: alias }))).toEqual([
+          'EDC_CALLBACK_X_AUTH_CODE_ID',
+        ]);
+      },
+    );
   });
 
   describe('EDC_CALLBACK_<ID>_URI to a literal private or loopback address', () => {
@@ -82,10 +98,18 @@ describe('static callbacks at start-up', () => {
     });
 
     it('takes the allow list as requests do: a host, an address or a range', () => {
-      expect(loadConfig({ ...hook, EDC_CALLBACK_X_URI: 'http://127.0.0.1:9/x', CALLBACK_ALLOWED_HOSTS: '127.0.0.1' }).staticCallbacks).toHaveLength(1);
-      expect(loadConfig({ ...hook, EDC_CALLBACK_X_URI: 'http://localhost:9/x', CALLBACK_ALLOWED_HOSTS: 'localhost' }).staticCallbacks).toHaveLength(1);
-      expect(loadConfig({ ...hook, EDC_CALLBACK_X_URI: 'http://10.9.8.7/x', CALLBACK_ALLOWED_HOSTS: '10.0.0.0/8' }).staticCallbacks).toHaveLength(1);
-      expect(Object.keys(problemsOf({ ...hook, EDC_CALLBACK_X_URI: 'http://10.9.8.7/x', CALLBACK_ALLOWED_HOSTS: '10.9.8.6' }))).toEqual(['EDC_CALLBACK_X_URI']);
+      expect(
+        loadConfig({ ...hook, EDC_CALLBACK_X_URI: 'http://127.0.0.1:9/x', CALLBACK_ALLOWED_HOSTS: '127.0.0.1' }).staticCallbacks,
+      ).toHaveLength(1);
+      expect(
+        loadConfig({ ...hook, EDC_CALLBACK_X_URI: 'http://localhost:9/x', CALLBACK_ALLOWED_HOSTS: 'localhost' }).staticCallbacks,
+      ).toHaveLength(1);
+      expect(
+        loadConfig({ ...hook, EDC_CALLBACK_X_URI: 'http://10.9.8.7/x', CALLBACK_ALLOWED_HOSTS: '10.0.0.0/8' }).staticCallbacks,
+      ).toHaveLength(1);
+      expect(Object.keys(problemsOf({ ...hook, EDC_CALLBACK_X_URI: 'http://10.9.8.7/x', CALLBACK_ALLOWED_HOSTS: '10.9.8.6' }))).toEqual([
+        'EDC_CALLBACK_X_URI',
+      ]);
     });
 
     it('leaves a name to the check after DNS, at delivery', () => {
@@ -95,7 +119,11 @@ describe('static callbacks at start-up', () => {
 
   describe('lengths', () => {
     it.each([
-      ['a 254-character host name', `https://${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}/x`, /at most 253 characters/],
+      [
+        'a 254-character host name',
+        `https://${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}/x`,
+        /at most 253 characters/,
+      ],
       ['a 64-character label', `https://${'a'.repeat(64)}.example/x`, /labels of at most 63/],
       ['a 2,049-character URI', `https://hooks.example/${'p'.repeat(2049 - 22)}`, /at most 2048 characters/],
     ])('stops start-up for %s', (_case, uri, reason) => {

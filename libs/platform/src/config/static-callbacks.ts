@@ -49,7 +49,11 @@ export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]
       if (problem) problems.push({ variable: uri.variable, reason: problem });
       else if (refusal) problems.push({ variable: uri.variable, reason: `${refusal}; list it in CALLBACK_ALLOWED_HOSTS to allow it` });
     }
-    const filters = events?.value.split(',').map((e) => e.trim()).filter((e) => e.length > 0) ?? [];
+    const filters =
+      events?.value
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e.length > 0) ?? [];
     const filtersProblem = eventFiltersProblem(filters);
     if (!events) problems.push({ variable: `${prefix}_EVENTS`, reason: 'is required (comma-separated event filters)' });
     else if (filtersProblem) problems.push({ variable: events.variable, reason: filtersProblem });
@@ -58,21 +62,28 @@ export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]
     const ordered = fields.get('ORDERED');
     const onFailure = fields.get('ON_FAILURE');
     const isOrdered = ordered?.value.trim().toLowerCase() === 'true';
-    if (ordered && !/^(true|false)$/i.test(ordered.value.trim())) problems.push({ variable: ordered.variable, reason: 'must be true or false' });
+    if (ordered && !/^(true|false)$/i.test(ordered.value.trim()))
+      problems.push({ variable: ordered.variable, reason: 'must be true or false' });
     else if (isOrdered && transactional?.value.trim().toLowerCase() === 'true')
       problems.push({ variable: ordered.variable, reason: 'cannot be true for a transactional callback' });
     if (onFailure && !ON_FAILURE_MODES.includes(onFailure.value.trim().toLowerCase() as OnFailure))
       problems.push({ variable: onFailure.variable, reason: `must be one of ${ON_FAILURE_MODES.join(', ')}` });
-    else if (onFailure && !isOrdered) problems.push({ variable: onFailure.variable, reason: `applies only to an ordered callback (${prefix}_ORDERED=true)` });
+    else if (onFailure && !isOrdered)
+      problems.push({ variable: onFailure.variable, reason: `applies only to an ordered callback (${prefix}_ORDERED=true)` });
     const signing = fields.get('SIGNING_SECRET');
-    if (signing && !signing.value.trim().split(/\s+/).every((secret) => WHSEC.test(secret)))
+    if (
+      signing &&
+      !signing.value
+        .trim()
+        .split(/\s+/)
+        .every((secret) => WHSEC.test(secret))
+    )
       problems.push({ variable: signing.variable, reason: 'must hold whsec_<base64> secrets separated by spaces' });
     const authKeyProblemFound = authKey ? authKeyProblem(authKey) : null;
     if (authKeyProblemFound) problems.push({ variable: fields.get('AUTH_KEY')!.variable, reason: authKeyProblemFound });
     const authCodeIdProblemFound = authCodeId ? authCodeIdProblem(authCodeId) : null;
     if (authCodeIdProblemFound) problems.push({ variable: fields.get('AUTH_CODEID')!.variable, reason: authCodeIdProblemFound });
-    if (authKey && !authCodeId)
-      problems.push({ variable: `${prefix}_AUTH_CODEID`, reason: 'is required when _AUTH_KEY is set' });
+    if (authKey && !authCodeId) problems.push({ variable: `${prefix}_AUTH_CODEID`, reason: 'is required when _AUTH_KEY is set' });
     if (problems.length > before || !uri || !events) continue;
 
     callbacks.push({

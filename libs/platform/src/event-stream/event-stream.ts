@@ -68,7 +68,12 @@ export async function trimAcknowledged(redis: Redis, key: string, required: Stre
 const CONSUMER_FORGOTTEN_AFTER_MS = 3600_000;
 
 /** Removes consumers of `group` that hold nothing and have been idle for `idleMs` (an hour). */
-export async function forgetIdleConsumers(redis: Redis, key: string, group: StreamGroup, idleMs = CONSUMER_FORGOTTEN_AFTER_MS): Promise<number> {
+export async function forgetIdleConsumers(
+  redis: Redis,
+  key: string,
+  group: StreamGroup,
+  idleMs = CONSUMER_FORGOTTEN_AFTER_MS,
+): Promise<number> {
   const consumers = (await redis.xinfo('CONSUMERS', key, group).catch(() => [])) as unknown[][];
   let forgotten = 0;
   for (const fields of consumers) {

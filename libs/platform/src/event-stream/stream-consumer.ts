@@ -53,7 +53,10 @@ export class StreamConsumer<T> {
 
   start(): void {
     this.loop = this.readLoop();
-    this.timer = setInterval(() => void this.claimAndTouch().catch((err) => this.options.logger.warn(`Event stream claim: ${err.message}`)), Math.max(100, this.options.claimIdleMs / 2));
+    this.timer = setInterval(
+      () => void this.claimAndTouch().catch((err) => this.options.logger.warn(`Event stream claim: ${err.message}`)),
+      Math.max(100, this.options.claimIdleMs / 2),
+    );
   }
 
   /** Stops reading; entries taken and not acknowledged stay pending for another consumer. */
@@ -100,9 +103,18 @@ export class StreamConsumer<T> {
           await new Promise<void>((resolve) => (this.wakeUp = resolve));
           continue;
         }
-        const reply = (await this.reader.xreadgroup('GROUP', group, this.name, 'COUNT', room, 'BLOCK', READ_BLOCK_MS, 'STREAMS', key, '>')) as
-          | [string, [string, string[]][]][]
-          | null;
+        const reply = (await this.reader.xreadgroup(
+          'GROUP',
+          group,
+          this.name,
+          'COUNT',
+          room,
+          'BLOCK',
+          READ_BLOCK_MS,
+          'STREAMS',
+          key,
+          '>',
+        )) as [string, [string, string[]][]][] | null;
         if (reply) this.hand(reply[0][1]);
       } catch (err) {
         if (this.stopped) return;
@@ -142,7 +154,10 @@ export class StreamConsumer<T> {
     }
     const room = Math.min(MAX_READ, this.options.room());
     if (room <= 0) return;
-    const [, claimed] = (await this.commands.xautoclaim(key, group, this.name, claimIdleMs, '0-0', 'COUNT', room)) as [string, [string, string[] | null][]];
+    const [, claimed] = (await this.commands.xautoclaim(key, group, this.name, claimIdleMs, '0-0', 'COUNT', room)) as [
+      string,
+      [string, string[] | null][],
+    ];
     if (claimed.length > 0) this.hand(claimed);
   }
 }

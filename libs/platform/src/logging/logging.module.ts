@@ -24,7 +24,9 @@ export function loggingModule(config: AppConfig): DynamicModule {
         forRoutes: [],
         pinoHttp: {
           level: config.logLevel,
-          ...(config.logFormat === 'pretty' ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+          ...(config.logFormat === 'pretty'
+            ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+            : {}),
           // Request lines are built from plain objects (below), not from req and res themselves.
           wrapSerializers: false,
           redact: { paths: ['req.headers', 'res.headers'], remove: true },

@@ -44,7 +44,9 @@ export async function recordStreamDepths(metrics: AppMetrics, redis: Redis, keys
  * of a queue (`deliveries.p03`) summed under its name (`deliveries`).
  */
 export async function recordQueueDepths(metrics: AppMetrics, queues: Queue[]): Promise<void> {
-  const counts = await Promise.all(queues.map((queue) => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed', 'prioritized')));
+  const counts = await Promise.all(
+    queues.map((queue) => queue.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed', 'prioritized')),
+  );
   const totals = new Map<string, Record<string, number>>();
   queues.forEach((queue, i) => {
     const name = queue.name.split('.')[0];

@@ -55,7 +55,7 @@ export class AppMetrics {
 
   readonly heldSequences = new Gauge({
     name: 'callback_held_sequences',
-    help: "Ordered sequences (object, endpoint) held behind a dead letter of an onFailure=hold endpoint until it is retried or skipped, read when scraped",
+    help: 'Ordered sequences (object, endpoint) held behind a dead letter of an onFailure=hold endpoint until it is retried or skipped, read when scraped',
     registers: [this.registry],
   });
 

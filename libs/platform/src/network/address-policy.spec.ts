@@ -25,12 +25,9 @@ describe('AddressPolicy', () => {
     expect(refusal).not.toBe('');
   });
 
-  it.each([['https://93.184.216.34/'], ['https://example.com/'], ['http://[2606:4700::1]/']])(
-    'allows %s by default',
-    (uri) => {
-      expect(byDefault.refusalForUri(uri)).toBeNull();
-    },
-  );
+  it.each([['https://93.184.216.34/'], ['https://example.com/'], ['http://[2606:4700::1]/']])('allows %s by default', (uri) => {
+    expect(byDefault.refusalForUri(uri)).toBeNull();
+  });
 
   it.each([
     [['127.0.0.1'], 'http://127.0.0.1/', true],

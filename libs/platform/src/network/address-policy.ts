@@ -36,7 +36,10 @@ export class AddressPolicy {
 }
 
 function normalizeHost(hostname: string): string {
-  return hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }
 
 const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');

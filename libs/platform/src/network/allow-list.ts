@@ -10,7 +10,10 @@ export function parseAllowList(entries: string[]): { list: AllowList; problem?: 
   const list: AllowList = { hosts: new Set(), ranges: [] };
   const bad: string[] = [];
   for (const raw of entries) {
-    const entry = raw.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+    const entry = raw
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/\.$/, '');
     if (entry.includes('/')) {
       try {
         list.ranges.push(ipaddr.parseCIDR(entry));

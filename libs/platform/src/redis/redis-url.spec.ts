@@ -19,7 +19,11 @@ describe('REDIS_URL', () => {
       ],
       options: {},
     });
-    expect(parseRedisUrl('rediss+cluster://:secret@a.example:6379')).toEqual({ cluster: true, nodes: [{ host: 'a.example', port: 6379 }], options: { password: 'secret', tls: {} } });
+    expect(parseRedisUrl('rediss+cluster://:secret@a.example:6379')).toEqual({
+      cluster: true,
+      nodes: [{ host: 'a.example', port: 6379 }],
+      options: { password: 'secret', tls: {} },
+    });
   });
 
   it('names what is wrong', () => {

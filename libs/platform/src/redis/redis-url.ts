@@ -2,8 +2,7 @@ import { RedisOptions } from 'ioredis';
 
 /** Where Redis is, from `REDIS_URL`: one server, or the seed nodes of a Redis Cluster. */
 export type RedisTarget =
-  | { cluster: false; options: RedisOptions }
-  | { cluster: true; nodes: { host: string; port: number }[]; options: RedisOptions };
+  { cluster: false; options: RedisOptions } | { cluster: true; nodes: { host: string; port: number }[]; options: RedisOptions };
 
 const CLUSTER_SCHEMES = ['redis+cluster:', 'rediss+cluster:'];
 
@@ -23,7 +22,8 @@ export function parseRedisUrl(url: string): RedisTarget {
   } catch {
     throw new Error(`must be a redis://, rediss:// or redis+cluster:// URL, got "${url}"`);
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error(`must be a redis://, rediss:// or redis+cluster:// URL, got "${url}"`);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    throw new Error(`must be a redis://, rediss:// or redis+cluster:// URL, got "${url}"`);
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) throw new Error(`names database "${db}", which is not a number`);
   return {

@@ -44,7 +44,11 @@ function connectionFactory(name: string, options: typeof COMMAND_CONNECTION) {
   providers: [
     { provide: REDIS, inject: [APP_CONFIG], useFactory: connectionFactory('command', COMMAND_CONNECTION) },
     { provide: BULL_CONNECTION, inject: [APP_CONFIG], useFactory: connectionFactory('queue', BLOCKING_CONNECTION) },
-    { provide: Partitions, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new Partitions(config.redisPrefix, config.redisPartitions) },
+    {
+      provide: Partitions,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new Partitions(config.redisPrefix, config.redisPartitions),
+    },
     RedisCloser,
   ],
   exports: [REDIS, BULL_CONNECTION, Partitions],
