@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
 import { joinLanes } from '@app/delivery';
-import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
+import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
 
@@ -48,7 +48,7 @@ return 0`;
 // KEYS: callback, calls, event stream, state key, then the lanes the event joins. ARGV: now,
 // close (1/0), call json, event json after its leading {"job":{ ('' for no event), token, calls
 // kept, bytes kept, kept after close ms, then the lanes' delivery ids.
-const CLAIM = `
+const CLAIM = `${APPEND_EVENT}
 local now, close, call, entry, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local keptCalls, keptBytes, keptAfterClose = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
 local current = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'ops')
@@ -73,7 +73,7 @@ end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 if entry ~= '' then
-  redis.call('XADD', KEYS[3], '*', '${ENTRY_FIELD}', '{"sequence":' .. n .. ',' .. entry)
+  appendEvent(KEYS[3], '{"sequence":' .. n .. ',' .. entry)
   for i = 5, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[4 + i]) end
 end
 if close == '1' then

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { joinLanes } from '@app/delivery';
-import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
+import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { OutboxEntry, StoredEntity } from './stored-entity';
 
@@ -40,7 +40,7 @@ end
 // then the lanes the event joins.
 // ARGV: json, version, createdAt, id, event job json, stateTimestamp, op token, number of lanes,
 // then the lanes' delivery ids.
-const CREATE = `${SEEN}${JOIN_LANES}
+const CREATE = `${SEEN}${APPEND_EVENT}${JOIN_LANES}
 local json, version, createdAt, id, entry, stateTimestamp, op, lanes = unpack(ARGV, 1, 8)
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if seen(redis.call('HGET', KEYS[1], 'ops'), op) then return 1 end
@@ -51,7 +51,7 @@ redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', op)
 redis.call('ZADD', KEYS[3], createdAt, id)
 redis.call('ZADD', KEYS[4], stateTimestamp, id)
 for i = 5, firstLane - 1 do redis.call('ZADD', KEYS[i], createdAt, id) end
-redis.call('XADD', KEYS[2], '*', '${ENTRY_FIELD}', entry)
+appendEvent(KEYS[2], entry)
 joinLanes(firstLane, 9)
 return 1`;
 
@@ -61,7 +61,7 @@ return 1`;
 // agreement), written with it, then the lanes the event joins.
 // ARGV: expected version, json, new version, event job json, id, createdAt, stateTimestamp, op
 // token, record ('' for none), then the lanes' delivery ids.
-const TRANSITION = `${SEEN}${REMEMBER}${JOIN_LANES}
+const TRANSITION = `${SEEN}${REMEMBER}${APPEND_EVENT}${JOIN_LANES}
 local expected, json, version, entry, id, createdAt, stateTimestamp, op, record = unpack(ARGV, 1, 9)
 local current = redis.call('HMGET', KEYS[1], 'version', 'ops')
 if current[1] ~= expected then
@@ -77,7 +77,7 @@ if record ~= '' then
   redis.call('SET', KEYS[6], record)
   firstLane = 7
 end
-redis.call('XADD', KEYS[2], '*', '${ENTRY_FIELD}', entry)
+appendEvent(KEYS[2], entry)
 joinLanes(firstLane, 10)
 return 1`;
 

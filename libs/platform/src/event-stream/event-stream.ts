@@ -16,6 +16,17 @@ export type StreamGroup = (typeof STREAM_GROUPS)[keyof typeof STREAM_GROUPS];
 /** The one field of an entry: the event's job data, as JSON. */
 export const ENTRY_FIELD = 'event';
 
+/**
+ * The Lua fragment by which a commit script appends its event to the stream: every script that
+ * writes the outbox includes it and calls `appendEvent(streamKey, entryJson)`, so the entry's
+ * layout is written in one place (here), next to the reader's (`StreamConsumer`).
+ */
+export const APPEND_EVENT = `
+local function appendEvent(stream, entry)
+  redis.call('XADD', stream, '*', '${ENTRY_FIELD}', entry)
+end
+`;
+
 export function eventStreamKey(partition: Partition): string {
   return partitionKey(partition, 'event-stream');
 }
