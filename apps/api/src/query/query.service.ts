@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
-import { Partition, REDIS } from '@app/platform';
+import { Injectable } from '@nestjs/common';
+import { Partition } from '@app/platform';
 import { IndexedKind } from '../state-store/entity-indexes';
+import { IndexRef, Scored, StateIndex } from '../state-store/state-index';
 import { StateStore } from '../state-store/state-store.service';
 import { StoredEntity } from '../state-store/stored-entity';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
@@ -9,12 +9,6 @@ import { planQuery, QueryPlan } from './query-plan';
 import { isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
 
 const LOAD_BATCH = 1000;
-
-/** An index of one partition, named by its field (and value, for an equality index). */
-interface IndexRef {
-  field: string;
-  value?: string;
-}
 
 /** Where the candidate ids come from, in ascending order of `orderedBy`, in each partition. */
 interface Source {
@@ -25,12 +19,6 @@ interface Source {
   covers: Criterion[];
   orderedBy: string;
   range?: { min: number | string; max: number | string };
-}
-
-/** An id with its index score (the time the source is ordered by). */
-interface Scored {
-  id: string;
-  score: number;
 }
 
 /**
@@ -49,7 +37,7 @@ interface Scored {
 export class QueryService {
   constructor(
     private readonly store: StateStore,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly index: StateIndex,
   ) {}
 
   async query<E extends StoredEntity>(schema: QuerySchema, body: unknown): Promise<E[]> {
@@ -75,16 +63,8 @@ export class QueryService {
 
   /** The first `wanted` ids of one partition in the source's order (reversed when descending), with their scores. */
   private async head(partition: Partition, kind: IndexedKind, source: Source, plan: QueryPlan, wanted: number): Promise<Scored[]> {
-    const keys = this.keys(partition, kind, source);
-    if (source.combine === 'one') {
-      const [key] = keys;
-      const { min, max } = source.range ?? { min: '-inf', max: '+inf' };
-      const flat = plan.descending
-        ? await this.redis.zrange(key, max, min, 'BYSCORE', 'REV', 'LIMIT', 0, wanted, 'WITHSCORES')
-        : await this.redis.zrange(key, min, max, 'BYSCORE', 'LIMIT', 0, wanted, 'WITHSCORES');
-      return pairs(flat);
-    }
-    const all = await this.orderedIds(keys, source);
+    if (source.combine === 'one') return this.index.head(partition, kind, source.indexes[0], wanted, plan.descending, source.range);
+    const all = await this.orderedIds(partition, kind, source);
     return (plan.descending ? all.reverse() : all).slice(0, wanted);
   }
 
@@ -101,7 +81,7 @@ export class QueryService {
     inIndexOrder: boolean,
     wanted: number,
   ): Promise<E[]> {
-    const scored = await this.orderedIds(this.keys(partition, schema.kind, source), source);
+    const scored = await this.orderedIds(partition, schema.kind, source);
     const ids = (inIndexOrder && plan.descending ? scored.reverse() : scored).map((s) => s.id);
     const found: E[] = [];
     for (let i = 0; i < ids.length && !(inIndexOrder && found.length >= wanted); i += LOAD_BATCH) {
@@ -167,39 +147,16 @@ export class QueryService {
   /** The lookup with the fewest candidates, by the sizes of its sorted sets in every partition. */
   private async smallest<L extends { indexes: IndexRef[] }>(kind: IndexedKind, lookups: L[]): Promise<L> {
     if (lookups.length === 1) return lookups[0];
-    const sizes = await Promise.all(
-      lookups.map(async ({ indexes }) => {
-        const counts = await Promise.all(
-          this.store.partitions.all.flatMap((p) =>
-            indexes.map((ref) => this.redis.zcard(this.store.indexKey(p, kind, ref.field, ref.value))),
-          ),
-        );
-        return counts.reduce((sum, n) => sum + n, 0);
-      }),
-    );
+    const sizes = await Promise.all(lookups.map(({ indexes }) => this.index.size(kind, indexes)));
     return lookups[sizes.indexOf(Math.min(...sizes))];
   }
 
   /** Every id of one partition's source, in ascending order of `orderedBy`, with its score. */
-  private async orderedIds(keys: string[], source: Source): Promise<Scored[]> {
-    const { range } = source;
-    if (range) return pairs(await this.redis.zrangebyscore(keys[0], range.min, range.max, 'WITHSCORES'));
-    // Equality sets are all scored by creation time, so MIN keeps that order.
-    if (source.combine === 'intersect') return pairs(await this.redis.zinter(keys.length, ...keys, 'AGGREGATE', 'MIN', 'WITHSCORES'));
-    if (source.combine === 'union') return pairs(await this.redis.zunion(keys.length, ...keys, 'AGGREGATE', 'MIN', 'WITHSCORES'));
-    return pairs(await this.redis.zrange(keys[0], 0, -1, 'WITHSCORES'));
+  private orderedIds(partition: Partition, kind: IndexedKind, source: Source): Promise<Scored[]> {
+    const [first] = source.indexes;
+    if (source.combine === 'one') return this.index.inRange(partition, kind, first, source.range ?? { min: '-inf', max: '+inf' });
+    return this.index.combined(partition, kind, source.indexes, source.combine);
   }
-
-  private keys(partition: Partition, kind: IndexedKind, source: Source): string[] {
-    return source.indexes.map((ref) => this.store.indexKey(partition, kind, ref.field, ref.value));
-  }
-}
-
-/** A `WITHSCORES` reply as ids with scores. */
-function pairs(flat: string[]): Scored[] {
-  const out: Scored[] = [];
-  for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i], score: Number(flat[i + 1]) });
-  return out;
 }
 
 /**

@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { Partition, REDIS } from '@app/platform';
+import { IndexedKind } from './entity-indexes';
+import { StateStore } from './state-store.service';
+
+/** An index of one partition, named by its field (and value, for an equality index). */
+export interface IndexRef {
+  field: string;
+  value?: string;
+}
+
+/** A score range of a time index; bounds as Redis takes them (`(` for exclusive, `-inf`/`+inf`). */
+export interface ScoreRange {
+  min: number | string;
+  max: number | string;
+}
+
+/** An id with its index score (the time its index is ordered by). */
+export interface Scored {
+  id: string;
+  score: number;
+}
+
+/**
+ * The reads of the state store's indexes (which `StateStore` writes, in its commit scripts):
+ * every sorted set is per partition, scored by creation time (equality indexes) or by the time
+ * it is named after, and answered with its scores so that partitions can be merged.
+ */
+@Injectable()
+export class StateIndex {
+  constructor(
+    private readonly store: StateStore,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  /** The first `count` ids of one index of `partition`, in score order (reversed when `descending`). */
+  async head(
+    partition: Partition,
+    kind: IndexedKind,
+    ref: IndexRef,
+    count: number,
+    descending: boolean,
+    range: ScoreRange = { min: '-inf', max: '+inf' },
+  ): Promise<Scored[]> {
+    const key = this.key(partition, kind, ref);
+    return pairs(
+      descending
+        ? await this.redis.zrange(key, range.max, range.min, 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES')
+        : await this.redis.zrange(key, range.min, range.max, 'BYSCORE', 'LIMIT', 0, count, 'WITHSCORES'),
+    );
+  }
+
+  /** Every id of one index of `partition` in `range`, in score order. */
+  async inRange(partition: Partition, kind: IndexedKind, ref: IndexRef, range: ScoreRange): Promise<Scored[]> {
+    return pairs(await this.redis.zrangebyscore(this.key(partition, kind, ref), range.min, range.max, 'WITHSCORES'));
+  }
+
+  /**
+   * The ids of `partition` in all of `refs` (`intersect`) or in any (`union`), in creation order:
+   * equality indexes are all scored by creation time, so MIN keeps it.
+   */
+  async combined(partition: Partition, kind: IndexedKind, refs: IndexRef[], how: 'intersect' | 'union'): Promise<Scored[]> {
+    const keys = refs.map((ref) => this.key(partition, kind, ref));
+    const reply =
+      how === 'intersect'
+        ? await this.redis.zinter(keys.length, ...keys, 'AGGREGATE', 'MIN', 'WITHSCORES')
+        : await this.redis.zunion(keys.length, ...keys, 'AGGREGATE', 'MIN', 'WITHSCORES');
+    return pairs(reply);
+  }
+
+  /** How many ids the indexes of `refs` hold over every partition. */
+  async size(kind: IndexedKind, refs: IndexRef[]): Promise<number> {
+    const counts = await Promise.all(this.store.partitions.all.flatMap((p) => refs.map((ref) => this.redis.zcard(this.key(p, kind, ref)))));
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  private key(partition: Partition, kind: IndexedKind, ref: IndexRef): string {
+    return this.store.indexKey(partition, kind, ref.field, ref.value);
+  }
+}
+
+/** A `WITHSCORES` reply as ids with scores. */
+function pairs(flat: string[]): Scored[] {
+  const out: Scored[] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i], score: Number(flat[i + 1]) });
+  return out;
+}
