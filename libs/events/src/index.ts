@@ -5,4 +5,3 @@ export * from './callback-address';
 export * from './dto/as-list';
 export * from './dto/is-http-url.validator';
 export * from './dto/callback-address.dto';
-export * from './dto/inbound-callback.dto';

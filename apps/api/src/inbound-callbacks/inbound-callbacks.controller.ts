@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
-import { CreateInboundCallbackDto } from '@app/events';
+import { CreateInboundCallbackDto } from './create-inbound-callback.dto';
 import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
 import { PageQueryDto } from './page-query.dto';
 import { InboundCallbacksService } from './inbound-callbacks.service';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { Request } from 'express';
-import { CallbackReceivedPayload, CreateInboundCallbackDto } from '@app/events';
+import { CallbackReceivedPayload } from '@app/events';
+import { CreateInboundCallbackDto } from './create-inbound-callback.dto';
 import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
 import { payloadCallbackAddresses } from '../callback-addresses/payload-callback-addresses';

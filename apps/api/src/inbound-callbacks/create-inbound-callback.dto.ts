@@ -13,7 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { CallbackAddressDto, IsCallbackAddressList } from './callback-address.dto';
+import { CallbackAddressDto, IsCallbackAddressList } from '@app/events';
 
 const RESPONSE_CODE_RANGE = 'responseCode must be an integer from 200 to 599';
 
