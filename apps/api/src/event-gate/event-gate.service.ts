@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CallbackSender, DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLog, matchingEndpoints } from '@app/delivery';
+import {
+  attemptRecord,
+  CallbackSender,
+  DeliveryEndpoint,
+  DeliveryJobData,
+  deliveryJobId,
+  DeliveryLog,
+  matchingEndpoints,
+} from '@app/delivery';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { InvalidInput, TransactionalCallbackRefused } from '../domain/domain-errors';
 import { OutboxEntry } from '../state-store/stored-entity';
@@ -52,15 +60,7 @@ export class EventGate {
     const status = outcome.ok ? 'delivered' : 'failed';
     // Each try of a change announces a new event, so this delivery has no record yet: it is
     // written with plain commands, reading nothing.
-    const attempt = {
-      attempt: 1,
-      at,
-      status: outcome.status,
-      latencyMs: outcome.latencyMs,
-      error: outcome.error,
-      response: outcome.response,
-      outcome: status,
-    } as const;
+    const attempt = attemptRecord(1, at, outcome, status);
     await this.log.recordAttempts([{ id: deliveryJobId(envelope.id, endpoint.uri), data, attempt, status, first: true }]);
     return outcome.ok ? null : `${endpoint.uri}: ${outcome.error}`;
   }

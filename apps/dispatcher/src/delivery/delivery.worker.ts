@@ -3,6 +3,7 @@ import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import {
   AttemptOutcome,
+  attemptRecord,
   DeliveryJobData,
   DeliveryLanes,
   DeliveryLog,
@@ -104,20 +105,7 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     const { outcome, status, at } = result;
     try {
       await Promise.all([
-        this.log.recordAttempt(
-          job.id!,
-          job.data,
-          {
-            attempt,
-            at,
-            status: outcome.status,
-            latencyMs: outcome.latencyMs,
-            error: outcome.error,
-            response: outcome.response,
-            outcome: status,
-          },
-          status,
-        ),
+        this.log.recordAttempt(job.id!, job.data, attemptRecord(attempt, at, outcome, status), status),
         // Delivered: the job lets go of the event's body; if that fails, the body only lives
         // on until the sweep finds the job completed. A dead letter keeps holding it, and holds
         // it again if it had let go (a completed job retried from Bull Board).

@@ -1,5 +1,5 @@
 import { JobsOptions } from 'bullmq';
-import { AttemptRecord, DeliveryJobData } from '@app/delivery';
+import { AttemptRecord, attemptRecord, DeliveryJobData } from '@app/delivery';
 import { AttemptResult } from '../delivery/attempt-runner';
 
 /** How a delivery taken from the event stream ended its first try, and what it still needs. */
@@ -20,15 +20,7 @@ export function settledFirstAttempt(
   retryInMs: () => number,
 ): Settled {
   const { at, outcome, status } = result;
-  const attempt = {
-    attempt: 1,
-    at,
-    status: outcome.status,
-    latencyMs: outcome.latencyMs,
-    error: outcome.error,
-    response: outcome.response,
-    outcome: status,
-  };
+  const attempt = attemptRecord(1, at, outcome, status);
   if (status === 'delivered') return { id, delivery, attempt };
   if (status === 'failed')
     return {

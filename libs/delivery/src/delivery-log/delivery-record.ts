@@ -20,6 +20,24 @@ export interface AttemptRecord {
   outcome: 'delivered' | 'retrying' | 'failed';
 }
 
+/** What the log keeps of attempt number `attempt` that started `at` and came to `outcome` (`status` after it). */
+export function attemptRecord(
+  attempt: number,
+  at: number,
+  outcome: Pick<AttemptRecord, 'status' | 'latencyMs' | 'error' | 'response'>,
+  status: AttemptRecord['outcome'],
+): Omit<AttemptRecord, 'series'> {
+  return {
+    attempt,
+    at,
+    status: outcome.status,
+    latencyMs: outcome.latencyMs,
+    error: outcome.error,
+    response: outcome.response,
+    outcome: status,
+  };
+}
+
 /** A delivery: one event to one endpoint (the id is the deliveries queue's job id). */
 export interface DeliveryRecord {
   id: string;
