@@ -276,6 +276,23 @@ describe('ordered endpoints', () => {
         { '@type': 'CallbackAddress', uri: 'https://a.example/y', events: ['transfer.process'], transactional: false },
       ]);
     });
+
+    it('takes the callbackAddress shorthand as one address object too, with every transfer event by default, so it can be ordered', async () => {
+      const request = transferRequest({ callbackAddress: { uri: 'https://a.example/s', ordered: true } });
+      const id = (await post('/management/v3/transferprocesses', request).expect(200)).body['@id'];
+      const shown = (await get(`/management/v3/transferprocesses/${id}`).expect(200)).body.callbackAddresses;
+      expect(shown).toEqual([
+        { '@type': 'CallbackAddress', uri: 'https://a.example/s', events: ['transfer.process'], transactional: false, ordered: true },
+      ]);
+
+      const refused = await post(
+        '/management/v3/transferprocesses',
+        transferRequest({ callbackAddress: { uri: 'ftp://x', onFailure: 'hold' } }),
+      ).expect(400);
+      const messages = (refused.body as { message: string }[]).map((e) => e.message).join('\n');
+      expect(messages).toMatch(/callbackAddress\.uri must be an absolute http or https URL/);
+      expect(messages).toMatch(/callbackAddress\.onFailure applies only to an ordered callback address/);
+    });
   });
 });
 

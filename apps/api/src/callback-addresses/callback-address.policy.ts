@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CallbackAddress, CallbackAddressDto, callbackAddressFromShorthand } from '@app/events';
+import { addressOfShorthand, CallbackAddress, CallbackAddressDto } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { InvalidInput } from '../domain/domain-errors';
 
@@ -16,9 +16,10 @@ export class CallbackAddressPolicy {
     this.policy = new AddressPolicy(config.allowedHosts);
   }
 
-  fromRequest(addresses: CallbackAddressDto[] = [], shorthand?: string): CallbackAddress[] {
+  fromRequest(addresses: CallbackAddressDto[] = [], shorthand?: string | CallbackAddressDto): CallbackAddress[] {
     const all: [string, CallbackAddress][] = addresses.map((a, i) => [`callbackAddresses[${i}].uri`, toAddress(a)]);
-    if (shorthand !== undefined) all.push(['callbackAddress', callbackAddressFromShorthand(shorthand)]);
+    if (shorthand !== undefined)
+      all.push([typeof shorthand === 'string' ? 'callbackAddress' : 'callbackAddress.uri', toAddress(addressOfShorthand(shorthand))]);
     const refused = all.flatMap(([path, address]) => {
       const reason = this.policy.refusalForUri(address.uri);
       return reason

@@ -10,7 +10,7 @@ import {
   ValidateNested,
   ValidationArguments,
 } from 'class-validator';
-import { IsHttpUrl } from '@app/events';
+import { CallbackAddressDto, IsCallbackAddressShorthand } from '@app/events';
 import { JsonLdBody } from '../json-ld/json-ld-body.decorator';
 import { CounterPartyRequestDto } from '../lifecycle/counter-party-request.dto';
 
@@ -57,10 +57,12 @@ export class TransferRequestDto extends CounterPartyRequestDto {
   @Type(() => DataAddressDto)
   dataDestination?: DataAddressDto;
 
-  /** The single-URL shorthand of the product documentation: all transfer events to one URL. */
-  @IsOptional()
-  @IsHttpUrl()
-  callbackAddress?: string;
+  /**
+   * The single-URL shorthand of the product documentation: all transfer events to one URL; or
+   * one callback address object, whose `events` default to all transfer events.
+   */
+  @IsCallbackAddressShorthand()
+  callbackAddress?: string | CallbackAddressDto;
 
   @IsOptional()
   @IsBoolean()

@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { plainToInstance, Type } from 'class-transformer';
 import {
   IsArray,
   IsBoolean,
@@ -8,11 +8,13 @@ import {
   ValidateIf,
   ValidateNested,
   ValidationArguments,
+  validateSync,
+  ValidationError,
 } from 'class-validator';
-import { CallbackAddress, ON_FAILURE_MODES, OnFailure } from '../callback-address';
+import { CallbackAddress, callbackAddressFromShorthand, ON_FAILURE_MODES, OnFailure } from '../callback-address';
 import { authCodeIdProblem, authKeyProblem, eventFiltersProblem, MAX_CALLBACK_ADDRESSES } from './callback-address-rules';
 import { AsList } from './as-list';
-import { IsHttpUrl } from './is-http-url.validator';
+import { httpUrlProblem, IsHttpUrl } from './is-http-url.validator';
 
 export * from './callback-address-rules';
 
@@ -108,4 +110,34 @@ export function IsCallbackAddressList(): PropertyDecorator {
     // One address object is a list of one (JSON-LD reads them alike).
     AsList()(target, propertyName);
   };
+}
+
+/**
+ * The single-URL shorthand `callbackAddress`: a URL, which stands for all transfer events to it
+ * (`callbackAddressFromShorthand`), or one callback address object whose `events` default to
+ * all transfer events (so that it can be `ordered`, say). Problems of the object are named by
+ * their path inside it (`callbackAddress.uri ...`).
+ */
+export function IsCallbackAddressShorthand(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    IsOptional()(target, propertyName);
+    Satisfies('isCallbackAddressShorthand', callbackAddressShorthandProblem)(target, propertyName);
+  };
+}
+
+/** The address a shorthand stands for (see `IsCallbackAddressShorthand`); only for a valid one. */
+export function addressOfShorthand(shorthand: string | Partial<CallbackAddress>): CallbackAddressDto {
+  const defaults = callbackAddressFromShorthand(typeof shorthand === 'string' ? shorthand : '');
+  return plainToInstance(CallbackAddressDto, typeof shorthand === 'string' ? defaults : { events: defaults.events, ...shorthand });
+}
+
+function callbackAddressShorthandProblem(value: unknown): string | null {
+  if (typeof value === 'string') return httpUrlProblem(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be a URL or one callback address object';
+  const problems = validateSync(addressOfShorthand(value as Partial<CallbackAddress>)).flatMap(messagesOf);
+  return problems.length === 0 ? null : `has problems: ${problems.map((p) => `callbackAddress.${p}`).join('; ')}`;
+}
+
+function messagesOf(error: ValidationError): string[] {
+  return [...Object.values(error.constraints ?? {}), ...(error.children ?? []).flatMap(messagesOf)];
 }
