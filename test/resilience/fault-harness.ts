@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   // The agreement every transfer names (a transfer needs one, as in EDC).
   await redisCli(
     'SET',
-    contractAgreementKey(new Partitions('faults', loadConfig({}).redisPartitions), 'contract-1'),
+    contractAgreementKey(new Partitions('faults', loadConfig(process.env).redisPartitions), 'contract-1'),
     JSON.stringify(agreementFixture()),
   );
 
