@@ -26,6 +26,7 @@ const UNIT_SPECS = [
   'libs/platform/src/config/static-callbacks.spec.ts',
   'libs/platform/src/network/address-policy.spec.ts',
   'libs/platform/src/partitions/partitions.spec.ts',
+  'libs/platform/src/event-stream/event-stream.spec.ts',
   'libs/platform/src/redis/redis-url.spec.ts',
 ];
 
@@ -35,6 +36,7 @@ module.exports = {
   testMatch: UNIT_SPECS.map((file) => `<rootDir>/${file}`),
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
+    '^.+\\.lua$': '<rootDir>/test/support/lua-transformer.js',
   },
   testTimeout: 10_000,
 };

@@ -6,6 +6,12 @@ import { joinLanes } from '@app/delivery';
 import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
+import ADMIT from './scripts/admit-call.lua';
+import CLAIM_CALL from './scripts/claim-call.lua';
+import CLOSE from './scripts/close-callback.lua';
+
+// The claim appends to the event stream with the stream's own fragment.
+const CLAIM = `${APPEND_EVENT}\n${CLAIM_CALL}`;
 
 /** Calls kept per callback (the latest); a URL open for many calls stays bounded. */
 export const MAX_KEPT_CALLS = 100;
@@ -19,77 +25,6 @@ const REMEMBERED_CLAIMS = 8;
 const SWEEP_BATCH = 10;
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 3600 * 1000;
-
-// Counts a call against its URL's windows (one minute, one day; each starts with the first call
-// after the last one ended), or answers how many ms until it may be tried again. Calls are
-// counted before anything else is done for them, so a refused one costs no transactional call.
-// KEYS: callback. ARGV: now, body bytes, calls a minute, calls a day, bytes a day.
-const ADMIT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local now, bytes, perMinute, perDay, bytesPerDay = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local w = redis.call('HMGET', KEYS[1], 'minuteStart', 'minuteCalls', 'dayStart', 'dayCalls', 'dayBytes')
-local minuteStart, minuteCalls = tonumber(w[1]) or 0, tonumber(w[2]) or 0
-local dayStart, dayCalls, dayBytes = tonumber(w[3]) or 0, tonumber(w[4]) or 0, tonumber(w[5]) or 0
-if now - minuteStart >= ${MINUTE_MS} then minuteStart, minuteCalls = now, 0 end
-if now - dayStart >= ${DAY_MS} then dayStart, dayCalls, dayBytes = now, 0, 0 end
-if dayCalls >= perDay or dayBytes + bytes > bytesPerDay then return dayStart + ${DAY_MS} - now end
-if minuteCalls >= perMinute then return minuteStart + ${MINUTE_MS} - now end
-redis.call('HSET', KEYS[1], 'minuteStart', minuteStart, 'minuteCalls', minuteCalls + 1, 'dayStart', dayStart, 'dayCalls', dayCalls + 1, 'dayBytes', dayBytes + bytes)
-return 0`;
-
-// One call, atomically: refused (-1) unless the callback is open and not expired; closes it
-// when the call uses it up; appends the call (dropping the oldest past the kept calls or
-// bytes); appends its event to the event stream with the call's number as sequence. Of two racing
-// calls on a single-use URL exactly one gets through.
-// The claim's token and number are remembered in the `ops` field ("token=n,..."): ioredis
-// resends a script whose connection dropped before the reply, and the resend must answer the
-// first run's number without counting the call twice (2,500 calls were counted 2,518).
-// The event's ordered deliveries join their lanes (see DeliveryLanes) with it, in call order.
-// KEYS: callback, calls, event stream, state key, then the lanes the event joins. ARGV: now,
-// close (1/0), call json, event json after its leading {"job":{ ('' for no event), token, calls
-// kept, bytes kept, kept after close ms, then the lanes' delivery ids.
-const CLAIM = `${APPEND_EVENT}
-local now, close, call, entry, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local keptCalls, keptBytes, keptAfterClose = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
-local current = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'ops')
-local ops = current[3] or ''
-local at = string.find(ops, token .. '=', 1, true)
-if at then return tonumber(string.match(ops, '^%d+', at + #token + 1)) end
-if current[1] ~= 'open' then return -1 end
-local expiresAt = tonumber(current[2] or '0')
-if expiresAt > 0 and expiresAt <= tonumber(now) then return -1 end
-local n = redis.call('HINCRBY', KEYS[1], 'calls', 1)
-local remembered, count = token .. '=' .. n, 1
-for old in string.gmatch(ops, '[^,]+') do
-  if count == ${REMEMBERED_CLAIMS} then break end
-  remembered, count = remembered .. ',' .. old, count + 1
-end
-redis.call('HSET', KEYS[1], 'ops', remembered)
-redis.call('RPUSH', KEYS[2], call)
-local bytes = redis.call('HINCRBY', KEYS[1], 'keptBytes', #call)
-while redis.call('LLEN', KEYS[2]) > 1 and (bytes > keptBytes or redis.call('LLEN', KEYS[2]) > keptCalls) do
-  bytes = redis.call('HINCRBY', KEYS[1], 'keptBytes', -#redis.call('LPOP', KEYS[2]))
-end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-if entry ~= '' then
-  appendEvent(KEYS[3], '{"sequence":' .. n .. ',' .. entry)
-  for i = 5, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[4 + i]) end
-end
-if close == '1' then
-  redis.call('HSET', KEYS[1], 'status', 'closed', 'closedAt', now)
-  for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], keptAfterClose) end
-  redis.call('PEXPIRE', KEYS[4], keptAfterClose)
-end
-return n`;
-
-const CLOSE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('HGET', KEYS[1], 'status') == 'open' then
-  redis.call('HSET', KEYS[1], 'status', 'closed', 'closedAt', ARGV[1])
-  for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
-end
-return 1`;
 
 type ScriptedRedis = Redis & {
   cbAdmitCall(...keysAndArgs: (string | number)[]): Promise<number>;
@@ -202,7 +137,16 @@ export class InboundCallbackStore {
    */
   async admit(callback: InboundCallback, bodyBytes: number): Promise<number> {
     const { callsPerMinute, callsPerDay, bytesPerDay } = this.config.inboundLimits;
-    return this.redis.cbAdmitCall(this.key(callback.id), Date.now(), bodyBytes, callsPerMinute, callsPerDay, bytesPerDay);
+    return this.redis.cbAdmitCall(
+      this.key(callback.id),
+      Date.now(),
+      bodyBytes,
+      callsPerMinute,
+      callsPerDay,
+      bytesPerDay,
+      MINUTE_MS,
+      DAY_MS,
+    );
   }
 
   /**
@@ -221,11 +165,12 @@ export class InboundCallbackStore {
       Date.now(),
       close ? '1' : '0',
       JSON.stringify(call),
-      job ? entryAfterSequence(job) : '',
+      job ? membersAfterSequence(job) : '',
       token,
       MAX_KEPT_CALLS,
       MAX_KEPT_BYTES,
       KEPT_AFTER_CLOSE_MS,
+      REMEMBERED_CLAIMS,
       ...joins.map((j) => j.deliveryId),
     );
     return n < 0 ? null : n;
@@ -279,9 +224,9 @@ export class InboundCallbackStore {
   }
 }
 
-/** The event's JSON after its `{`, without `sequence`; the claim script puts the sequence in front. */
-function entryAfterSequence({ sequence: _placeholder, ...job }: EventJobData): string {
-  return JSON.stringify(job).slice(1);
+/** The event's JSON members without `sequence` (and without braces); the claim script puts the sequence first. */
+function membersAfterSequence({ sequence: _placeholder, ...job }: EventJobData): string {
+  return JSON.stringify(job).slice(1, -1);
 }
 
 function toView(hash: Record<string, string>, calls: string[]): InboundCallbackView | null {

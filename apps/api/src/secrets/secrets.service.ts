@@ -3,13 +3,10 @@ import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, REDIS, secretsKey } from '@app/platform';
 import { AlreadyExists, InvalidInput, NotFound, StateConflict } from '../domain/domain-errors';
 import { SecretValueDto } from './secret.dto';
+import UPDATE_EXISTING from './update-existing-secret.lua';
 
 // Replaces the value of an alias only if it is stored: checked and written in one step, so an
 // update racing a delete cannot bring the deleted secret back.
-const UPDATE_EXISTING = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1`;
 
 type ScriptedRedis = Redis & {
   cbUpdateSecret(key: string, alias: string, value: string): Promise<number>;

@@ -4,90 +4,15 @@ import { joinLanes } from '@app/delivery';
 import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { OutboxEntry, StoredEntity } from './stored-entity';
+import CREATE_OBJECT from './scripts/create.lua';
+import DELETE from './scripts/delete.lua';
+import JOIN_LANES from './scripts/join-lanes.lua';
+import TRANSITION_OBJECT from './scripts/transition.lua';
+import WRITE_TOKENS from './scripts/write-tokens.lua';
 
-// Every write carries a token (its event's id) and remembers the last few in the object's
-// `ops` field: ioredis resends a script whose connection dropped before the reply came, and
-// the resend must answer what the first run did (done) instead of "exists" or "conflict".
-const SEEN = `
-local function seen(ops, op)
-  return ops and string.find(ops, op, 1, true) ~= nil
-end
-`;
-const REMEMBER = `
-local function remember(ops, op)
-  local kept = op
-  local n = 0
-  for old in string.gmatch(ops or '', '[^,]+') do
-    if n == 3 then break end
-    kept = kept .. ',' .. old
-    n = n + 1
-  end
-  return kept
-end
-`;
-
-// The event's ordered deliveries join their lanes (see DeliveryLanes) in the same step as the
-// event, so each lane is in commit order. KEYS from "first" on are lanes; ARGV from "at" on
-// are their delivery ids, one each.
-const JOIN_LANES = `
-local function joinLanes(first, at)
-  for i = first, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[at + i - first]) end
-end
-`;
-
-// A new object, its indexes and its first event, in one atomic step; refused when the id exists.
-// KEYS: object, event stream, createdAt index, stateTimestamp index, equality indexes (state first)...,
-// then the lanes the event joins.
-// ARGV: json, version, createdAt, id, event job json, stateTimestamp, op token, number of lanes,
-// then the lanes' delivery ids.
-const CREATE = `${SEEN}${APPEND_EVENT}${JOIN_LANES}
-local json, version, createdAt, id, entry, stateTimestamp, op, lanes = unpack(ARGV, 1, 8)
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  if seen(redis.call('HGET', KEYS[1], 'ops'), op) then return 1 end
-  return 0
-end
-local firstLane = #KEYS - tonumber(lanes) + 1
-redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', op)
-redis.call('ZADD', KEYS[3], createdAt, id)
-redis.call('ZADD', KEYS[4], stateTimestamp, id)
-for i = 5, firstLane - 1 do redis.call('ZADD', KEYS[i], createdAt, id) end
-appendEvent(KEYS[2], entry)
-joinLanes(firstLane, 9)
-return 1`;
-
-// A state change, its index moves and its event, in one atomic step, only if nobody wrote in
-// between. KEYS: object, event stream, stateTimestamp index, old state index, new state index,
-// then, when ARGV's record is not empty, the key of a record the new state brings (a contract
-// agreement), written with it, then the lanes the event joins.
-// ARGV: expected version, json, new version, event job json, id, createdAt, stateTimestamp, op
-// token, record ('' for none), then the lanes' delivery ids.
-const TRANSITION = `${SEEN}${REMEMBER}${APPEND_EVENT}${JOIN_LANES}
-local expected, json, version, entry, id, createdAt, stateTimestamp, op, record = unpack(ARGV, 1, 9)
-local current = redis.call('HMGET', KEYS[1], 'version', 'ops')
-if current[1] ~= expected then
-  if seen(current[2], op) then return 1 end
-  return 0
-end
-redis.call('HSET', KEYS[1], 'json', json, 'version', version, 'ops', remember(current[2], op))
-redis.call('ZREM', KEYS[4], id)
-redis.call('ZADD', KEYS[5], createdAt, id)
-redis.call('ZADD', KEYS[3], stateTimestamp, id)
-local firstLane = 6
-if record ~= '' then
-  redis.call('SET', KEYS[6], record)
-  firstLane = 7
-end
-appendEvent(KEYS[2], entry)
-joinLanes(firstLane, 10)
-return 1`;
-
-// A negotiation gone for good: the object and its index entries. KEYS: object, then every index
-// it is in. ARGV: id, expected version. Refused (0) when it changed since it was read.
-const DELETE = `
-if redis.call('HGET', KEYS[1], 'version') ~= ARGV[2] then return 0 end
-redis.call('DEL', KEYS[1])
-for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
-return 1`;
+// Each script with the fragments it calls in front (see each file's header).
+const CREATE = [WRITE_TOKENS, APPEND_EVENT, JOIN_LANES, CREATE_OBJECT].join('\n');
+const TRANSITION = [WRITE_TOKENS, APPEND_EVENT, JOIN_LANES, TRANSITION_OBJECT].join('\n');
 
 /** A record written with a state change, in the same script: set once, never changed after. */
 export interface SideRecord {

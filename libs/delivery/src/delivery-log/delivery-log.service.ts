@@ -169,7 +169,7 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
         JSON.stringify(meta(id, data)),
         now,
         this.retentionMs,
-        attemptBody(attempt),
+        attemptMembers(attempt),
         status,
         DELIVERY_LOG_MAX_ATTEMPTS,
         attempt.attempt,
@@ -200,7 +200,7 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     for (const [key, ids] of [...byEvent, ...byEntity]) pipeline.zadd(key, ...scored(now, ids)).pexpire(key, ttl);
     for (const { id, data, attempt, status } of entries) {
       const key = this.recordKey(id);
-      const stored = `{"series":1,"attempt":${attempt.attempt},${attemptBody(attempt).slice(1)}`;
+      const stored = `{"series":1,"attempt":${attempt.attempt},${attemptMembers(attempt)}}`;
       pipeline
         .hset(key, { meta: JSON.stringify(meta(id, data)), status, series: 1, createdAt: now, updatedAt: now, attempt: stored })
         .pexpire(key, ttl);
@@ -344,8 +344,11 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
   }
 }
 
-/** The attempt's JSON without `series` and `attempt`, which the writer puts first. */
-function attemptBody(attempt: Omit<AttemptRecord, 'series'>): string {
+/**
+ * The attempt's JSON members other than `series` and `attempt` (`"at":...,"status":...`), which
+ * the writer puts after those two: `{"series":1,"attempt":2,<these>}`.
+ */
+function attemptMembers(attempt: Omit<AttemptRecord, 'series'>): string {
   // Fixed field order; JSON.stringify leaves out what is undefined.
   const stored: Omit<AttemptRecord, 'series' | 'attempt'> = {
     at: attempt.at,
@@ -355,7 +358,9 @@ function attemptBody(attempt: Omit<AttemptRecord, 'series'>): string {
     response: attempt.response,
     outcome: attempt.outcome,
   };
-  return JSON.stringify(stored);
+  const json = JSON.stringify(stored);
+  // The object's members, without its braces.
+  return json.slice(1, -1);
 }
 
 /** The ids of `entries` grouped by the key `keyOf` gives each. */

@@ -17,15 +17,12 @@ export type StreamGroup = (typeof STREAM_GROUPS)[keyof typeof STREAM_GROUPS];
 export const ENTRY_FIELD = 'event';
 
 /**
- * The Lua fragment by which a commit script appends its event to the stream: every script that
- * writes the outbox includes it and calls `appendEvent(streamKey, entryJson)`, so the entry's
- * layout is written in one place (here), next to the reader's (`StreamConsumer`).
+ * The Lua fragment by which a commit script appends its event to the stream
+ * (`scripts/append-event.lua`): every script that writes the outbox includes it and calls
+ * `appendEvent(streamKey, entryJson)`, so the entry's layout is written in one place, next to
+ * the reader's (`StreamConsumer`). Its field is `ENTRY_FIELD` (a test holds the two equal).
  */
-export const APPEND_EVENT = `
-local function appendEvent(stream, entry)
-  redis.call('XADD', stream, '*', '${ENTRY_FIELD}', entry)
-end
-`;
+export { default as APPEND_EVENT } from './scripts/append-event.lua';
 
 export function eventStreamKey(partition: Partition): string {
   return partitionKey(partition, 'event-stream');
