@@ -46,7 +46,8 @@ export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShut
             for (const c of this.consumers) c.wake();
           });
         },
-        claimIdleMs: 30_000,
+        // Entries a killed api was scheduling are taken over as a killed dispatcher's are.
+        claimIdleMs: config.dispatch.lockDurationMs,
         logger: this.logger,
       });
       return consumer;
