@@ -18,6 +18,7 @@ const UNIT_SPECS = [
   'libs/events/src/event-filter.spec.ts',
   'libs/delivery/src/matching-endpoints.spec.ts',
   'libs/delivery/src/retry-after.spec.ts',
+  'libs/delivery/src/reply-outcome.spec.ts',
   'libs/delivery/src/signing.spec.ts',
   'apps/dispatcher/src/delivery/retry-policy.spec.ts',
   'apps/dispatcher/src/delivery/endpoint-guard.spec.ts',

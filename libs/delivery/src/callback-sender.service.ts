@@ -6,10 +6,10 @@ import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { DeliveryJobData } from './delivery-job';
 import { guardedLookup, RefusedDestinationError } from './guarded-lookup';
 import { AttemptTimeoutError, postWithDeadline } from './post-with-deadline';
-import { parseRetryAfter } from './retry-after';
 import { maskedHead, maskSecret, secretOverlapBytes } from './secret-mask';
 import { SecretResolver } from './secret-resolver.service';
 import { DeliverySigner } from './signing';
+import { verdictOnReply } from './reply-outcome';
 
 const RESPONSE_CAPTURE_BYTES = 1024;
 const MAX_URIS_REMEMBERED = 10_000;
@@ -121,17 +121,7 @@ export class CallbackSender implements OnApplicationShutdown {
       });
       const response = maskedHead(reply.head, RESPONSE_CAPTURE_BYTES, secret);
       const status = reply.status;
-      if (status >= 200 && status < 300) return { ok: true, final: false, status, latencyMs: latency(), response };
-      const retryAfter = status === 429 || status === 503 ? parseRetryAfter(reply.retryAfter) : undefined;
-      return {
-        ok: false,
-        final: status === 410,
-        status,
-        latencyMs: latency(),
-        response,
-        error: status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
-        ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
-      };
+      return { ...verdictOnReply(status, reply.retryAfter), status, latencyMs: latency(), response };
     } catch (err) {
       const refused = findCause(err, RefusedDestinationError);
       const error = maskSecret(describe(err, refused, this.config.dispatch.timeoutMs), secret);

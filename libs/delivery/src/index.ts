@@ -3,6 +3,7 @@ export * from './event-body-store';
 export * from './delivery-queues';
 export * from './matching-endpoints';
 export * from './retry-after';
+export * from './reply-outcome';
 export * from './guarded-lookup';
 export * from './secret-resolver.service';
 export * from './signing';

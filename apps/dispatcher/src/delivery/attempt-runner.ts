@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
-import { AttemptOutcome, AttemptRecord, CallbackSender, DeliveryJobData } from '@app/delivery';
+import { AttemptOutcome, AttemptRecord, CallbackSender, DeliveryJobData, deliveryStatusAfter } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { EndpointGuard, healthOf } from './endpoint-guard';
 
@@ -57,8 +57,7 @@ export class AttemptRunner {
       throw err;
     }
     admission.release(healthOf(outcome));
-    const last = attempt >= this.config.dispatch.maxAttempts;
-    const status: AttemptRecord['outcome'] = outcome.ok ? 'delivered' : outcome.final || last ? 'failed' : 'retrying';
+    const status = deliveryStatusAfter(outcome, attempt, this.config.dispatch.maxAttempts);
     // One line per attempt: ids, host (not the URI: its path or query may hold a token), outcome.
     const line = {
       msg: 'delivery attempt',
