@@ -12,6 +12,8 @@
  * a create that a resent script had made, or a 500), and that no transfer got two events;
  * counts duplicates by webhook-id, and reports the time to drain. Exit code 1 on any of these.
  *   npm run test:faults          (EVENTS=1000 KILLS=1 DROPS=3 OOM_MS=2000 for a short run)
+ * Duplicates are told by the fault that began last before their first 200. FAULTS_LOG_DIR=<dir>
+ * keeps every process's output there (the apps at LOG_LEVEL=warn).
  * ORDERED=1: the callback address is ordered, and each transfer is moved on by signals (up to
  * 5 events each; EVENTS counts requests). Then it checks that every accepted event was delivered,
  * and that each transfer's first receipts (by webhook-id, whatever the answer) came in sequence
@@ -20,7 +22,7 @@
 import 'reflect-metadata';
 import { loadConfig, Partitions } from '@app/platform';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,6 +59,11 @@ interface Proc {
 function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<Proc> {
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  if (process.env.FAULTS_LOG_DIR) {
+    const file = createWriteStream(path.join(process.env.FAULTS_LOG_DIR, `${name}-${Date.now()}.log`));
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  }
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${out.slice(-2000)}`)), 30_000);
@@ -110,6 +117,9 @@ async function main(): Promise<void> {
 
   // The receiver: 30% 500, 5% hang past the timeout, else 200; a transfer counts once a 200 went out.
   const delivered = new Map<string, number>();
+  /** When each transfer's (or ordered event's) 200s went out: duplicates are told by the fault before them. */
+  const deliveredAt = new Map<string, number[]>();
+  const deliveredNow = (key: string) => deliveredAt.set(key, [...(deliveredAt.get(key) ?? []), Date.now()]);
   const received = new Map<string, number>();
   const eventsOf = new Map<string, Set<string>>();
   // Ordered mode: per transfer, the sequences of its first receipts in arrival order; the
@@ -132,6 +142,7 @@ async function main(): Promise<void> {
         return void res.writeHead(200).end('ok', () => {
           deliveredEvents.add(`${transfer}:${sequence}`);
           delivered.set(id, (delivered.get(id) ?? 0) + 1);
+          deliveredNow(id);
         });
       }
       const roll = Math.random();
@@ -139,7 +150,10 @@ async function main(): Promise<void> {
       if (roll < 0.35) return void res.writeHead(500).end('no');
       const transfer = JSON.parse(Buffer.concat(chunks).toString()).payload.transferProcessId as string;
       eventsOf.set(transfer, (eventsOf.get(transfer) ?? new Set()).add(id));
-      res.writeHead(200).end('ok', () => delivered.set(transfer, (delivered.get(transfer) ?? 0) + 1));
+      res.writeHead(200).end('ok', () => {
+        delivered.set(transfer, (delivered.get(transfer) ?? 0) + 1);
+        deliveredNow(transfer);
+      });
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -158,7 +172,7 @@ async function main(): Promise<void> {
     DISPATCH_TIMEOUT_MS: String(TIMEOUT_MS),
     DISPATCH_LOCK_DURATION_MS: '3000',
     CIRCUIT_FAILURE_THRESHOLD: '1000',
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: process.env.FAULTS_LOG_DIR ? 'warn' : 'error',
   };
   // Built apps by default; FAULTS_FROM_SOURCE=1 runs the sources (what npm test does, without a build).
   const node = (app: string) =>
@@ -181,6 +195,8 @@ async function main(): Promise<void> {
   const falselyRefused: string[] = [];
   let sent = 0;
   const faults: string[] = [];
+  /** Each fault's name and when it began. */
+  const faultTimes: { what: string; at: number }[] = [];
   const at = (fraction: number) => () => sent >= EVENTS * fraction;
   const plan: { when: () => boolean; what: string; run: () => Promise<void> }[] = [
     ...Array.from({ length: KILLS }, (_, k) => ({
@@ -276,6 +292,7 @@ async function main(): Promise<void> {
       if (due) {
         plan.splice(plan.indexOf(due), 1);
         faults.push(`${due.what} after ${sent} sends`);
+        faultTimes.push({ what: due.what, at: Date.now() });
         await due.run().catch((err) => faults.push(`  failed: ${err.message}`));
       }
     }
@@ -291,6 +308,14 @@ async function main(): Promise<void> {
   const drainedAt = Date.now();
   const lost = owed.filter((e) => !isDelivered(e));
   const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
+  // Each duplicate told by the last fault that began before its first 200.
+  const duplicatesAfter = new Map<string, number>();
+  for (const times of deliveredAt.values()) {
+    if (times.length < 2) continue;
+    const last = faultTimes.filter((f) => f.at <= times[0]).length - 1;
+    const before = last < 0 ? 'no fault yet' : `fault ${last + 1}, ${faultTimes[last].what}`;
+    duplicatesAfter.set(before, (duplicatesAfter.get(before) ?? 0) + times.length - 1);
+  }
   const doubled = ORDERED ? [] : [...eventsOf].filter(([, ids]) => ids.size > 1).map(([transfer]) => transfer);
   // Ordered: first receipts 1, 2, ..., k, whatever k (events beyond those owed may come too).
   const reordered = [...firstReceipts]
@@ -304,6 +329,7 @@ async function main(): Promise<void> {
       ...faults.map((f) => `  fault: ${f}`),
       `  delivered: ${owed.length - lost.length} of ${owed.length} accepted events; lost ${lost.length}`,
       `  duplicates (the same event delivered with 200 more than once): ${duplicates}`,
+      ...[...duplicatesAfter].map(([what, n]) => `    ${n} after: ${what}`),
       `  calls received: ${[...received.values()].reduce((a, b) => a + b, 0)} (retries of 500s and timeouts included)`,
       `  send phase ${((sentAt - startedAt) / 1000).toFixed(1)} s; drained ${((drainedAt - sentAt) / 1000).toFixed(1)} s after the last create`,
       lost.length ? `  LOST: ${lost.slice(0, 10).join(', ')}${lost.length > 10 ? ', ...' : ''}` : '  nothing lost',

@@ -70,11 +70,31 @@ export class RedisUnavailableError extends Error {
   }
 }
 
-/** Fails fast, with one sentence saying how to fix it, when Redis is not there at start-up. */
+/**
+ * Fails fast, with one sentence saying how to fix it, when Redis is not there at start-up. A
+ * connection that drops while it is checked (a restart, `CLIENT KILL`) is tried again until
+ * `timeoutMs` has passed: only a Redis that stays away stops the process.
+ */
 export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const cause = await pingOnce(url, Math.max(deadline - Date.now(), 100));
+    if (cause === undefined) return;
+    if (Date.now() + RECHECK_MS >= deadline) throw new RedisUnavailableError(url, cause);
+    await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
+  }
+}
+
+const RECHECK_MS = 250;
+
+/** Connects and pings once: undefined when Redis answered, else why not. */
+async function pingOnce(url: string, timeoutMs: number): Promise<string | undefined> {
   const client = connectRedis(url, {
     lazyConnect: true,
-    connectTimeout: timeoutMs,
+    // No timers of ioredis' own, which outlive a refused connect (the deadline below is the
+    // timeout, and the probe's socket needs no graceful close).
+    connectTimeout: 0,
+    disconnectTimeout: 0,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
@@ -86,8 +106,9 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
     // A cluster client retries its seed nodes by itself: the deadline is ours.
     const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), timeoutMs)));
     await Promise.race([client.connect().then(() => client.ping()), deadline]);
+    return undefined;
   } catch (err) {
-    throw new RedisUnavailableError(url, cause || (err as Error).message || String(err));
+    return cause || (err as Error).message || String(err);
   } finally {
     clearTimeout(timer);
     client.disconnect();
