@@ -232,7 +232,7 @@ describe('Redis out of memory under the dispatcher (a Redis of its own)', () => 
   }, 90_000);
 });
 
-describe("the event stream reader's errors", () => {
+describe("the event stream reader's and the workers' errors", () => {
   let redis: DedicatedRedis;
   let env: NodeJS.ProcessEnv;
   let dispatcher: AppProcess | undefined;
@@ -262,6 +262,17 @@ describe("the event stream reader's errors", () => {
         .filter((line) => line.context === 'EventDispatcher' && String(line.msg).startsWith('Event stream'));
     await waitUntil(() => readerErrors().length > 0, 10_000, "a log line for the event stream reader's error");
     expect(readerErrors()[0].level).toBe(40);
+    // The deliveries queues' workers too (issue 10, item 16: a worker without an error listener
+    // wrote its errors past the log).
+    const workerErrors = () =>
+      dispatcher!
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => String(line.msg).startsWith('Worker error (deliveries.p'));
+    await waitUntil(() => workerErrors().length > 0, 10_000, "a log line for a worker's error");
+    expect(workerErrors()[0].level).toBe(40);
     expect(dispatcher!.child.exitCode).toBeNull();
   });
 });

@@ -149,6 +149,27 @@ describe('the api against a Redis of its own that drops connections, dies and ru
     expect(events.map((d) => d.envelope.type).sort()).toEqual(['TransferProcessInitiated', 'TransferProcessRequested']);
   });
 
+  it('an inbound call whose replies are lost is counted once, and the next call has the next sequence', async () => {
+    const created = await http().post('/management/v1/callbacks').set('x-api-key', API_KEY).send({ allowMultipleCalls: true }).expect(201);
+    const { id, callbackUrl } = created.body as { id: string; callbackUrl: string };
+    const path = new URL(callbackUrl).pathname;
+
+    const first = await withRepliesLost(() => http().post(path).send({ n: 1 }).timeout(5000));
+    expect(first.status).toBeLessThan(300);
+    expect((await http().post(path).send({ n: 2 })).status).toBeLessThan(300);
+
+    const view = (await http().get(`/management/v1/callbacks/${id}`).set('x-api-key', API_KEY).expect(200)).body;
+    expect(view.callCount).toBe(2);
+    // One event per call, numbered 1 and 2: no gap for a receiver to wait on.
+    const redis = api.get<Redis>(REDIS);
+    const entries = await redis.xrange(streamOf(config, id), '-', '+');
+    const sequences = entries
+      .map(([, fields]) => JSON.parse(fields[1]))
+      .filter((d) => d.entity.id === id)
+      .map((d) => d.sequence);
+    expect(sequences).toEqual([1, 2]);
+  });
+
   it('Redis out of memory: creates answer 503 with Retry-After, /health and the metric say so; back to 200 after', async () => {
     await redis.cli('CONFIG', 'SET', 'maxmemory', '1');
     const res = await create();
