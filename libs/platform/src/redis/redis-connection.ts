@@ -38,8 +38,12 @@ export function isCluster(redis: Redis): boolean {
  * - One retry per request: a command in flight when the connection drops is resent once the
  *   connection is back (every script we write is idempotent for that: it carries a token and
  *   answers a resend as it answered the first run), or fails after one reconnect attempt.
+ * - Auto-pipelining: the commands issued within one turn of the event loop (by many requests,
+ *   or many deliveries, at once) go to Redis in one write and come back in one read. End to
+ *   end (scenario b) it cut Redis' CPU per event by 40 % and the apps' by 15 %
+ *   (docs/performance.md). Order per connection is kept, and each command still fails alone.
  */
-export const COMMAND_CONNECTION: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+export const COMMAND_CONNECTION: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true };
 
 /** Options of a connection that blocks (stream reads, BullMQ): it waits for Redis without limit. */
 export const BLOCKING_CONNECTION: RedisOptions = { maxRetriesPerRequest: null };
