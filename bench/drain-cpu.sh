@@ -16,12 +16,11 @@ EVENTS=${EVENTS:-10000}
 RUNS=${RUNS:-3}
 PREFIX=drain-cpu-$$
 REDIS=(redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}")
-STREAM="{$PREFIX}:event-stream"
 PORT=$((20000 + RANDOM % 20000))
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  "${REDIS[@]}" --scan --pattern "{$PREFIX}*" | xargs -r -n 1000 "${REDIS[@]}" unlink > /dev/null
+  "${REDIS[@]}" --scan --pattern "{$PREFIX*" | xargs -r -n 1000 "${REDIS[@]}" unlink > /dev/null
 }
 trap cleanup EXIT
 
@@ -33,6 +32,9 @@ http.createServer((q, s) => s.end(String(n))).listen(port + 1, "127.0.0.1");' "$
 received() { curl -s "127.0.0.1:$((PORT + 1))"; }
 
 export REDIS_PREFIX=$PREFIX MANAGEMENT_API_KEY=k CALLBACK_ALLOWED_HOSTS=127.0.0.1
+# The agreement the transfers name (a transfer needs one, as in EDC), in its partition.
+AGREEMENT_KEY=$(npx ts-node --transpile-only -r tsconfig-paths/register -e "import { loadConfig, Partitions } from '@app/platform'; import { contractAgreementKey } from './apps/api/src/contract-agreements/contract-agreement.store'; console.log(contractAgreementKey(new Partitions('$PREFIX', loadConfig(process.env).redisPartitions), 'contract-1'))")
+"${REDIS[@]}" set "$AGREEMENT_KEY" '{"id":"contract-1","providerId":"p","consumerId":"c","contractSigningDate":0,"assetId":"asset-1","policy":{}}' > /dev/null
 COUNTERPARTY_MODE=manual API_PORT=$((PORT + 2)) node dist/apps/api/main.js > /dev/null 2>&1 & api=$!; pids+=($api)
 until curl -sf "127.0.0.1:$((PORT + 2))/health" > /dev/null; do sleep 0.2; done
 node -e '
@@ -46,13 +48,16 @@ const post = () => new Promise((ok, fail) => http.request({ port, path: "/manage
 let i = 0;
 Promise.all(Array.from({ length: 64 }, async () => { while (i++ < n) await post(); })).then(() => agent.destroy());' $((PORT + 2)) "$EVENTS" "$PORT"
 kill $api; wait $api 2>/dev/null || true
-"${REDIS[@]}" copy "$STREAM" "{$PREFIX}:backlog" > /dev/null
-echo "backlog: $("${REDIS[@]}" xlen "{$PREFIX}:backlog") events; node $(node -v); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# Each partition's event stream is kept as a copy beside it.
+mapfile -t STREAMS < <("${REDIS[@]}" --scan --pattern "{$PREFIX-p*}:event-stream")
+for stream in "${STREAMS[@]}"; do "${REDIS[@]}" copy "$stream" "${stream%:event-stream}:backlog" > /dev/null; done
+backlog=0; for stream in "${STREAMS[@]}"; do backlog=$((backlog + $("${REDIS[@]}" xlen "$stream"))); done
+echo "backlog: $backlog events in ${#STREAMS[@]} partitions; node $(node -v); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for run in $(seq 1 "$RUNS"); do
-  "${REDIS[@]}" --scan --pattern "{$PREFIX}:delivery*" | xargs -r -n 1000 "${REDIS[@]}" unlink > /dev/null
-  "${REDIS[@]}" copy "{$PREFIX}:backlog" "$STREAM" replace > /dev/null
+  "${REDIS[@]}" --scan --pattern "{$PREFIX-p*}:delivery*" | xargs -r -n 1000 "${REDIS[@]}" unlink > /dev/null
+  for stream in "${STREAMS[@]}"; do "${REDIS[@]}" copy "${stream%:event-stream}:backlog" "$stream" replace > /dev/null; done
   before=$(received)
   # shellcheck disable=SC2086
   LOG_LEVEL=info DISPATCHER_PORT=0 node ${NODE_ARGS:-} dist/apps/dispatcher/main.js > >(cat > /dev/null) 2>&1 & dispatcher=$!
