@@ -1,21 +1,11 @@
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
 
 import { apiClient, Stack, startStack, transferRequest, waitUntil, openDeliveryQueues } from './support/harness';
 import { TestDeliveryQueues } from './support/delivery-queues';
 import { Receiver, Responder } from './support/receiver';
+import { closedPort } from './support/closed-port';
 
 const TIMEOUT_MS = 400;
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // Manual mode: each new transfer emits one event (Initiated), so every path gets one delivery.
 describe('the retry rules of a delivery', () => {

@@ -19,7 +19,7 @@ import {
   openDeliveryQueues,
 } from './support/harness';
 import { TestDeliveryQueues } from './support/delivery-queues';
-import { AppProcess, spawnApp, stopApp } from './support/processes';
+import { AppProcess, jsonLines, spawnApp, stopApp } from './support/processes';
 import { Receiver } from './support/receiver';
 import { keyOf, partitionsOf, streamOf } from './support/redis-keys';
 
@@ -254,23 +254,12 @@ describe("the event stream reader's and the workers' errors", () => {
   it('reach the log as JSON lines, like every other line, when its connection fails', async () => {
     await redis.kill('SIGKILL');
     const readerErrors = () =>
-      dispatcher!
-        .output()
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((line) => line.context === 'EventDispatcher' && String(line.msg).startsWith('Event stream'));
+      jsonLines(dispatcher!.output()).filter((line) => line.context === 'EventDispatcher' && String(line.msg).startsWith('Event stream'));
     await waitUntil(() => readerErrors().length > 0, 10_000, "a log line for the event stream reader's error");
     expect(readerErrors()[0].level).toBe(40);
     // The deliveries queues' workers too (issue 10, item 16: a worker without an error listener
     // wrote its errors past the log).
-    const workerErrors = () =>
-      dispatcher!
-        .output()
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((line) => String(line.msg).startsWith('Worker error (deliveries.p'));
+    const workerErrors = () => jsonLines(dispatcher!.output()).filter((line) => String(line.msg).startsWith('Worker error (deliveries.p'));
     await waitUntil(() => workerErrors().length > 0, 10_000, "a log line for a worker's error");
     expect(workerErrors()[0].level).toBe(40);
     expect(dispatcher!.child.exitCode).toBeNull();

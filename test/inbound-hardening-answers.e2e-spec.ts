@@ -1,18 +1,9 @@
-import net, { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { apiClient, Stack, startStack } from './support/harness';
+import { closedPort } from './support/closed-port';
 
 const BASE = 'http://cb.test';
 const pathOf = (url: string) => url.slice(BASE.length);
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Issue 10, items 9, 10 and 15: what an anonymous caller of /cb is told, and how it is answered. */
 describe('inbound callbacks: answers to anonymous callers', () => {

@@ -1,5 +1,5 @@
 import { dropKeys, seedAgreementFor, testConfig, testEnv, transferRequest, API_KEY } from './support/harness';
-import { AppProcess, spawnApp, stopApp } from './support/processes';
+import { AppProcess, jsonLines, spawnApp, stopApp } from './support/processes';
 import { Receiver } from './support/receiver';
 
 const SECRET = 'secret-value-never-logged';
@@ -29,12 +29,6 @@ describe('structured logs', () => {
     await receiver?.close();
     await dropKeys(testConfig(env as Record<string, string>));
   });
-
-  const jsonLines = (output: string) =>
-    output
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
   it('writes one JSON line per delivery attempt, with the ids, host, status and latency, and no secret', async () => {
     const callback = `${receiver.url}/hook/path-token?token=query-token`;

@@ -2,19 +2,10 @@
  * Issue 10, items 1 and 9: what a caller is not told, the log says. A real api process with
  * JSON logs, on a Redis of its own (made to refuse writes), read from its output.
  */
-import net, { AddressInfo } from 'node:net';
 import { API_KEY, seedAgreementFor, testConfig, testEnv, transferRequest, waitUntil } from './support/harness';
 import { DedicatedRedis, freePort } from './support/dedicated-redis';
-import { AppProcess, spawnApp, stopApp } from './support/processes';
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { AppProcess, jsonLines, spawnApp, stopApp } from './support/processes';
+import { closedPort } from './support/closed-port';
 
 describe('trouble the caller is not told reaches the log', () => {
   let redis: DedicatedRedis;
@@ -35,12 +26,9 @@ describe('trouble the caller is not told reaches the log', () => {
   });
 
   const warnings = () =>
-    api!
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { level: number; msg: string; req?: { method: string; url: string } })
-      .filter((line) => line.level === 40);
+    (jsonLines(api!.output()) as { level: number; msg: string; req?: { method: string; url: string } }[]).filter(
+      (line) => line.level === 40,
+    );
   const send = (path: string, body: object, headers: Record<string, string> = {}) =>
     fetch(`${api!.url}${path}`, {
       method: 'POST',

@@ -49,3 +49,11 @@ export async function stopApp(app: AppProcess | undefined, signal: NodeJS.Signal
   app.child.kill(signal);
   await app.exited;
 }
+
+/** The JSON lines of an app's output (pino's), parsed; other lines are left out. */
+export function jsonLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
