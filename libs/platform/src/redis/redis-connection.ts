@@ -74,6 +74,9 @@ export class RedisUnavailableError extends Error {
   }
 }
 
+/** How long the start-up check waits between two tries. */
+const RECHECK_MS = 250;
+
 /**
  * Fails fast, with one sentence saying how to fix it, when Redis is not there at start-up. A
  * connection that drops while it is checked (a restart, `CLIENT KILL`) is tried again until
@@ -88,8 +91,6 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
     await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
   }
 }
-
-const RECHECK_MS = 250;
 
 /** Connects and pings once: undefined when Redis answered, else why not. */
 async function pingOnce(url: string, timeoutMs: number): Promise<string | undefined> {
