@@ -232,6 +232,75 @@ describe('Redis out of memory under the dispatcher (a Redis of its own)', () => 
   }, 90_000);
 });
 
+describe('an attempt made while Redis briefly refuses writes (a Redis of its own)', () => {
+  const LOCK_MS = 4000;
+  let redis: DedicatedRedis;
+  let admin: Redis;
+  let receiver: Receiver;
+  let config: AppConfig;
+  let api: INestApplication;
+  let dispatcher: INestApplication;
+  let memoryBackAt = 0;
+
+  beforeAll(async () => {
+    redis = new DedicatedRedis(await freePort());
+    await redis.start();
+    admin = new Redis(redis.url);
+    // Two attempts fail, so the delivery is a job with attempts on record; while its third is
+    // answered 200, Redis refuses writes for a second, so its record cannot be written at once.
+    // (A second attempt's record would go through: the script's first write there, an HDEL,
+    // is one that Redis lets a script make out of memory, and the rest of the script follows.)
+    let calls = 0;
+    receiver = await Receiver.start(() => {
+      calls++;
+      if (calls <= 2) return { status: 500 };
+      if (calls === 3) {
+        void admin.config('SET', 'maxmemory', '1');
+        setTimeout(() => {
+          void admin.config('SET', 'maxmemory', '0');
+          memoryBackAt = Date.now();
+        }, 1000);
+        return { status: 200, delayMs: 100 };
+      }
+      return { status: 200 };
+    });
+    config = testConfig({
+      REDIS_URL: redis.url,
+      COUNTERPARTY_MODE: 'manual',
+      DISPATCH_BACKOFF_MS: '100',
+      DISPATCH_BACKOFF_MAX_MS: '200',
+      DISPATCH_LOCK_DURATION_MS: String(LOCK_MS),
+    });
+    api = await startApi(config);
+    dispatcher = await startDispatcher(config);
+  });
+
+  afterAll(async () => {
+    await admin?.config('SET', 'maxmemory', '0');
+    // BullMQ's own 5 s pause after a refused stall check (see above) runs out first.
+    await sleep(Math.max(0, memoryBackAt + 5500 - Date.now()));
+    await dispatcher?.close();
+    await api?.close();
+    await receiver?.close();
+    admin?.disconnect();
+    await redis?.kill('SIGTERM');
+  });
+
+  it('records it once memory is back instead of making it again: the receiver gets it once', async () => {
+    const created = await apiClient(() => api).post(
+      '/management/v3/transferprocesses',
+      transferRequest({ callbackAddresses: [{ uri: `${receiver.url}/brief-oom`, events: ['transfer.process'] }] }),
+    );
+    expect(created.status).toBe(200);
+    const delivered = async () =>
+      (await apiClient(() => api).get(`/management/v1/deliveries?entityId=${created.body['@id']}`)).body[0]?.status === 'delivered';
+    await waitUntil(delivered, 15_000, 'the delivery recorded as delivered');
+    // A parked job would have been run again once its lock ran out and a stall check found it.
+    await sleep(2 * LOCK_MS + 1000);
+    expect(receiver.calls).toHaveLength(3);
+  }, 40_000);
+});
+
 describe("the event stream reader's and the workers' errors", () => {
   let redis: DedicatedRedis;
   let env: NodeJS.ProcessEnv;

@@ -22,6 +22,27 @@ function storeRetryDelayMs(
   return Math.min(cap, Math.round(exponential * (0.8 + 0.4 * random())));
 }
 
+/** How often a write that Redis refused is tried again while the job still holds its lock. */
+const WRITE_RETRY_MS = 250;
+
+/**
+ * Makes `write` until it goes through or `withinMs` has passed, then throws its last error.
+ * For what must be written after a POST was made (its record): tried again in place, briefly,
+ * instead of parking the job, whose next run would POST again (a duplicate to the receiver).
+ */
+export async function writeWithin(withinMs: number, write: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      if (Date.now() + WRITE_RETRY_MS > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS));
+    }
+  }
+}
+
 /** What a worker parking a job tells: its retry settings, its metrics and its log. */
 export interface ParkingContext {
   dispatch: Pick<DispatchConfig, 'backoffMs' | 'backoffMaxMs'>;

@@ -15,7 +15,7 @@ import {
 import { APP_CONFIG, AppConfig, AppMetrics, BULL_CONNECTION, createWorker, deliveriesQueueName, Partitions } from '@app/platform';
 import { AttemptResult, AttemptRunner } from './attempt-runner';
 import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
-import { parkAfterStoreFailure, ParkingContext } from '../store-failure';
+import { parkAfterStoreFailure, ParkingContext, writeWithin } from '../store-failure';
 
 /** The outcome of an attempt whose event body is gone: nothing can be sent, now or later. */
 const BODY_GONE: AttemptOutcome = { ok: false, final: true, latencyMs: 0, error: "The event's body is no longer stored; nothing was sent" };
@@ -104,22 +104,26 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     }
     const { outcome, status, at } = result;
     try {
-      await Promise.all([
-        this.log.recordAttempt(job.id!, job.data, attemptRecord(attempt, at, outcome, status), status),
-        // Delivered: the job lets go of the event's body; if that fails, the body only lives
-        // on until the sweep finds the job completed. A dead letter keeps holding it, and holds
-        // it again if it had let go (a completed job retried from Bull Board).
-        outcome.ok
-          ? this.bodies
-              .release(job.data.eventId, job.id!)
-              .catch((err: Error) => this.logger.warn(`Could not release the body of ${job.id}: ${err.message}`))
-          : status === 'failed' && body !== null
-            ? this.bodies.hold(job.data.eventId, body, [job.id!])
-            : undefined,
-      ]);
+      // The attempt was made: its record is tried again here for up to half the job's lock (a
+      // dropped connection, a short OOM), since a parked job would make the attempt again.
+      await writeWithin(this.config.dispatch.lockDurationMs / 2, () =>
+        Promise.all([
+          this.log.recordAttempt(job.id!, job.data, attemptRecord(attempt, at, outcome, status), status),
+          // Delivered: the job lets go of the event's body; if that fails, the body only lives
+          // on until the sweep finds the job completed. A dead letter keeps holding it, and holds
+          // it again if it had let go (a completed job retried from Bull Board).
+          outcome.ok
+            ? this.bodies
+                .release(job.data.eventId, job.id!)
+                .catch((err: Error) => this.logger.warn(`Could not release the body of ${job.id}: ${err.message}`))
+            : status === 'failed' && body !== null
+              ? this.bodies.hold(job.data.eventId, body, [job.id!])
+              : undefined,
+        ]),
+      );
     } catch (err) {
-      // The attempt was made but could not be recorded: it is made again later, without
-      // counting, so the log never misses an attempt that counts.
+      // Still not recorded: the attempt is made again later, without counting, so the log
+      // never misses an attempt that counts.
       return parkAfterStoreFailure(job, token, err, parking);
     }
     if (job.data.lane && status !== 'retrying') {
