@@ -40,13 +40,28 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return loadConfig(testEnv(overrides));
 }
 
+export interface ApiOptions {
+  /** False for an api started while Redis refuses writes. */
+  agreement?: boolean;
+  /** Filled with every route the api registers (method in capitals, path as declared). */
+  routes?: { method: string; path: string }[];
+}
+
 /**
  * The api, with the agreement `transferRequest()` names already in its store (see
  * agreements.ts), unless `agreement` is false (an api started while Redis refuses writes).
  */
-export async function startApi(config: AppConfig, { agreement = true } = {}): Promise<INestApplication> {
+export async function startApi(config: AppConfig, { agreement = true, routes }: ApiOptions = {}): Promise<INestApplication> {
   const app = await createApiApp(config);
+  if (routes)
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRoute', ({ method, url }) => {
+        for (const m of [method].flat()) routes.push({ method: m, path: url });
+      });
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   if (agreement) await seedAgreement(app.get(REDIS), config);
   return app;
 }
@@ -54,6 +69,7 @@ export async function startApi(config: AppConfig, { agreement = true } = {}): Pr
 export async function startDispatcher(config: AppConfig): Promise<INestApplication> {
   const app = await createDispatcherApp(config);
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   return app;
 }
 
@@ -85,10 +101,14 @@ export interface Stack {
 }
 
 /** Starts a receiver first, so the environment can name its URL, then api and dispatcher. */
-export async function startStack(env: (receiverUrl: string) => Record<string, string>, responder?: Responder): Promise<Stack> {
+export async function startStack(
+  env: (receiverUrl: string) => Record<string, string>,
+  responder?: Responder,
+  apiOptions?: ApiOptions,
+): Promise<Stack> {
   const receiver = await Receiver.start(responder);
   const config = testConfig(env(receiver.url));
-  const api = await startApi(config);
+  const api = await startApi(config, apiOptions);
   const dispatcher = await startDispatcher(config);
   return {
     config,

@@ -9,7 +9,8 @@ runMain('api', 'API_PORT', async () => {
   const config = loadConfig();
   await assertRedisReachable(config.redisUrl);
   const app = await createApiApp(config);
-  await app.listen(config.apiPort);
+  // Every interface, as Express did (Fastify alone would take only localhost: unreachable in a container).
+  await app.listen(config.apiPort, '0.0.0.0');
   const base = `http://localhost:${(app.getHttpServer().address() as AddressInfo).port}`;
   const banner = [
     `api listening on ${base} (Redis ${config.redisUrl}, counterparty mode ${config.counterpartyMode})`,

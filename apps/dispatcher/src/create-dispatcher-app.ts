@@ -1,15 +1,14 @@
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from '@app/platform';
 import { DispatcherModule } from './dispatcher.module';
 
-/** The dispatcher: its workers start with the app; its HTTP port serves health only. */
-export async function createDispatcherApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(DispatcherModule.forRoot(config), {
+/** The dispatcher: its workers start with the app; its HTTP port serves health and metrics. */
+export async function createDispatcherApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(DispatcherModule.forRoot(config), new FastifyAdapter({ logger: false }), {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
   return app;
 }

@@ -10,7 +10,8 @@ runMain('dispatcher', 'DISPATCHER_PORT', async () => {
   const config = loadConfig();
   await assertRedisReachable(config.redisUrl);
   const app = await createDispatcherApp(config);
-  await app.listen(config.dispatcherPort);
+  // Every interface, as Express did (Fastify alone would take only localhost: unreachable in a container).
+  await app.listen(config.dispatcherPort, '0.0.0.0');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const banner =
     `dispatcher listening on http://localhost:${port}/health ` +

@@ -1,5 +1,5 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import { FastifyAdapter } from '@bull-board/fastify';
 import { BullBoardInstance, BullBoardModule, InjectBullBoard } from '@bull-board/nestjs';
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { DeliveryModule, DeliveryQueues } from '@app/delivery';
@@ -34,7 +34,7 @@ class PartitionQueuesOnBoard implements OnModuleInit {
   imports: [
     DeliveryModule,
     SimulationQueueModule,
-    BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: ExpressAdapter }),
+    BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: FastifyAdapter }),
     BullBoardModule.forFeature({ name: QUEUE.simulation, adapter: BullMQAdapter }),
   ],
   providers: [PartitionQueuesOnBoard],

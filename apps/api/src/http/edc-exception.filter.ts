@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { AppMetrics, maskUrl, STORE_RETRY_AFTER_S, storeUnavailableReason } from '@app/platform';
 import { DomainError } from '../domain/domain-errors';
 import { EdcException, edcExceptionOf, edcTypeOf, single } from './edc-error';
@@ -17,17 +17,17 @@ export class EdcExceptionFilter implements ExceptionFilter {
   constructor(@Optional() private readonly metrics?: AppMetrics) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof DomainError) exception = edcExceptionOf(exception);
     if (exception instanceof EdcException) {
-      response.status(exception.getStatus()).json(exception.errors);
+      response.code(exception.getStatus()).send(exception.errors);
       return;
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : [(body as { message?: unknown }).message].flat().join('; ') || exception.message;
-      response.status(status).json([single(message, edcTypeOf(status))]);
+      response.code(status).send([single(message, edcTypeOf(status))]);
       return;
     }
     const unavailable = storeUnavailableReason(exception);
@@ -42,13 +42,13 @@ export class EdcExceptionFilter implements ExceptionFilter {
           ? 'The store is out of memory and refuses writes; nothing was changed, try again later'
           : 'The store is unreachable; try again later';
       response
-        .status(503)
-        .setHeader('Retry-After', String(STORE_RETRY_AFTER_S[unavailable]))
-        .json([single(message, 'ServiceUnavailable')]);
+        .code(503)
+        .header('Retry-After', String(STORE_RETRY_AFTER_S[unavailable]))
+        .send([single(message, 'ServiceUnavailable')]);
       return;
     }
     this.logger.error({ req: requestOf(host), msg: exception instanceof Error ? exception.stack : String(exception) });
-    response.status(500).json([single('Internal server error', 'InternalError')]);
+    response.code(500).send([single('Internal server error', 'InternalError')]);
   }
 }
 
@@ -57,6 +57,6 @@ export class EdcExceptionFilter implements ExceptionFilter {
  * request-scoped loggers are gone (libs/platform/src/logging), so the filter names it itself.
  */
 function requestOf(host: ArgumentsHost): { method: string; url: string } {
-  const req = host.switchToHttp().getRequest<Request>();
+  const req = host.switchToHttp().getRequest<FastifyRequest>();
   return { method: req.method, url: maskUrl(req.originalUrl ?? req.url ?? '') };
 }

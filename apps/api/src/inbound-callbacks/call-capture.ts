@@ -1,8 +1,16 @@
-import { Request } from 'express';
+import { IncomingHttpHeaders } from 'node:http';
 import { exceedsDepth, MAX_JSON_DEPTH } from '../http/body-parsing';
 import { CapturedCall } from './inbound-callback';
 
 const REDACTED = '[redacted]';
+
+/** A call to an inbound URL as the HTTP layer hands it over (the raw body read on /cb and /cbq). */
+export interface CallRequest {
+  method: string;
+  originalUrl: string;
+  headers: IncomingHttpHeaders;
+  body?: unknown;
+}
 /** Body bytes kept with a stored call (the event carries the whole body). */
 export const MAX_KEPT_BODY_BYTES = 64 * 1024;
 
@@ -11,7 +19,7 @@ export const MAX_KEPT_BODY_BYTES = 64 * 1024;
  * arrays), headers (those in `redact` replaced by "[redacted]"), and the raw body (read by
  * the raw body parser on /cb and /cbq): text when it is valid UTF-8, base64 otherwise.
  */
-export function captureCall(req: Request, redact: ReadonlySet<string>): Omit<CapturedCall, 'outcome' | 'problems'> {
+export function captureCall(req: CallRequest, redact: ReadonlySet<string>): Omit<CapturedCall, 'outcome' | 'problems'> {
   const url = new URL(req.originalUrl, 'http://callback');
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of url.searchParams) {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { Request } from 'express';
 import { CallbackReceivedPayload } from '@app/events';
 import { CreateInboundCallbackDto } from './create-inbound-callback.dto';
 import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
@@ -12,7 +11,7 @@ import { readBody } from '../http/validate-body';
 import { NEGOTIATION_SIGNALS, SignalingService, TRANSFER_SIGNALS } from '../signaling/signaling.service';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { BodySchemas } from './body-schema';
-import { bodyForSchema, captureCall, keptCopy } from './call-capture';
+import { bodyForSchema, CallRequest, captureCall, keptCopy } from './call-capture';
 import { CallRefused } from './call-refused';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
 import { InboundCallbackStore } from './inbound-callback.store';
@@ -110,7 +109,7 @@ export class InboundCallbacksService {
    * `OPTIONS` (a CORS preflight) and `HEAD` are answered without being calls: a browser's
    * preflight must not use up a single-use URL before the call it prepares.
    */
-  async answerCall(state: string | undefined, param: string | undefined, req: Request): Promise<CallAnswer> {
+  async answerCall(state: string | undefined, param: string | undefined, req: CallRequest): Promise<CallAnswer> {
     const callback = state && UUID.test(state) ? await this.store.findByState(state) : null;
     if (!callback || callback.status !== 'open' || callback.stateQueryParameter !== param) throw notFound();
     if (req.method === 'OPTIONS') return optionsAnswer(req, lowerCaseKeys(callback.responseHeaders ?? {}));
@@ -138,7 +137,7 @@ export class InboundCallbacksService {
   }
 
   /** 429 past the URL's limits (INBOUND_MAX_*), before the call costs anything more. */
-  private async admit(callback: InboundCallback, req: Request): Promise<void> {
+  private async admit(callback: InboundCallback, req: CallRequest): Promise<void> {
     const bytes = Buffer.isBuffer(req.body) ? req.body.length : 0;
     const waitMs = await this.store.admit(callback, bytes);
     if (waitMs > 0)

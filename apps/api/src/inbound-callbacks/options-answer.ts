@@ -1,4 +1,4 @@
-import { Request } from 'express';
+import { CallRequest } from './call-capture';
 
 /** Every method is taken on an inbound URL. */
 const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
@@ -24,7 +24,7 @@ export interface PlainAnswer {
  * callback's `responseHeaders` take precedence, so an owner can narrow it. A plain `OPTIONS`
  * gets `Allow`.
  */
-export function optionsAnswer(req: Request, configured: Record<string, string>): PlainAnswer {
+export function optionsAnswer(req: CallRequest, configured: Record<string, string>): PlainAnswer {
   const origin = req.headers.origin;
   const method = req.headers['access-control-request-method'];
   if (origin === undefined || typeof method !== 'string') return { status: 204, headers: { allow: ALLOW }, body: '' };

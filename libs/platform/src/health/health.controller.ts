@@ -1,11 +1,15 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { Response } from 'express';
 import Redis from 'ioredis';
 import { partitionKey, Partitions } from '../partitions/partitions';
 import { REDIS } from '../redis/redis.module';
 import { storeUnavailableReason } from '../redis/store-unavailable';
 
 const PROBE_DEADLINE_MS = 1000;
+
+/** The part of the response this controller uses: Fastify's reply has it, as Express's had. */
+interface StatusSetter {
+  status(code: number): unknown;
+}
 
 /**
  * `GET /health`: 200 while Redis answers and takes writes, 503 otherwise (both apps; no API
@@ -27,7 +31,7 @@ export class HealthController {
   }
 
   @Get()
-  async health(@Res({ passthrough: true }) res: Response) {
+  async health(@Res({ passthrough: true }) res: StatusSetter) {
     const down = ['reconnecting', 'close', 'end'].includes(this.redis.status);
     const problem = down ? 'Redis is not reachable' : await this.probe();
     if (problem) {
