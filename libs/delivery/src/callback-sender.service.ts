@@ -10,9 +10,9 @@ import { maskedHead, maskSecret, secretOverlapBytes } from './secret-mask';
 import { SecretResolver } from './secret-resolver.service';
 import { DeliverySigner } from './signing';
 import { verdictOnReply } from './reply-outcome';
+import { perUri } from './per-uri';
 
 const RESPONSE_CAPTURE_BYTES = 1024;
-const MAX_URIS_REMEMBERED = 10_000;
 /** Node's rule for a header value: no control characters but tab, nothing above U+00FF. */
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
@@ -44,7 +44,7 @@ export class CallbackSender implements OnApplicationShutdown {
   private readonly policy: AddressPolicy;
   private readonly agents: { http: http.Agent; https: https.Agent };
   /** Each URI's refusal (null: allowed), checked once per URI: the policy is fixed at start-up. */
-  private readonly refusals = new Map<string, string | null>();
+  private readonly refusalFor: (uri: string) => string | null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,6 +52,7 @@ export class CallbackSender implements OnApplicationShutdown {
     private readonly signer: DeliverySigner,
   ) {
     this.policy = new AddressPolicy(config.allowedHosts);
+    this.refusalFor = perUri((uri) => this.policy.refusalForUri(uri));
     const lookup = guardedLookup(this.policy);
     const pool = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 256, maxFreeSockets: 64, lookup };
     this.agents = { http: new http.Agent(pool), https: new https.Agent(pool) };
@@ -60,16 +61,6 @@ export class CallbackSender implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.agents.http.destroy();
     this.agents.https.destroy();
-  }
-
-  private refusalFor(uri: string): string | null {
-    let refusal = this.refusals.get(uri);
-    if (refusal === undefined) {
-      if (this.refusals.size >= MAX_URIS_REMEMBERED) this.refusals.clear();
-      refusal = this.policy.refusalForUri(uri);
-      this.refusals.set(uri, refusal);
-    }
-    return refusal;
   }
 
   /** Sends `body`, the event's envelope as stored once per event, to the delivery's endpoint. */

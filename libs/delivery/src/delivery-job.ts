@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EntityKind, EventType, OnFailure } from '@app/events';
+import { perUri } from './per-uri';
 
 /** Where one delivery goes: a dynamic callback address or a static callback. */
 export interface DeliveryEndpoint {
@@ -57,10 +58,11 @@ export function deliveryJobId(eventId: string, uri: string): string {
   return `${eventId}.${endpointIdOf(uri)}`;
 }
 
-/** An endpoint's short id: 16 hex of the SHA-256 of its URI (the URI may hold a token). */
-export function endpointIdOf(uri: string): string {
-  return createHash('sha256').update(uri).digest('hex').slice(0, 16);
-}
+/**
+ * An endpoint's short id: 16 hex of the SHA-256 of its URI (the URI may hold a token). Hashed
+ * once per URI: every delivery's id needs it, and hashing was 1.4 % of the drain's profile.
+ */
+export const endpointIdOf: (uri: string) => string = perUri((uri) => createHash('sha256').update(uri).digest('hex').slice(0, 16));
 
 /** The event a delivery belongs to, from its id (see `deliveryJobId`). */
 export function eventIdOf(deliveryId: string): string {

@@ -1,4 +1,5 @@
 export * from './delivery-job';
+export * from './per-uri';
 export * from './event-body-store';
 export * from './delivery-queues';
 export * from './matching-endpoints';

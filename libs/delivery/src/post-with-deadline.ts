@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { perUri } from './per-uri';
 
 /** What came back from one POST: the status, `Retry-After`, and the first bytes of the reply. */
 export interface PostReply {
@@ -25,6 +26,21 @@ export interface PostOptions {
   readLimit: number;
 }
 
+/** Where a POST to `uri` goes, as `http.request` takes it; parsed once per URI. */
+const targetOf = perUri((uri) => {
+  const url = new URL(uri);
+  const where: http.RequestOptions = {
+    protocol: url.protocol,
+    // An IPv6 literal comes bracketed in a URL, not in a host name.
+    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port,
+    path: url.pathname + url.search,
+    // Credentials in the URI are sent as basic auth, as browsers and axios do.
+    auth: url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
+  };
+  return { secure: url.protocol === 'https:', where };
+});
+
 /**
  * One POST of `body` to `uri` with Node's own HTTP client, over the given keep-alive agents
  * (whose `lookup` is the SSRF guard). Redirects are never followed (Node's client follows
@@ -36,8 +52,7 @@ export interface PostOptions {
  * path makes one attempt per delivery.
  */
 export function postWithDeadline(uri: string, body: string, options: PostOptions): Promise<PostReply> {
-  const url = new URL(uri);
-  const secure = url.protocol === 'https:';
+  const { secure, where } = targetOf(uri);
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (fail: unknown, reply?: PostReply) => {
@@ -48,13 +63,7 @@ export function postWithDeadline(uri: string, body: string, options: PostOptions
       else reject(fail);
     };
     const request = (secure ? https : http).request({
-      protocol: url.protocol,
-      // An IPv6 literal comes bracketed in a URL, not in a host name.
-      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-      port: url.port,
-      path: url.pathname + url.search,
-      // Credentials in the URI are sent as basic auth, as browsers and axios do.
-      auth: url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
+      ...where,
       method: 'POST',
       agent: secure ? options.agents.https : options.agents.http,
       headers: { ...options.headers, 'content-length': String(Buffer.byteLength(body)) },
@@ -82,8 +91,11 @@ export function postWithDeadline(uri: string, body: string, options: PostOptions
       });
       response.on('end', done);
       response.on('error', (err) => settle(err));
-      // Closed before its end without an error event: the reply was cut off.
-      response.on('close', () => settle(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+      // Closed before its end without an error event: the reply was cut off. Every reply closes,
+      // so the error (its stack trace is costly) is made only then.
+      response.on('close', () => {
+        if (!settled) settle(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      });
     });
     request.end(body);
   });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
-import { AttemptOutcome, AttemptRecord, CallbackSender, DeliveryJobData, deliveryStatusAfter } from '@app/delivery';
+import { AttemptOutcome, AttemptRecord, CallbackSender, DeliveryJobData, deliveryStatusAfter, perUri } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { EndpointGuard, healthOf } from './endpoint-guard';
 
@@ -23,8 +23,8 @@ export class AttemptRunner {
   // cost about as much as the write (docs/performance.md), on a line per delivery.
   private readonly lines: Pino;
   private readonly guard: EndpointGuard;
-  /** Each endpoint's host for the log line, parsed once per URI (bounded like the guard's memory). */
-  private readonly hosts = new Map<string, string>();
+  /** Each endpoint's host for the log line, parsed once per URI. */
+  private readonly hostOf = perUri((uri) => (URL.canParse(uri) ? new URL(uri).host : 'invalid'));
 
   constructor(
     private readonly sender: CallbackSender,
@@ -77,16 +77,4 @@ export class AttemptRunner {
     this.metrics.attemptSeconds.observe({ outcome: status }, outcome.latencyMs / 1000);
     return { kind: 'attempted', at, outcome, status };
   }
-
-  private hostOf(uri: string): string {
-    let host = this.hosts.get(uri);
-    if (host === undefined) {
-      if (this.hosts.size >= MAX_HOSTS_REMEMBERED) this.hosts.clear();
-      host = URL.canParse(uri) ? new URL(uri).host : 'invalid';
-      this.hosts.set(uri, host);
-    }
-    return host;
-  }
 }
-
-const MAX_HOSTS_REMEMBERED = 10_000;
