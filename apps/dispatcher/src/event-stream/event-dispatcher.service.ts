@@ -139,10 +139,11 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     return Math.max(this.inFlight, this.recording);
   }
 
-  // A slot came free: start what waits for one, and let the readers read again.
+  // A slot came free: start what waits for one, and let the readers read again if room is left
+  // (with entries still waiting there is none: they would only go back to waiting).
   private slotFreed(): void {
     this.startWaiting();
-    for (const { consumer } of this.streams) consumer.wake();
+    if (this.waiting.length === 0) for (const { consumer } of this.streams) consumer.wake();
   }
 
   // Starts waiting entries while there are free slots.
@@ -246,8 +247,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
       return { turn: done ? 'head' : now, done };
     }
     this.inFlight--;
-    this.startWaiting();
-    for (const { consumer } of this.streams) consumer.wake();
+    this.slotFreed();
     const done = await waiting.turn;
     this.inFlight++;
     return { turn: done ? 'head' : 'wait', done };

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { ChainableCommander } from 'ioredis';
-import { APP_CONFIG, AppConfig, Partition, partitionKey, Partitions, REDIS, redisKey } from '@app/platform';
+import { APP_CONFIG, AppConfig, isCluster, Partition, partitionKey, Partitions, REDIS, redisKey } from '@app/platform';
 import { DeliveryJobData, eventIdOf } from '../delivery-job';
 import { AttemptRecord, DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from './delivery-record';
 import { INTERSECT_PAGE, MOVE_STATUS, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
@@ -69,6 +69,8 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly redis: ScriptedRedis;
   private readonly retentionMs: number;
   private readonly sweeper: DeliveryLogSweep;
+  /** On a Redis Cluster a pipeline may only touch one node: there, one pipeline per partition. */
+  private readonly pipelinePerPartition: boolean;
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -80,6 +82,7 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     redis.defineCommand('cbDeliveryMoveStatus', { lua: MOVE_STATUS });
     redis.defineCommand('cbDeliveryIntersect', { lua: INTERSECT_PAGE });
     this.redis = redis as ScriptedRedis;
+    this.pipelinePerPartition = isCluster(redis);
     this.retentionMs = config.deliveryLogRetentionMs;
     const globalIndexes = partitions.all.flatMap((p) => [this.allKey(p), ...this.statusKeys(p)]);
     this.sweeper = new DeliveryLogSweep(redis, redisKey(config, 'delivery-index', 'sweep'), globalIndexes, this.retentionMs);
@@ -145,15 +148,24 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * moves between indexes. `attempt.series` is filled in here.
    */
   async recordAttempts(entries: AttemptEntry[]): Promise<void> {
-    await Promise.all(
-      [...this.byPartition(entries, (e) => e.id)].map(([partition, inPartition]) => this.recordInPartition(partition, inPartition)),
-    );
+    const now = Date.now();
+    const groups = [...this.byPartition(entries, (e) => e.id)];
+    const pipeline = () => this.redis.pipeline() as ScriptedPipeline;
+    if (this.pipelinePerPartition) {
+      await Promise.all(
+        groups.map(([partition, inPartition]) => execPipeline(this.queueAttempts(pipeline(), partition, inPartition, now))),
+      );
+      return;
+    }
+    // A single server takes the whole batch in one pipeline, one write to Redis: a batch of
+    // the drain spans several partitions, and a pipeline each was a write each.
+    const all = pipeline();
+    for (const [partition, inPartition] of groups) this.queueAttempts(all, partition, inPartition, now);
+    await execPipeline(all);
   }
 
-  // One pipeline per partition: on Redis Cluster a pipeline may only touch one node.
-  private async recordInPartition(partition: Partition, entries: AttemptEntry[]): Promise<void> {
-    const now = Date.now();
-    const pipeline = this.redis.pipeline() as ScriptedPipeline;
+  /** Queues the writes of `entries`, all of `partition`, on `pipeline`. */
+  private queueAttempts(pipeline: ScriptedPipeline, partition: Partition, entries: AttemptEntry[], now: number): ScriptedPipeline {
     const created = entries.filter((e) => e.first);
     if (created.length > 0) this.create(pipeline, partition, created, now);
     for (const { id, data, attempt, status, first } of entries) {
@@ -175,7 +187,7 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
         attempt.attempt,
       );
     }
-    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    return pipeline;
   }
 
   /**
@@ -361,6 +373,11 @@ function attemptMembers(attempt: Omit<AttemptRecord, 'series'>): string {
   const json = JSON.stringify(stored);
   // The object's members, without its braces.
   return json.slice(1, -1);
+}
+
+/** Runs `pipeline`; throws the first command's error, if any failed. */
+async function execPipeline(pipeline: ChainableCommander): Promise<void> {
+  for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
 }
 
 /** The ids of `entries` grouped by the key `keyOf` gives each. */
