@@ -10,7 +10,7 @@ import { fastifyOptions } from './http/fastify-options';
 import { serveOpenApi } from './openapi/openapi';
 
 /**
- * The api on Fastify (a fifth less CPU per create than Express: docs/performance.md),
+ * The api on Fastify (about a tenth less CPU per create than Express: docs/performance.md),
  * configured but not listening: main.ts listens, tests use it through supertest.
  */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { AddressInfo } from 'node:net';
-import { assertRedisReachable, loadConfig, runMain } from '@app/platform';
+import { assertRedisReachable, LISTEN_HOST, loadConfig, runMain } from '@app/platform';
 import { BULL_BOARD_ROUTE } from './admin/admin.module';
 import { createApiApp } from './create-api-app';
 import { OPENAPI_JSON_PATH, SWAGGER_UI_PATH } from './openapi/openapi';
@@ -9,8 +9,7 @@ runMain('api', 'API_PORT', async () => {
   const config = loadConfig();
   await assertRedisReachable(config.redisUrl);
   const app = await createApiApp(config);
-  // Every interface, as Express did (Fastify alone would take only localhost: unreachable in a container).
-  await app.listen(config.apiPort, '0.0.0.0');
+  await app.listen(config.apiPort, LISTEN_HOST);
   const base = `http://localhost:${(app.getHttpServer().address() as AddressInfo).port}`;
   const banner = [
     `api listening on ${base} (Redis ${config.redisUrl}, counterparty mode ${config.counterpartyMode})`,

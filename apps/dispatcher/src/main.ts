@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { AddressInfo } from 'node:net';
-import { assertRedisReachable, loadConfig, runMain } from '@app/platform';
+import { assertRedisReachable, LISTEN_HOST, loadConfig, runMain } from '@app/platform';
 import { createDispatcherApp } from './create-dispatcher-app';
 import { limitHeapGrowth } from './heap-growth';
 
@@ -10,8 +10,7 @@ runMain('dispatcher', 'DISPATCHER_PORT', async () => {
   const config = loadConfig();
   await assertRedisReachable(config.redisUrl);
   const app = await createDispatcherApp(config);
-  // Every interface, as Express did (Fastify alone would take only localhost: unreachable in a container).
-  await app.listen(config.dispatcherPort, '0.0.0.0');
+  await app.listen(config.dispatcherPort, LISTEN_HOST);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const banner =
     `dispatcher listening on http://localhost:${port}/health ` +

@@ -3,6 +3,12 @@ import { ConfigError } from '../config/config-error';
 import { RedisUnavailableError } from '../redis/redis-connection';
 
 /**
+ * Where both apps listen: every interface, as Express did. Fastify given no host takes only
+ * localhost, which nothing outside a container can reach.
+ */
+export const LISTEN_HOST = '0.0.0.0';
+
+/**
  * Runs an app's start-up; a configuration or Redis problem ends the process with one clear
  * message and a non-zero exit code instead of a stack trace. Once started, SIGTERM or SIGINT
  * closes the app (workers stop taking jobs and finish the ones in flight, connections close)
