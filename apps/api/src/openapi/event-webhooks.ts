@@ -11,8 +11,6 @@ import { EVENT_CATALOG, EventCatalogEntry, envelopeSchemaName, eventCatalogSchem
  */
 export const OPENAPI_VERSION = '3.1.0';
 
-export const EVENTS_TAG = 'Events';
-
 const header = (name: string, description: string, schema: object, required = true): ParameterObject => ({
   name,
   in: 'header',
@@ -36,8 +34,8 @@ const DELIVERY_HEADERS = [
 function webhook({ type, filterName, summary }: EventCatalogEntry): PathItemObject {
   return {
     post: {
-      tags: [EVENTS_TAG],
-      summary: `${type} (filter \`${filterName}\`)`,
+      // Swagger UI shows it after the webhook's name (the type).
+      summary: `filter name: ${filterName}`,
       description:
         `${summary}\n\nSent to every callback address whose \`events\` has a prefix of \`${filterName}\`. ` +
         "The callback's `authKey` header carries its secret when it names one.",
@@ -58,14 +56,10 @@ function webhook({ type, filterName, summary }: EventCatalogEntry): PathItemObje
   };
 }
 
-/** `document` with the catalog's webhooks, schemas and tag added. */
+/** `document` with the catalog's webhooks and schemas added. */
 export function withEventCatalog(document: OpenAPIObject): OpenAPIObject {
   return {
     ...document,
-    tags: [
-      ...(document.tags ?? []),
-      { name: EVENTS_TAG, description: 'What the service POSTs to callback endpoints: one webhook per event type.' },
-    ],
     components: { ...document.components, schemas: { ...document.components?.schemas, ...eventCatalogSchemas() } },
     webhooks: Object.fromEntries(EVENT_CATALOG.map((entry) => [entry.type, webhook(entry)])),
   };

@@ -61,7 +61,7 @@ export const EDC_MODEL_SCHEMAS: Record<string, JsonSchema> = {
     },
     "EDC's `Action`.",
   ),
-  EdcConstraint: { oneOf: [ref('EdcAtomicConstraint'), ref('EdcMultiplicityConstraint')] },
+  EdcConstraint: { type: 'object', oneOf: [ref('EdcAtomicConstraint'), ref('EdcMultiplicityConstraint')] },
   EdcAtomicConstraint: exactObject(
     {
       edctype: { const: 'AtomicConstraint' },
