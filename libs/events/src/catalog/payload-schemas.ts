@@ -69,7 +69,11 @@ const shapes = {
         state: { type: 'string', description: 'The secret in the inbound URL.' },
         method: { type: 'string' },
         path: { type: 'string' },
-        query: { type: 'object', description: "The call's query parameters (a repeated one as a list)." },
+        query: {
+          type: 'object',
+          additionalProperties: { anyOf: [{ type: 'string' }, listOf({ type: 'string' })] },
+          description: "The call's query parameters (a repeated one as a list).",
+        },
         headers: { type: 'object', additionalProperties: { type: 'string' } },
         body: { type: 'string', description: 'The body as it came: text, or base64 when `bodyEncoding` says so.' },
         bodyEncoding: { enum: ['utf8', 'base64'] },
