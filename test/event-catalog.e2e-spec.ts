@@ -101,6 +101,7 @@ describe('the event catalog validates real deliveries', () => {
       .send(Buffer.from([0xff, 0xfe, 0x00]))
       .expect(200);
 
+    // Negotiations 7 + 2, transfers 9 + 2, calls 2.
     return 7 + 2 + 9 + 2 + 2;
   }
 
@@ -141,8 +142,15 @@ describe('the event catalog validates real deliveries', () => {
     const driven = EVENT_CATALOG.map((entry) => entry.type).filter((type) => !NOT_DRIVEN_HERE.includes(type));
     expect(driven.filter((type) => !delivered.has(type))).toEqual([]);
 
-    // The schemas are exact: each of these changes to a real delivery is refused.
+    // Every part of EDC's policy model was in what was validated.
     const finalized = deliveries.find((body) => body.type === 'ContractNegotiationFinalized');
+    expect(finalized.payload.contractAgreement.policy).toMatchObject({
+      permissions: [{ constraints: [{ edctype: 'AndConstraint', constraints: [{}, {}] }], duties: [{}] }],
+      prohibitions: [{ edctype: 'Prohibition' }],
+      obligations: [{ consequences: [{ edctype: 'dataspaceconnector:duty' }] }],
+    });
+
+    // The schemas are exact: each of these changes to a real delivery is refused.
     const started = deliveries.find((body) => body.type === 'TransferProcessStarted');
     const received = deliveries.find((body) => body.type === 'CallbackReceived');
     const refused: [string, CatalogEventType, object][] = [
