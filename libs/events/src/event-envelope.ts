@@ -52,11 +52,6 @@ export interface CallbackReceivedPayload {
   contentType?: string;
   receivedAt: number;
   callbackAddresses: CallbackAddress[];
-  /**
-   * The ordered endpoints whose lanes this event joined when it was committed, by endpoint id
-   * (16 hex of the SHA-256 of the URI) with their `onFailure`. Absent when it joined none.
-   */
-  lanes?: Record<string, OnFailure>;
 }
 
 /** Which kind of object an event is about; the sequence counter is kept per object. */

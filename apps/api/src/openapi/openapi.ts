@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { OPENAPI_VERSION, withEventCatalog } from './event-webhooks';
 
 export const OPENAPI_JSON_PATH = 'management/openapi.json';
 export const SWAGGER_UI_PATH = 'management/docs';
@@ -7,7 +8,8 @@ export const SWAGGER_UI_PATH = 'management/docs';
 /**
  * The OpenAPI description of the whole api, generated from the controllers and the
  * class-validator DTOs (by the @nestjs/swagger compiler plugin), served as JSON and as
- * Swagger UI. Both sit under /management, so they need the API key like the rest.
+ * Swagger UI, with the event catalog as webhooks (event-webhooks.ts). Both sit under
+ * /management, so they need the API key like the rest.
  */
 export function serveOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
@@ -16,10 +18,11 @@ export function serveOpenApi(app: INestApplication): void {
       'EDC Management API v3 for contract negotiations, transfer processes and secrets; signaling for counterparties; ' +
         'inbound callback URLs. Every state change is delivered as an EDC event to the matching callback addresses.',
     )
+    .setOpenAPIVersion(OPENAPI_VERSION)
     .setVersion('v3')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
     .addSecurityRequirements('x-api-key')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = withEventCatalog(SwaggerModule.createDocument(app, config));
   SwaggerModule.setup(SWAGGER_UI_PATH, app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH, yamlDocumentUrl: 'management/openapi.yaml' });
 }

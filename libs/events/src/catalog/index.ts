@@ -1,0 +1,4 @@
+export * from './json-schema';
+export * from './payload-schemas';
+export * from './edc-model-schemas';
+export * from './event-catalog';
