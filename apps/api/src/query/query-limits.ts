@@ -9,11 +9,12 @@ export const QUERY_LIMITS = {
    * every candidate is tested against; real EDC clients list a handful.
    */
   maxInValues: 1_000,
-  /**
-   * Objects one query may read and test when its indexes do not answer it alone: every
-   * candidate of a sort on a field with no order index (counted before any is read), or the
-   * objects a filter on an unindexed field walks before its page is full. A sort of the ~20,000
-   * STARTED transfers of the 100,000 in `bench/query.bench.ts` stays within it.
-   */
-  maxScanned: 25_000,
 } as const;
+
+/*
+ * The other bound, the objects one query may read and test when its indexes do not answer it
+ * alone, is `QUERY_MAX_SCANNED` (default 25,000; `AppConfig.queryMaxScanned`): every candidate
+ * of a sort on a field with no order index (counted before any is read), or the objects a
+ * filter on unindexed fields walks before its page is full. A sort of the ~20,000 STARTED
+ * transfers of the 100,000 in `bench/query.bench.ts` stays within the default.
+ */

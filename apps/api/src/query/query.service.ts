@@ -1,12 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { Partition } from '@app/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, Partition } from '@app/platform';
 import { IndexedKind } from '../state-store/entity-indexes';
 import { IndexRef, Scored, StateIndex } from '../state-store/state-index';
 import { StateStore } from '../state-store/state-store.service';
 import { StoredEntity } from '../state-store/stored-entity';
 import { InvalidInput } from '../domain/domain-errors';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
-import { QUERY_LIMITS } from './query-limits';
 import { planQuery, QueryPlan } from './query-plan';
 import { isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
 
@@ -49,10 +48,15 @@ interface Source {
  */
 @Injectable()
 export class QueryService {
+  private readonly maxScanned: number;
+
   constructor(
     private readonly store: StateStore,
     private readonly index: StateIndex,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.maxScanned = config.queryMaxScanned;
+  }
 
   async query<E extends StoredEntity>(schema: QuerySchema, body: unknown): Promise<E[]> {
     const plan = await planQuery(schema, body);
@@ -73,9 +77,9 @@ export class QueryService {
 
     if (!inIndexOrder) {
       const candidates = await this.candidateCount(schema.kind, source);
-      if (candidates > QUERY_LIMITS.maxScanned) throw tooManyToSort(plan.sortField, candidates);
+      if (candidates > this.maxScanned) throw tooManyToSort(plan.sortField, candidates, this.maxScanned);
     }
-    const budget = { left: QUERY_LIMITS.maxScanned };
+    const budget = { left: this.maxScanned };
     const heads = await Promise.all(partitions.map((p) => this.scan<E>(p, schema, source, rest, plan, inIndexOrder, wanted, budget)));
     return heads.flat().sort(this.comparator(schema, plan)).slice(plan.offset, wanted);
   }
@@ -114,7 +118,7 @@ export class QueryService {
         ? all.slice(from, from + batch)
         : await this.index.slice(partition, schema.kind, source.indexes[0], source.range ?? ALL_SCORES, from, batch, descending);
       if (ids.length === 0) break;
-      if (ids.length > budget.left) throw tooManyToFilter();
+      if (ids.length > budget.left) throw tooManyToFilter(this.maxScanned);
       budget.left -= ids.length;
       from += ids.length;
       for (const entity of await this.store.getMany<E>(schema.kind, ids))
@@ -133,7 +137,7 @@ export class QueryService {
       partitions.map((p) =>
         source.combine === 'one'
           ? this.index.countInRange(p, kind, source.indexes[0], source.range ?? ALL_SCORES)
-          : this.index.countIntersection(p, kind, source.indexes, QUERY_LIMITS.maxScanned + 1),
+          : this.index.countIntersection(p, kind, source.indexes, this.maxScanned + 1),
       ),
     );
     return counts.reduce((sum, n) => sum + n, 0);
@@ -212,10 +216,10 @@ export class QueryService {
 const ALL_SCORES = { min: '-inf', max: '+inf' };
 
 /** A sort on a field with no order index reads every candidate: refused before reading when there are too many. */
-function tooManyToSort(sortField: string, candidates: number): InvalidInput {
+function tooManyToSort(sortField: string, candidates: number, cap: number): InvalidInput {
   return new InvalidInput([
     {
-      message: `Sorting by ${sortField} reads every matching object, and this query matches ${candidates}; a query may read at most ${QUERY_LIMITS.maxScanned}: narrow it with "=" or "in" on an indexed field or a createdAt or stateTimestamp range, or sort by createdAt or stateTimestamp (docs/architecture.md, "Queries")`,
+      message: `Sorting by ${sortField} reads every matching object, and this query matches ${candidates}; a query may read at most ${cap}: narrow it with "=" or "in" on an indexed field or a createdAt or stateTimestamp range, or sort by createdAt or stateTimestamp (docs/architecture.md, "Queries")`,
       path: 'sortField',
       invalidValue: sortField,
     },
@@ -223,10 +227,10 @@ function tooManyToSort(sortField: string, candidates: number): InvalidInput {
 }
 
 /** A filter no index answers reads objects until its page is full: refused once it has read the cap. */
-function tooManyToFilter(): InvalidInput {
+function tooManyToFilter(cap: number): InvalidInput {
   return new InvalidInput([
     {
-      message: `This query filters on fields without an index, and filling its page needs more than the ${QUERY_LIMITS.maxScanned} objects a query may read: narrow it with "=" or "in" on an indexed field or a createdAt or stateTimestamp range (docs/architecture.md, "Queries")`,
+      message: `This query filters on fields without an index, and filling its page needs more than the ${cap} objects a query may read: narrow it with "=" or "in" on an indexed field or a createdAt or stateTimestamp range (docs/architecture.md, "Queries")`,
       path: 'filterExpression',
       invalidValue: null,
     },
