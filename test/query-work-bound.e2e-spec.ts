@@ -202,7 +202,6 @@ describe('the work one QuerySpec may cause (issue 20)', () => {
         { numRuns: 40, seed: 20 },
       );
       // For the record (docs/reliability.md): the worst query of the run.
-      // eslint-disable-next-line no-console
       console.log(`worst random QuerySpec: ${worst.sent} commands, ${worst.hget} objects read, ${worst.cpuMs.toFixed(0)} ms CPU`);
     });
   });
