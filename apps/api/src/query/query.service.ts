@@ -16,8 +16,10 @@ import { isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
  * filter that matches often reads little more than the page; a batch is also the most work
  * done between two turns of the event loop.
  */
-const LOAD_BATCH = 1000;
+const LOAD_BATCH = 250;
 const MIN_BATCH = 64;
+/** Objects of a page the indexes answer alone, read in one round trip. */
+const PAGE_BATCH = 1000;
 /**
  * Batches of objects read and tested at once in this process, over all queries. Each batch is
  * a round trip and then up to LOAD_BATCH objects parsed and tested in one turn of the event
@@ -81,8 +83,8 @@ export class QueryService {
       const heads = await Promise.all(partitions.map((p) => this.head(p, schema.kind, source, plan, wanted)));
       const page = mergeScored(heads, plan.descending).slice(plan.offset, wanted);
       const found: E[] = [];
-      for (let i = 0; i < page.length; i += LOAD_BATCH) {
-        const ids = page.slice(i, i + LOAD_BATCH).map((s) => s.id);
+      for (let i = 0; i < page.length; i += PAGE_BATCH) {
+        const ids = page.slice(i, i + PAGE_BATCH).map((s) => s.id);
         // Not through the gate: a page the indexes answer is the cheap, common query.
         found.push(...(await this.store.getMany<E>(schema.kind, ids)));
       }
@@ -107,7 +109,8 @@ export class QueryService {
 
   /**
    * One partition's objects that match `rest`, read in index order: its first `wanted` in the
-   * order asked for when that is the index order, otherwise every match (sorted by the merge).
+   * order asked for, found by stopping early when that is the index order, otherwise by
+   * keeping the first `wanted` of every match read so far (so memory stays bounded by the page).
    * Every object read is taken from `budget`, shared by the partitions of one query.
    */
   private async scan<E extends StoredEntity>(
@@ -140,6 +143,11 @@ export class QueryService {
         return slice;
       });
       from += ids.length;
+      // Every match is needed only to sort them: the first `wanted` so far are kept, no more.
+      if (!inIndexOrder && found.length > Math.max(2 * wanted, LOAD_BATCH)) {
+        found.sort(this.comparator(schema, plan));
+        found.length = wanted;
+      }
       if (ids.length < batch) break;
       batch = Math.min(LOAD_BATCH, batch * 2);
     }
