@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '@app/delivery';
 import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
 import { ContractAgreementsModule } from '../contract-agreements/contract-agreements.module';
 import { EventGateModule } from '../event-gate/event-gate.module';
@@ -8,7 +9,7 @@ import { ContractNegotiationsController } from './contract-negotiations.controll
 import { ContractNegotiationsService } from './contract-negotiations.service';
 
 @Module({
-  imports: [StateStoreModule, CallbackAddressesModule, QueryModule, EventGateModule, ContractAgreementsModule],
+  imports: [StateStoreModule, CallbackAddressesModule, QueryModule, EventGateModule, ContractAgreementsModule, DeliveryModule],
   controllers: [ContractNegotiationsController],
   providers: [ContractNegotiationsService],
   exports: [ContractNegotiationsService],

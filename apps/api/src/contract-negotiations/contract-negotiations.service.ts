@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DeliveryLanes } from '@app/delivery';
 import { AppMetrics } from '@app/platform';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
@@ -15,6 +16,7 @@ import { ContractRequestDto } from './contract-request.dto';
 
 @Injectable()
 export class ContractNegotiationsService {
+  private readonly logger = new Logger('ContractNegotiations');
   private readonly lifecycle: EntityLifecycle<NegotiationState, ContractNegotiation>;
 
   constructor(
@@ -23,6 +25,7 @@ export class ContractNegotiationsService {
     gate: EventGate,
     private readonly callbacks: CallbackAddressPolicy,
     private readonly agreements: ContractAgreementStore,
+    private readonly lanes: DeliveryLanes,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.lifecycle = new EntityLifecycle(NEGOTIATION_MACHINE, store, metrics, gate, contractNegotiationEvent);
@@ -65,15 +68,25 @@ export class ContractNegotiationsService {
     );
   }
 
-  /** EDC's delete: only a TERMINATED negotiation without an agreement goes (409 otherwise, 404 unknown). */
-  delete(id: string): Promise<void> {
-    return this.lifecycle.delete(id, (cn) =>
+  /**
+   * EDC's delete: only a TERMINATED negotiation without an agreement goes (409 otherwise, 404
+   * unknown). Its ordered lanes go with it, so a new negotiation with the same id starts
+   * afresh; what waited in them is sent on, unordered (docs/delivery.md, "Ordered endpoints").
+   */
+  async delete(id: string): Promise<void> {
+    const released = await this.lifecycle.delete(id, (cn) =>
       cn.contractAgreement
         ? `Cannot delete ContractNegotiation [ID=${id}] - ContractAgreement already created.`
         : cn.state !== 'TERMINATED'
           ? `Cannot delete negotiation in state: ${cn.state}`
           : null,
     );
+    // Best effort: a delivery not woken here runs at its own re-check and finds its lane gone.
+    await this.lanes
+      .released(released.held, released.waiting)
+      .catch((err: Error) =>
+        this.logger.warn(`Deliveries of deleted negotiation ${id} not woken (they run at their re-check): ${err.message}`),
+      );
   }
 
   simulateStep(id: string, state: NegotiationState): Promise<void> {

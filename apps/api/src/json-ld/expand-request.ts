@@ -23,7 +23,9 @@ export async function expandRequest(body: object): Promise<ExpandedNode> {
   try {
     expanded = await jsonld.expand(
       body as jsonld.JsonLdDocument,
-      { documentLoader: servedContextLoader, expandContext: { ...EDC_CONTEXT } } as unknown as jsonld.Options.Expand,
+      // No base IRI: a relative `@id` ("", "../x") stays as the client wrote it, as the id it
+      // gets back (only a body's own `@base` makes ids absolute).
+      { documentLoader: servedContextLoader, expandContext: { ...EDC_CONTEXT }, base: null } as unknown as jsonld.Options.Expand,
     );
   } catch (err) {
     throw new UnreadableJsonLd(expansionFailure(err));

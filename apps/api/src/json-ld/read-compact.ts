@@ -21,6 +21,12 @@ const PLAIN_ID = /^[A-Za-z0-9_~-][A-Za-z0-9_.~-]*$/;
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 class NotPlain extends Error {}
+
+/** What the walk has met so far, against the processor's limits (json-ld-limits.ts). */
+interface Budget {
+  nodes: number;
+  values: number;
+}
 const notPlain = new NotPlain();
 
 /**
@@ -34,7 +40,8 @@ const notPlain = new NotPlain();
  */
 export function readCompact(body: Record<string, unknown>): Record<string, unknown> | undefined {
   if ('@context' in body && !PLAIN_CONTEXTS.some((c) => sameContext(body['@context'], c))) return undefined;
-  const budget = { nodes: 0 };
+  // The top context's values count as the processor's limits count them.
+  const budget = { nodes: 0, values: '@context' in body ? Object.keys(body['@context'] as object).length : 0 };
   try {
     return readNode(body, budget, true);
   } catch (err) {
@@ -43,7 +50,7 @@ export function readCompact(body: Record<string, unknown>): Record<string, unkno
   }
 }
 
-function readNode(node: Record<string, unknown>, budget: { nodes: number }, top = false): Record<string, unknown> {
+function readNode(node: Record<string, unknown>, budget: Budget, top = false): Record<string, unknown> {
   count(budget);
   const out: Record<string, unknown> = {};
   // The keys the expansion keeps: all but null-valued ones (and the top's @context).
@@ -54,6 +61,7 @@ function readNode(node: Record<string, unknown>, budget: { nodes: number }, top 
     // What the processor makes of `__proto__` is its own business: such a body takes its path.
     if (key === '__proto__') throw notPlain;
     if (value !== null) kept++;
+    if (value === null || typeof value !== 'object') countValue(budget);
     if (key === '@id') {
       // A compact IRI (`odrl:use`) expands by its prefix and a relative one (`./x`) is resolved;
       // a simple name (a UUID, `contract-1`) stays as it is.
@@ -61,6 +69,10 @@ function readNode(node: Record<string, unknown>, budget: { nodes: number }, top 
       out['@id'] = value;
     } else if (key === '@type') {
       const types = Array.isArray(value) ? value : [value];
+      if (Array.isArray(value)) {
+        count(budget);
+        for (let i = 0; i < value.length; i++) countValue(budget);
+      }
       if (types.length === 0 || !types.every((t) => typeof t === 'string' && PLAIN_TERM.test(t))) throw notPlain;
       out['@type'] = types.length === 1 ? EDC_NS + types[0] : types.map((t) => EDC_NS + t);
     } else if (!PLAIN_TERM.test(key)) throw notPlain;
@@ -77,23 +89,29 @@ function readNode(node: Record<string, unknown>, budget: { nodes: number }, top 
   return onlyId ? (out['@id'] as never) : out;
 }
 
-function readArray(items: unknown[], budget: { nodes: number }): unknown[] {
+function readArray(items: unknown[], budget: Budget): unknown[] {
   count(budget);
   const out: unknown[] = [];
   for (const item of items) {
     if (Array.isArray(item)) throw notPlain;
+    if (item === null || typeof item !== 'object') countValue(budget);
     if (item !== null) out.push(readValue(item, budget));
   }
   return out;
 }
 
-function readValue(value: unknown, budget: { nodes: number }): unknown {
+function readValue(value: unknown, budget: Budget): unknown {
   return value !== null && typeof value === 'object' ? readNode(value as Record<string, unknown>, budget) : value;
 }
 
-function count(budget: { nodes: number }): void {
+function count(budget: Budget): void {
   if (++budget.nodes > JSON_LD_LIMITS.maxNodes)
     throw new UnreadableJsonLd(`The request body has more than ${JSON_LD_LIMITS.maxNodes} objects and arrays`);
+}
+
+function countValue(budget: Budget): void {
+  if (++budget.values > JSON_LD_LIMITS.maxValues)
+    throw new UnreadableJsonLd(`The request body has more than ${JSON_LD_LIMITS.maxValues} values`);
 }
 
 function sameContext(given: unknown, plain: Record<string, string>): boolean {

@@ -3,7 +3,7 @@ import { CallbackAddress, EventType } from '@app/events';
 import { AppMetrics } from '@app/platform';
 import { AlreadyExists, ConcurrentWrite, IllegalTransition, NotFound, StateConflict } from '../domain/domain-errors';
 import { EventGate } from '../event-gate/event-gate.service';
-import { SideRecord, StateStore } from '../state-store/state-store.service';
+import { ReleasedLanes, SideRecord, StateStore } from '../state-store/state-store.service';
 import { OutboxEntry, StatefulEntity } from '../state-store/stored-entity';
 import { canTransition, StateMachine } from './state-machine';
 
@@ -109,15 +109,17 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
   }
 
   /**
-   * Removes `id` for good, with no event, when `refusal` finds nothing against it (else 409
-   * with its reason); 404 when it does not exist.
+   * Removes `id` for good (its ordered lanes too), with no event, when `refusal` finds nothing
+   * against it (else 409 with its reason); 404 when it does not exist. Answers what waited in
+   * its lanes.
    */
-  async delete(id: string, refusal: (entity: E) => string | null): Promise<void> {
+  async delete(id: string, refusal: (entity: E) => string | null): Promise<ReleasedLanes> {
     for (let race = 0; race < MAX_WRITE_RACES; race++) {
       const current = await this.get(id);
       const reason = refusal(current);
       if (reason) throw new StateConflict(reason);
-      if (await this.store.delete(this.machine.kind, current)) return;
+      const released = await this.store.delete(this.machine.kind, current);
+      if (released) return released;
     }
     throw new ConcurrentWrite(this.machine.label, id);
   }

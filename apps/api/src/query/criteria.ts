@@ -24,7 +24,7 @@ export function matches(value: unknown, { operator, operand }: Criterion): boole
     case '!=':
       return !same(value, operand);
     case 'in':
-      return (operand as unknown[]).some((o) => same(value, o));
+      return inSetOf(operand as unknown[]).has(value);
     case 'like':
     case 'ilike':
       return typeof value === 'string' && likeMatcherOf(operand as string, operator === 'ilike')(value);
@@ -43,6 +43,28 @@ export function compareForSort(a: unknown, b: unknown): number {
   if (b === undefined || b === null) return -1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** An `in` list as the set `same` would match against, so each candidate costs one lookup however long the list. */
+interface InSet {
+  has(value: unknown): boolean;
+}
+
+const inSets = new WeakMap<unknown[], InSet>();
+
+function inSetOf(operands: unknown[]): InSet {
+  let set = inSets.get(operands);
+  if (!set) {
+    const exact = new Set(operands);
+    const numbers = new Set(operands.map(Number));
+    const texts = new Set(operands.map(String));
+    set = {
+      has: (value) =>
+        typeof value === 'number' ? numbers.has(value) : typeof value === 'boolean' ? texts.has(String(value)) : exact.has(value),
+    };
+    inSets.set(operands, set);
+  }
+  return set;
 }
 
 function same(value: unknown, operand: unknown): boolean {

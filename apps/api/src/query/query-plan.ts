@@ -2,6 +2,7 @@ import { InvalidInput } from '../domain/domain-errors';
 import { localName } from '../json-ld/namespaces';
 import { readBody } from '../http/validate-body';
 import { Criterion } from './criteria';
+import { QUERY_LIMITS } from './query-limits';
 import { QuerySchema } from './query-schema';
 import { QUERY_OPERATORS, QuerySpecDto } from './query-spec.dto';
 
@@ -50,6 +51,14 @@ export async function planQuery(schema: QuerySchema, body: unknown): Promise<Que
     }
     return [{ field, type, operator: c.operator, operand: type === 'number' ? toNumbers(operand) : operand }];
   });
+
+  const inValues = criteria.reduce((n, c) => n + (c.operator === 'in' ? (c.operand as unknown[]).length : 0), 0);
+  if (inValues > QUERY_LIMITS.maxInValues)
+    problems.push({
+      message: `filterExpression lists ${inValues} values in its "in" criteria; a query may list at most ${QUERY_LIMITS.maxInValues} in all`,
+      path: 'filterExpression',
+      invalidValue: null,
+    });
 
   if (problems.length > 0) throw new InvalidInput(problems);
   return { offset: spec.offset ?? 0, limit: spec.limit ?? 50, sortField, descending: spec.sortOrder === 'DESC', criteria };

@@ -1,14 +1,34 @@
-import { Injectable } from '@nestjs/common';
-import { Partition } from '@app/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import pLimit from 'p-limit';
+import { APP_CONFIG, AppConfig, Partition } from '@app/platform';
 import { IndexedKind } from '../state-store/entity-indexes';
 import { IndexRef, Scored, StateIndex } from '../state-store/state-index';
 import { StateStore } from '../state-store/state-store.service';
 import { StoredEntity } from '../state-store/stored-entity';
+import { InvalidInput } from '../domain/domain-errors';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
 import { planQuery, QueryPlan } from './query-plan';
 import { isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
 
-const LOAD_BATCH = 1000;
+/**
+ * Objects read in one round trip of a scan. A scan that stops once its page is full starts
+ * with a batch the size of what it still needs (at least MIN_BATCH) and doubles it, so a
+ * filter that matches often reads little more than the page; a batch is also the most work
+ * done between two turns of the event loop.
+ */
+const LOAD_BATCH = 250;
+const MIN_BATCH = 64;
+/** Objects of a page the indexes answer alone, read in one round trip. */
+const PAGE_BATCH = 1000;
+/**
+ * Batches of objects read and tested at once in this process, over all queries. Each batch is
+ * a round trip and then up to LOAD_BATCH objects parsed and tested in one turn of the event
+ * loop; with no gate, four clients scanning 16 partitions each would queue 64 such turns ahead
+ * of every other request (a create waited seconds). With it, another request waits behind at
+ * most this many (bench/holdup.bench.ts); the heavy queries wait for each other instead. A
+ * page the indexes answer alone does not go through it.
+ */
+const BATCHES_AT_ONCE = 2;
 
 /** Where the candidate ids come from, in ascending order of `orderedBy`, in each partition. */
 interface Source {
@@ -32,13 +52,24 @@ interface Source {
  * its first `offset + limit` in the order asked for, and the merge cuts the page. When the
  * index order is the order asked for, partitions give only ids with their scores, and only the
  * page's objects are read.
+ *
+ * The work is bounded whatever the query (query-limits.ts): objects are read in batches, each
+ * a round trip that lets other requests run, and at most `maxScanned` over all partitions; a
+ * query that would need more is refused with a 400 that says so, before reading anything when
+ * the count is known up front (a sort with no order index reads every candidate).
  */
 @Injectable()
 export class QueryService {
+  private readonly maxScanned: number;
+  private readonly batches = pLimit(BATCHES_AT_ONCE);
+
   constructor(
     private readonly store: StateStore,
     private readonly index: StateIndex,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.maxScanned = config.queryMaxScanned;
+  }
 
   async query<E extends StoredEntity>(schema: QuerySchema, body: unknown): Promise<E[]> {
     const plan = await planQuery(schema, body);
@@ -51,13 +82,21 @@ export class QueryService {
     if (rest.length === 0 && inIndexOrder) {
       const heads = await Promise.all(partitions.map((p) => this.head(p, schema.kind, source, plan, wanted)));
       const page = mergeScored(heads, plan.descending).slice(plan.offset, wanted);
-      return this.store.getMany<E>(
-        schema.kind,
-        page.map((s) => s.id),
-      );
+      const found: E[] = [];
+      for (let i = 0; i < page.length; i += PAGE_BATCH) {
+        const ids = page.slice(i, i + PAGE_BATCH).map((s) => s.id);
+        // Not through the gate: a page the indexes answer is the cheap, common query.
+        found.push(...(await this.store.getMany<E>(schema.kind, ids)));
+      }
+      return found;
     }
 
-    const heads = await Promise.all(partitions.map((p) => this.scan<E>(p, schema, source, rest, plan, inIndexOrder, wanted)));
+    if (!inIndexOrder) {
+      const candidates = await this.candidateCount(schema.kind, source);
+      if (candidates > this.maxScanned) throw tooManyToSort(plan.sortField, candidates, this.maxScanned);
+    }
+    const budget = { left: this.maxScanned };
+    const heads = await Promise.all(partitions.map((p) => this.scan<E>(p, schema, source, rest, plan, inIndexOrder, wanted, budget)));
     return heads.flat().sort(this.comparator(schema, plan)).slice(plan.offset, wanted);
   }
 
@@ -70,7 +109,9 @@ export class QueryService {
 
   /**
    * One partition's objects that match `rest`, read in index order: its first `wanted` in the
-   * order asked for when that is the index order, otherwise every match (sorted by the merge).
+   * order asked for, found by stopping early when that is the index order, otherwise by
+   * keeping the first `wanted` of every match read so far (so memory stays bounded by the page).
+   * Every object read is taken from `budget`, shared by the partitions of one query.
    */
   private async scan<E extends StoredEntity>(
     partition: Partition,
@@ -80,16 +121,51 @@ export class QueryService {
     plan: QueryPlan,
     inIndexOrder: boolean,
     wanted: number,
+    budget: { left: number },
   ): Promise<E[]> {
-    const scored = await this.orderedIds(partition, schema.kind, source);
-    const ids = (inIndexOrder && plan.descending ? scored.reverse() : scored).map((s) => s.id);
+    const descending = inIndexOrder && plan.descending;
+    // A single index is read a slice at a time; a union or intersection comes whole (ids only).
+    const all = source.combine === 'one' ? null : (await this.orderedIds(partition, schema.kind, source)).map((s) => s.id);
+    if (all && descending) all.reverse();
     const found: E[] = [];
-    for (let i = 0; i < ids.length && !(inIndexOrder && found.length >= wanted); i += LOAD_BATCH) {
-      const batch = await this.store.getMany<E>(schema.kind, ids.slice(i, i + LOAD_BATCH));
-      for (const entity of batch)
-        if (rest.every((c) => matches(valueOf(entity, c.field, c.type, schema.stateCodes), c))) found.push(entity);
+    let from = 0;
+    let batch = inIndexOrder ? Math.min(LOAD_BATCH, Math.max(MIN_BATCH, wanted)) : LOAD_BATCH;
+    while (!(inIndexOrder && found.length >= wanted)) {
+      const [at, size] = [from, batch];
+      const ids = await this.batches(async () => {
+        const slice = all
+          ? all.slice(at, at + size)
+          : await this.index.slice(partition, schema.kind, source.indexes[0], source.range ?? ALL_SCORES, at, size, descending);
+        if (slice.length > budget.left) throw tooManyToFilter(this.maxScanned);
+        budget.left -= slice.length;
+        for (const entity of await this.store.getMany<E>(schema.kind, slice))
+          if (rest.every((c) => matches(valueOf(entity, c.field, c.type, schema.stateCodes), c))) found.push(entity);
+        return slice;
+      });
+      from += ids.length;
+      // Every match is needed only to sort them: the first `wanted` so far are kept, no more.
+      if (!inIndexOrder && found.length > Math.max(2 * wanted, LOAD_BATCH)) {
+        found.sort(this.comparator(schema, plan));
+        found.length = wanted;
+      }
+      if (ids.length < batch) break;
+      batch = Math.min(LOAD_BATCH, batch * 2);
     }
     return found;
+  }
+
+  /** How many candidates `source` gives over every partition (an intersection counted up to just past the cap). */
+  private async candidateCount(kind: IndexedKind, source: Source): Promise<number> {
+    if (source.combine === 'union') return (await this.index.sizes(kind, [source.indexes]))[0];
+    const partitions = this.store.partitions.all;
+    const counts = await Promise.all(
+      partitions.map((p) =>
+        source.combine === 'one'
+          ? this.index.countInRange(p, kind, source.indexes[0], source.range ?? ALL_SCORES)
+          : this.index.countIntersection(p, kind, source.indexes, this.maxScanned + 1),
+      ),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 
   private comparator<E extends StoredEntity>(schema: QuerySchema, plan: QueryPlan): (a: E, b: E) => number {
@@ -147,16 +223,43 @@ export class QueryService {
   /** The lookup with the fewest candidates, by the sizes of its sorted sets in every partition. */
   private async smallest<L extends { indexes: IndexRef[] }>(kind: IndexedKind, lookups: L[]): Promise<L> {
     if (lookups.length === 1) return lookups[0];
-    const sizes = await Promise.all(lookups.map(({ indexes }) => this.index.size(kind, indexes)));
+    const sizes = await this.index.sizes(
+      kind,
+      lookups.map((l) => l.indexes),
+    );
     return lookups[sizes.indexOf(Math.min(...sizes))];
   }
 
   /** Every id of one partition's source, in ascending order of `orderedBy`, with its score. */
   private orderedIds(partition: Partition, kind: IndexedKind, source: Source): Promise<Scored[]> {
     const [first] = source.indexes;
-    if (source.combine === 'one') return this.index.inRange(partition, kind, first, source.range ?? { min: '-inf', max: '+inf' });
+    if (source.combine === 'one') return this.index.inRange(partition, kind, first, source.range ?? ALL_SCORES);
     return this.index.combined(partition, kind, source.indexes, source.combine);
   }
+}
+
+const ALL_SCORES = { min: '-inf', max: '+inf' };
+
+/** A sort on a field with no order index reads every candidate: refused before reading when there are too many. */
+function tooManyToSort(sortField: string, candidates: number, cap: number): InvalidInput {
+  return new InvalidInput([
+    {
+      message: `Sorting by ${sortField} reads every matching object, and this query matches ${candidates}; a query may read at most ${cap}: narrow it with "=" or "in" on an indexed field or a createdAt or stateTimestamp range, or sort by createdAt or stateTimestamp (docs/architecture.md, "Queries")`,
+      path: 'sortField',
+      invalidValue: sortField,
+    },
+  ]);
+}
+
+/** A filter no index answers reads objects until its page is full: refused once it has read the cap. */
+function tooManyToFilter(cap: number): InvalidInput {
+  return new InvalidInput([
+    {
+      message: `This query filters on fields without an index, and filling its page needs more than the ${cap} objects a query may read: narrow it with "=" or "in" on an indexed field or a createdAt or stateTimestamp range (docs/architecture.md, "Queries")`,
+      path: 'filterExpression',
+      invalidValue: null,
+    },
+  ]);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { IsNotEmpty, IsOptional, IsString, registerDecorator } from 'class-validator';
 import { JsonLdBody } from '../json-ld/json-ld-body.decorator';
+import { IsObjectIdLength } from '../http/object-id';
 
 /**
  * EDC refuses blank ids and values, not only empty ones: "  " names no secret. Only a non-empty
@@ -25,6 +26,7 @@ export class SecretDto {
   @IsString()
   @IsNotEmpty()
   @IsNotBlank()
+  @IsObjectIdLength()
   '@id'!: string;
 
   @IsString()

@@ -3,6 +3,11 @@ import Redis from 'ioredis';
 import { Partition, REDIS } from '@app/platform';
 import { IndexedKind } from './entity-indexes';
 import { StateStore } from './state-store.service';
+import INDEX_SIZES from './scripts/index-sizes.lua';
+
+type ScriptedRedis = Redis & {
+  cbIndexSizes(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
+};
 
 /** An index of one partition, named by its field (and value, for an equality index). */
 export interface IndexRef {
@@ -29,10 +34,16 @@ export interface Scored {
  */
 @Injectable()
 export class StateIndex {
+  private readonly redis: ScriptedRedis;
+
   constructor(
     private readonly store: StateStore,
-    @Inject(REDIS) private readonly redis: Redis,
-  ) {}
+    @Inject(REDIS) redis: Redis,
+  ) {
+    // The number of keys varies with the lookups, so it is given per call.
+    redis.defineCommand('cbIndexSizes', { lua: INDEX_SIZES });
+    this.redis = redis as ScriptedRedis;
+  }
 
   /** The first `count` ids of one index of `partition`, in score order (reversed when `descending`). */
   async head(
@@ -69,10 +80,45 @@ export class StateIndex {
     return pairs(reply);
   }
 
-  /** How many ids the indexes of `refs` hold over every partition. */
-  async size(kind: IndexedKind, refs: IndexRef[]): Promise<number> {
-    const counts = await Promise.all(this.store.partitions.all.flatMap((p) => refs.map((ref) => this.redis.zcard(this.key(p, kind, ref)))));
-    return counts.reduce((sum, n) => sum + n, 0);
+  /**
+   * How many ids each group of indexes holds over every partition (a group: the values of one
+   * lookup), by one script per partition, not a command per index and partition.
+   */
+  async sizes(kind: IndexedKind, groups: IndexRef[][]): Promise<number[]> {
+    const perPartition = await Promise.all(
+      this.store.partitions.all.map((p) => {
+        const keys = groups.flatMap((refs) => refs.map((ref) => this.key(p, kind, ref)));
+        return this.redis.cbIndexSizes(keys.length, ...keys, ...groups.map((refs) => refs.length));
+      }),
+    );
+    return groups.map((_, g) => perPartition.reduce((sum, sizes) => sum + Number(sizes[g]), 0));
+  }
+
+  /** How many ids of one index of `partition` lie in `range`. */
+  countInRange(partition: Partition, kind: IndexedKind, ref: IndexRef, range: ScoreRange): Promise<number> {
+    return this.redis.zcount(this.key(partition, kind, ref), range.min, range.max);
+  }
+
+  /** How many ids of `partition` are in all of `refs`, counted up to `limit` (0: all). */
+  countIntersection(partition: Partition, kind: IndexedKind, refs: IndexRef[], limit: number): Promise<number> {
+    const keys = refs.map((ref) => this.key(partition, kind, ref));
+    return this.redis.zintercard(keys.length, ...keys, 'LIMIT', limit) as Promise<number>;
+  }
+
+  /** Ids `from` .. `from + count` of one index of `partition` in `range`, in score order (reversed when `descending`). */
+  async slice(
+    partition: Partition,
+    kind: IndexedKind,
+    ref: IndexRef,
+    range: ScoreRange,
+    from: number,
+    count: number,
+    descending: boolean,
+  ): Promise<string[]> {
+    const key = this.key(partition, kind, ref);
+    return descending
+      ? this.redis.zrange(key, range.max, range.min, 'BYSCORE', 'REV', 'LIMIT', from, count)
+      : this.redis.zrange(key, range.min, range.max, 'BYSCORE', 'LIMIT', from, count);
   }
 
   private key(partition: Partition, kind: IndexedKind, ref: IndexRef): string {

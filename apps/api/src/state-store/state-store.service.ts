@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { joinLanes } from '@app/delivery';
+import { heldLanesKey, joinLanes, laneKey } from '@app/delivery';
 import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
+import { CallbackAddress } from '@app/events';
 import { OutboxEntry, StoredEntity } from './stored-entity';
 import CREATE_OBJECT from './scripts/create.lua';
 import DELETE from './scripts/delete.lua';
@@ -20,10 +21,16 @@ export interface SideRecord {
   value: string;
 }
 
+/** What waited in the lanes of a deleted object: behind a dead letter that held its lane, or only behind another delivery. */
+export interface ReleasedLanes {
+  held: string[];
+  waiting: string[];
+}
+
 type ScriptedRedis = Redis & {
   cbCreate(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   cbTransition(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
-  cbDelete(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+  cbDelete(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<0 | [1, string[], string[]]>;
 };
 
 /**
@@ -154,11 +161,15 @@ export class StateStore {
     return done === 1;
   }
 
-  /** Removes `entity` and its index entries, with no event; false when it changed since it was read. */
-  async delete(kind: IndexedKind, entity: StoredEntity): Promise<boolean> {
+  /**
+   * Removes `entity`, its index entries and its ordered lanes (their held marks too), with no
+   * event; null when it changed since it was read. The lanes are those of the ordered endpoints
+   * it can have: the static ones configured now and its own ordered callback addresses. Answers
+   * what waited in them, for the caller to send on (docs/delivery.md, "Ordered endpoints").
+   */
+  async delete(kind: IndexedKind, entity: StoredEntity & { callbackAddresses?: CallbackAddress[] }): Promise<ReleasedLanes | null> {
     const partition = this.partitions.of(entity.id);
-    const keys = [
-      this.entityKey(kind, entity.id),
+    const indexes = [
       this.indexKey(partition, kind, 'createdAt'),
       this.indexKey(partition, kind, 'stateTimestamp'),
       this.indexKey(partition, kind, 'state', entity.state),
@@ -166,7 +177,14 @@ export class StateStore {
         .filter((field) => entity[field] !== undefined && entity[field] !== null)
         .map((field) => this.indexKey(partition, kind, field, String(entity[field]))),
     ];
-    return (await this.redis.cbDelete(keys.length, ...keys, entity.id, entity.version)) === 1;
+    const orderedUris = [
+      ...this.config.staticCallbacks.filter((c) => c.ordered),
+      ...(entity.callbackAddresses ?? []).filter((a) => a.ordered),
+    ].map((endpoint) => endpoint.uri);
+    const lanes = [...new Set(orderedUris.map((uri) => laneKey(this.partitions, entity.id, uri)))];
+    const keys = [this.entityKey(kind, entity.id), ...indexes, ...lanes, heldLanesKey(partition)];
+    const done = await this.redis.cbDelete(keys.length, ...keys, entity.id, entity.version, indexes.length);
+    return done === 0 ? null : { held: done[1], waiting: done[2] };
   }
 
   /**

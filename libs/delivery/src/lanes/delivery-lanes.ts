@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { Partition, partitionKey, Partitions, REDIS } from '@app/platform';
+import { Partition, Partitions, REDIS } from '@app/platform';
 import { DeliveryJobData } from '../delivery-job';
 import { DeliveryLog } from '../delivery-log/delivery-log.service';
 import { DeliveryQueues } from '../delivery-queues';
+import { heldLanesKey } from './lane-joins';
 import { LANE_ADVANCE, LANE_HOLD, LANE_TURN } from './lane-scripts';
 
 /**
@@ -95,6 +96,16 @@ export class DeliveryLanes {
     return this.advance(key, deliveryId, true);
   }
 
+  /**
+   * The lanes of a deleted object are gone: what waited in them is sent now, unordered (there
+   * is no object left to order it by), its held deliveries shown `pending` again. Each job
+   * finds its lane gone when it runs (see the delivery worker).
+   */
+  async released(held: string[], waiting: string[]): Promise<void> {
+    if (held.length > 0) await this.log.moveStatus(held, 'held', 'pending');
+    await Promise.all([...held, ...waiting].map((id) => (this.wakeHere?.(id) ? undefined : this.wake(id))));
+  }
+
   /** A delivery that joined a held lane is shown `held` (it was recorded `pending`). */
   async markHeld(deliveryId: string): Promise<void> {
     await this.log.moveStatus([deliveryId], 'pending', 'held');
@@ -138,6 +149,6 @@ export class DeliveryLanes {
   }
 
   private heldIndex(partition: Partition): string {
-    return partitionKey(partition, 'lane-index', 'held');
+    return heldLanesKey(partition);
   }
 }

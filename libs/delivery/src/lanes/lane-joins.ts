@@ -1,5 +1,5 @@
 import { CallbackAddress, EventJobData } from '@app/events';
-import { partitionKey, Partitions, StaticCallback } from '@app/platform';
+import { Partition, partitionKey, Partitions, StaticCallback } from '@app/platform';
 import { deliveryJobId, endpointIdOf } from '../delivery-job';
 import { matchingEndpoints } from '../matching-endpoints';
 
@@ -12,6 +12,11 @@ export interface LaneJoin {
 /** The lane of (object, endpoint): a Redis list of delivery ids, in the object's partition. */
 export function laneKey(partitions: Partitions, entityId: string, uri: string): string {
   return partitionKey(partitions.of(entityId), 'lane', entityId, endpointIdOf(uri));
+}
+
+/** The sorted set of a partition's lanes held behind a dead letter, by when they were held. */
+export function heldLanesKey(partition: Partition): string {
+  return partitionKey(partition, 'lane-index', 'held');
 }
 
 /**

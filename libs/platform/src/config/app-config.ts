@@ -66,6 +66,8 @@ export interface AppConfig {
   callbackRedactHeaders: string[];
   /** Largest event envelope (bytes of JSON) the api accepts; larger changes answer 400. */
   eventMaxBytes: number;
+  /** Objects one QuerySpec may read and test when its indexes do not answer it alone (400 past it). */
+  queryMaxScanned: number;
   /** What one inbound callback URL may take from anonymous callers (429 past it). */
   inboundLimits: InboundLimits;
   dispatch: DispatchConfig;

@@ -111,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
     eventMaxBytes: int('EVENT_MAX_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    queryMaxScanned: int('QUERY_MAX_SCANNED', 25_000, 100, 10_000_000),
     inboundLimits: {
       callsPerMinute: int('INBOUND_MAX_CALLS_PER_MINUTE', 60, 1, 1_000_000),
       callsPerDay: int('INBOUND_MAX_CALLS_PER_DAY', 1000, 1, 100_000_000),

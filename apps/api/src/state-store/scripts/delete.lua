@@ -1,14 +1,28 @@
 --[[
-  A negotiation gone for good: the object and its index entries, with no event.
+  A negotiation gone for good: the object, its index entries and its ordered lanes (with their
+  held marks), with no event, so nothing of it is left for a new object with the same id.
   KEYS[1] the object
-  KEYS[2..] every index it is in
+  KEYS[2 ..] every index it is in (as many as ARGV[3] says)
+  KEYS[..] then its lanes (those that exist), up to the last key
+  KEYS[#KEYS] the partition's index of held lanes
   ARGV[1] id
   ARGV[2] the version it expects
-  Returns 1 when deleted, 0 when it changed since it was read.
+  ARGV[3] how many index keys follow the object
+  Returns 0 when it changed since it was read; else { 1, the ids that waited behind a lane's
+  head in a held lane (logged `held`), the ids that waited in a lane that was not held }.
 ]]
-local object = KEYS[1]
-local id, expected = ARGV[1], ARGV[2]
+local object, heldLanes = KEYS[1], KEYS[#KEYS]
+local id, expected, indexes = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call('HGET', object, 'version') ~= expected then return 0 end
 redis.call('DEL', object)
-for i = 2, #KEYS do redis.call('ZREM', KEYS[i], id) end
-return 1
+for i = 2, 1 + indexes do redis.call('ZREM', KEYS[i], id) end
+local held, waiting = {}, {}
+for i = 2 + indexes, #KEYS - 1 do
+  local lane = KEYS[i]
+  local behind = redis.call('LRANGE', lane, 1, -1)
+  local into = redis.call('ZSCORE', heldLanes, lane) and held or waiting
+  for _, deliveryId in ipairs(behind) do into[#into + 1] = deliveryId end
+  redis.call('DEL', lane)
+  redis.call('ZREM', heldLanes, lane)
+end
+return { 1, held, waiting }
