@@ -17,3 +17,4 @@ export * from './lanes/delivery-lanes';
 export * from './uri-mask';
 export * from './delivery-log/delivery-search';
 export * from './delivery-log/attempt-line';
+export * from './secret-mask';

@@ -141,6 +141,16 @@ export class DeliveryLanes {
     return counts.reduce((a, b) => a + b, 0);
   }
 
+  /** A lane as the console shows it: its first `max` delivery ids, how many more, and whether it is held. */
+  async view(key: string, max: number): Promise<{ ids: string[]; total: number; held: boolean }> {
+    const [ids, total, held] = await Promise.all([
+      this.redis.lrange(key, 0, max - 1),
+      this.redis.llen(key),
+      this.redis.zscore(this.heldKey(key), key),
+    ]);
+    return { ids, total, held: held !== null };
+  }
+
   private async advance(key: string, deliveryId: string, onlyIfHeld: boolean): Promise<boolean> {
     const queue = this.queues.of(deliveryId);
     const ended = await this.redis.cbLaneAdvance(
