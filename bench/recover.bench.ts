@@ -45,7 +45,7 @@ async function main(): Promise<void> {
 
   console.log(`seeding ${COUNT} dead letters over ${partitions.count} partitions ...`);
   const seedStart = Date.now();
-  for (let done = 0; done < COUNT; ) {
+  for (let done = 0; done < COUNT;) {
     const pipeline = redis.pipeline();
     for (let i = 0; i < 2_000 && done < COUNT; i++, done++) {
       const ordered = done % ORDERED_SHARE === 0;
@@ -118,12 +118,18 @@ async function main(): Promise<void> {
   baseline.sort((a, b) => a - b);
   during.sort((a, b) => a - b);
   const ms = (n: number) => `${n.toFixed(1)} ms`;
-  console.log(`recover: ${res.status} ${JSON.stringify(body)} in ${seconds.toFixed(1)} s (${Math.round(body.recovered / seconds)} dead letters/s)`);
-  console.log(`api process CPU during it: ${((used.user + used.system) / 1e6).toFixed(1)} s (${(((used.user + used.system) / 1e6 / seconds) * 100).toFixed(0)} % of one core)`);
+  console.log(
+    `recover: ${res.status} ${JSON.stringify(body)} in ${seconds.toFixed(1)} s (${Math.round(body.recovered / seconds)} dead letters/s)`,
+  );
+  console.log(
+    `api process CPU during it: ${((used.user + used.system) / 1e6).toFixed(1)} s (${(((used.user + used.system) / 1e6 / seconds) * 100).toFixed(0)} % of one core)`,
+  );
   console.log(`RSS: ${(rssBefore / 2 ** 20).toFixed(0)} MB before, ${(peakRss / 2 ** 20).toFixed(0)} MB peak`);
   console.log(`event loop delay: p50 ${ms(loop.percentile(50) / 1e6)}, p99 ${ms(loop.percentile(99) / 1e6)}, max ${ms(loop.max / 1e6)}`);
   console.log(`reader latency before: p50 ${ms(percentile(baseline, 50))}, p99 ${ms(percentile(baseline, 99))} (${baseline.length} reads)`);
-  console.log(`reader latency during: p50 ${ms(percentile(during, 50))}, p99 ${ms(percentile(during, 99))}, max ${ms(during[during.length - 1] ?? 0)} (${during.length} reads)`);
+  console.log(
+    `reader latency during: p50 ${ms(percentile(during, 50))}, p99 ${ms(percentile(during, 99))}, max ${ms(during[during.length - 1] ?? 0)} (${during.length} reads)`,
+  );
 
   await app.close();
   await dropKeys(config);

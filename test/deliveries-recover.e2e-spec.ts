@@ -62,7 +62,8 @@ describe('POST /management/v1/deliveries/recover', () => {
 
   const inParallel = async <T>(n: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> => {
     const results: T[] = [];
-    for (let i = 0; i < n; i += width) results.push(...(await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, j) => task(i + j)))));
+    for (let i = 0; i < n; i += width)
+      results.push(...(await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, j) => task(i + j)))));
     return results;
   };
   const createTransfer = (uri: string) =>
@@ -76,7 +77,8 @@ describe('POST /management/v1/deliveries/recover', () => {
     }).expect(201);
     const { id, callbackUrl } = created.body as { id: string; callbackUrl: string };
     // Calls one after the other: each is one event, in sequence.
-    for (let n = 0; n < CALLS_PER_OBJECT; n++) await request(stack.api.getHttpServer()).post(callbackUrl.slice(BASE.length)).send({ n }).expect(200);
+    for (let n = 0; n < CALLS_PER_OBJECT; n++)
+      await request(stack.api.getHttpServer()).post(callbackUrl.slice(BASE.length)).send({ n }).expect(200);
     return id;
   };
 
@@ -131,7 +133,11 @@ describe('POST /management/v1/deliveries/recover', () => {
   }, 180_000);
 
   it('refuses a filter it cannot read, listing every problem, and unknown fields', async () => {
-    const res = await post('/management/v1/deliveries/recover', { origin: 'https://a.example/path', until: 'yesterday', endpoint: 'x' }).expect(400);
+    const res = await post('/management/v1/deliveries/recover', {
+      origin: 'https://a.example/path',
+      until: 'yesterday',
+      endpoint: 'x',
+    }).expect(400);
     const paths = (res.body as { path: string }[]).map((e) => e.path).sort();
     expect(paths).toEqual(['endpoint', 'origin', 'since', 'until']);
   });

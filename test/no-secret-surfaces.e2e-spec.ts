@@ -19,7 +19,14 @@ describe('secrets of an endpoint URI', () => {
 
   beforeAll(async () => {
     receiver = await Receiver.start(() => ({ status: 500, body: 'nope' }));
-    env = testEnv({ COUNTERPARTY_MODE: 'manual', LOG_LEVEL: 'info', LOG_FORMAT: 'json', API_PORT: '0', DISPATCHER_PORT: '0', DISPATCH_MAX_ATTEMPTS: '2' });
+    env = testEnv({
+      COUNTERPARTY_MODE: 'manual',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      API_PORT: '0',
+      DISPATCHER_PORT: '0',
+      DISPATCH_MAX_ATTEMPTS: '2',
+    });
     [api, dispatcher] = await Promise.all([spawnApp('api', env, 120_000), spawnApp('dispatcher', env, 120_000)]);
     await seedAgreementFor(testConfig(env as Record<string, string>));
   }, 150_000);
@@ -47,7 +54,10 @@ describe('secrets of an endpoint URI', () => {
     const transferId = ((await created.json()) as { '@id': string })['@id'];
     let delivery: { id: string; endpoint: { uri: string } } | undefined;
     for (let i = 0; i < 400 && !delivery; i++) {
-      const list = JSON.parse(await get(`/management/v1/deliveries?entityId=${transferId}&status=failed`)) as { id: string; endpoint: { uri: string } }[];
+      const list = JSON.parse(await get(`/management/v1/deliveries?entityId=${transferId}&status=failed`)) as {
+        id: string;
+        endpoint: { uri: string };
+      }[];
       delivery = list[0];
       if (!delivery) await new Promise((r) => setTimeout(r, 50));
     }

@@ -62,13 +62,20 @@ describe('the delivery console in Chromium', () => {
     for (const n of [1, 2, 3]) {
       const res = await post(
         '/management/v3/transferprocesses',
-        transferRequest({ callbackAddresses: [{ uri: `${stack.receiver.url}/hooks/${n}?token=t0ken-${n}`, events: ['transfer.process'] }] }),
+        transferRequest({
+          callbackAddresses: [{ uri: `${stack.receiver.url}/hooks/${n}?token=t0ken-${n}`, events: ['transfer.process'] }],
+        }),
       ).expect(200);
       ids.push(res.body['@id']);
     }
     const transferId = ids[1];
     await waitUntil(
-      async () => (await apiClient(() => stack.api).get(`/management/v1/deliveries?status=failed`).expect(200)).body.length === 3,
+      async () =>
+        (
+          await apiClient(() => stack.api)
+            .get(`/management/v1/deliveries?status=failed`)
+            .expect(200)
+        ).body.length === 3,
       30_000,
       'three dead letters',
     );
@@ -92,7 +99,9 @@ describe('the delivery console in Chromium', () => {
     expect(rows[0]).toContain('token=***');
 
     await Promise.all([page.waitForNavigation(), page.click('a[aria-label^="Open delivery"]')]);
-    const attempts = await page.$$eval('table[aria-labelledby="attempts"] tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).innerText));
+    const attempts = await page.$$eval('table[aria-labelledby="attempts"] tbody tr', (trs) =>
+      trs.map((tr) => (tr as HTMLElement).innerText),
+    );
     expect(attempts).toHaveLength(2);
     expect(attempts.every((a) => a.includes('503') && a.includes('maintenance until 14:00'))).toBe(true);
     expect(await text()).toContain('TransferProcessInitiated');

@@ -93,7 +93,13 @@ export class DeliveryQueues implements OnApplicationShutdown {
    * Dead letters of a partition that failed within [since, until] (epoch ms), oldest first,
    * `count` from `offset` on, with when each failed.
    */
-  async failedSince(partition: Partition, since: number, until: number, offset: number, count: number): Promise<{ id: string; at: number }[]> {
+  async failedSince(
+    partition: Partition,
+    since: number,
+    until: number,
+    offset: number,
+    count: number,
+  ): Promise<{ id: string; at: number }[]> {
     const queue = this.in(partition);
     const flat = await this.connection.zrange(queue.keys.failed, since, until, 'BYSCORE', 'LIMIT', offset, count, 'WITHSCORES');
     const found: { id: string; at: number }[] = [];

@@ -29,9 +29,14 @@ export const maskUri: (uri: string) => string = perUri((uri) => {
   const url = new URL(uri);
   const userinfo = url.username || url.password ? `${SECRET_MASK}@` : '';
   const segments = url.pathname.split('/');
-  const path = segments.map((s, i) => (s !== '' && (looksGenerated(s) || SECRET_SEGMENT_NAME.test(segments[i - 1] ?? '')) ? SECRET_MASK : s)).join('/');
+  const path = segments
+    .map((s, i) => (s !== '' && (looksGenerated(s) || SECRET_SEGMENT_NAME.test(segments[i - 1] ?? '')) ? SECRET_MASK : s))
+    .join('/');
   const query = [...url.searchParams]
-    .map(([name, value]) => `${encodeURIComponent(name)}=${SECRET_PARAM.test(name) || looksGenerated(value) ? SECRET_MASK : encodeURIComponent(value)}`)
+    .map(
+      ([name, value]) =>
+        `${encodeURIComponent(name)}=${SECRET_PARAM.test(name) || looksGenerated(value) ? SECRET_MASK : encodeURIComponent(value)}`,
+    )
     .join('&');
   return `${url.protocol}//${userinfo}${url.host}${path}${query ? `?${query}` : ''}`;
 });

@@ -22,7 +22,8 @@ export function guardAdminWrites(fastify: FastifyInstance): void {
     const path = request.url.split('?', 1)[0].toLowerCase();
     if (!UNSAFE_METHODS.has(request.method) || !path.startsWith('/admin/')) return done();
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== 'null' && hostOf(origin) !== request.headers.host) return refuse(reply, 'Cross-site request refused');
+    if (origin !== undefined && origin !== 'null' && hostOf(origin) !== request.headers.host)
+      return refuse(reply, 'Cross-site request refused');
     if (origin === 'null') return refuse(reply, 'Cross-site request refused');
     if (path.startsWith('/admin/queues/') && SIMPLE_TYPES.test(request.headers['content-type'] ?? ''))
       return refuse(reply, 'Bull Board changes need content-type application/json');
@@ -32,10 +33,16 @@ export function guardAdminWrites(fastify: FastifyInstance): void {
 
 /** Bull Board's page without the external font link: the board falls back to system fonts. */
 export function serveBoardOffline(fastify: FastifyInstance, boardRoute: string): void {
-  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-    const isBoardPage = request.method === 'GET' && request.url.toLowerCase().startsWith(boardRoute) && typeof payload === 'string';
-    done(null, isBoardPage && String(reply.getHeader('content-type') ?? '').includes('text/html') ? payload.replace(EXTERNAL_FONTS, '') : payload);
-  });
+  fastify.addHook(
+    'onSend',
+    (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
+      const isBoardPage = request.method === 'GET' && request.url.toLowerCase().startsWith(boardRoute) && typeof payload === 'string';
+      done(
+        null,
+        isBoardPage && String(reply.getHeader('content-type') ?? '').includes('text/html') ? payload.replace(EXTERNAL_FONTS, '') : payload,
+      );
+    },
+  );
 }
 
 function hostOf(origin: string): string | undefined {

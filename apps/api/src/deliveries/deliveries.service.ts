@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { DeliveryLanes, DeliveryLog, DeliveryQueues, DeliveryRecord, encodeCursor, InvalidCursor, laneKey, SearchPage } from '@app/delivery';
+import {
+  DeliveryLanes,
+  DeliveryLog,
+  DeliveryQueues,
+  DeliveryRecord,
+  encodeCursor,
+  InvalidCursor,
+  laneKey,
+  SearchPage,
+} from '@app/delivery';
 import { Partitions } from '@app/platform';
 import { InvalidInput, NotFound, StateConflict } from '../domain/domain-errors';
 import { DEFAULT_DELIVERIES_LIMIT, DeliveryQueryDto } from './delivery-query.dto';
@@ -24,14 +33,24 @@ export class DeliveriesService {
     const limit = query.limit ?? DEFAULT_DELIVERIES_LIMIT;
     const searching = [uri, origin, eventType, since, until, cursor].some((v) => v !== undefined);
     if (searching && query.offset !== undefined)
-      throw new InvalidInput([{ message: 'offset cannot be combined with uri, origin, eventType, since, until or cursor; use cursor', path: 'offset', invalidValue: query.offset }]);
+      throw new InvalidInput([
+        {
+          message: 'offset cannot be combined with uri, origin, eventType, since, until or cursor; use cursor',
+          path: 'offset',
+          invalidValue: query.offset,
+        },
+      ]);
     if (!searching) {
       const items = await this.log.list({ eventId, entityId, status }, query.offset ?? 0, limit);
       const last = items[items.length - 1];
       return items.length === limit && last ? { items, next: encodeCursor({ at: last.createdAt, id: last.id }) } : { items };
     }
     try {
-      return await this.log.search({ eventId, entityId, statuses: status && [status], uri, origin, eventType, since, until }, cursor, limit);
+      return await this.log.search(
+        { eventId, entityId, statuses: status && [status], uri, origin, eventType, since, until },
+        cursor,
+        limit,
+      );
     } catch (err) {
       if (err instanceof InvalidCursor) throw new InvalidInput([{ message: err.message, path: 'cursor', invalidValue: cursor }]);
       throw err;

@@ -94,7 +94,6 @@ export class EndpointFilterDto {
   @IsOptional()
   @IsIn(EVENT_TYPES, { message: `$property must be one of ${EVENT_TYPES.join(', ')}` })
   eventType?: EventType;
-
 }
 
 /** `GET /management/v1/deliveries` query: filters (combinable) and paging. An unknown parameter is a 400. */

@@ -19,7 +19,9 @@ const FIELDS = ['entityId', 'endpoint', 'eventType', 'status', 'since', 'until']
  * ISO 8601, read as UTC when they name no zone (what a `datetime-local` field sends).
  */
 export function readFilter(raw: Record<string, unknown>): ConsoleFilter {
-  const form = Object.fromEntries(FIELDS.map((f) => [f, typeof raw[f] === 'string' ? (raw[f] as string).trim() : ''])) as ConsoleFilter['form'];
+  const form = Object.fromEntries(
+    FIELDS.map((f) => [f, typeof raw[f] === 'string' ? (raw[f] as string).trim() : '']),
+  ) as ConsoleFilter['form'];
   const problems: string[] = [];
   const search: DeliverySearch = { statuses: CONSOLE_STATUSES };
   if (form.entityId) search.entityId = form.entityId;
@@ -44,7 +46,8 @@ export function readFilter(raw: Record<string, unknown>): ConsoleFilter {
   for (const end of ['since', 'until'] as const) {
     if (!form[end]) continue;
     const at = readTime(form[end]);
-    if (at === null) problems.push(`${end === 'since' ? 'From' : 'To'} must be a time such as 2026-01-31T14:00 (UTC) or epoch milliseconds`);
+    if (at === null)
+      problems.push(`${end === 'since' ? 'From' : 'To'} must be a time such as 2026-01-31T14:00 (UTC) or epoch milliseconds`);
     else search[end] = at;
   }
   return { form, search, problems };

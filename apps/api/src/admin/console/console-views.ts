@@ -34,7 +34,9 @@ function progressTable(runs: RecoverProgress[]): string {
   if (runs.length === 0) return '';
   const rows = runs
     .map(
-      (r) => `<tr><td>${esc(time(r.startedAt))}</td><td>${r.endedAt === undefined ? 'running' : r.error ? `stopped: ${esc(r.error)}` : `done ${esc(time(r.endedAt))}`}</td>
+      (
+        r,
+      ) => `<tr><td>${esc(time(r.startedAt))}</td><td>${r.endedAt === undefined ? 'running' : r.error ? `stopped: ${esc(r.error)}` : `done ${esc(time(r.endedAt))}`}</td>
 <td>${r.recovered}</td><td>${r.examined}</td><td class="mono">${esc(describeRecover(r))}</td></tr>`,
     )
     .join('');
@@ -57,7 +59,13 @@ function describeRecover(r: RecoverProgress): string {
 }
 
 /** The list: filters, actions for the filter, the page of failed and held deliveries. */
-export function listView(filter: ConsoleFilter, items: DeliveryResponseDto[], next: string | undefined, runs: RecoverProgress[], counts: { failed: number; held: number }): string {
+export function listView(
+  filter: ConsoleFilter,
+  items: DeliveryResponseDto[],
+  next: string | undefined,
+  runs: RecoverProgress[],
+  counts: { failed: number; held: number },
+): string {
   const params = filterParams(filter);
   const problems = filter.problems.length
     ? `<div class="note error" role="alert"><strong>The filter has problems:</strong><ul>${filter.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`
@@ -81,7 +89,9 @@ export function listView(filter: ConsoleFilter, items: DeliveryResponseDto[], ne
 <thead><tr><th scope="col">Created (UTC)</th><th scope="col">Status</th><th scope="col">Event</th><th scope="col">Object</th><th scope="col">Endpoint</th><th scope="col">Attempts</th><th scope="col">Last attempt</th><th scope="col"><span class="skip">Details</span></th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
     : `<p class="note">No failed or held delivery matches${next ? ' on this page (the search looked at as many as it may per page; go on to the next)' : ''}.</p>`;
-  const nextLink = next ? `<p><a class="button secondary" href="${CONSOLE_ROUTE}${query({ ...params, cursor: next })}" rel="next">Next page</a></p>` : '';
+  const nextLink = next
+    ? `<p><a class="button secondary" href="${CONSOLE_ROUTE}${query({ ...params, cursor: next })}" rel="next">Next page</a></p>`
+    : '';
   return page(
     'Failed and held deliveries',
     `<p>Dead letters in every partition: <strong>${counts.failed}</strong> · held ordered sequences: <strong>${counts.held}</strong></p>

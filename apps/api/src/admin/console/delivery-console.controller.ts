@@ -84,7 +84,14 @@ export class DeliveryConsoleController {
     const back = `${CONSOLE_ROUTE}${query(filterParams(filter))}`;
     if (filter.problems.length > 0) return reportView('Recover', filter.problems.join('; '), false, back, 'Back to the list');
     const s = filter.search;
-    const recoverFilter: RecoverFilter = { uri: s.uri, origin: s.origin, entityId: s.entityId, eventType: s.eventType, since: s.since ?? 0, until: s.until };
+    const recoverFilter: RecoverFilter = {
+      uri: s.uri,
+      origin: s.origin,
+      entityId: s.entityId,
+      eventType: s.eventType,
+      since: s.since ?? 0,
+      until: s.until,
+    };
     const running = this.recovery.recover(recoverFilter);
     const ended = await Promise.race([running, new Promise<null>((resolve) => setTimeout(() => resolve(null), RECOVER_WAIT_MS).unref())]);
     running.catch(() => undefined);
@@ -180,7 +187,13 @@ export class DeliveryConsoleController {
 
   private refused(reply: FastifyReply): string {
     reply.code(403);
-    return reportView('Refused', 'This action did not come from a console page (its token is missing or wrong); nothing was done.', false, CONSOLE_ROUTE, 'Back to the list');
+    return reportView(
+      'Refused',
+      'This action did not come from a console page (its token is missing or wrong); nothing was done.',
+      false,
+      CONSOLE_ROUTE,
+      'Back to the list',
+    );
   }
 
   private async laneOf(key: string): Promise<LaneView> {
@@ -204,7 +217,14 @@ function headersSent(eventId: string, data: DeliveryJobData | undefined): [strin
   return headers;
 }
 
-function describe(search: { uri?: string; origin?: string; entityId?: string; eventType?: string; since?: number; until?: number }): string {
+function describe(search: {
+  uri?: string;
+  origin?: string;
+  entityId?: string;
+  eventType?: string;
+  since?: number;
+  until?: number;
+}): string {
   const parts = [
     search.uri && 'to that endpoint',
     search.origin && `to ${search.origin}`,
