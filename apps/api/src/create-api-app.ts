@@ -2,6 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/platform';
+import { guardAdminWrites, serveBoardOffline } from './admin/admin-hooks';
+import { BULL_BOARD_ROUTE } from './admin/admin.module';
 import { ApiModule } from './api.module';
 import { apiKeyHook } from './http/api-key.hook';
 import { registerBodyParsing } from './http/body-parsing';
@@ -22,6 +24,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const fastify = app.getHttpAdapter().getInstance();
   // The key is checked before a body is read; then bodies are parsed with the size limit.
   fastify.addHook('onRequest', apiKeyHook(config.apiKey));
+  guardAdminWrites(fastify);
+  serveBoardOffline(fastify, BULL_BOARD_ROUTE);
   registerBodyParsing(fastify, config.apiBodyLimit);
   app.useGlobalPipes(new EdcValidationPipe());
   serveOpenApi(app);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EntityKind, EventType, OnFailure } from '@app/events';
 import { perUri } from './per-uri';
+import { hostOf } from './uri-mask';
 
 /** Where one delivery goes: a dynamic callback address or a static callback. */
 export interface DeliveryEndpoint {
@@ -76,4 +77,27 @@ export function eventIdOf(deliveryId: string): string {
  */
 export function newSeries({ attemptsBefore: _made, deadLetter: _failed, ...data }: DeliveryJobData): DeliveryJobData {
   return data;
+}
+
+/**
+ * What makes a job's data unusable as a delivery (a job added by hand in Bull Board, say),
+ * listed; empty when it is one. Such a job can never be sent, so it fails once, for good.
+ */
+export function deliveryDataProblems(data: unknown): string[] {
+  const d = (data ?? {}) as Record<string, unknown>;
+  const entity = (d.entity ?? {}) as Record<string, unknown>;
+  const endpoint = (d.endpoint ?? {}) as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return ['data must be an object'];
+  if (typeof d.eventId !== 'string' || d.eventId === '') problems.push('eventId is required');
+  if (typeof d.eventType !== 'string') problems.push('eventType is required');
+  if (typeof entity.kind !== 'string' || typeof entity.id !== 'string') problems.push('entity.kind and entity.id are required');
+  if (typeof d.sequence !== 'number') problems.push('sequence is required');
+  if (typeof endpoint.uri !== 'string' || !URL.canParse(endpoint.uri)) problems.push('endpoint.uri must be an absolute URI');
+  return problems;
+}
+
+/** A delivery job's name, what the board lists: what and where (`TransferProcessStarted → hooks.example`), never the URI's secrets. */
+export function jobName(data: Pick<DeliveryJobData, 'eventType' | 'endpoint'>): string {
+  return `${data.eventType} → ${hostOf(data.endpoint.uri)}`;
 }

@@ -14,3 +14,7 @@ export * from './delivery-log/delivery-log.service';
 export * from './delivery.module';
 export * from './lanes/lane-joins';
 export * from './lanes/delivery-lanes';
+export * from './uri-mask';
+export * from './delivery-log/delivery-search';
+export * from './delivery-log/attempt-line';
+export * from './secret-mask';

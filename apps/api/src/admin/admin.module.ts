@@ -5,6 +5,9 @@ import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { DeliveryModule, DeliveryQueues } from '@app/delivery';
 import { QUEUE } from '@app/platform';
 import { SimulationQueueModule } from '../simulation/simulation-queue.module';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
+import { DeliveryConsoleController } from './console/delivery-console.controller';
+import { CONSOLE_ROUTE } from './console/console-views';
 import { FullRetryBullMQAdapter } from './full-retry.adapter';
 
 export const BULL_BOARD_ROUTE = '/admin/queues';
@@ -33,10 +36,25 @@ class PartitionQueuesOnBoard implements OnModuleInit {
 @Module({
   imports: [
     DeliveryModule,
+    DeliveriesModule,
     SimulationQueueModule,
-    BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: FastifyAdapter }),
+    BullBoardModule.forRoot({
+      route: BULL_BOARD_ROUTE,
+      adapter: FastifyAdapter,
+      boardOptions: {
+        uiConfig: {
+          boardTitle: 'Callback service',
+          // The console lists the failed deliveries of every partition in one place.
+          miscLinks: [{ text: 'Delivery console', url: CONSOLE_ROUTE }],
+          // The overview sums each group (the 16 deliveries partitions): failed per group at a glance.
+          overview: { groupByDelimiter: true },
+          jobDetails: { defaultTab: 'Logs' },
+        },
+      },
+    }),
     BullBoardModule.forFeature({ name: QUEUE.simulation, adapter: BullMQAdapter }),
   ],
+  controllers: [DeliveryConsoleController],
   providers: [PartitionQueuesOnBoard],
 })
 export class AdminModule {}

@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { DeliveryLanes, DeliveryLog, DeliveryQueues, DeliveryRecord, laneKey, newSeries } from '@app/delivery';
+import {
+  DeliveryLanes,
+  DeliveryLog,
+  DeliveryQueues,
+  DeliveryRecord,
+  encodeCursor,
+  InvalidCursor,
+  laneKey,
+  SearchPage,
+} from '@app/delivery';
 import { Partitions } from '@app/platform';
-import { NotFound, StateConflict } from '../domain/domain-errors';
+import { InvalidInput, NotFound, StateConflict } from '../domain/domain-errors';
 import { DEFAULT_DELIVERIES_LIMIT, DeliveryQueryDto } from './delivery-query.dto';
 
 /** Reads the delivery log and retries dead letters (the failed jobs of the deliveries queue). */
@@ -14,9 +23,38 @@ export class DeliveriesService {
     private readonly partitions: Partitions,
   ) {}
 
-  list(query: DeliveryQueryDto): Promise<DeliveryRecord[]> {
-    const { eventId, entityId, status } = query;
-    return this.log.list({ eventId, entityId, status }, query.offset ?? 0, query.limit ?? DEFAULT_DELIVERIES_LIMIT);
+  /**
+   * A page of the log, newest first, with the cursor of the next. Only the original filters
+   * (event, entity, status) with an offset read the indexes alone, as before; the endpoint,
+   * event type, time range and cursor go through `DeliveryLog.search`, which bounds its work.
+   */
+  async list(query: DeliveryQueryDto): Promise<SearchPage<DeliveryRecord>> {
+    const { eventId, entityId, status, uri, origin, eventType, since, until, cursor } = query;
+    const limit = query.limit ?? DEFAULT_DELIVERIES_LIMIT;
+    const searching = [uri, origin, eventType, since, until, cursor].some((v) => v !== undefined);
+    if (searching && query.offset !== undefined)
+      throw new InvalidInput([
+        {
+          message: 'offset cannot be combined with uri, origin, eventType, since, until or cursor; use cursor',
+          path: 'offset',
+          invalidValue: query.offset,
+        },
+      ]);
+    if (!searching) {
+      const items = await this.log.list({ eventId, entityId, status }, query.offset ?? 0, limit);
+      const last = items[items.length - 1];
+      return items.length === limit && last ? { items, next: encodeCursor({ at: last.createdAt, id: last.id }) } : { items };
+    }
+    try {
+      return await this.log.search(
+        { eventId, entityId, statuses: status && [status], uri, origin, eventType, since, until },
+        cursor,
+        limit,
+      );
+    } catch (err) {
+      if (err instanceof InvalidCursor) throw new InvalidInput([{ message: err.message, path: 'cursor', invalidValue: cursor }]);
+      throw err;
+    }
   }
 
   async get(id: string): Promise<DeliveryRecord> {
@@ -40,20 +78,13 @@ export class DeliveriesService {
     const job = await this.deliveries.getJob(id);
     if (!record && !job) throw new NotFound('Delivery', id);
     if (!job) throw new StateConflict(`Delivery ${id} is no longer in the queue and cannot be retried`);
-    try {
-      await job.updateData(newSeries(job.data));
-      // BullMQ's count of runs (attemptsStarted) stays: a run numbered 1 is how the worker
-      // knows that nothing was logged for the delivery yet (DeliveryLog.recordAttempts' first).
-      await job.retry('failed', { resetAttemptsMade: true });
-    } catch (err) {
-      const state = await job.getState();
-      if (state === 'failed') throw err;
+    const state = await this.deliveries.retryDeadLetter(job);
+    if (state !== 'retried')
       throw new StateConflict(
         state === 'unknown'
           ? `Delivery ${id} is no longer in the queue and cannot be retried`
           : `Delivery ${id} is not dead-lettered (its job is ${state}); only a failed delivery can be retried`,
       );
-    }
     // Never overwrites: a record the first attempt of the new series already wrote stays.
     if (!record) await this.log.recordQueued([{ id, data: job.data }]);
   }

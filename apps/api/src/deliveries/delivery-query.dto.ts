@@ -1,6 +1,8 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, registerDecorator } from 'class-validator';
 import { DELIVERY_STATUSES, DeliveryStatus } from '@app/delivery';
+import { EVENT_TYPES, EventType } from '@app/events';
+import { StrictParams } from '../http/strict-params';
 
 export const DEFAULT_DELIVERIES_LIMIT = 50;
 export const MAX_DELIVERIES_LIMIT = 1000;
@@ -29,8 +31,86 @@ function IsIntegerWithin(min: number, max: number): PropertyDecorator {
     });
 }
 
-/** `GET /management/v1/deliveries` query: filters (combinable) and paging. */
-export class DeliveryQueryDto {
+/**
+ * A time as epoch milliseconds (`1767225600000`) or ISO 8601 (`2026-01-01T00:00:00Z`), read as
+ * epoch ms; anything else stays as sent, for the error to echo.
+ */
+export const toTime = () =>
+  Transform(({ value }) => {
+    if (typeof value !== 'string' || value.trim() === '') return value;
+    if (/^\d+$/.test(value)) return Number(value);
+    const iso = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : NaN;
+    return Number.isFinite(iso) ? iso : value;
+  });
+
+export function IsTime(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isTime',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must be a time: epoch milliseconds or ISO 8601 (2026-01-01T00:00:00Z)' },
+      validator: { validate: (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0 },
+    });
+}
+
+/** An absolute http(s) URI (`uri`) or origin (`origin`: scheme, host and port, nothing after). */
+export function IsEndpoint(kind: 'uri' | 'origin'): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isEndpoint',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message:
+          kind === 'uri'
+            ? '$property must be an absolute http or https URI, as the callback address names it'
+            : '$property must be an origin: scheme, host and optional port (https://hooks.example:8443)',
+      },
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || !URL.canParse(value)) return false;
+          const url = new URL(value);
+          if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+          return kind === 'uri' || url.origin === value.replace(/\/$/, '');
+        },
+      },
+    });
+}
+
+/** Filters on the endpoint and the event that recover shares with the list (all combine). */
+export class EndpointFilterDto {
+  /** The endpoint's full URI, exactly as the callback address names it. */
+  @IsOptional()
+  @IsEndpoint('uri')
+  uri?: string;
+
+  /** Every endpoint of one origin (`https://hooks.example:8443`): one receiver, all its URIs. */
+  @IsOptional()
+  @IsEndpoint('origin')
+  origin?: string;
+
+  /** The event type, e.g. `TransferProcessStarted`. */
+  @IsOptional()
+  @IsIn(EVENT_TYPES, { message: `$property must be one of ${EVENT_TYPES.join(', ')}` })
+  eventType?: EventType;
+}
+
+/** `GET /management/v1/deliveries` query: filters (combinable) and paging. An unknown parameter is a 400. */
+@StrictParams()
+export class DeliveryQueryDto extends EndpointFilterDto {
+  /** Created at or after this time: epoch ms or ISO 8601. */
+  @IsOptional()
+  @toTime()
+  @IsTime()
+  since?: number;
+
+  /** Created at or before this time: epoch ms or ISO 8601. */
+  @IsOptional()
+  @toTime()
+  @IsTime()
+  until?: number;
+
   /** The event id (the `webhook-id` a receiver saw). */
   @IsOptional()
   @IsString()
@@ -47,7 +127,13 @@ export class DeliveryQueryDto {
   @IsIn(DELIVERY_STATUSES, { message: `$property must be one of ${DELIVERY_STATUSES.join(', ')}` })
   status?: DeliveryStatus;
 
-  /** Deliveries to skip, newest first; default 0, at most 2147483647. */
+  /** Where the page starts: the `cursor` of the previous page's `Link: <...>; rel="next"` (also `X-Next-Cursor`). */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  cursor?: string;
+
+  /** Deliveries to skip, newest first; default 0, at most 2147483647 (without the filters above and without a cursor). */
   @IsOptional()
   @toNumber()
   @IsIntegerWithin(0, MAX_DELIVERIES_OFFSET)

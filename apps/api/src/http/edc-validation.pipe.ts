@@ -1,6 +1,7 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { EdcError, EdcException } from './edc-error';
+import { strictOptionsFor } from './strict-params';
 import { plainBodyOf, unreadable } from './validate-body';
 
 /**
@@ -20,6 +21,8 @@ export class EdcValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query' && strictOptionsFor(metadata.metatype) && value && typeof value === 'object')
+      return this.toDto({ ...value }, metadata.metatype as new () => object);
     if (metadata.type !== 'body') return super.transform(value, metadata);
     // No body at all reads as `{}`, so a missing body lists the missing fields.
     const body = value === undefined ? {} : value;
@@ -44,7 +47,7 @@ export class EdcValidationPipe extends ValidationPipe {
    */
   private async toDto(plain: object, metatype: new () => object): Promise<object> {
     const entity = plainToInstance(metatype, plain, this.transformOptions) as object;
-    const errors = await this.validate(entity, this.validatorOptions);
+    const errors = await this.validate(entity, { ...this.validatorOptions, ...strictOptionsFor(metatype) });
     if (errors.length > 0) throw await this.exceptionFactory(errors);
     return entity;
   }

@@ -2,8 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import {
+  attemptLine,
   AttemptOutcome,
   attemptRecord,
+  deliveryDataProblems,
+  maskUri,
   DeliveryJobData,
   DeliveryLanes,
   DeliveryLog,
@@ -69,20 +72,24 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
   }
 
   async deliver(job: Job<DeliveryJobData>, token?: string): Promise<AttemptOutcome> {
+    // A job whose data is no delivery (added by hand in Bull Board) can never be sent: it
+    // fails once, for good, saying why, instead of failing on a missing field at every retry.
+    const problems = deliveryDataProblems(job.data);
+    if (problems.length > 0) throw shown(new UnrecoverableError(`Not a delivery job, nothing sent: ${problems.join('; ')}`));
     // A first attempt that failed for good: the job only stands for the dead letter.
-    if (job.data.deadLetter) throw new UnrecoverableError(job.data.deadLetter);
+    if (job.data.deadLetter) throw shown(new UnrecoverableError(job.data.deadLetter));
     const parking: ParkingContext = { dispatch: this.config.dispatch, metrics: this.metrics, logger: this.logger };
     if (job.data.lane) {
       let turn: Turn;
       try {
-        turn = await this.lanes.turn(job.data.lane.key, job.id!);
+        // One no longer in its lane (a dead letter retried after its lane went on, skipped or
+        // not, or a delivery a replica taking over its entry already ended) rejoins its end:
+        // sent at once, it would go beside the lane's head, two of one lane in flight.
+        turn = await this.lanes.turnOrRejoin(job.data.lane.key, job.id!);
       } catch (err) {
         return parkAfterStoreFailure(job, token, err, parking);
       }
       if (turn === 'wait' || turn === 'held') return this.waitTurn(job, token, turn, parking);
-      // 'gone': the sequence has moved past it (a dead letter retried after its lane went on,
-      // or a delivery that a replica taking over its entry already ended): sent as it is, it
-      // can overtake nothing.
     }
     const attempt = job.attemptsMade + 1 + (job.data.attemptsBefore ?? 0);
     let body: string | null;
@@ -137,11 +144,15 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     }
 
     if (outcome.ok) return outcome;
-    const message = `${outcome.error} (attempt ${attempt} to ${job.data.endpoint.uri})`;
+    // Only a failed attempt writes to the job's log (Bull Board's Logs tab): best effort.
+    await job.log(attemptLine(attemptRecord(attempt, at, outcome, status))).catch((err: Error) => {
+      this.logger.warn(`Could not write the job log of ${job.id}: ${err.message}`);
+    });
+    const message = `${outcome.error} (attempt ${attempt} to ${maskUri(job.data.endpoint.uri)})`;
     // The last attempt counts the ones made before the job existed, so BullMQ's own count
     // (which does not) never decides.
-    if (status === 'failed') throw new UnrecoverableError(message);
-    throw new RetryableDeliveryError(message, outcome.retryAfterMs, outcome.status === 429 || outcome.status === 503);
+    if (status === 'failed') throw shown(new UnrecoverableError(message));
+    throw shown(new RetryableDeliveryError(message, outcome.retryAfterMs, outcome.status === 429 || outcome.status === 503));
   }
 
   /**
@@ -158,4 +169,13 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     }
     throw new DelayedError(`waiting its turn in its lane (${turn})`);
   }
+}
+
+/**
+ * An error as Bull Board shows it: BullMQ stores `stack`, which would list the dispatcher's
+ * internal paths; the message says all an operator needs.
+ */
+function shown<E extends Error>(err: E): E {
+  err.stack = `${err.name}: ${err.message}`;
+  return err;
 }

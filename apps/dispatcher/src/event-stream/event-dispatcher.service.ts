@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
 import {
   AttemptEntry,
+  attemptLine,
   AttemptOutcome,
   DeliveryEndpoint,
   DeliveryJobData,
@@ -16,6 +17,7 @@ import {
   LANE_RECHECK_MS,
   laneKey,
   Turn,
+  jobName,
 } from '@app/delivery';
 import {
   APP_CONFIG,
@@ -271,7 +273,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   private waitTurn(id: string, delivery: DeliveryJobData, body: string, lane: DeliveryLane): Promise<boolean> {
     return this.untilStored('queue an ordered delivery', async () => {
       await Promise.all([this.log.recordQueued([{ id, data: delivery }]), this.bodies.hold(delivery.eventId, body, [id])]);
-      await this.deliveries.add(delivery.eventType, delivery, { jobId: id, delay: LANE_RECHECK_MS });
+      await this.deliveries.add(jobName(delivery), delivery, { jobId: id, delay: LANE_RECHECK_MS });
       const turn = await this.lanes.turn(lane.key, id);
       if (turn === 'head') await this.lanes.wake(id);
       else if (turn === 'held') await this.lanes.markHeld(id);
@@ -314,7 +316,12 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
           : this.log.recordQueued([{ id, data: delivery }]),
         job ? this.bodies.hold(delivery.eventId, body, [id]) : undefined,
       ]);
-      if (job) await this.deliveries.add(delivery.eventType, job.data, { jobId: id, ...job.opts });
+      if (job) {
+        const added = await this.deliveries.add(jobName(delivery), job.data, { jobId: id, ...job.opts });
+        // A failed first attempt opens the job's log (Bull Board's Logs tab); a delivered one
+        // has no job and writes nothing.
+        if (attempt) await added.log(attemptLine(attempt));
+      }
       // An ordered delivery that ended (delivered, or a dead letter) lets the next one go, or
       // holds its lane. A crash before this leaves the entry pending: taken over, it finds the
       // delivery still at the head and tries it again (a duplicate, never a reordering).

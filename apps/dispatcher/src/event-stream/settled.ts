@@ -1,5 +1,5 @@
 import { JobsOptions } from 'bullmq';
-import { AttemptRecord, attemptRecord, DeliveryJobData } from '@app/delivery';
+import { AttemptRecord, attemptRecord, DeliveryJobData, maskUri } from '@app/delivery';
 import { AttemptResult } from '../delivery/attempt-runner';
 
 /** How a delivery taken from the event stream ended its first try, and what it still needs. */
@@ -27,7 +27,7 @@ export function settledFirstAttempt(
       id,
       delivery,
       attempt,
-      job: { data: { ...delivery, deadLetter: `${outcome.error} (attempt 1 to ${delivery.endpoint.uri})` }, opts: {} },
+      job: { data: { ...delivery, deadLetter: `${outcome.error} (attempt 1 to ${maskUri(delivery.endpoint.uri)})` }, opts: {} },
     };
   return { id, delivery, attempt, job: { data: { ...delivery, attemptsBefore: 1 }, opts: { delay: retryInMs() } } };
 }

@@ -5,6 +5,19 @@ import { DeliveryJobData, eventIdOf } from '../delivery-job';
 import { AttemptRecord, DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from './delivery-record';
 import { INTERSECT_PAGE, MOVE_STATUS, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
 import { DeliveryLogSweep } from './delivery-log-sweep';
+import {
+  Candidate,
+  decodeCursor,
+  DeliverySearch,
+  encodeCursor,
+  IndexScan,
+  LogPosition,
+  matches,
+  mergePage,
+  originOf,
+  SEARCH_BUDGET_PER_INDEX,
+  SearchPage,
+} from './delivery-search';
 
 export interface DeliveryFilter {
   eventId?: string;
@@ -276,6 +289,83 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     return this.getMany(merged.slice(offset, offset + limit).map((e) => e.id));
   }
 
+  /**
+   * Deliveries that pass every filter of `search`, newest first, from `cursor` on (see
+   * `SearchPage`). One index is scanned per partition it spans (the event's or the entity's
+   * when named, else each asked status's, else every delivery's), in batches, and each
+   * candidate's record is checked for the rest; each index looks at `SEARCH_BUDGET_PER_INDEX`
+   * candidates at most, so a page costs a bounded number of commands. A cursor that is not one
+   * of ours throws `InvalidCursor`.
+   */
+  async search(search: DeliverySearch, cursor: string | undefined, limit: number): Promise<SearchPage<DeliveryRecord>> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (after === null) throw new InvalidCursor();
+    const cutoff = Date.now() - this.retentionMs;
+    const min = Math.max(cutoff + 1, search.since ?? -Infinity);
+    const max = Math.min(search.until ?? Infinity, after?.at ?? Infinity);
+    if (min > max) return { items: [] };
+    const scans = await Promise.all(this.searchIndexes(search).map((key) => this.scanIndex(key, search, min, max, after, limit)));
+    const { page, next } = mergePage(scans, limit);
+    const items = await this.getMany(page.map((p) => p.id));
+    return next ? { items, next: encodeCursor(next) } : { items };
+  }
+
+  /** The indexes a search scans, one per partition it spans (see `search`). */
+  private searchIndexes(search: DeliverySearch): string[] {
+    if (search.eventId !== undefined) return [this.eventKey(search.eventId)];
+    if (search.entityId !== undefined) return [this.entityKey(search.entityId)];
+    const statuses = search.statuses;
+    if (statuses && statuses.length > 0 && statuses.length < DELIVERY_STATUSES.length)
+      return this.partitions.all.flatMap((p) => statuses.map((s) => this.statusKey(p, s)));
+    return this.partitions.all.map((p) => this.allKey(p));
+  }
+
+  /** One index from `max` down to `min`, after the cursor, until `limit` matches or the budget. */
+  private async scanIndex(
+    key: string,
+    search: DeliverySearch,
+    min: number,
+    max: number,
+    after: LogPosition | undefined,
+    limit: number,
+  ): Promise<IndexScan> {
+    const found: LogPosition[] = [];
+    const batch = Math.min(500, Math.max(limit, 50));
+    let examined = 0;
+    let last: LogPosition | undefined;
+    while (found.length < limit && examined < SEARCH_BUDGET_PER_INDEX) {
+      const flat = await this.redis.zrange(key, max, min, 'BYSCORE', 'REV', 'LIMIT', examined, batch, 'WITHSCORES');
+      const positions: LogPosition[] = [];
+      for (let i = 0; i < flat.length; i += 2) positions.push({ id: flat[i], at: Number(flat[i + 1]) });
+      examined += positions.length;
+      // Equal times sort by id: those at the cursor's time up to the cursor were on earlier pages.
+      const unseen = after ? positions.filter((p) => p.at < after.at || p.id < after.id) : positions;
+      const candidates = await this.candidates(unseen.map((p) => p.id));
+      unseen.forEach((p, i) => {
+        const c = candidates[i];
+        if (c && found.length < limit && matches(search, c, originOf)) found.push(p);
+      });
+      if (positions.length > 0) last = positions[positions.length - 1];
+      if (positions.length < batch) return { found };
+    }
+    return found.length < limit ? { found, stoppedAt: last } : { found };
+  }
+
+  /** The fields `search` matches on, for ids of one partition; null for a record that is gone. */
+  private async candidates(ids: string[]): Promise<(Candidate | null)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hmget(this.recordKey(id), 'meta', 'status');
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, value]) => {
+      if (err) throw err;
+      const [metaJson, status] = value as [string | null, string | null];
+      if (!metaJson || !status) return null;
+      const m = JSON.parse(metaJson) as DeliveryMeta;
+      return { eventId: m.eventId, eventType: m.eventType, entityId: m.entity.id, uri: m.endpoint.uri, status: status as DeliveryStatus };
+    });
+  }
+
   /** Several records, one round trip per partition, in the order of `ids`, missing ones left out. */
   private async getMany(ids: string[]): Promise<DeliveryRecord[]> {
     const read = new Map<string, DeliveryRecord>();
@@ -353,6 +443,13 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
   /** In the order the attempt script expects: pending, retrying, delivered, failed, held. */
   private statusKeys(partition: Partition): string[] {
     return DELIVERY_STATUSES.map((s) => this.statusKey(partition, s));
+  }
+}
+
+/** A cursor that this service did not make (or that was altered). */
+export class InvalidCursor extends Error {
+  constructor() {
+    super('cursor is not a cursor of this list; use the one a previous page gave');
   }
 }
 

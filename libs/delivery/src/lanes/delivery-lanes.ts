@@ -5,7 +5,7 @@ import { DeliveryJobData } from '../delivery-job';
 import { DeliveryLog } from '../delivery-log/delivery-log.service';
 import { DeliveryQueues } from '../delivery-queues';
 import { heldLanesKey } from './lane-joins';
-import { LANE_ADVANCE, LANE_HOLD, LANE_TURN } from './lane-scripts';
+import { LANE_ADVANCE, LANE_HOLD, LANE_REJOIN, LANE_TURN } from './lane-scripts';
 
 /**
  * How long a delivery waiting its turn sleeps before it looks again. Normally the delivery
@@ -24,8 +24,9 @@ export const LANE_HELD_RECHECK_MS = 5 * 60_000;
 export type Turn = 'head' | 'wait' | 'held' | 'gone';
 
 type ScriptedRedis = Redis & {
-  cbLaneTurn(key: string, held: string, id: string): Promise<Turn>;
-  cbLaneAdvance(key: string, held: string, id: string, onlyIfHeld: string): Promise<[number, ...string[]] | null>;
+  cbLaneTurn(key: string, held: string, id: string, rejoin: string): Promise<Turn>;
+  cbLaneAdvance(key: string, held: string, failed: string, job: string, id: string, skip: string): Promise<[number, ...string[]] | null>;
+  cbLaneRejoin(key: string, failed: string, ...ids: string[]): Promise<number>;
   cbLaneHold(key: string, held: string, id: string, now: number): Promise<string[] | null>;
 };
 
@@ -54,7 +55,8 @@ export class DeliveryLanes {
     private readonly queues: DeliveryQueues,
   ) {
     redis.defineCommand('cbLaneTurn', { numberOfKeys: 2, lua: LANE_TURN });
-    redis.defineCommand('cbLaneAdvance', { numberOfKeys: 2, lua: LANE_ADVANCE });
+    redis.defineCommand('cbLaneAdvance', { numberOfKeys: 4, lua: LANE_ADVANCE });
+    redis.defineCommand('cbLaneRejoin', { numberOfKeys: 2, lua: LANE_REJOIN });
     redis.defineCommand('cbLaneHold', { numberOfKeys: 2, lua: LANE_HOLD });
     this.redis = redis as ScriptedRedis;
   }
@@ -68,7 +70,24 @@ export class DeliveryLanes {
   }
 
   turn(key: string, deliveryId: string): Promise<Turn> {
-    return this.redis.cbLaneTurn(key, this.heldKey(key), deliveryId);
+    return this.redis.cbLaneTurn(key, this.heldKey(key), deliveryId, '0');
+  }
+
+  /**
+   * The turn of a retried job (the deliveries queue's worker): one no longer in its lane
+   * rejoins its end rather than being sent at once beside the lane's head (see LANE_TURN).
+   */
+  turnOrRejoin(key: string, deliveryId: string): Promise<Exclude<Turn, 'gone'>> {
+    return this.redis.cbLaneTurn(key, this.heldKey(key), deliveryId, '1') as Promise<Exclude<Turn, 'gone'>>;
+  }
+
+  /**
+   * Dead letters of one lane being recovered, in sequence order: those still dead and not in
+   * the lane join its end (see LANE_REJOIN), before their jobs are retried. Returns how many.
+   */
+  rejoin(key: string, deliveryIds: string[]): Promise<number> {
+    if (deliveryIds.length === 0) return Promise.resolve(0);
+    return this.redis.cbLaneRejoin(key, this.queues.of(deliveryIds[0]).keys.failed, ...deliveryIds);
   }
 
   /**
@@ -90,7 +109,8 @@ export class DeliveryLanes {
   /**
    * Skips a dead letter that holds its lane: the lane moves on without it (it stays failed in
    * the log), its held deliveries go back to `pending` and the next one starts. False when the
-   * delivery does not hold its lane.
+   * delivery does not hold its lane, or is no longer a dead letter (a retry of it came first):
+   * checked in the same script, so a skip and a retry of one dead letter never both go on.
    */
   skip(key: string, deliveryId: string): Promise<boolean> {
     return this.advance(key, deliveryId, true);
@@ -132,8 +152,26 @@ export class DeliveryLanes {
     return counts.reduce((a, b) => a + b, 0);
   }
 
+  /** A lane as the console shows it: its first `max` delivery ids, how many more, and whether it is held. */
+  async view(key: string, max: number): Promise<{ ids: string[]; total: number; held: boolean }> {
+    const [ids, total, held] = await Promise.all([
+      this.redis.lrange(key, 0, max - 1),
+      this.redis.llen(key),
+      this.redis.zscore(this.heldKey(key), key),
+    ]);
+    return { ids, total, held: held !== null };
+  }
+
   private async advance(key: string, deliveryId: string, onlyIfHeld: boolean): Promise<boolean> {
-    const ended = await this.redis.cbLaneAdvance(key, this.heldKey(key), deliveryId, onlyIfHeld ? '1' : '0');
+    const queue = this.queues.of(deliveryId);
+    const ended = await this.redis.cbLaneAdvance(
+      key,
+      this.heldKey(key),
+      queue.keys.failed,
+      queue.toKey(deliveryId),
+      deliveryId,
+      onlyIfHeld ? '1' : '0',
+    );
     if (!ended) return false;
     const [held, ...rest] = ended;
     if (held === 1 && rest.length > 0) await this.log.moveStatus(rest, 'held', 'pending');

@@ -6,3 +6,4 @@
 export { default as LANE_TURN } from './scripts/lane-turn.lua';
 export { default as LANE_ADVANCE } from './scripts/lane-advance.lua';
 export { default as LANE_HOLD } from './scripts/lane-hold.lua';
+export { default as LANE_REJOIN } from './scripts/lane-rejoin.lua';

@@ -59,6 +59,12 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly deliveriesRecovered = new Counter({
+    name: 'callback_deliveries_recovered_total',
+    help: 'Dead letters sent again by a bulk recover (POST /management/v1/deliveries/recover or the delivery console), counted as each batch goes',
+    registers: [this.registry],
+  });
+
   readonly storeUnavailable = new Counter({
     name: 'callback_store_unavailable_total',
     help: 'Requests or jobs refused because Redis could not take a command: out-of-memory (refusing writes) or unreachable',
