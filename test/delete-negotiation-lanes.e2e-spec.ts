@@ -57,17 +57,18 @@ describe('DELETE of a negotiation and its ordered lanes (issue 20)', () => {
     await request(stack.api.getHttpServer()).delete(`${CN}/${ID}`).set('x-api-key', 'test-api-key').expect(204);
     failing = false;
 
-    // Nothing of the lane is left in Redis, and the gauge no longer counts it.
+    // What waited in it is sent on (an accepted event is owed), at once rather than at its re-check.
+    await stack.receiver.waitFor(() => received('ContractNegotiationTerminated').length === 1, 10_000);
+    // Nothing of the lane is left in Redis once that is sent (the released delivery, finding its
+    // lane gone, passes through it alone: see the delivery worker), and the gauge no longer counts it.
     const redis = connectRedis(stack.config.redisUrl);
     try {
       const lane = laneKey(new Partitions(stack.config.redisPrefix, stack.config.redisPartitions), ID, `${stack.receiver.url}/ordered`);
-      expect(await redis.exists(lane)).toBe(0);
+      await waitUntil(async () => (await redis.exists(lane)) === 0, 10_000, 'the lane gone');
     } finally {
       redis.disconnect();
     }
     expect(await heldMetric()).toBe(0);
-    // What waited in it is sent on (an accepted event is owed), at once rather than at its re-check.
-    await stack.receiver.waitFor(() => received('ContractNegotiationTerminated').length === 1, 10_000);
 
     // The id is free again: a new negotiation, its own sequence from 1, sent at once, held behind nothing.
     await post(CN, negotiation()).expect(200);
