@@ -87,11 +87,11 @@ export function startDispatcher(redisPrefix: string, overrides: Record<string, s
 
 /**
  * The dispatcher's in-flight limit (DISPATCH_CONCURRENCY): what its start-up line states, else
- * the documented default, 50; and a line saying which.
+ * the documented default, 500; and a line saying which.
  */
 export function inFlightLimit(dispatcher: AppProcess): { limit: number; text: string } {
   const stated = /concurrency (\d+)/.exec(dispatcher.banner)?.[1];
-  const limit = Number(stated ?? 50);
+  const limit = Number(stated ?? 500);
   return {
     limit,
     text: `in-flight limit DISPATCH_CONCURRENCY=${limit} (${stated ? 'as the dispatcher stated at start-up' : 'the documented default: the dispatcher stated none'})`,
