@@ -39,7 +39,7 @@ export async function runDeliveryBench(): Promise<void> {
   try {
     console.log(await machineLine(redis));
     console.log(
-      `Delivery bench (issue 11), BENCH_SCALE=${SCALE}: api, dispatcher, receiver and the simple dispatcher are separate processes`,
+      `Delivery bench (issues 11 and 26), BENCH_SCALE=${SCALE}: api, dispatcher, receiver and the simple dispatcher are separate processes`,
     );
     const bench: BenchContext = { redis, redisPid: await localRedisPid(redis), outcomes: new Map() as Outcomes };
     const started = performance.now();
