@@ -16,9 +16,9 @@ import { slowReceiversScenario } from './scenario-slow-receivers';
 import { REDIS_URL, SCALE, selected } from './settings';
 
 /**
- * The delivery benchmarks of issues 11 and 26: three baselines and six scenarios (b with the naive
- * pair beside it), one after the other in one run, so every ratio compares figures of the same machine at the same time. The product is
- * driven only from outside (its HTTP API, its environment variables, its built processes, a
+ * The delivery benchmarks of issues 11 and 26: three baselines and six scenarios (b with the
+ * naive pair beside it), one after the other in one run, so every ratio compares figures of the
+ * same machine at the same time. The product is driven only from outside (its HTTP API, its environment variables, its built processes, a
  * receiver) and measured with server-wide Redis figures and /proc, so the bench outlives any
  * rewrite of its internals. Baselines run first: the scenarios' bars are ratios to them.
  */
