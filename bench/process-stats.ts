@@ -4,7 +4,7 @@ import os from 'node:os';
 /** CPU and memory of processes, from /proc (Linux); undefined where there is no /proc entry. */
 
 /** CPU seconds (user + system) a process has used. */
-function cpuSeconds(pid: number | undefined): number | undefined {
+export function cpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -44,10 +44,24 @@ function productEnv(redisPrefix: string): NodeJS.ProcessEnv {
 }
 
 /** Starts a built app and resolves once it prints "listening on". */
-async function startApp(name: string, app: 'api' | 'dispatcher', env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<AppProcess> {
+function startApp(name: string, app: 'api' | 'dispatcher', env: NodeJS.ProcessEnv): Promise<AppProcess> {
   const script = path.join(ROOT, 'dist', 'apps', app, 'main.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run "npm run build" first (npm run bench does)`);
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess(name, [script], env, 'listening on');
+}
+
+/**
+ * Spawns node with `args` and resolves once its output has said `ready` ("listening on" for a
+ * server, whose port is then read from "listening on http://localhost:<port>").
+ */
+export async function startProcess(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: string,
+  timeoutMs = 30_000,
+): Promise<AppProcess> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
   child.stdout!.on('data', keep);
@@ -56,7 +70,7 @@ async function startApp(name: string, app: 'api' | 'dispatcher', env: NodeJS.Pro
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in time:\n${out}`)), timeoutMs);
     const onData = () => {
-      if (!out.includes('listening on')) return;
+      if (!out.includes(ready)) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
       resolve();
@@ -70,9 +84,18 @@ async function startApp(name: string, app: 'api' | 'dispatcher', env: NodeJS.Pro
     child.kill('SIGKILL');
     throw err;
   });
-  const banner = out.slice(out.indexOf('listening on'));
+  const banner = out.slice(out.indexOf(ready));
   const port = Number(/listening on http:\/\/localhost:(\d+)/.exec(banner)?.[1]);
   return { name, child, port, banner, output: () => out, exited };
+}
+
+/**
+ * The environment of this process for a peer of the product (the naive pair): only what it
+ * reads, so no setting of the product's changes it.
+ */
+export function peerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { PATH, HOME, NODE_OPTIONS } = process.env;
+  return { PATH, HOME, NODE_OPTIONS, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), REDIS_URL, ...extra };
 }
 
 /** The api on a random port; COUNTERPARTY_MODE=manual, so a create emits exactly one event. */
@@ -87,11 +110,11 @@ export function startDispatcher(redisPrefix: string, overrides: Record<string, s
 
 /**
  * The dispatcher's in-flight limit (DISPATCH_CONCURRENCY): what its start-up line states, else
- * the documented default, 50; and a line saying which.
+ * the documented default, 500; and a line saying which.
  */
 export function inFlightLimit(dispatcher: AppProcess): { limit: number; text: string } {
   const stated = /concurrency (\d+)/.exec(dispatcher.banner)?.[1];
-  const limit = Number(stated ?? 50);
+  const limit = Number(stated ?? 500);
   return {
     limit,
     text: `in-flight limit DISPATCH_CONCURRENCY=${limit} (${stated ? 'as the dispatcher stated at start-up' : 'the documented default: the dispatcher stated none'})`,

@@ -6,7 +6,7 @@ export interface Check {
 }
 
 export interface Outcome {
-  /** i, ii, iii for the baselines; a to f for the scenarios of issue 11. */
+  /** i, ii, iii for the baselines; a to f for the scenarios of issue 11; n the naive pair (issue 26). */
   id: string;
   name: string;
   /** Events (or jobs) counted, over `seconds`. */
@@ -63,7 +63,7 @@ function table(header: string[], lines: string[][]): string[] {
 }
 
 /** Rows whose rate is throughput to a fast receiver, so that a ratio to a baseline means something. */
-const COMPARABLE = new Set(['i', 'ii', 'iii', 'a', 'b']);
+const COMPARABLE = new Set(['i', 'ii', 'iii', 'a', 'b', 'n']);
 
 export function printOutcomes(outcomes: Outcomes): void {
   const lines = [...outcomes.values()].map((o) => {
@@ -82,6 +82,7 @@ export function printOutcomes(outcomes: Outcomes): void {
       ratio('i'),
       ratio('ii'),
       ratio('iii'),
+      ratio('n'),
       o.p50 === undefined ? '-' : String(Math.round(o.p50)),
       o.p99 === undefined ? '-' : String(Math.round(o.p99)),
       verdict,
@@ -89,12 +90,12 @@ export function printOutcomes(outcomes: Outcomes): void {
   });
   console.log('');
   for (const l of table(
-    ['', 'baseline or scenario', 'events', 'seconds', 'per s', 'x (i)', 'x (ii)', 'x (iii)', 'p50 ms', 'p99 ms', 'bars'],
+    ['', 'baseline or scenario', 'events', 'seconds', 'per s', 'x (i)', 'x (ii)', 'x (iii)', 'x (n)', 'p50 ms', 'p99 ms', 'bars'],
     lines,
   ))
     console.log(l);
   console.log('');
-  console.log('bars (issue 11):');
+  console.log('bars (issues 11 and 26):');
   for (const o of outcomes.values()) {
     if (o.error) console.log(`  ${o.id}  ERROR  ${o.error}`);
     for (const c of o.checks) console.log(`  ${o.id}  ${c.pass ? 'PASS' : 'FAIL'}  ${c.text}`);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { seedAgreement } from '../test/support/agreements';
 import { dropKeys } from '../test/support/redis-keys';
+import { startNaiveApi, startNaiveWorker } from './naive-pair/naive-processes';
 import { AppProcess, startApi, startDispatcher, stopApp } from './product-processes';
 import { ReceiverHandle } from './receiver-handle';
 import type { ReceiverOptions } from './receiver';
@@ -55,6 +56,19 @@ export class ScenarioRun {
     return dispatcher;
   }
 
+  /** The naive pair's api (bench/naive-pair), the product's peer in scenario b. */
+  async naiveApi(): Promise<AppProcess> {
+    const api = await startNaiveApi(this.prefix);
+    this.apps.push(api);
+    return api;
+  }
+
+  async naiveWorker(): Promise<AppProcess> {
+    const worker = await startNaiveWorker(this.prefix);
+    this.apps.push(worker);
+    return worker;
+  }
+
   /**
    * Receivers first: attempts still in flight (a dead endpoint's) then fail at once instead of
    * holding the dispatcher's shutdown for their whole timeout; then the apps; then the keys.
@@ -72,7 +86,7 @@ export class ScenarioRun {
 }
 
 /** Runs `scenario` on a fresh ScenarioRun, prints the apps' output if it fails, always cleans up. */
-export async function withRun(bench: BenchContext, id: string, scenario: (run: ScenarioRun) => Promise<Measured>): Promise<Measured> {
+export async function withRun<T = Measured>(bench: BenchContext, id: string, scenario: (run: ScenarioRun) => Promise<T>): Promise<T> {
   const run = new ScenarioRun(bench, id);
   try {
     return await scenario(run);

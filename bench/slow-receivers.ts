@@ -19,8 +19,8 @@ const WINDOW_MS = Math.max(5, 30 * SCALE) * 1000;
 const CREATE_CONCURRENCY = 128;
 /**
  * BENCH_D_CONCURRENCY (unset by default): the dispatcher of d and e runs with this
- * DISPATCH_CONCURRENCY instead of the product's default (50), to show what one replica does with
- * more in flight; the run says so.
+ * DISPATCH_CONCURRENCY instead of the product's default (500), to show what one replica does with
+ * another limit; the run says so.
  */
 const CONCURRENCY = process.env.BENCH_D_CONCURRENCY;
 if (CONCURRENCY !== undefined && !(Number(CONCURRENCY) >= 1))

@@ -26,8 +26,11 @@ describe('loadConfig', () => {
       apiKeyGenerated: true,
       staticCallbacks: [],
       vaultSecrets: {},
-      dispatch: { maxAttempts: 8, backoffMs: 1000, backoffMaxMs: 3_600_000, timeoutMs: 10_000, concurrency: 50 },
+      dispatch: { maxAttempts: 8, backoffMs: 1000, backoffMaxMs: 3_600_000, timeoutMs: 10_000, concurrency: 500 },
     });
+    // DESIGN.md's 500 slots, with one endpoint held to a fifth and one host to a quarter of them,
+    // so a slow or dead host never takes every slot.
+    expect(config.dispatch).toMatchObject({ endpointConcurrency: 100, hostConcurrency: 125 });
     expect(config.apiKey).toMatch(/\S/);
     expect(loadConfig({}).apiKey).not.toBe(config.apiKey);
   });

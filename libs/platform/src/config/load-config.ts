@@ -85,7 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (logFormat !== 'json' && logFormat !== 'pretty')
     problems.push({ variable: 'LOG_FORMAT', reason: `must be json or pretty, got "${logFormat}"` });
 
-  const concurrency = int('DISPATCH_CONCURRENCY', 50, 1, 10_000);
+  const concurrency = int('DISPATCH_CONCURRENCY', 500, 1, 10_000);
   const endpointConcurrency = int('DISPATCH_ENDPOINT_CONCURRENCY', Math.max(1, Math.floor(concurrency / 5)), 1, 10_000);
   const config: AppConfig = {
     redisUrl,

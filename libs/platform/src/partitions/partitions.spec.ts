@@ -1,4 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
+import fc from 'fast-check';
+import { crc16Ascii } from './crc16';
 import { CLUSTER_SLOTS, partitionKey, Partitions } from './partitions';
 
 describe('Partitions', () => {
@@ -29,8 +31,29 @@ describe('Partitions', () => {
     for (const id of ['7d1c3a52-4e5b-4f0e-9b7a-1b2c3d4e5f60', 'any-client-id', '{braces}']) expect(a.of(id)).toEqual(b.of(id));
   });
 
-  it('draws new ids in a given partition', () => {
-    const partitions = new Partitions('cbsvc', 16);
-    for (const p of partitions.all) expect(partitions.of(partitions.newId(p))).toBe(p);
+  it('draws new ids in a given partition, random v4 UUIDs, whatever the number of partitions', () => {
+    for (const count of [1, 3, 16, 128]) {
+      const partitions = new Partitions('cbsvc', count);
+      const ids = new Set<string>();
+      for (const p of partitions.all)
+        for (let i = 0; i < 20; i++) {
+          const id = partitions.newId(p);
+          expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          expect(partitions.of(id)).toBe(p);
+          ids.add(id);
+        }
+      expect(ids.size).toBe(count * 20);
+    }
+  });
+
+  it('hashes as Redis Cluster does, step by step', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)) }), (text) => {
+        const plain = text.replace(/[{}]/g, '');
+        // Without braces a key has no hash tag: its slot is the hash of the whole key.
+        expect(crc16Ascii(plain) % CLUSTER_SLOTS).toBe(calculateSlot(plain));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
+import { crc16Ascii, crc16Step } from './crc16';
 
 /** Redis Cluster's number of hash slots. */
 export const CLUSTER_SLOTS = 16384;
@@ -46,14 +47,31 @@ export class Partitions {
     return this.all[slotOf(id) % this.all.length];
   }
 
-  /** A random UUID that `of` maps to `partition`. */
+  /**
+   * A random UUID that `of` maps to `partition`. The last hex digit of a v4 UUID is random like
+   * the others: of the sixteen UUIDs that differ only there, one that maps to the partition is
+   * taken, starting from the digit drawn, so a draw costs one UUID and one hash (its first 35
+   * characters, then one step per digit tried) where drawing whole UUIDs until one fits cost as
+   * many of both as there are partitions (8 µs of CPU an id with 16, about 1.5 % of a create).
+   */
   newId(partition: Partition): string {
     for (;;) {
-      const id = randomUUID();
-      if (slotOf(id) % this.all.length === partition.index) return id;
+      const drawn = randomUUID();
+      const head = drawn.slice(0, 35);
+      const crc = crc16Ascii(head);
+      const first = HEX.indexOf(drawn[35]);
+      for (let k = 0; k < 16; k++) {
+        const digit = HEX[(first + k) % 16];
+        if ((crc16Step(crc, digit.charCodeAt(0)) % CLUSTER_SLOTS) % this.all.length !== partition.index) continue;
+        const id = head + digit;
+        // What `of` computes, once: the id is only ever found through it.
+        if (this.of(id) === partition) return id;
+      }
     }
   }
 }
+
+const HEX = '0123456789abcdef';
 
 /** A key of `partition`: its tag, then the parts, joined by `:`. */
 export function partitionKey(partition: Partition, ...parts: string[]): string {
