@@ -33,6 +33,8 @@ const UNIT_SPECS = [
 
 module.exports = {
   ...base,
+  // The real EDC client is for the end-to-end tier only.
+  globalSetup: undefined,
   testRegex: undefined,
   testMatch: UNIT_SPECS.map((file) => `<rootDir>/${file}`),
   transform: {

@@ -54,13 +54,7 @@ export class InboundCallbacksService {
       for (const problem of this.schemas.problemsOf(dto.bodySchema))
         problems.push({ message: `bodySchema ${problem}`, path: 'bodySchema', invalidValue: null });
     if (dto.signalOnCall) problems.push(...(await this.signalTargetProblems(dto.signalOnCall)));
-    let callbackAddresses: InboundCallback['callbackAddresses'] = [];
-    try {
-      if (problems.length === 0) callbackAddresses = this.addresses.fromRequest(dto.callbackAddresses);
-    } catch (err) {
-      if (err instanceof InvalidInput) problems.push(...err.problems);
-      else throw err;
-    }
+    const callbackAddresses = this.addresses.collect({ addresses: dto.callbackAddresses }, problems);
     if (problems.length > 0) throw new InvalidInput(problems);
 
     const { id, state } = this.store.newIdentity();
