@@ -41,7 +41,6 @@ const SORT_FIELD_OF: Record<string, string> = { ...NEGOTIATION_FIELD_OF, contrac
 export const AGREEMENT_NEGOTIATIONS: QuerySchema = {
   ...NEGOTIATION_QUERY,
   fields: { ...NEGOTIATION_QUERY.fields, 'offer.assetId': 'string' },
-  openPaths: ['contractAgreement.policy.'],
 };
 
 const FINALIZED: Criterion = { field: 'state', type: 'state', operator: '=', operand: NEGOTIATION_STATE_CODES.FINALIZED };

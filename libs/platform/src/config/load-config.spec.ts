@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       apiKeyGenerated: true,
       staticCallbacks: [],
       vaultSecrets: {},
+      jsonLdDocuments: [],
       dispatch: { maxAttempts: 8, backoffMs: 1000, backoffMaxMs: 3_600_000, timeoutMs: 10_000, concurrency: 50 },
     });
     expect(config.apiKey).toMatch(/\S/);
