@@ -44,6 +44,13 @@ export class CallbackAddressPolicy {
     }
     return all.map(([, address]) => address);
   }
+
+  /** Adds to `problems` the refusal of `uri` (at `path`), a well-formed URL that is not a callback address (a response handler's). */
+  refuseUri(path: string, uri: string, problems: Problem[]): void {
+    if (!isAbsoluteHttpUrl(uri)) return;
+    const reason = this.policy.refusalForUri(uri);
+    if (reason) problems.push({ message: `${path}: ${reason}; list it in CALLBACK_ALLOWED_HOSTS to allow it`, path, invalidValue: uri });
+  }
 }
 
 /** Where a request names callback addresses. */
