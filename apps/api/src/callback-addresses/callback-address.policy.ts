@@ -5,8 +5,8 @@ import { Problem } from '../domain/domain-errors';
 
 /**
  * Turns validated callback DTOs into stored `CallbackAddress`es, refusing (a problem of the
- * request's 400) literal private, loopback or metadata addresses the allow list does not name. Host names are
- * checked after DNS resolution, at delivery, by the dispatcher.
+ * request's 400) literal private, loopback or metadata addresses the allow list does not name.
+ * Host names are checked after DNS resolution, at delivery, by the dispatcher.
  */
 @Injectable()
 export class CallbackAddressPolicy {
@@ -37,15 +37,11 @@ export class CallbackAddressPolicy {
       if (problem) problems.push({ message: `callbackURL ${problem}`, path: 'callbackURL', invalidValue: request.queryUrl });
       else all.push(['callbackURL', { uri: request.queryUrl as string, events: [...request.queryEvents!], transactional: false }]);
     }
-    for (const [path, address] of all) {
-      const reason = this.policy.refusalForUri(address.uri);
-      if (reason)
-        problems.push({ message: `${path}: ${reason}; list it in CALLBACK_ALLOWED_HOSTS to allow it`, path, invalidValue: address.uri });
-    }
+    for (const [path, address] of all) this.refuseUri(path, address.uri, problems);
     return all.map(([, address]) => address);
   }
 
-  /** Adds to `problems` the refusal of `uri` (at `path`), a well-formed URL that is not a callback address (a response handler's). */
+  /** Adds to `problems` the refusal of `uri` (at `path`) when it is a literal address the policy forbids; a malformed URL is the DTO's problem. */
   refuseUri(path: string, uri: string, problems: Problem[]): void {
     if (!isAbsoluteHttpUrl(uri)) return;
     const reason = this.policy.refusalForUri(uri);
