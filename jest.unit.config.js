@@ -10,6 +10,7 @@ const UNIT_SPECS = [
   'apps/api/src/query/query-schema.spec.ts',
   'apps/api/src/query/criteria.spec.ts',
   'apps/api/src/query/criteria-matching.spec.ts',
+  'apps/api/src/contract-agreements/contract-agreement.query.spec.ts',
   'apps/api/src/lifecycle/state-machine.spec.ts',
   'apps/api/src/contract-negotiations/contract-negotiation.spec.ts',
   'apps/api/src/transfer-processes/transfer-process.spec.ts',
@@ -35,6 +36,8 @@ const UNIT_SPECS = [
 
 module.exports = {
   ...base,
+  // The real EDC client is for the end-to-end tier only.
+  globalSetup: undefined,
   testRegex: undefined,
   testMatch: UNIT_SPECS.map((file) => `<rootDir>/${file}`),
   transform: {

@@ -7,7 +7,7 @@ import { REDIS } from '@app/platform';
 interface CorpusEntry {
   file: string;
   source: { repo: string; path: string; commit: string };
-  kind: 'contract-request' | 'transfer-request' | 'negotiation-query' | 'transfer-query' | 'terminate';
+  kind: 'contract-request' | 'transfer-request' | 'negotiation-query' | 'transfer-query' | 'agreement-query' | 'terminate';
   body: Record<string, unknown>;
   /** Set for a body EDC v3 refuses too: the paths of the 400's problems, and why. */
   expected?: { status: 400; paths: string[]; why: string };
@@ -84,6 +84,11 @@ describe('request bodies from EDC samples and e2e tests', () => {
 
   it.each(of('transfer-query'))('answers the transfer query %s', async (_file, { body }) => {
     await post('/management/v3/transferprocesses/request', body).expect(200);
+  });
+
+  it.each(of('agreement-query'))('answers the agreement query %s', async (_file, { body }) => {
+    const res = await post('/management/v3/contractagreements/request', body).expect(200);
+    expect(Array.isArray(res.body)).toBe(true);
   });
 
   it.each(of('terminate'))('terminates with the body %s', async (_file, { body }) => {

@@ -11,6 +11,7 @@ import {
   RedisModule,
 } from '@app/platform';
 import { AdminModule } from './admin/admin.module';
+import { ContractAgreementsApiModule } from './contract-agreements/contract-agreements-api.module';
 import { ContractNegotiationsModule } from './contract-negotiations/contract-negotiations.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { ApiMetricsModule } from './metrics/metrics.module';
@@ -35,6 +36,7 @@ export class ApiModule {
         MetricsModule.forRoot('api'),
         ApiMetricsModule,
         ContractNegotiationsModule,
+        ContractAgreementsApiModule,
         TransferProcessesModule,
         SignalingModule,
         InboundCallbacksModule,

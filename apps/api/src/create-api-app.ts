@@ -9,6 +9,7 @@ import { apiKeyHook } from './http/api-key.hook';
 import { registerBodyParsing } from './http/body-parsing';
 import { EdcValidationPipe } from './http/edc-validation.pipe';
 import { fastifyOptions } from './http/fastify-options';
+import { addContextDocuments } from './json-ld/context-documents';
 import { serveOpenApi } from './openapi/openapi';
 
 /**
@@ -16,6 +17,7 @@ import { serveOpenApi } from './openapi/openapi';
  * configured but not listening: main.ts listens, tests use it through supertest.
  */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
+  addContextDocuments(config.jsonLdDocuments);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), new FastifyAdapter(fastifyOptions), {
     bodyParser: false,
     bufferLogs: true,

@@ -1,6 +1,7 @@
 export * from './config/app-config';
 export * from './config/config-error';
 export * from './config/load-config';
+export * from './config/json-ld-documents';
 export * from './config/config.module';
 export * from './network/address-policy';
 export * from './redis/redis-connection';

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { addressOfShorthand, CallbackAddress, CallbackAddressDto } from '@app/events';
+import { addressOfShorthand, CallbackAddress, CallbackAddressDto, httpUrlProblem, isAbsoluteHttpUrl } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
-import { InvalidInput } from '../domain/domain-errors';
+import { Problem } from '../domain/domain-errors';
 
 /**
- * Turns validated callback DTOs into stored `CallbackAddress`es, refusing (400) literal
- * private, loopback or metadata addresses the allow list does not name. Host names are
- * checked after DNS resolution, at delivery, by the dispatcher.
+ * Turns validated callback DTOs into stored `CallbackAddress`es, refusing (a problem of the
+ * request's 400) literal private, loopback or metadata addresses the allow list does not name.
+ * Host names are checked after DNS resolution, at delivery, by the dispatcher.
  */
 @Injectable()
 export class CallbackAddressPolicy {
@@ -16,19 +16,47 @@ export class CallbackAddressPolicy {
     this.policy = new AddressPolicy(config.allowedHosts);
   }
 
-  fromRequest(addresses: CallbackAddressDto[] = [], shorthand?: string | CallbackAddressDto): CallbackAddress[] {
-    const all: [string, CallbackAddress][] = addresses.map((a, i) => [`callbackAddresses[${i}].uri`, toAddress(a)]);
-    if (shorthand !== undefined)
-      all.push([typeof shorthand === 'string' ? 'callbackAddress' : 'callbackAddress.uri', toAddress(addressOfShorthand(shorthand))]);
-    const refused = all.flatMap(([path, address]) => {
-      const reason = this.policy.refusalForUri(address.uri);
-      return reason
-        ? [{ message: `${path}: ${reason}; list it in CALLBACK_ALLOWED_HOSTS to allow it`, path, invalidValue: address.uri }]
-        : [];
+  /**
+   * The stored addresses of a request: `addresses`, the `callbackAddress` shorthand, and
+   * Metamug's `?callbackURL=` (`queryUrl`, standing for one address with `queryEvents`).
+   * Refusals are added to `problems`, with the body's other problems, so that one 400 lists
+   * them all; the result is only meaningful when `problems` stays empty. Entries the DTO
+   * already found malformed are skipped here (their problem is listed).
+   */
+  collect(request: CallbackAddressesInRequest, problems: Problem[]): CallbackAddress[] {
+    const all: [string, CallbackAddress][] = [];
+    (Array.isArray(request.addresses) ? request.addresses : []).forEach((a, i) => {
+      if (isAbsoluteHttpUrl(a?.uri)) all.push([`callbackAddresses[${i}].uri`, toAddress(a)]);
     });
-    if (refused.length > 0) throw new InvalidInput(refused);
+    const shorthand = request.shorthand;
+    const shorthandUri = typeof shorthand === 'string' ? shorthand : shorthand?.uri;
+    if (shorthand !== undefined && shorthand !== null && isAbsoluteHttpUrl(shorthandUri))
+      all.push([typeof shorthand === 'string' ? 'callbackAddress' : 'callbackAddress.uri', toAddress(addressOfShorthand(shorthand))]);
+    if (request.queryUrl !== undefined) {
+      const problem = typeof request.queryUrl === 'string' ? httpUrlProblem(request.queryUrl) : 'must be given once';
+      if (problem) problems.push({ message: `callbackURL ${problem}`, path: 'callbackURL', invalidValue: request.queryUrl });
+      else all.push(['callbackURL', { uri: request.queryUrl as string, events: [...request.queryEvents!], transactional: false }]);
+    }
+    for (const [path, address] of all) this.refuseUri(path, address.uri, problems);
     return all.map(([, address]) => address);
   }
+
+  /** Adds to `problems` the refusal of `uri` (at `path`) when it is a literal address the policy forbids; a malformed URL is the DTO's problem. */
+  refuseUri(path: string, uri: string, problems: Problem[]): void {
+    if (!isAbsoluteHttpUrl(uri)) return;
+    const reason = this.policy.refusalForUri(uri);
+    if (reason) problems.push({ message: `${path}: ${reason}; list it in CALLBACK_ALLOWED_HOSTS to allow it`, path, invalidValue: uri });
+  }
+}
+
+/** Where a request names callback addresses. */
+export interface CallbackAddressesInRequest {
+  addresses?: CallbackAddressDto[];
+  shorthand?: string | CallbackAddressDto;
+  /** `?callbackURL=` as the query parser gave it (a list when repeated). */
+  queryUrl?: unknown;
+  /** The events `queryUrl` stands for: the created object's prefix. */
+  queryEvents?: readonly string[];
 }
 
 function toAddress(dto: CallbackAddressDto): CallbackAddress {

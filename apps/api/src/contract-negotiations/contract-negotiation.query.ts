@@ -23,4 +23,6 @@ export const NEGOTIATION_QUERY: QuerySchema = {
     createdAt: 'number',
     stateTimestamp: 'number',
   },
+  // As EDC's stores read them: any path into the agreement's policy (`contractAgreement.policy.assignee`).
+  openPaths: ['contractAgreement.policy.'],
 };

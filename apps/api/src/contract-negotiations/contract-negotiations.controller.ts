@@ -1,5 +1,5 @@
 import { ApiBody, ApiTags } from '@nestjs/swagger';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { idResponse, withContext } from '../json-ld/edc-response';
 import { StateChangeDto } from '../lifecycle/state-change.dto';
 import { QuerySpecDto } from '../query/query-spec.dto';
@@ -19,10 +19,12 @@ export class ContractNegotiationsController {
     private readonly queries: QueryService,
   ) {}
 
+  /** `?callbackURL=` (Metamug's form) adds one callback address for all of its events. */
   @Post()
   @HttpCode(200)
-  async create(@Body() request: ContractRequestDto) {
-    const cn = await this.negotiations.create(request);
+  @ApiBody({ type: ContractRequestDto })
+  async create(@UnvalidatedBody() request: unknown, @Query('callbackURL') callbackUrl?: unknown) {
+    const cn = await this.negotiations.create(request, callbackUrl);
     return idResponse(cn.id, cn.createdAt);
   }
 

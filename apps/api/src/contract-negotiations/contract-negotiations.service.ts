@@ -13,6 +13,12 @@ import { StateStore } from '../state-store/state-store.service';
 import { ContractNegotiation, NEGOTIATION_MACHINE, NegotiationState } from './contract-negotiation';
 import { contractNegotiationEvent } from './contract-negotiation.events';
 import { ContractRequestDto } from './contract-request.dto';
+import { readBody } from '../http/validate-body';
+
+/** What `?callbackURL=` of a negotiation create listens to: all of its events. */
+const NEGOTIATION_EVENTS = ['contract.negotiation'];
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 @Injectable()
 export class ContractNegotiationsService {
@@ -31,16 +37,25 @@ export class ContractNegotiationsService {
     this.lifecycle = new EntityLifecycle(NEGOTIATION_MACHINE, store, metrics, gate, contractNegotiationEvent);
   }
 
-  async create(request: ContractRequestDto): Promise<ContractNegotiation> {
-    const { policy, problems } = policyFromOdrl({ policy: request.policy, path: 'policy', type: 'offer' });
-    if (problems.length > 0) throw new InvalidInput(problems);
-    const callbackAddresses = this.callbacks.fromRequest(request.callbackAddresses);
+  /**
+   * EDC's `initiate`. `callbackUrl` is Metamug's `?callbackURL=`: one more address for every
+   * negotiation event. Every problem of the body, its policy and its addresses is in one 400.
+   */
+  async create(body: unknown, callbackUrl?: unknown): Promise<ContractNegotiation> {
+    const { dto: request, problems } = await readBody(ContractRequestDto, body);
+    const offer = isObject(request.policy) ? policyFromOdrl({ policy: request.policy, path: 'policy', type: 'offer' }) : null;
+    if (offer) problems.push(...offer.problems);
+    const callbackAddresses = this.callbacks.collect(
+      { addresses: request.callbackAddresses, queryUrl: callbackUrl, queryEvents: NEGOTIATION_EVENTS },
+      problems,
+    );
+    if (problems.length > 0 || !offer) throw new InvalidInput(problems);
     return this.lifecycle.create({
       ...initialFields(request['@id']),
       counterPartyAddress: request.counterPartyAddress,
       counterPartyId: request.policy.assigner,
       protocol: request.protocol,
-      offer: { id: request.policy['@id'], policy, assetId: request.policy.target },
+      offer: { id: request.policy['@id'], policy: offer.policy, assetId: request.policy.target },
       callbackAddresses,
       pending: false,
     });
@@ -64,7 +79,7 @@ export class ContractNegotiationsService {
       to,
       details,
       (next) => (to === 'FINALIZED' ? this.withAgreement(next) : next),
-      (next) => (to === 'FINALIZED' && next.contractAgreement ? this.agreements.record(next.contractAgreement) : undefined),
+      (next) => (to === 'FINALIZED' && next.contractAgreement ? this.agreements.record(next.contractAgreement, id) : undefined),
     );
   }
 

@@ -27,17 +27,29 @@ export async function plainBodyOf(type: unknown, body: object): Promise<unknown>
  * Reads a body (taken with `@UnvalidatedBody()`) into `type` and returns it with its DTO
  * problems, so a service can add the problems only it can see and answer them all in one 400.
  */
-export async function readBody<T extends object>(type: new () => T, body: unknown): Promise<{ dto: T; problems: Problem[] }> {
+export async function readBody<T extends object>(
+  type: new () => T,
+  body: unknown,
+  { unknownFields = 'ignored' }: { unknownFields?: 'ignored' | 'refused' } = {},
+): Promise<{ dto: T; problems: Problem[] }> {
   const json = body ?? {};
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     throw EdcException.invalidRequest('The request body must be a JSON object');
   const raw = await plainBodyOf(type, json);
+  const refuse = unknownFields === 'refused';
   try {
     const dto = plainToInstance(type, raw);
-    return { dto, problems: flattenValidationErrors(await validate(dto, { forbidUnknownValues: false })) };
+    const errors = await validate(dto, { forbidUnknownValues: false, whitelist: refuse, forbidNonWhitelisted: refuse });
+    return { dto, problems: flattenValidationErrors(errors).map(unknownFieldNamed) };
   } catch {
     throw unreadable();
   }
+}
+
+/** class-validator's "property x should not exist", said as the request's problem. */
+function unknownFieldNamed(problem: Problem): Problem {
+  const unknown = /^(.*): property (.+) should not exist$/.exec(problem.message);
+  return unknown ? { ...problem, message: `${unknown[1]} is not a field this service knows` } : problem;
 }
 
 /**

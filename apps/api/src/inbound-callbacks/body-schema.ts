@@ -22,7 +22,7 @@ const CACHED_SCHEMA_BYTES = 256 * 1024;
 const MAX_PROBLEMS = 20;
 
 /**
- * `bodySchema` with Ajv. Every schema is compiled by an Ajv instance of its own, so schemas
+ * `bodySchema`, `querySchema` and `headersSchema` with Ajv. Every schema is compiled by an Ajv instance of its own, so schemas
  * never meet: two callbacks may use the same `$id`, and nothing of a schema stays in a shared
  * instance once its validator is dropped. Validators are cached by the hash of their schema
  * (a bounded LRU, so the same schema is compiled once per process however many callbacks use it).
@@ -49,12 +49,12 @@ export class BodySchemas {
     }
   }
 
-  /** The problems of `value` against `schema`, or an empty list. */
-  validate(schema: object, value: unknown): string[] {
+  /** The problems of `value` against `schema`, or an empty list; `part` names what was checked when it is not the body (`query`, `headers`). */
+  validate(schema: object, value: unknown, part?: string): string[] {
     const validate = this.validatorOf(JSON.stringify(schema), schema);
     if (validate(value)) return [];
     const errors = validate.errors ?? [];
-    const listed = errors.slice(0, MAX_PROBLEMS).map(describe);
+    const listed = errors.slice(0, MAX_PROBLEMS).map((error) => describe(error, part));
     return errors.length > MAX_PROBLEMS ? [...listed, `and ${errors.length - MAX_PROBLEMS} more problems`] : listed;
   }
 
@@ -102,8 +102,8 @@ const linearRegExp: RegExpEngine = Object.assign(
   { code: 're2js' },
 );
 
-function describe(error: ErrorObject): string {
-  const at = error.instancePath || '(body)';
+function describe(error: ErrorObject, part: string | undefined): string {
+  const at = part ? `${part}${error.instancePath}` : error.instancePath || '(body)';
   const extra = error.keyword === 'additionalProperties' ? ` (${(error.params as { additionalProperty: string }).additionalProperty})` : '';
   return `${at} ${error.message}${extra}`;
 }

@@ -13,7 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { CallbackAddressDto, IsCallbackAddressList } from '@app/events';
+import { CallbackAddressDto, IsCallbackAddressList, IsHttpUrl } from '@app/events';
 
 const RESPONSE_CODE_RANGE = 'responseCode must be an integer from 200 to 599';
 
@@ -34,6 +34,24 @@ export class SignalOnCallDto {
   @IsNotEmpty()
   signal: string;
 }
+
+const HANDLER_TIMEOUT_RANGE = 'responseHandler.timeoutMs must be an integer from 100 to 30000';
+
+/** Grexx's callback response handler: asked at call time what to answer (see ResponseHandlerClient). */
+export class ResponseHandlerDto {
+  @IsHttpUrl()
+  uri: string;
+
+  /** How long the caller waits for the handler before the fallback answer; the caller is waiting, so at most 30 s. */
+  @IsOptional()
+  @IsInt({ message: HANDLER_TIMEOUT_RANGE })
+  @Min(100, { message: HANDLER_TIMEOUT_RANGE })
+  @Max(30_000, { message: HANDLER_TIMEOUT_RANGE })
+  timeoutMs: number = 5000;
+}
+
+/** The fields that configure an answer: given with a `responseHandler`, they are its fallback (else a failed handler answers 502). */
+export const RESPONSE_FIELDS = ['responseType', 'responseCode', 'responseBody', 'responseHeaders', 'responseRedirectUrl'] as const;
 
 /**
  * `POST /management/v1/callbacks`: an inbound callback URL to hand to another system, and what
@@ -91,6 +109,27 @@ export class CreateInboundCallbackDto {
   @IsOptional()
   @IsObject()
   bodySchema?: Record<string, unknown>;
+
+  /** A JSON Schema the call's query (an object of strings, a repeated key as a list) must satisfy; same limits as `bodySchema`. */
+  @IsOptional()
+  @IsObject()
+  querySchema?: Record<string, unknown>;
+
+  /** A JSON Schema the call's headers (an object, names in lower case) must satisfy; same limits as `bodySchema`. */
+  @IsOptional()
+  @IsObject()
+  headersSchema?: Record<string, unknown>;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ResponseHandlerDto)
+  responseHandler?: ResponseHandlerDto;
+
+  /** Metamug's redirect: the call's query goes on to `responseRedirectUrl` (without the state parameter, the URL's secret). */
+  @IsOptional()
+  @IsBoolean()
+  redirectAppendQuery?: boolean;
 
   @IsCallbackAddressList()
   callbackAddresses?: CallbackAddressDto[];

@@ -17,6 +17,11 @@ export interface InboundCallback {
   stateQueryParameter?: string;
   alternativeDomain?: string;
   bodySchema?: Record<string, unknown>;
+  querySchema?: Record<string, unknown>;
+  headersSchema?: Record<string, unknown>;
+  /** Asked at call time what to answer; `fallback` says whether an answer was configured for when it fails (else 502). */
+  responseHandler?: { uri: string; timeoutMs: number; fallback: boolean };
+  redirectAppendQuery?: boolean;
   callbackAddresses: CallbackAddress[];
   /** Epoch ms; after it the URL answers 404. */
   expiresAt?: number;
@@ -36,7 +41,7 @@ export interface CapturedCall {
   contentType?: string;
   /** The body's size in bytes when the stored `body` is only its beginning (the event has all of it). */
   truncatedFrom?: number;
-  /** `accepted`: answered as configured; `rejected`: the body failed `bodySchema` (400). */
+  /** `accepted`: answered as configured; `rejected`: the body, query or headers failed their schema (400). */
   outcome: 'accepted' | 'rejected';
   problems?: string[];
 }

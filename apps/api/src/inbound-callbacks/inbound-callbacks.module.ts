@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '@app/delivery';
 import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
 import { EventGateModule } from '../event-gate/event-gate.module';
 import { StateStoreModule } from '../state-store/state-store.module';
@@ -8,10 +9,11 @@ import { CallbackEndpointController } from './callback-endpoint.controller';
 import { InboundCallbackStore } from './inbound-callback.store';
 import { InboundCallbacksController } from './inbound-callbacks.controller';
 import { InboundCallbacksService } from './inbound-callbacks.service';
+import { ResponseHandlerClient } from './response-handler';
 
 @Module({
-  imports: [StateStoreModule, EventGateModule, CallbackAddressesModule, SignalingModule],
+  imports: [StateStoreModule, EventGateModule, CallbackAddressesModule, SignalingModule, DeliveryModule],
   controllers: [InboundCallbacksController, CallbackEndpointController],
-  providers: [InboundCallbacksService, InboundCallbackStore, BodySchemas],
+  providers: [InboundCallbacksService, InboundCallbackStore, BodySchemas, ResponseHandlerClient],
 })
 export class InboundCallbacksModule {}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { CallbackReceivedPayload } from '@app/events';
-import { CreateInboundCallbackDto } from './create-inbound-callback.dto';
+import { CreateInboundCallbackDto, RESPONSE_FIELDS } from './create-inbound-callback.dto';
 import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
 import { payloadCallbackAddresses } from '../callback-addresses/payload-callback-addresses';
@@ -17,13 +17,14 @@ import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-ca
 import { InboundCallbackStore } from './inbound-callback.store';
 import { optionsAnswer, PlainAnswer } from './options-answer';
 import { responseHeaderProblems } from './response-headers';
+import { HandlerAnswer, ResponseHandlerClient } from './response-handler';
 
 const LATEST_EXPIRY = Date.UTC(9999, 11, 31);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How an accepted call is answered. */
-export type CallAnswer = { redirect: string } | PlainAnswer;
+export type CallAnswer = { redirect: string } | PlainAnswer | HandlerAnswer;
 
 /**
  * Inbound callback URLs (see docs/inbound-callbacks.md): hands them out, answers their calls
@@ -41,26 +42,25 @@ export class InboundCallbacksService {
     private readonly gate: EventGate,
     private readonly metrics: AppMetrics,
     private readonly signaling: SignalingService,
+    private readonly handler: ResponseHandlerClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.redact = new Set(config.callbackRedactHeaders);
   }
 
   async create(body: unknown): Promise<InboundCallback> {
-    const { dto, problems } = await readBody(CreateInboundCallbackDto, body);
+    const { dto, problems } = await readBody(CreateInboundCallbackDto, body, { unknownFields: 'refused' });
     const expiresAt = this.expiry(dto.expiresAt, problems);
     if (dto.responseHeaders && typeof dto.responseHeaders === 'object') problems.push(...responseHeaderProblems(dto.responseHeaders));
-    if (dto.bodySchema && typeof dto.bodySchema === 'object')
-      for (const problem of this.schemas.problemsOf(dto.bodySchema))
-        problems.push({ message: `bodySchema ${problem}`, path: 'bodySchema', invalidValue: null });
-    if (dto.signalOnCall) problems.push(...(await this.signalTargetProblems(dto.signalOnCall)));
-    let callbackAddresses: InboundCallback['callbackAddresses'] = [];
-    try {
-      if (problems.length === 0) callbackAddresses = this.addresses.fromRequest(dto.callbackAddresses);
-    } catch (err) {
-      if (err instanceof InvalidInput) problems.push(...err.problems);
-      else throw err;
+    for (const field of ['bodySchema', 'querySchema', 'headersSchema'] as const) {
+      const schema = dto[field];
+      if (schema && typeof schema === 'object')
+        for (const problem of this.schemas.problemsOf(schema))
+          problems.push({ message: `${field} ${problem}`, path: field, invalidValue: null });
     }
+    if (dto.signalOnCall) problems.push(...(await this.signalTargetProblems(dto.signalOnCall)));
+    const callbackAddresses = this.addresses.collect({ addresses: dto.callbackAddresses }, problems);
+    if (typeof dto.responseHandler?.uri === 'string') this.addresses.refuseUri('responseHandler.uri', dto.responseHandler.uri, problems);
     if (problems.length > 0) throw new InvalidInput(problems);
 
     const { id, state } = this.store.newIdentity();
@@ -80,6 +80,15 @@ export class InboundCallbacksService {
       stateQueryParameter: param,
       alternativeDomain: dto.alternativeDomain,
       bodySchema: dto.bodySchema,
+      querySchema: dto.querySchema,
+      headersSchema: dto.headersSchema,
+      responseHandler: dto.responseHandler && {
+        uri: dto.responseHandler.uri,
+        timeoutMs: dto.responseHandler.timeoutMs,
+        // An answer given with the handler is what a failed handler falls back on (else 502).
+        fallback: RESPONSE_FIELDS.some((field) => (body as Record<string, unknown>)[field] !== undefined),
+      },
+      redirectAppendQuery: dto.redirectAppendQuery,
       callbackAddresses,
       expiresAt,
       signalOnCall: dto.signalOnCall ? { ...dto.signalOnCall } : undefined,
@@ -113,11 +122,12 @@ export class InboundCallbacksService {
     const callback = state && UUID.test(state) ? await this.store.findByState(state) : null;
     if (!callback || callback.status !== 'open' || callback.stateQueryParameter !== param) throw notFound();
     if (req.method === 'OPTIONS') return optionsAnswer(req, lowerCaseKeys(callback.responseHeaders ?? {}));
-    if (req.method === 'HEAD') return configuredAnswer(callback);
+    if (req.method === 'HEAD') return configuredAnswer(callback, req);
 
     const captured = captureCall(req, this.redact);
     await this.admit(callback, req);
-    const problems = callback.bodySchema ? this.schemaProblems(callback, captured) : [];
+    const problems =
+      callback.bodySchema || callback.querySchema || callback.headersSchema ? this.schemaProblems(callback, captured, req) : [];
     if (problems.length > 0) {
       // A failed call uses up a single-use URL unless it may be retried after an error.
       const close = !callback.allowMultipleCalls && !callback.retryableAfterError;
@@ -133,7 +143,21 @@ export class InboundCallbacksService {
       throw notFound();
     this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
     if (callback.signalOnCall) await this.applySignal(callback, call);
-    return configuredAnswer(callback);
+    if (callback.responseHandler) return this.handlerAnswer(callback, call, req);
+    return configuredAnswer(callback, req);
+  }
+
+  /**
+   * The response handler's answer. The call is already recorded and its event committed; a
+   * handler that fails or is late gets the caller the configured answer, or 502 when none was
+   * configured: a made-up 200 would tell the caller its call was handled when nobody decided
+   * so, and a 502 (the gateway's upstream failed) lets it try again, as callers of webhooks do.
+   */
+  private async handlerAnswer(callback: InboundCallback, call: CapturedCall, req: CallRequest): Promise<CallAnswer> {
+    const answer = await this.handler.ask(callback, call);
+    if (answer) return answer;
+    if (callback.responseHandler!.fallback) return configuredAnswer(callback, req);
+    return { status: 502, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'The response handler gave no answer' };
   }
 
   /** 429 past the URL's limits (INBOUND_MAX_*), before the call costs anything more. */
@@ -164,9 +188,20 @@ export class InboundCallbacksService {
     }
   }
 
-  private schemaProblems(callback: InboundCallbackView, call: Pick<CapturedCall, 'body' | 'contentType'>): string[] {
-    const { value, problem } = bodyForSchema(call);
-    return problem ? [problem] : this.schemas.validate(callback.bodySchema!, value);
+  /** Every problem of the call against its callback's schemas: body, query and headers (unredacted, as they came). */
+  private schemaProblems(
+    callback: InboundCallbackView,
+    call: Pick<CapturedCall, 'body' | 'contentType' | 'query'>,
+    req: CallRequest,
+  ): string[] {
+    const problems: string[] = [];
+    if (callback.bodySchema) {
+      const { value, problem } = bodyForSchema(call);
+      problems.push(...(problem ? [problem] : this.schemas.validate(callback.bodySchema, value)));
+    }
+    if (callback.querySchema) problems.push(...this.schemas.validate(callback.querySchema, call.query, 'query'));
+    if (callback.headersSchema) problems.push(...this.schemas.validate(callback.headersSchema, headersForSchema(req), 'headers'));
+    return problems;
   }
 
   // The partner's call moves the object on like a signal would. The call is already captured
@@ -221,14 +256,40 @@ function notFound(): NotFound {
   return new NotFound('Callback', 'for this URL');
 }
 
-function configuredAnswer(callback: InboundCallback): CallAnswer {
+function configuredAnswer(callback: InboundCallback, req: CallRequest): CallAnswer {
   return callback.responseType === 'redirect'
-    ? { redirect: callback.responseRedirectUrl! }
+    ? {
+        redirect: callback.redirectAppendQuery
+          ? withQuery(callback.responseRedirectUrl!, req, callback.stateQueryParameter)
+          : callback.responseRedirectUrl!,
+      }
     : {
         status: callback.responseCode,
         headers: { 'content-type': 'text/plain; charset=utf-8', ...lowerCaseKeys(callback.responseHeaders ?? {}) },
         body: callback.responseBody ?? '',
       };
+}
+
+/**
+ * Metamug's redirect: `url` with the call's query appended (after a query `url` has, before its
+ * fragment). The state parameter stays behind: it is the secret of the URL, and the redirect
+ * target is another party.
+ */
+function withQuery(url: string, req: CallRequest, stateParameter: string | undefined): string {
+  const query = new URL(req.originalUrl, 'http://callback').searchParams;
+  if (stateParameter) query.delete(stateParameter);
+  const appended = query.toString();
+  if (!appended) return url;
+  const hash = url.indexOf('#');
+  const [base, fragment] = hash < 0 ? [url, ''] : [url.slice(0, hash), url.slice(hash)];
+  return `${base}${base.includes('?') ? '&' : '?'}${appended}${fragment}`;
+}
+
+/** The headers `headersSchema` sees: as they came (names in lower case, a repeated one joined), none redacted. */
+function headersForSchema(req: CallRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = [value].flat().join(', ');
+  return headers;
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

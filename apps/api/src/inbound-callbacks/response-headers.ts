@@ -9,7 +9,7 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * configured one would tell the caller where this response ends, so a `Content-Length: 0` with
  * a body that is itself an HTTP response handed the next request on the connection a forged one.
  */
-const FRAMING = new Set([
+export const FRAMING = new Set([
   'content-length',
   'transfer-encoding',
   'connection',

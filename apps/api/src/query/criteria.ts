@@ -11,13 +11,40 @@ export interface Criterion {
 
 /** The value of `field` on a stored object, comparable with a criterion's operand. */
 export function valueOf(entity: Record<string, unknown>, field: string, type: FieldType, codes: Record<string, number>): unknown {
-  const value = field.includes('.')
-    ? field.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], entity)
-    : entity[field];
+  const value = field.includes('.') ? valueAtPath(entity, field.split('.')) : entity[field];
   return type === 'state' && typeof value === 'string' ? codes[value] : value;
 }
 
-export function matches(value: unknown, { operator, operand }: Criterion): boolean {
+/**
+ * The values a path reaches through lists (a policy's `permissions.action.type`): a criterion
+ * matches when one of them does, as EDC's in-memory and SQL stores read such paths.
+ */
+export class AnyOf {
+  constructor(readonly values: unknown[]) {}
+}
+
+function valueAtPath(at: unknown, path: string[]): unknown {
+  if (path.length === 0) return at;
+  if (Array.isArray(at) && !/^\d+$/.test(path[0])) {
+    const values = at.flatMap((element) => {
+      const value = valueAtPath(element, path);
+      return value instanceof AnyOf ? value.values : value === undefined ? [] : [value];
+    });
+    return new AnyOf(values);
+  }
+  if (at === null || typeof at !== 'object' || !Object.prototype.hasOwnProperty.call(at, path[0])) return undefined;
+  return valueAtPath((at as Record<string, unknown>)[path[0]], path.slice(1));
+}
+
+export function matches(value: unknown, criterion: Criterion): boolean {
+  if (!(value instanceof AnyOf)) return matchesOne(value, criterion);
+  // `!=` holds when no reached value is equal; every other operator when one value matches.
+  return criterion.operator === '!='
+    ? value.values.every((v) => matchesOne(v, criterion))
+    : value.values.some((v) => matchesOne(v, criterion));
+}
+
+function matchesOne(value: unknown, { operator, operand }: Criterion): boolean {
   switch (operator) {
     case '=':
       return same(value, operand);
@@ -38,6 +65,8 @@ export function matches(value: unknown, { operator, operand }: Criterion): boole
 
 /** Ascending order of two field values; absent values last. */
 export function compareForSort(a: unknown, b: unknown): number {
+  if (a instanceof AnyOf) return compareForSort(a.values[0], b);
+  if (b instanceof AnyOf) return compareForSort(a, b.values[0]);
   if (a === b) return 0;
   if (a === undefined || a === null) return 1;
   if (b === undefined || b === null) return -1;

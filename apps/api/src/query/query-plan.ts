@@ -3,7 +3,7 @@ import { localName } from '../json-ld/namespaces';
 import { readBody } from '../http/validate-body';
 import { Criterion } from './criteria';
 import { QUERY_LIMITS } from './query-limits';
-import { QuerySchema } from './query-schema';
+import { fieldType, QuerySchema } from './query-schema';
 import { QUERY_OPERATORS, QuerySpecDto } from './query-spec.dto';
 
 export interface QueryPlan {
@@ -21,7 +21,7 @@ export interface QueryPlan {
  */
 export async function planQuery(schema: QuerySchema, body: unknown): Promise<QueryPlan> {
   const { dto: spec, problems } = await readBody(QuerySpecDto, body);
-  const fields = Object.keys(schema.fields).join(', ');
+  const fields = [...Object.keys(schema.fields), ...(schema.openPaths ?? []).map((p) => `${p}*`)].join(', ');
 
   const sortField = typeof spec.sortField === 'string' ? fieldName(spec.sortField) : 'createdAt';
   if (typeof spec.sortField === 'string' && !isField(schema, sortField))
@@ -40,7 +40,7 @@ export async function planQuery(schema: QuerySchema, body: unknown): Promise<Que
       });
       return [];
     }
-    const type = schema.fields[field];
+    const type = fieldType(schema, field)!;
     // JSON-LD reads a list of one as its one value; `in` takes it as that list.
     const right = c.operator === 'in' && c.operandRight !== undefined && !Array.isArray(c.operandRight) ? [c.operandRight] : c.operandRight;
     const operand = type === 'state' ? stateOperand(schema, right) : right;
@@ -70,9 +70,8 @@ function fieldName(operand: string): string {
   return plain === '@id' ? 'id' : plain;
 }
 
-// Own properties only: `constructor` or `__proto__` are not fields.
 function isField(schema: QuerySchema, field: string): boolean {
-  return Object.prototype.hasOwnProperty.call(schema.fields, field);
+  return fieldType(schema, field) !== undefined;
 }
 
 /** A `like` pattern's length bounds the work of matching it against one value. */

@@ -8,6 +8,15 @@ export interface QuerySchema {
   kind: IndexedKind;
   fields: Record<string, FieldType>;
   stateCodes: Record<string, number>;
+  /** Paths under one of these names (`policy.`) are fields too, of type string, reached through lists (`AnyOf`). */
+  openPaths?: readonly string[];
+}
+
+/** The type of `field` in `schema`, undefined when it is not one (own names only: `constructor` is no field). */
+export function fieldType(schema: QuerySchema, field: string): FieldType | undefined {
+  if (Object.prototype.hasOwnProperty.call(schema.fields, field)) return schema.fields[field];
+  const open = schema.openPaths?.some((prefix) => field.startsWith(prefix) && field.length > prefix.length && !field.endsWith('.'));
+  return open ? 'string' : undefined;
 }
 
 /** The fields of `kind`'s equality indexes (plus `state`), which a query can look up directly. */

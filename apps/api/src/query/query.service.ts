@@ -8,7 +8,7 @@ import { StoredEntity } from '../state-store/stored-entity';
 import { InvalidInput } from '../domain/domain-errors';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
 import { planQuery, QueryPlan } from './query-plan';
-import { isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
+import { fieldType, isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
 
 /**
  * Objects read in one round trip of a scan. A scan that stops once its page is full starts
@@ -72,7 +72,11 @@ export class QueryService {
   }
 
   async query<E extends StoredEntity>(schema: QuerySchema, body: unknown): Promise<E[]> {
-    const plan = await planQuery(schema, body);
+    return this.run<E>(schema, await planQuery(schema, body));
+  }
+
+  /** A validated plan over `schema`'s objects (a caller may have rewritten a QuerySpec of its own view into it). */
+  async run<E extends StoredEntity>(schema: QuerySchema, plan: QueryPlan): Promise<E[]> {
     const source = await this.chooseSource(schema, plan);
     const rest = plan.criteria.filter((c) => !source.covers.includes(c));
     const inIndexOrder = source.orderedBy === plan.sortField;
@@ -169,7 +173,7 @@ export class QueryService {
   }
 
   private comparator<E extends StoredEntity>(schema: QuerySchema, plan: QueryPlan): (a: E, b: E) => number {
-    const type = schema.fields[plan.sortField];
+    const type = fieldType(schema, plan.sortField)!;
     return (a, b) => {
       const order = compareForSort(
         valueOf(a, plan.sortField, type, schema.stateCodes),

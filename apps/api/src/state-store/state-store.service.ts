@@ -97,8 +97,8 @@ export class StateStore {
     const equalityKeys = [
       this.indexKey(partition, kind, 'state', entity.state),
       ...EQUALITY_INDEXES[kind]
-        .filter((field) => entity[field] !== undefined && entity[field] !== null)
-        .map((field) => this.indexKey(partition, kind, field, String(entity[field]))),
+        .filter((field) => indexedValue(entity, field) !== undefined && indexedValue(entity, field) !== null)
+        .map((field) => this.indexKey(partition, kind, field, String(indexedValue(entity, field)))),
     ];
     const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions);
     const keys = [
@@ -174,8 +174,8 @@ export class StateStore {
       this.indexKey(partition, kind, 'stateTimestamp'),
       this.indexKey(partition, kind, 'state', entity.state),
       ...EQUALITY_INDEXES[kind]
-        .filter((field) => entity[field] !== undefined && entity[field] !== null)
-        .map((field) => this.indexKey(partition, kind, field, String(entity[field]))),
+        .filter((field) => indexedValue(entity, field) !== undefined && indexedValue(entity, field) !== null)
+        .map((field) => this.indexKey(partition, kind, field, String(indexedValue(entity, field)))),
     ];
     const orderedUris = [
       ...this.config.staticCallbacks.filter((c) => c.ordered),
@@ -198,4 +198,10 @@ export class StateStore {
   private entityKey(kind: IndexedKind, id: string): string {
     return partitionKey(this.partitions.of(id), kind, id);
   }
+}
+
+/** The value `field` indexes: a dotted name is a nested path (`offer.assetId`). */
+function indexedValue(entity: StoredEntity, field: string): unknown {
+  if (!field.includes('.')) return entity[field];
+  return field.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], entity);
 }

@@ -1,5 +1,5 @@
 import { ApiBody, ApiTags } from '@nestjs/swagger';
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { StateChangeDto } from '../lifecycle/state-change.dto';
 import { QuerySpecDto } from '../query/query-spec.dto';
 import { TransferRequestDto } from './transfer-request.dto';
@@ -19,10 +19,12 @@ export class TransferProcessesController {
     private readonly queries: QueryService,
   ) {}
 
+  /** `?callbackURL=` (Metamug's form) adds one callback address for all of its events. */
   @Post()
   @HttpCode(200)
-  async create(@Body() request: TransferRequestDto) {
-    const tp = await this.transfers.create(request);
+  @ApiBody({ type: TransferRequestDto })
+  async create(@UnvalidatedBody() request: unknown, @Query('callbackURL') callbackUrl?: unknown) {
+    const tp = await this.transfers.create(request, callbackUrl);
     return idResponse(tp.id, tp.createdAt);
   }
 

@@ -3,12 +3,16 @@ import { AppMetrics } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
 import { ContractAgreementStore } from '../contract-agreements/contract-agreement.store';
 import { EventGate } from '../event-gate/event-gate.service';
-import { InvalidRequest } from '../domain/domain-errors';
+import { InvalidInput, InvalidRequest } from '../domain/domain-errors';
+import { readBody } from '../http/validate-body';
 import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { StateStore } from '../state-store/state-store.service';
 import { TRANSFER_MACHINE, TransferProcess, TransferState } from './transfer-process';
 import { transferProcessEvent } from './transfer-process.events';
 import { isPush, TransferRequestDto } from './transfer-request.dto';
+
+/** What `?callbackURL=` of a transfer create listens to: all of its events. */
+const TRANSFER_EVENTS = ['transfer.process'];
 
 @Injectable()
 export class TransferProcessesService {
@@ -24,9 +28,18 @@ export class TransferProcessesService {
     this.lifecycle = new EntityLifecycle(TRANSFER_MACHINE, store, metrics, gate, transferProcessEvent);
   }
 
-  /** EDC's `initiateTransfer`: the agreement must exist (400 as EDC answers), and gives the asset. */
-  async create(request: TransferRequestDto): Promise<TransferProcess> {
-    const callbackAddresses = this.callbacks.fromRequest(request.callbackAddresses, request.callbackAddress);
+  /**
+   * EDC's `initiateTransfer`: the agreement must exist (400 as EDC answers), and gives the asset.
+   * `callbackUrl` is Metamug's `?callbackURL=`: one more address for every transfer event.
+   * Every problem of the body and its addresses is in one 400.
+   */
+  async create(body: unknown, callbackUrl?: unknown): Promise<TransferProcess> {
+    const { dto: request, problems } = await readBody(TransferRequestDto, body);
+    const callbackAddresses = this.callbacks.collect(
+      { addresses: request.callbackAddresses, shorthand: request.callbackAddress, queryUrl: callbackUrl, queryEvents: TRANSFER_EVENTS },
+      problems,
+    );
+    if (problems.length > 0) throw new InvalidInput(problems);
     const agreement = await this.agreements.find(request.contractId);
     if (!agreement) throw new InvalidRequest(`Contract agreement with id ${request.contractId} not found`);
     return this.lifecycle.create({

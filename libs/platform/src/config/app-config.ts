@@ -1,4 +1,5 @@
 import { CallbackAddress } from '@app/events';
+import { JsonLdDocument } from './json-ld-documents';
 
 export type CounterpartyMode = 'simulated' | 'manual';
 
@@ -73,4 +74,6 @@ export interface AppConfig {
   dispatch: DispatchConfig;
   staticCallbacks: StaticCallback[];
   vaultSecrets: Record<string, string>;
+  /** JSON-LD contexts ops added from files (`EDC_JSONLD_DOCUMENT_<ALIAS>_URL` / `_PATH`), served besides the shipped ones. */
+  jsonLdDocuments: JsonLdDocument[];
 }

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       apiKeyGenerated: true,
       staticCallbacks: [],
       vaultSecrets: {},
+      jsonLdDocuments: [],
       dispatch: { maxAttempts: 8, backoffMs: 1000, backoffMaxMs: 3_600_000, timeoutMs: 10_000, concurrency: 500 },
     });
     // DESIGN.md's 500 slots, with one endpoint held to a fifth and one host to a quarter of them,

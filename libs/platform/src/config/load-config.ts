@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig, CounterpartyMode } from './app-config';
 import { ConfigError } from './config-error';
+import { parseJsonLdDocuments } from './json-ld-documents';
 import { parseStaticCallbacks, WHSEC } from './static-callbacks';
 import { parseAllowList } from '../network/allow-list';
 import { parseRedisUrl } from '../redis/redis-url';
@@ -137,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     staticCallbacks: parseStaticCallbacks(env, problems, allowedHosts),
     vaultSecrets,
+    jsonLdDocuments: parseJsonLdDocuments(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
