@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '@app/delivery';
 import { CallbackAddressesModule } from '../callback-addresses/callback-addresses.module';
 import { EventGateModule } from '../event-gate/event-gate.module';
 import { StateStoreModule } from '../state-store/state-store.module';
@@ -10,7 +11,7 @@ import { InboundCallbacksController } from './inbound-callbacks.controller';
 import { InboundCallbacksService } from './inbound-callbacks.service';
 
 @Module({
-  imports: [StateStoreModule, EventGateModule, CallbackAddressesModule, SignalingModule],
+  imports: [DeliveryModule, StateStoreModule, EventGateModule, CallbackAddressesModule, SignalingModule],
   controllers: [InboundCallbacksController, CallbackEndpointController],
   providers: [InboundCallbacksService, InboundCallbackStore, BodySchemas],
 })

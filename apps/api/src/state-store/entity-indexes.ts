@@ -6,7 +6,7 @@ import { EntityKind } from './stored-entity';
  * object is also in a creation-time and a state-time index. Indexed fields never change after
  * creation, except `state`, which the transition script moves between indexes.
  */
-export const EQUALITY_INDEXES: Record<Exclude<EntityKind, 'callback'>, readonly string[]> = {
+export const EQUALITY_INDEXES: Record<Exclude<EntityKind, 'callback' | 'endpoint'>, readonly string[]> = {
   transferprocess: ['type', 'contractId', 'assetId', 'counterPartyAddress', 'protocol', 'transferType'],
   contractnegotiation: ['type', 'counterPartyAddress', 'counterPartyId', 'protocol'],
 };

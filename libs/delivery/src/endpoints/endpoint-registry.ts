@@ -1,0 +1,197 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Webhook } from 'standardwebhooks';
+import { EVENT_TYPES, EventType, filterNameOf, matchesEventFilters } from '@app/events';
+import { APP_CONFIG, AppConfig, EndpointOptions } from '@app/platform';
+import { DeliveryEndpoint } from '../delivery-job';
+import { DisabledState, EndpointDefinition, EndpointOrigin } from './endpoint-definition';
+import { EndpointStore } from './endpoint-store';
+
+/** What an attempt needs to know of a static or registered endpoint, as this replica sees it now. */
+export interface EndpointSettings extends EndpointOptions {
+  id: string;
+  origin: EndpointOrigin;
+  uri: string;
+  authKey?: string;
+  authCodeId?: string;
+  disabled: DisabledState | null;
+  /** A registered endpoint's own signing secrets (absent: the global ones). */
+  signers?: { webhook: Webhook; expiresAt?: number }[];
+}
+
+/** A registered endpoint deleted since its delivery was matched. */
+export const DELETED = 'deleted';
+
+const NONE: readonly DeliveryEndpoint[] = Object.freeze([]);
+/** The outbox is looked at this often even when nothing changed, in case its relay died. */
+const OUTBOX_CHECK_EVERY = 40;
+
+/**
+ * Each replica's picture of the static and registered endpoints, kept in memory so the hot path
+ * asks Redis nothing: which registered endpoints each event type goes to (computed when they
+ * change, not per event), and each endpoint's settings (uri, auth, options, disabled state).
+ *
+ * Changes reach it within `ENDPOINT_POLL_INTERVAL` (250 ms): it reads the version counter, and
+ * when that moved, only the endpoints changed since (see EndpointStore). A read that fails is
+ * tried again at the next tick. A matched delivery keeps its endpoint's id, so what changes while
+ * it waits (uri, auth, secrets, limits, disabled) applies to its next attempt.
+ */
+@Injectable()
+export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('EndpointRegistry');
+  private readonly statics = new Map<string, EndpointSettings>();
+  private readonly registered = new Map<string, { definition: EndpointDefinition; settings: EndpointSettings }>();
+  private readonly disabled = new Map<string, DisabledState>();
+  private byType = new Map<EventType, DeliveryEndpoint[]>();
+  private anyOrdered = false;
+  private version = -1;
+  private timer?: NodeJS.Timeout;
+  private polls = 0;
+  private polling?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly store: EndpointStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    for (const cb of config.staticCallbacks) {
+      const { id, uri, authKey, authCodeId, rateLimit, oauth2, clientCertificateAlias, caCertificateAlias } = cb;
+      this.statics.set(id, {
+        id,
+        origin: 'config',
+        uri,
+        authKey,
+        authCodeId,
+        rateLimit,
+        oauth2,
+        clientCertificateAlias,
+        caCertificateAlias,
+        disabled: null,
+      });
+    }
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Events are matched only once this replica knows the endpoints: it waits for Redis.
+    for (;;) {
+      try {
+        await this.refresh();
+        break;
+      } catch (err) {
+        this.logger.warn(`Could not read the registered endpoints, trying again: ${(err as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    this.schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.polling;
+  }
+
+  /** The registered endpoints an event of `type` goes to (disabled ones too: their deliveries wait). */
+  registeredFor(type: EventType): readonly DeliveryEndpoint[] {
+    return this.byType.get(type) ?? NONE;
+  }
+
+  /** True when some registered endpoint is ordered (the commit must then join lanes for it). */
+  hasOrdered(): boolean {
+    return this.anyOrdered;
+  }
+
+  /** The endpoint's settings now; undefined for a dynamic address; DELETED for a registered one gone. */
+  settingsOf(endpoint: DeliveryEndpoint): EndpointSettings | typeof DELETED | undefined {
+    if (endpoint.staticId !== undefined) return this.statics.get(endpoint.staticId);
+    if (endpoint.registeredId !== undefined) return this.registered.get(endpoint.registeredId)?.settings ?? DELETED;
+    return undefined;
+  }
+
+  /** A static endpoint's settings by id (undefined: no such one in this replica's configuration). */
+  staticSettings(id: string): EndpointSettings | undefined {
+    return this.statics.get(id);
+  }
+
+  /** Reads what changed now (after a write of this replica, so it applies it at once). */
+  refresh(): Promise<void> {
+    this.polling ??= this.poll().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.refresh()
+        .catch((err: Error) => this.logger.warn(`Could not read endpoint changes: ${err.message}`))
+        .finally(() => this.schedule());
+    }, this.config.endpoints.pollMs);
+  }
+
+  private async poll(): Promise<void> {
+    let moved = false;
+    if (this.version < 0) {
+      const { version, definitions, disabled } = await this.store.all();
+      for (const definition of definitions) this.registered.set(definition.id, { definition, settings: settingsOf(definition, null) });
+      for (const [id, state] of disabled) this.disabled.set(id, state);
+      this.version = version;
+      moved = true;
+    } else {
+      const { version, changed } = await this.store.changesSince(this.version);
+      for (const { id, definition, disabled } of changed) {
+        if (disabled) this.disabled.set(id, disabled);
+        else this.disabled.delete(id);
+        if (definition) this.registered.set(id, { definition, settings: settingsOf(definition, null) });
+        else this.registered.delete(id);
+      }
+      moved = changed.length > 0;
+      this.version = Math.max(this.version, version);
+    }
+    if (moved) this.rebuild();
+    if (moved || ++this.polls % OUTBOX_CHECK_EVERY === 0) await this.store.relayOutbox();
+  }
+
+  // What the hot path reads, made again whenever anything changed.
+  private rebuild(): void {
+    for (const [id, settings] of this.statics) settings.disabled = this.disabled.get(id) ?? null;
+    const byType = new Map<EventType, DeliveryEndpoint[]>();
+    let anyOrdered = false;
+    for (const { definition, settings } of this.registered.values()) {
+      settings.disabled = this.disabled.get(definition.id) ?? null;
+      anyOrdered ||= definition.ordered === true;
+      const endpoint: DeliveryEndpoint = {
+        uri: definition.uri,
+        authKey: definition.authKey,
+        authCodeId: definition.authCodeId,
+        registeredId: definition.id,
+        ...(definition.ordered ? { onFailure: definition.onFailure ?? 'continue' } : {}),
+      };
+      for (const type of EVENT_TYPES) {
+        if (!matchesEventFilters(definition.events, filterNameOf(type))) continue;
+        const list = byType.get(type) ?? [];
+        list.push(endpoint);
+        byType.set(type, list);
+      }
+    }
+    this.byType = byType;
+    this.anyOrdered = anyOrdered;
+  }
+}
+
+function settingsOf(definition: EndpointDefinition, disabled: DisabledState | null): EndpointSettings {
+  const { id, uri, authKey, authCodeId, rateLimit, oauth2, clientCertificateAlias, caCertificateAlias, signingSecrets } = definition;
+  return {
+    id,
+    origin: 'registered',
+    uri,
+    authKey,
+    authCodeId,
+    rateLimit,
+    oauth2,
+    clientCertificateAlias,
+    caCertificateAlias,
+    disabled,
+    ...(signingSecrets?.length
+      ? { signers: signingSecrets.map(({ secret, expiresAt }) => ({ webhook: new Webhook(secret), expiresAt })) }
+      : {}),
+  };
+}
