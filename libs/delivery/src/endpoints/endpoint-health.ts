@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform';
-import { EndpointSettings } from './endpoint-registry';
+import { EndpointRegistry, EndpointSettings } from './endpoint-registry';
 import { EndpointStore } from './endpoint-store';
 
 /**
@@ -18,6 +18,7 @@ export class EndpointHealth {
 
   constructor(
     private readonly store: EndpointStore,
+    private readonly registry: EndpointRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.every = Math.min(60_000, Math.max(100, Math.floor(config.endpoints.disableAfterMs / 20)));
@@ -39,7 +40,12 @@ export class EndpointHealth {
     const state = { reason: `no successful delivery for ${after} ms while deliveries kept failing`, at: now, by: 'health' as const };
     this.store
       .setDisabled(endpoint.id, endpoint.origin, { disable: true, state }, after)
-      .then((disabled) => disabled && this.logger.warn({ msg: 'endpoint disabled', endpointId: endpoint.id, reason: state.reason }))
+      .then(async (disabled) => {
+        if (!disabled) return;
+        this.logger.warn({ msg: 'endpoint disabled', endpointId: endpoint.id, reason: state.reason });
+        // This replica stops sending to it at once; the others within their next poll.
+        await this.registry.refresh();
+      })
       .catch((err: Error) => this.logger.warn(`Could not check an endpoint's health: ${err.message}`));
   }
 }

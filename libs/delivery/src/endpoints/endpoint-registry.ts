@@ -147,7 +147,9 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
       this.version = Math.max(this.version, version);
     }
     if (moved) this.rebuild();
-    if (moved || ++this.polls % OUTBOX_CHECK_EVERY === 0) await this.store.relayOutbox();
+    // The outbox's trouble is not the registry's: its entries wait for the next try.
+    if (moved || ++this.polls % OUTBOX_CHECK_EVERY === 0)
+      await this.store.relayOutbox().catch((err: Error) => this.logger.warn(`Could not relay endpoint events: ${err.message}`));
   }
 
   // What the hot path reads, made again whenever anything changed.

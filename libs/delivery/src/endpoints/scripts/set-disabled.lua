@@ -45,5 +45,6 @@ redis.call('DEL', health)
 local v = redis.call('INCR', version)
 redis.call('ZADD', changes, v, id)
 local sequence = redis.call('HINCRBY', sequences, id, 1)
-redis.call('RPUSH', outbox, string.gsub(entry, '"sequence":0', '"sequence":' .. sequence, 1))
+-- In parentheses: gsub also returns the number of replacements, which RPUSH would push too.
+redis.call('RPUSH', outbox, (string.gsub(entry, '"sequence":0', '"sequence":' .. sequence, 1)))
 return 1
