@@ -41,6 +41,8 @@ describe('endpoint health: disabled after failing for ENDPOINT_DISABLE_AFTER, en
     const { receiver } = stack;
     const body = { uri: `${receiver.url}/flaky`, events: ['transfer.process.initiated'] };
     const { id } = (await http().post('/management/v1/endpoints').set('x-api-key', API_KEY).send(body).expect(201)).body;
+    const registry = stack.dispatcher.get(EndpointRegistry);
+    await waitUntil(() => registry.settingsOf({ uri: '', registeredId: id }) !== 'deleted', 5000, 'the dispatcher to know the endpoint');
     const first = await createTransfer();
 
     await receiver.waitFor((calls) => calls.some((c) => c.path === '/watch' && c.json.type === 'EndpointDisabled'), 20_000);
@@ -52,7 +54,6 @@ describe('endpoint health: disabled after failing for ENDPOINT_DISABLE_AFTER, en
 
     // Once the dispatcher knows (and an attempt already under way has ended), a new delivery
     // waits too, and nothing is sent to the endpoint.
-    const registry = stack.dispatcher.get(EndpointRegistry);
     await waitUntil(
       () => (registry.settingsOf({ uri: '', registeredId: id }) as EndpointSettings).disabled !== null,
       5000,

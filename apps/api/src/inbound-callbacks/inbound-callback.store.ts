@@ -155,7 +155,9 @@ export class InboundCallbackStore {
    * the callback when `close`. Returns the call's number, or null when the callback was not open.
    */
   async claim(callback: InboundCallback, call: CapturedCall, close: boolean, token: string, event?: OutboxEntry): Promise<number | null> {
-    const { job, joins } = event ? joinLanes(event.job, this.config.staticCallbacks, this.partitions, this.endpoints) : { job: undefined, joins: [] };
+    const { job, joins } = event
+      ? joinLanes(event.job, this.config.staticCallbacks, this.partitions, this.endpoints)
+      : { job: undefined, joins: [] };
     const n = await this.redis.cbClaimCall(
       4 + joins.length,
       this.key(callback.id),

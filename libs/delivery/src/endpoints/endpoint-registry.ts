@@ -128,7 +128,7 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async poll(): Promise<void> {
-    let moved = false;
+    let moved: boolean;
     if (this.version < 0) {
       const { version, definitions, disabled } = await this.store.all();
       for (const definition of definitions) this.registered.set(definition.id, { definition, settings: settingsOf(definition, null) });
