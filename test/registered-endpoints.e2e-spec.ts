@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { EndpointRegistry } from '@app/delivery';
+import { Webhook } from 'standardwebhooks';
+import { EndpointRegistry, EndpointSettings } from '@app/delivery';
+import { ReceivedCall } from './support/receiver';
 import { API_KEY, Stack, startDispatcher, startStack, transferRequest, waitUntil } from './support/harness';
 
 describe('registered endpoints (/management/v1/endpoints)', () => {
@@ -103,6 +105,32 @@ describe('registered endpoints (/management/v1/endpoints)', () => {
     const last = await createTransfer();
     await receiver.waitFor((calls) => calls.some((c) => c.path === '/watch' && c.json.payload.transferProcessId === last));
     expect(receiver.calls.filter((c) => c.path !== '/watch' && c.json?.payload?.transferProcessId === last)).toHaveLength(0);
+  });
+
+  it('signs with its own secret, and after a rotation with the new and, for 24 h, the old one', async () => {
+    const [oldSecret, newSecret] = ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD'];
+    const body = { uri: `${stack.receiver.url}/signed`, events: ['transfer.process.initiated'], signingSecret: oldSecret };
+    const { id } = (await http().post('/management/v1/endpoints').set('x-api-key', API_KEY).send(body).expect(201)).body;
+    const registries = [stack.dispatcher, second].map((app) => app.get(EndpointRegistry));
+    const signers = () => registries.map((r) => (r.settingsOf({ uri: '', registeredId: id }) as EndpointSettings).signers?.length);
+    await waitUntil(() => signers().every((n) => n === 1), 5000, 'both dispatchers to know the endpoint');
+    await createTransfer();
+    await stack.receiver.waitFor((calls) => calls.some((c) => c.path === '/signed'));
+    const verify = (secret: string, call: ReceivedCall) => new Webhook(secret).verify(call.body, call.headers as Record<string, string>);
+    expect(() => verify(oldSecret, stack.receiver.callsTo('/signed')[0])).not.toThrow();
+
+    await http()
+      .put(`/management/v1/endpoints/${id}`)
+      .set('x-api-key', API_KEY)
+      .send({ ...body, signingSecret: newSecret })
+      .expect(200);
+    await waitUntil(() => signers().every((n) => n === 2), 5000, 'both dispatchers to apply the rotation');
+    await createTransfer();
+    await stack.receiver.waitFor((calls) => calls.filter((c) => c.path === '/signed').length >= 2);
+    const rotated = stack.receiver.callsTo('/signed')[1];
+    expect(String(rotated.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(() => verify(newSecret, rotated)).not.toThrow();
+    expect(() => verify(oldSecret, rotated)).not.toThrow();
   });
 
   it('keeps a rate limit across two dispatchers, waiting without using attempts', async () => {
