@@ -39,7 +39,7 @@ const OUTBOX_CHECK_EVERY = 40;
 export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EndpointRegistry');
   private readonly statics = new Map<string, EndpointSettings>();
-  private readonly registered = new Map<string, { definition: EndpointDefinition; settings: EndpointSettings }>();
+  private readonly registered = new Map<string, Registered>();
   private readonly disabled = new Map<string, DisabledState>();
   private byType = new Map<EventType, DeliveryEndpoint[]>();
   private anyOrdered = false;
@@ -131,7 +131,7 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
     let moved: boolean;
     if (this.version < 0) {
       const { version, definitions, disabled } = await this.store.all();
-      for (const definition of definitions) this.registered.set(definition.id, { definition, settings: settingsOf(definition, null) });
+      for (const definition of definitions) this.registered.set(definition.id, registeredOf(definition));
       for (const [id, state] of disabled) this.disabled.set(id, state);
       this.version = version;
       moved = true;
@@ -140,7 +140,7 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
       for (const { id, definition, disabled } of changed) {
         if (disabled) this.disabled.set(id, disabled);
         else this.disabled.delete(id);
-        if (definition) this.registered.set(id, { definition, settings: settingsOf(definition, null) });
+        if (definition) this.registered.set(id, registeredOf(definition));
         else this.registered.delete(id);
       }
       moved = changed.length > 0;
@@ -152,31 +152,47 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
       await this.store.relayOutbox().catch((err: Error) => this.logger.warn(`Could not relay endpoint events: ${err.message}`));
   }
 
-  // What the hot path reads, made again whenever anything changed.
+  // What the hot path reads, made again whenever anything changed: a walk over the endpoints,
+  // each with the event types it matches worked out when it changed.
   private rebuild(): void {
     for (const [id, settings] of this.statics) settings.disabled = this.disabled.get(id) ?? null;
     const byType = new Map<EventType, DeliveryEndpoint[]>();
     let anyOrdered = false;
-    for (const { definition, settings } of this.registered.values()) {
+    for (const { definition, settings, endpoint, types } of this.registered.values()) {
       settings.disabled = this.disabled.get(definition.id) ?? null;
       anyOrdered ||= definition.ordered === true;
-      const endpoint: DeliveryEndpoint = {
-        uri: definition.uri,
-        authKey: definition.authKey,
-        authCodeId: definition.authCodeId,
-        registeredId: definition.id,
-        ...(definition.ordered ? { onFailure: definition.onFailure ?? 'continue' } : {}),
-      };
-      for (const type of EVENT_TYPES) {
-        if (!matchesEventFilters(definition.events, filterNameOf(type))) continue;
-        const list = byType.get(type) ?? [];
-        list.push(endpoint);
-        byType.set(type, list);
+      for (const type of types) {
+        const list = byType.get(type);
+        if (list) list.push(endpoint);
+        else byType.set(type, [endpoint]);
       }
     }
     this.byType = byType;
     this.anyOrdered = anyOrdered;
   }
+}
+
+/** A registered endpoint as the registry holds it: its settings, its delivery endpoint, the types it matches. */
+interface Registered {
+  definition: EndpointDefinition;
+  settings: EndpointSettings;
+  endpoint: DeliveryEndpoint;
+  types: EventType[];
+}
+
+function registeredOf(definition: EndpointDefinition): Registered {
+  return {
+    definition,
+    settings: settingsOf(definition, null),
+    endpoint: {
+      uri: definition.uri,
+      authKey: definition.authKey,
+      authCodeId: definition.authCodeId,
+      registeredId: definition.id,
+      ...(definition.ordered ? { onFailure: definition.onFailure ?? 'continue' } : {}),
+    },
+    types: EVENT_TYPES.filter((type) => matchesEventFilters(definition.events, filterNameOf(type))),
+  };
 }
 
 function settingsOf(definition: EndpointDefinition, disabled: DisabledState | null): EndpointSettings {
