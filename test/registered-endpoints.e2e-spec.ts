@@ -133,6 +133,33 @@ describe('registered endpoints (/management/v1/endpoints)', () => {
     expect(() => verify(oldSecret, rotated)).not.toThrow();
   });
 
+  it('orders a registered ordered endpoint: its lanes are joined at commit, an event waits for the one ahead', async () => {
+    stack.receiver.respond((call) => ({ status: call.path === '/ordered' ? 500 : 200 }));
+    const body = { uri: `${stack.receiver.url}/ordered`, events: ['transfer.process'], ordered: true, onFailure: 'hold' };
+    const { id } = (await http().post('/management/v1/endpoints').set('x-api-key', API_KEY).send(body).expect(201)).body;
+    const registries = [stack.dispatcher, second].map((app) => app.get(EndpointRegistry));
+    await waitUntil(() => registries.every((r) => r.settingsOf({ uri: '', registeredId: id }) !== 'deleted'), 5000, 'the endpoint');
+    const transfer = await createTransfer();
+    await http().post(`/signaling/v1/transferprocesses/${transfer}/requested`).set('x-api-key', API_KEY).expect(200);
+    const statuses = async () =>
+      (
+        (await http().get(`/management/v1/deliveries?entityId=${transfer}`).set('x-api-key', API_KEY).expect(200)).body as {
+          endpoint: { uri: string };
+          eventType: string;
+          status: string;
+        }[]
+      )
+        .filter((d) => d.endpoint.uri === body.uri)
+        .map((d) => `${d.eventType} ${d.status}`)
+        .sort();
+    // The first event is retried; the second waits behind it in the lane, never sent.
+    await waitUntil(() => stack.receiver.callsTo('/ordered').length >= 3, 15_000, 'retries of the first event');
+    expect(await statuses()).toEqual(['TransferProcessInitiated retrying', 'TransferProcessRequested pending']);
+    expect(stack.receiver.callsTo('/ordered').every((c) => c.json.type === 'TransferProcessInitiated')).toBe(true);
+    stack.receiver.respond(() => ({ status: 200 }));
+    await http().delete(`/management/v1/endpoints/${id}`).set('x-api-key', API_KEY).expect(204);
+  });
+
   it('keeps a rate limit across two dispatchers, waiting without using attempts', async () => {
     const rate = 5;
     const count = 20;
