@@ -22,8 +22,10 @@ export interface EndpointSettings extends EndpointOptions {
 export const DELETED = 'deleted';
 
 const NONE: readonly DeliveryEndpoint[] = Object.freeze([]);
-/** The outbox is looked at this often even when nothing changed, in case its relay died. */
+/** The outbox is looked at this often (in polls) even when nothing changed, in case its relay died. */
 const OUTBOX_CHECK_EVERY = 40;
+/** Everything is read again this often (in polls: a minute at 250 ms), whatever the version says. */
+const RECONCILE_EVERY = 240;
 
 /**
  * Each replica's picture of the static and registered endpoints, kept in memory so the hot path
@@ -32,7 +34,8 @@ const OUTBOX_CHECK_EVERY = 40;
  *
  * Changes reach it within `ENDPOINT_POLL_INTERVAL` (250 ms): it reads the version counter, and
  * when that moved, only the endpoints changed since (see EndpointStore). A read that fails is
- * tried again at the next tick. A matched delivery keeps its endpoint's id, so what changes while
+ * tried again at the next tick. Every 240 polls, and whenever the counter went back (Redis lost
+ * writes), it reads everything again (a reconcile). A matched delivery keeps its endpoint's id, so what changes while
  * it waits (uri, auth, secrets, limits, disabled) applies to its next attempt.
  */
 @Injectable()
@@ -129,14 +132,22 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
 
   private async poll(): Promise<void> {
     let moved: boolean;
-    if (this.version < 0) {
+    if (this.version < 0 || ++this.polls % RECONCILE_EVERY === 0) {
       const { version, definitions, disabled } = await this.store.all();
+      this.registered.clear();
+      this.disabled.clear();
       for (const definition of definitions) this.registered.set(definition.id, registeredOf(definition));
       for (const [id, state] of disabled) this.disabled.set(id, state);
       this.version = version;
       moved = true;
     } else {
       const { version, changed } = await this.store.changesSince(this.version);
+      // Behind what this replica saw: Redis lost writes (a failover, a restart without its
+      // data). Everything is read again at once rather than waiting for the count to catch up.
+      if (version < this.version) {
+        this.version = -1;
+        return this.poll();
+      }
       for (const { id, definition, disabled } of changed) {
         if (disabled) this.disabled.set(id, disabled);
         else this.disabled.delete(id);
@@ -148,7 +159,7 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
     }
     if (moved) this.rebuild();
     // The outbox's trouble is not the registry's: its entries wait for the next try.
-    if (moved || ++this.polls % OUTBOX_CHECK_EVERY === 0)
+    if (moved || this.polls % OUTBOX_CHECK_EVERY === 0)
       await this.store.relayOutbox().catch((err: Error) => this.logger.warn(`Could not relay endpoint events: ${err.message}`));
   }
 
