@@ -49,7 +49,7 @@ export class ClientCertificates {
     const known = this.agents.get(settings.id);
     if (known?.fingerprint === digest) return { agent: known.agent };
     known?.agent.destroy();
-    const { agent } = { agent: createOutboundAgents(this.policy, tls).https };
+    const agent = createOutboundAgents(this.policy, tls).https;
     this.agents.set(settings.id, { fingerprint: digest, agent });
     return { agent };
   }
