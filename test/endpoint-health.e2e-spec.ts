@@ -92,11 +92,14 @@ describe('endpoint health: disabled after failing for ENDPOINT_DISABLE_AFTER, en
     const shown = (await http().get('/management/v1/endpoints/WATCH').set('x-api-key', API_KEY).expect(200)).body;
     expect(shown).toMatchObject({ source: 'config', disabled: true, disabledBy: 'api' });
     await http().put('/management/v1/endpoints/WATCH').set('x-api-key', API_KEY).send({ disabled: false }).expect(200);
-    // Its own EndpointDisabled waited while it was disabled; both arrive once it is enabled.
-    await stack.receiver.waitFor((calls) =>
-      calls.some((c) => c.path === '/watch' && c.json.type === 'EndpointEnabled' && c.json.payload.endpointId === 'WATCH'),
-    );
-    const own = stack.receiver.callsTo('/watch').filter((c) => c.json.payload.endpointId === 'WATCH');
-    expect(own.map((c) => c.json.payload.origin)).toEqual(['config', 'config']);
+    // Its own EndpointDisabled may have waited while it was disabled: both arrive, in either order.
+    const own = () => stack.receiver.callsTo('/watch').filter((c) => c.json.payload.endpointId === 'WATCH');
+    await waitUntil(() => own().length >= 2, 15_000, 'both status events of WATCH');
+    expect(
+      own()
+        .map((c) => c.json.type)
+        .sort(),
+    ).toEqual(['EndpointDisabled', 'EndpointEnabled']);
+    expect(own().map((c) => c.json.payload.origin)).toEqual(['config', 'config']);
   });
 });
