@@ -16,6 +16,7 @@ import { ContractNegotiationsModule } from './contract-negotiations/contract-neg
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { ApiMetricsModule } from './metrics/metrics.module';
 import { InboundCallbacksModule } from './inbound-callbacks/inbound-callbacks.module';
+import { EndpointsModule } from './endpoints/endpoints.module';
 import { EdcExceptionFilter } from './http/edc-exception.filter';
 import { SecretsModule } from './secrets/secrets.module';
 import { SignalingModule } from './signaling/signaling.module';
@@ -43,6 +44,7 @@ export class ApiModule {
         AdminModule,
         SecretsModule,
         DeliveriesModule,
+        EndpointsModule,
         ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),
       ],
       controllers: [HealthController],

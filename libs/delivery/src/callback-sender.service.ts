@@ -1,10 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { authKeyProblem } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { DeliveryJobData } from './delivery-job';
-import { guardedLookup, RefusedDestinationError } from './guarded-lookup';
+import { RefusedDestinationError } from './guarded-lookup';
+import { createOutboundAgents, OutboundAgents } from './outbound-agents';
+import { ClientCertificates } from './endpoints/client-certificates';
+import type { EndpointSettings } from './endpoints/endpoint-registry';
+import { OAuth2Tokens } from './endpoints/oauth2-tokens';
 import { AttemptTimeoutError, postWithDeadline } from './post-with-deadline';
 import { maskedHead, maskSecret, secretOverlapBytes } from './secret-mask';
 import { SecretResolver } from './secret-resolver.service';
@@ -42,7 +44,9 @@ export interface AttemptOutcome {
 @Injectable()
 export class CallbackSender implements OnApplicationShutdown {
   private readonly policy: AddressPolicy;
-  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly agents: OutboundAgents;
+  private readonly tokens: OAuth2Tokens;
+  private readonly certificates: ClientCertificates;
   /** Each URI's refusal (null: allowed), checked once per URI: the policy is fixed at start-up. */
   private readonly refusalFor: (uri: string) => string | null;
 
@@ -53,18 +57,23 @@ export class CallbackSender implements OnApplicationShutdown {
   ) {
     this.policy = new AddressPolicy(config.allowedHosts);
     this.refusalFor = perUri((uri) => this.policy.refusalForUri(uri));
-    const lookup = guardedLookup(this.policy);
-    const pool = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 256, maxFreeSockets: 64, lookup };
-    this.agents = { http: new http.Agent(pool), https: new https.Agent(pool) };
+    this.agents = createOutboundAgents(this.policy);
+    this.tokens = new OAuth2Tokens(secrets, this.policy, this.agents, config.dispatch.timeoutMs);
+    this.certificates = new ClientCertificates(secrets, this.policy);
   }
 
   onApplicationShutdown(): void {
     this.agents.http.destroy();
     this.agents.https.destroy();
+    this.certificates.destroy();
   }
 
-  /** Sends `body`, the event's envelope as stored once per event, to the delivery's endpoint. */
-  async send(delivery: DeliveryJobData, body: string): Promise<AttemptOutcome> {
+  /**
+   * Sends `body`, the event's envelope as stored once per event, to the delivery's endpoint.
+   * `settings`: a static or registered endpoint's, for its own signing secrets, OAuth2 token and
+   * client certificate.
+   */
+  async send(delivery: DeliveryJobData, body: string, settings?: EndpointSettings): Promise<AttemptOutcome> {
     const { endpoint } = delivery;
     const refusal = this.refusalFor(endpoint.uri);
     if (refusal) return { ok: false, final: true, latencyMs: 0, error: `Refused destination: ${refusal}` };
@@ -77,7 +86,7 @@ export class CallbackSender implements OnApplicationShutdown {
       'webhook-timestamp': String(timestamp),
       'x-event-sequence': String(delivery.sequence),
     };
-    const signature = this.signer.signature(endpoint, delivery.eventId, timestamp, body);
+    const signature = this.signer.signature(endpoint, delivery.eventId, timestamp, body, settings?.signers);
     if (signature) headers['webhook-signature'] = signature;
     let secret: string | undefined;
     if (endpoint.authCodeId) {
@@ -101,15 +110,43 @@ export class CallbackSender implements OnApplicationShutdown {
       headers[authKey.toLowerCase()] = secret;
     }
 
+    let agents = this.agents;
+    if (settings?.clientCertificateAlias || settings?.caCertificateAlias) {
+      const tls = await this.certificates.agentFor(settings);
+      if ('error' in tls) return { ok: false, final: true, latencyMs: 0, error: tls.error };
+      agents = { http: this.agents.http, https: tls.agent };
+    }
+    const oauth2 = settings?.oauth2;
+    let token: string | undefined;
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
+    if (oauth2) {
+      const got = await this.tokens.token(oauth2);
+      if (!got.ok) return { ok: false, final: got.final, latencyMs: latency(), error: got.error };
+      token = got.token;
+      headers.authorization = `Bearer ${token}`;
+      // The token is masked where the receiver echoes it, unless another secret is sent.
+      secret ??= token;
+    }
     try {
-      const reply = await postWithDeadline(endpoint.uri, body, {
-        agents: this.agents,
-        headers,
-        timeoutMs: this.config.dispatch.timeoutMs,
-        readLimit: RESPONSE_CAPTURE_BYTES + secretOverlapBytes(secret),
-      });
+      const post = () =>
+        postWithDeadline(endpoint.uri, body, {
+          agents,
+          headers,
+          timeoutMs: this.config.dispatch.timeoutMs,
+          readLimit: RESPONSE_CAPTURE_BYTES + secretOverlapBytes(secret),
+        });
+      let reply = await post();
+      if (reply.status === 401 && oauth2) {
+        // The token may have been revoked or expired early: one new token, one more try.
+        const renewed = await this.tokens.token(oauth2, token);
+        if (renewed.ok && renewed.token !== token) {
+          if (secret === token) secret = renewed.token;
+          token = renewed.token;
+          headers.authorization = `Bearer ${token}`;
+          reply = await post();
+        }
+      }
       const response = maskedHead(reply.head, RESPONSE_CAPTURE_BYTES, secret);
       const status = reply.status;
       return { ...verdictOnReply(status, reply.retryAfter), status, latencyMs: latency(), response };

@@ -10,6 +10,11 @@ export interface DeliveryEndpoint {
   authCodeId?: string;
   /** Id of the static callback (`EDC_CALLBACK_<ID>_*`); absent for dynamic ones. */
   staticId?: string;
+  /**
+   * Id of the registered endpoint (`/management/v1/endpoints`): its attempts use its settings of
+   * the moment (uri, auth, options), so a change applies to deliveries already waiting.
+   */
+  registeredId?: string;
   /** Set on an ordered endpoint only (what its dead letters do); the api joins its lanes by it. */
   onFailure?: OnFailure;
 }

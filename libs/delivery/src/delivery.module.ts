@@ -6,10 +6,28 @@ import { EventBodyStore } from './event-body-store';
 import { DeliveryLanes } from './lanes/delivery-lanes';
 import { SecretResolver } from './secret-resolver.service';
 import { DeliverySigner } from './signing';
+import { EndpointHealth } from './endpoints/endpoint-health';
+import { EndpointRegistry } from './endpoints/endpoint-registry';
+import { EndpointStore } from './endpoints/endpoint-store';
+import { EndpointRateLimiter } from './endpoints/rate-limiter';
+
+const PROVIDERS = [
+  CallbackSender,
+  SecretResolver,
+  DeliverySigner,
+  DeliveryLog,
+  EventBodyStore,
+  DeliveryQueues,
+  DeliveryLanes,
+  EndpointStore,
+  EndpointRegistry,
+  EndpointHealth,
+  EndpointRateLimiter,
+];
 
 /** Sending callbacks and recording them; needs ConfigModule and RedisModule (both global). */
 @Module({
-  providers: [CallbackSender, SecretResolver, DeliverySigner, DeliveryLog, EventBodyStore, DeliveryQueues, DeliveryLanes],
-  exports: [CallbackSender, SecretResolver, DeliverySigner, DeliveryLog, EventBodyStore, DeliveryQueues, DeliveryLanes],
+  providers: [...PROVIDERS],
+  exports: [...PROVIDERS],
 })
 export class DeliveryModule {}

@@ -27,9 +27,19 @@ export class DeliverySigner {
         );
   }
 
-  /** The `webhook-signature` value, or undefined when no secret applies to this endpoint. */
-  signature(endpoint: DeliveryEndpoint, id: string, timestampSeconds: number, body: string): string | undefined {
-    const signers = (endpoint.staticId && this.perStatic.get(endpoint.staticId)) || this.global;
+  /**
+   * The `webhook-signature` value, or undefined when no secret applies to this endpoint. `own`:
+   * a registered endpoint's secrets, with the end of a rotated one's overlap.
+   */
+  signature(
+    endpoint: DeliveryEndpoint,
+    id: string,
+    timestampSeconds: number,
+    body: string,
+    own?: { webhook: Webhook; expiresAt?: number }[],
+  ): string | undefined {
+    const current = own?.filter((s) => s.expiresAt === undefined || s.expiresAt > timestampSeconds * 1000).map((s) => s.webhook);
+    const signers = current?.length ? current : (endpoint.staticId && this.perStatic.get(endpoint.staticId)) || this.global;
     if (signers.length === 0) return undefined;
     const at = new Date(timestampSeconds * 1000);
     return signers.map((signer) => signer.sign(id, at, body)).join(' ');

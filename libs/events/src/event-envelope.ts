@@ -54,8 +54,18 @@ export interface CallbackReceivedPayload {
   callbackAddresses: CallbackAddress[];
 }
 
+/**
+ * `EndpointDisabled` / `EndpointEnabled`: a static (`config`) or registered endpoint stopped or
+ * started receiving deliveries. Sent to static and registered endpoints only.
+ */
+export interface EndpointStatusPayload {
+  endpointId: string;
+  origin: 'registered' | 'config';
+  reason: string;
+}
+
 /** Which kind of object an event is about; the sequence counter is kept per object. */
-export type EntityKind = 'transferprocess' | 'contractnegotiation' | 'callback';
+export type EntityKind = 'transferprocess' | 'contractnegotiation' | 'callback' | 'endpoint';
 
 /**
  * What the api puts on the events queue: the envelope as it will be sent, the per-object

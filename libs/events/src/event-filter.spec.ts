@@ -31,19 +31,25 @@ describe('matchesEventFilters', () => {
     expect(EVENT_FILTER_NAMES.TransferProcessResumed).toBe('transfer.process.resuming');
   });
 
-  it('gives every event type a negotiation, transfer or callback.received filter name', () => {
+  it('gives every event type a negotiation, transfer, callback.received or endpoint filter name', () => {
     for (const type of EVENT_TYPES) {
       const name = filterNameOf(type);
-      expect(name.startsWith('contract.negotiation.') || name.startsWith('transfer.process.') || name === 'callback.received').toBe(true);
+      expect(
+        name.startsWith('contract.negotiation.') ||
+          name.startsWith('transfer.process.') ||
+          name === 'callback.received' ||
+          name.startsWith('endpoint.'),
+      ).toBe(true);
     }
   });
 
-  it('lists 8 negotiation events, 9 transfer events and callback.received', () => {
+  it('lists 8 negotiation events, 9 transfer events, callback.received and the 2 endpoint events', () => {
     const names = Object.values(EVENT_FILTER_NAMES);
     expect(names.filter((n) => n.startsWith('contract.negotiation.'))).toHaveLength(8);
     expect(names.filter((n) => n.startsWith('transfer.process.'))).toHaveLength(9);
     expect(names.filter((n) => n === 'callback.received')).toHaveLength(1);
-    expect(EVENT_TYPES).toHaveLength(18);
+    expect(names.filter((n) => n.startsWith('endpoint.'))).toEqual(['endpoint.disabled', 'endpoint.enabled']);
+    expect(EVENT_TYPES).toHaveLength(20);
     expect(new Set(names).size).toBe(names.length);
   });
 });

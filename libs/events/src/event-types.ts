@@ -22,6 +22,9 @@ export const EVENT_FILTER_NAMES = {
   TransferProcessTerminated: 'transfer.process.terminated',
   TransferProcessDeprovisioned: 'transfer.process.deprovisioned',
   CallbackReceived: 'callback.received',
+  // A static or registered endpoint disabled by its health (or through the API), and enabled again.
+  EndpointDisabled: 'endpoint.disabled',
+  EndpointEnabled: 'endpoint.enabled',
 } as const;
 
 export type EventType = keyof typeof EVENT_FILTER_NAMES;

@@ -29,7 +29,7 @@ export class DeliveryEndpointDto {
 }
 
 export class DeliveryEntityDto {
-  kind!: 'contractnegotiation' | 'transferprocess' | 'callback';
+  kind!: 'contractnegotiation' | 'transferprocess' | 'callback' | 'endpoint';
   id!: string;
 }
 

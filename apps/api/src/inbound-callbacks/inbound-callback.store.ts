@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
-import { joinLanes } from '@app/delivery';
+import { EndpointRegistry, joinLanes } from '@app/delivery';
 import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
@@ -49,6 +49,7 @@ export class InboundCallbackStore {
     @Inject(REDIS) redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly partitions: Partitions,
+    private readonly endpoints: EndpointRegistry,
   ) {
     redis.defineCommand('cbAdmitCall', { numberOfKeys: 1, lua: ADMIT });
     // Its number of lanes varies, so it takes its key count per call.
@@ -154,7 +155,9 @@ export class InboundCallbackStore {
    * the callback when `close`. Returns the call's number, or null when the callback was not open.
    */
   async claim(callback: InboundCallback, call: CapturedCall, close: boolean, token: string, event?: OutboxEntry): Promise<number | null> {
-    const { job, joins } = event ? joinLanes(event.job, this.config.staticCallbacks, this.partitions) : { job: undefined, joins: [] };
+    const { job, joins } = event
+      ? joinLanes(event.job, this.config.staticCallbacks, this.partitions, this.endpoints)
+      : { job: undefined, joins: [] };
     const n = await this.redis.cbClaimCall(
       4 + joins.length,
       this.key(callback.id),

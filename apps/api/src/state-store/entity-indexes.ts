@@ -7,7 +7,7 @@ import { EntityKind } from './stored-entity';
  * creation, except `state`, which the transition script moves between indexes. A dotted name
  * is a nested path.
  */
-export const EQUALITY_INDEXES: Record<Exclude<EntityKind, 'callback'>, readonly string[]> = {
+export const EQUALITY_INDEXES: Record<Exclude<EntityKind, 'callback' | 'endpoint'>, readonly string[]> = {
   transferprocess: ['type', 'contractId', 'assetId', 'counterPartyAddress', 'protocol', 'transferType'],
   // `offer.assetId` is the asset of the agreement a negotiation ends with: contract agreement
   // queries filter by it most (docs/architecture.md, "Contract agreements").

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '@app/delivery';
 import { EventStreamGroups } from './event-stream-groups';
 import { StateIndex } from './state-index';
 import { StateStore } from './state-store.service';
 
 @Module({
+  imports: [DeliveryModule],
   providers: [StateStore, StateIndex, EventStreamGroups],
   exports: [StateStore, StateIndex],
 })

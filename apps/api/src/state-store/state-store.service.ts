@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import Redis from 'ioredis';
-import { heldLanesKey, joinLanes, laneKey } from '@app/delivery';
+import { EndpointRegistry, heldLanesKey, joinLanes, laneKey } from '@app/delivery';
 import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { CallbackAddress } from '@app/events';
@@ -51,6 +51,8 @@ export class StateStore {
     @Inject(REDIS) redis: Redis,
     readonly partitions: Partitions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    // Optional for tests that build a store by hand (they register no endpoint).
+    @Optional() private readonly endpoints?: EndpointRegistry,
   ) {
     // The number of index keys and of lanes varies, so both take their key count per call.
     redis.defineCommand('cbCreate', { lua: CREATE });
@@ -100,7 +102,7 @@ export class StateStore {
         .filter((field) => indexedValue(entity, field) !== undefined && indexedValue(entity, field) !== null)
         .map((field) => this.indexKey(partition, kind, field, String(indexedValue(entity, field)))),
     ];
-    const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions);
+    const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions, this.endpoints);
     const keys = [
       this.entityKey(kind, entity.id),
       eventStreamKey(partition),
@@ -134,7 +136,7 @@ export class StateStore {
     record?: SideRecord,
   ): Promise<boolean> {
     const partition = this.partitions.of(next.id);
-    const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions);
+    const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions, this.endpoints);
     const keys = [
       this.entityKey(kind, next.id),
       eventStreamKey(partition),

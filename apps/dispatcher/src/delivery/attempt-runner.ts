@@ -1,9 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
-import { AttemptOutcome, AttemptRecord, CallbackSender, DeliveryJobData, deliveryStatusAfter, perUri } from '@app/delivery';
+import {
+  AttemptOutcome,
+  AttemptRecord,
+  CallbackSender,
+  DELETED,
+  DeliveryJobData,
+  deliveryStatusAfter,
+  EndpointHealth,
+  EndpointRateLimiter,
+  EndpointRegistry,
+  EndpointSettings,
+  perUri,
+} from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { EndpointGuard, healthOf } from './endpoint-guard';
+
+const ENDPOINT_DELETED: AttemptOutcome = {
+  ok: false,
+  final: true,
+  latencyMs: 0,
+  error: 'The registered endpoint was deleted; nothing was sent',
+};
+
+/** A registered endpoint's delivery as its endpoint is now (a PUT may have changed its uri or auth). */
+function withCurrentEndpoint(delivery: DeliveryJobData, settings: EndpointSettings): DeliveryJobData {
+  const { uri, authKey, authCodeId } = settings;
+  return { ...delivery, endpoint: { ...delivery.endpoint, uri, authKey, authCodeId } };
+}
 
 /** What one try of a delivery came to. */
 export type AttemptResult =
@@ -31,6 +56,9 @@ export class AttemptRunner {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: AppMetrics,
     pino: PinoLogger,
+    private readonly registry: EndpointRegistry,
+    private readonly limiter: EndpointRateLimiter,
+    private readonly health: EndpointHealth,
   ) {
     this.guard = new EndpointGuard(config.dispatch);
     this.lines = pino.logger.child({ context: 'Delivery' });
@@ -45,18 +73,38 @@ export class AttemptRunner {
    * Attempt number `attempt` (1 = first) of `delivery` with `body`. Throws only when our side
    * fails (Redis, reading the secret): that says nothing about the endpoint.
    */
-  async run(deliveryId: string, delivery: DeliveryJobData, body: string, attempt: number): Promise<AttemptResult> {
+  async run(deliveryId: string, job: DeliveryJobData, body: string, attempt: number): Promise<AttemptResult> {
+    // A static or registered endpoint's settings now (a dynamic address has none): nothing more
+    // is asked of Redis unless it has a rate limit.
+    const settings = this.registry.settingsOf(job.endpoint);
+    if (settings === DELETED) return this.ended(deliveryId, job, attempt, ENDPOINT_DELETED);
+    if (settings?.disabled) return { kind: 'parked', retryInMs: this.config.endpoints.disabledRecheckMs, reason: 'endpoint disabled' };
+    const delivery = settings?.origin === 'registered' ? withCurrentEndpoint(job, settings) : job;
     const admission = await this.guard.admit(delivery.endpoint.uri);
     if (!admission.admitted) return { kind: 'parked', retryInMs: admission.retryInMs, reason: admission.reason };
     const at = Date.now();
     let outcome: AttemptOutcome;
     try {
-      outcome = await this.sender.send(delivery, body);
+      if (settings?.rateLimit !== undefined) {
+        const waitMs = await this.limiter.waitMs(settings.id, settings.rateLimit);
+        if (waitMs > 0) {
+          admission.release('neutral');
+          // Spread, so that the deliveries waiting for the same endpoint do not all come back at once.
+          return { kind: 'parked', retryInMs: Math.round(waitMs + Math.random() * 1000), reason: 'endpoint rate limit' };
+        }
+      }
+      outcome = await this.sender.send(delivery, body, settings);
     } catch (err) {
       admission.release('neutral');
       throw err;
     }
-    admission.release(healthOf(outcome));
+    const health = healthOf(outcome);
+    admission.release(health);
+    if (settings && health !== 'neutral') this.health.observe(settings, outcome.ok);
+    return this.ended(deliveryId, delivery, attempt, outcome, at);
+  }
+
+  private ended(deliveryId: string, delivery: DeliveryJobData, attempt: number, outcome: AttemptOutcome, at = Date.now()): AttemptResult {
     const status = deliveryStatusAfter(outcome, attempt, this.config.dispatch.maxAttempts);
     // One line per attempt: ids, host (not the URI: its path or query may hold a token), outcome.
     const line = {

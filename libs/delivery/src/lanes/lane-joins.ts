@@ -2,6 +2,7 @@ import { CallbackAddress, EventJobData } from '@app/events';
 import { Partition, partitionKey, Partitions, StaticCallback } from '@app/platform';
 import { deliveryJobId, endpointIdOf } from '../delivery-job';
 import { matchingEndpoints } from '../matching-endpoints';
+import type { EndpointRegistry } from '../endpoints/endpoint-registry';
 
 /** One ordered delivery of an event: the lane it joins at commit, and its place there. */
 export interface LaneJoin {
@@ -21,7 +22,8 @@ export function heldLanesKey(partition: Partition): string {
 
 /**
  * The lanes an event joins when it is committed: one per ordered endpoint it matches (static
- * callbacks with `_ORDERED=true`, the object's addresses with `ordered: true`), by the rule the
+ * callbacks with `_ORDERED=true`, registered endpoints and the object's addresses with
+ * `ordered: true`), by the rule the
  * dispatcher delivers by. Returns the event as the stream must hold it (with `lanes`, which tells
  * the dispatcher which of its deliveries wait their turn) and the joins for the commit script.
  * An event with no ordered endpoint comes back as it is, with no join: unordered costs nothing.
@@ -30,9 +32,12 @@ export function joinLanes(
   job: EventJobData,
   staticCallbacks: StaticCallback[],
   partitions: Partitions,
+  registered?: EndpointRegistry,
 ): { job: EventJobData; joins: LaneJoin[] } {
-  if (!staticCallbacks.some(isOrdered) && !job.callbackAddresses.some(isOrdered)) return { job, joins: [] };
-  const ordered = matchingEndpoints(job.envelope.type, staticCallbacks, job.callbackAddresses, false).filter(
+  const registeredOrdered = registered?.hasOrdered() === true;
+  if (!registeredOrdered && !staticCallbacks.some(isOrdered) && !job.callbackAddresses.some(isOrdered)) return { job, joins: [] };
+  const fromRegistry = registeredOrdered ? registered!.registeredFor(job.envelope.type) : [];
+  const ordered = matchingEndpoints(job.envelope.type, staticCallbacks, job.callbackAddresses, false, fromRegistry).filter(
     (e) => e.onFailure !== undefined,
   );
   if (ordered.length === 0) return { job, joins: [] };

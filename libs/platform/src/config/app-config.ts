@@ -3,11 +3,43 @@ import { JsonLdDocument } from './json-ld-documents';
 
 export type CounterpartyMode = 'simulated' | 'manual';
 
+/** A client-credentials grant whose token is sent as `Authorization: Bearer` (docs/delivery.md, "OAuth2"). */
+export interface OAuth2Settings {
+  tokenUrl: string;
+  clientId: string;
+  /** Alias of the client secret in the secrets (`/management/v3/secrets`, `EDC_VAULT_SECRETS`). */
+  clientSecretAlias: string;
+  scope?: string;
+  audience?: string;
+}
+
+/** What static and registered endpoints may set beyond a callback address. */
+export interface EndpointOptions {
+  /** Deliveries per second across all replicas (burst: one second's worth); absent: unlimited. */
+  rateLimit?: number;
+  oauth2?: OAuth2Settings;
+  /** Alias of a secret holding the PEM certificate chain followed by its PEM private key (mTLS). */
+  clientCertificateAlias?: string;
+  /** Alias of a secret holding the PEM CA certificate(s) the receiver's certificate must chain to. */
+  caCertificateAlias?: string;
+  description?: string;
+}
+
 /** A callback endpoint configured at deployment (`EDC_CALLBACK_<ID>_*`). */
-export interface StaticCallback extends CallbackAddress {
+export interface StaticCallback extends CallbackAddress, EndpointOptions {
   id: string;
   /** Signs this endpoint's deliveries instead of the global secret. */
   signingSecret?: string;
+}
+
+/** Registered endpoints and the health of static and registered ones. */
+export interface EndpointsConfig {
+  /** An endpoint failing with no success for this long is disabled (`ENDPOINT_DISABLE_AFTER`). */
+  disableAfterMs: number;
+  /** How often a disabled endpoint's waiting deliveries look again whether it was enabled. */
+  disabledRecheckMs: number;
+  /** How often each replica asks whether the endpoints changed. */
+  pollMs: number;
 }
 
 export interface DispatchConfig {
@@ -72,6 +104,7 @@ export interface AppConfig {
   /** What one inbound callback URL may take from anonymous callers (429 past it). */
   inboundLimits: InboundLimits;
   dispatch: DispatchConfig;
+  endpoints: EndpointsConfig;
   staticCallbacks: StaticCallback[];
   vaultSecrets: Record<string, string>;
   /** JSON-LD contexts ops added from files (`EDC_JSONLD_DOCUMENT_<ALIAS>_URL` / `_PATH`), served besides the shipped ones. */

@@ -39,6 +39,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     return fallback;
   };
 
+  const duration = (name: string, fallback: number, minMs: number) => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms < minMs) {
+      problems.push({
+        variable: name,
+        reason: `must be a duration of at least ${minMs} ms such as 5d, 12h, 30m, 10s or 500ms, got "${raw}"`,
+      });
+      return fallback;
+    }
+    return ms;
+  };
+
   const redisUrl = read('REDIS_URL') ?? 'redis://127.0.0.1:6379';
   try {
     parseRedisUrl(redisUrl);
@@ -136,10 +150,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       circuitFailureThreshold: int('CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
       circuitOpenMs: int('CIRCUIT_OPEN_MS', 30_000, 100, 3_600_000),
     },
+    endpoints: {
+      disableAfterMs: duration('ENDPOINT_DISABLE_AFTER', 5 * 24 * 3600 * 1000, 1000),
+      disabledRecheckMs: duration('ENDPOINT_DISABLED_RECHECK', 30_000, 100),
+      pollMs: duration('ENDPOINT_POLL_INTERVAL', 250, 10),
+    },
     staticCallbacks: parseStaticCallbacks(env, problems, allowedHosts),
     vaultSecrets,
     jsonLdDocuments: parseJsonLdDocuments(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `5d`, `12h`, `30m`, `10s`, `500ms`, or plain milliseconds; undefined when it is none of those. */
+export function parseDuration(raw: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(raw.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * UNIT_MS[(match[2] ?? 'ms').toLowerCase()];
+  return Number.isSafeInteger(Math.round(ms)) ? Math.round(ms) : undefined;
 }

@@ -1,12 +1,24 @@
 import { authCodeIdProblem, authKeyProblem, eventFiltersProblem, httpUrlProblem, ON_FAILURE_MODES, OnFailure } from '@app/events';
 import { AddressPolicy } from '../network/address-policy';
 import { StaticCallback } from './app-config';
+import { ENDPOINT_OPTION_FIELDS, parseEndpointOptions } from './endpoint-options';
 
 type Problem = { variable: string; reason: string };
 
 export const WHSEC = /^whsec_[A-Za-z0-9+/=]{16,}$/;
 
-const FIELDS = ['URI', 'EVENTS', 'TRANSACTIONAL', 'AUTH_KEY', 'AUTH_CODEID', 'AUTH_CODE_ID', 'SIGNING_SECRET', 'ORDERED', 'ON_FAILURE'];
+const FIELDS = [
+  'URI',
+  'EVENTS',
+  'TRANSACTIONAL',
+  'AUTH_KEY',
+  'AUTH_CODEID',
+  'AUTH_CODE_ID',
+  'SIGNING_SECRET',
+  'ORDERED',
+  'ON_FAILURE',
+  ...ENDPOINT_OPTION_FIELDS,
+];
 // The id may itself contain underscores, so the field is matched at the end of the name.
 const KEY = new RegExp(`^EDC_CALLBACK_(.+?)_(${FIELDS.join('|')})$`);
 
@@ -84,6 +96,9 @@ export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]
     const authCodeIdProblemFound = authCodeId ? authCodeIdProblem(authCodeId) : null;
     if (authCodeIdProblemFound) problems.push({ variable: fields.get('AUTH_CODEID')!.variable, reason: authCodeIdProblemFound });
     if (authKey && !authCodeId) problems.push({ variable: `${prefix}_AUTH_CODEID`, reason: 'is required when _AUTH_KEY is set' });
+    const options = parseEndpointOptions(prefix, fields, policy, problems);
+    if (options.rateLimit !== undefined && transactional?.value.trim().toLowerCase() === 'true')
+      problems.push({ variable: `${prefix}_RATE_LIMIT`, reason: 'cannot be set for a transactional callback' });
     if (problems.length > before || !uri || !events) continue;
 
     callbacks.push({
@@ -95,6 +110,7 @@ export function parseStaticCallbacks(env: NodeJS.ProcessEnv, problems: Problem[]
       ...(authCodeId ? { authCodeId } : {}),
       ...(isOrdered ? { ordered: true, ...(onFailure ? { onFailure: onFailure.value.trim().toLowerCase() as OnFailure } : {}) } : {}),
       ...(fields.get('SIGNING_SECRET') ? { signingSecret: fields.get('SIGNING_SECRET')!.value.trim() } : {}),
+      ...options,
     });
   }
   return callbacks;
