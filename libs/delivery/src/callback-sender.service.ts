@@ -1,10 +1,10 @@
 import http from 'node:http';
-import https from 'node:https';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { authKeyProblem } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { DeliveryJobData } from './delivery-job';
-import { guardedLookup, RefusedDestinationError } from './guarded-lookup';
+import { RefusedDestinationError } from './guarded-lookup';
+import { createOutboundAgents, OutboundAgents } from './outbound-agents';
 import { AttemptTimeoutError, postWithDeadline } from './post-with-deadline';
 import { maskedHead, maskSecret, secretOverlapBytes } from './secret-mask';
 import { SecretResolver } from './secret-resolver.service';
@@ -42,9 +42,11 @@ export interface AttemptOutcome {
 @Injectable()
 export class CallbackSender implements OnApplicationShutdown {
   private readonly policy: AddressPolicy;
-  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly agents: OutboundAgents;
   /** Each URI's refusal (null: allowed), checked once per URI: the policy is fixed at start-up. */
   private readonly refusalFor: (uri: string) => string | null;
+  /** Each URI's agent (direct or through the proxy), chosen once per URI: the proxy settings are fixed at start-up. */
+  private readonly agentFor: (uri: string) => http.Agent;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -53,14 +55,12 @@ export class CallbackSender implements OnApplicationShutdown {
   ) {
     this.policy = new AddressPolicy(config.allowedHosts);
     this.refusalFor = perUri((uri) => this.policy.refusalForUri(uri));
-    const lookup = guardedLookup(this.policy);
-    const pool = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 256, maxFreeSockets: 64, lookup };
-    this.agents = { http: new http.Agent(pool), https: new https.Agent(pool) };
+    this.agents = createOutboundAgents({ proxy: config.proxy, policy: this.policy });
+    this.agentFor = perUri((uri) => this.agents.agentFor(uri));
   }
 
   onApplicationShutdown(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.agents.destroy();
   }
 
   /** Sends `body`, the event's envelope as stored once per event, to the delivery's endpoint. */
@@ -105,7 +105,7 @@ export class CallbackSender implements OnApplicationShutdown {
     const latency = () => Math.round(performance.now() - started);
     try {
       const reply = await postWithDeadline(endpoint.uri, body, {
-        agents: this.agents,
+        agent: this.agentFor(endpoint.uri),
         headers,
         timeoutMs: this.config.dispatch.timeoutMs,
         readLimit: RESPONSE_CAPTURE_BYTES + secretOverlapBytes(secret),

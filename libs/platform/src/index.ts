@@ -3,6 +3,7 @@ export * from './config/config-error';
 export * from './config/load-config';
 export * from './config/config.module';
 export * from './network/address-policy';
+export * from './network/proxy-settings';
 export * from './redis/redis-connection';
 export * from './redis/redis-url';
 export * from './partitions/partitions';
