@@ -7,6 +7,7 @@ import { apiKeyHook } from './http/api-key.hook';
 import { registerBodyParsing } from './http/body-parsing';
 import { EdcValidationPipe } from './http/edc-validation.pipe';
 import { fastifyOptions } from './http/fastify-options';
+import { registerRequestTracing } from './http/request-tracing';
 import { serveOpenApi } from './openapi/openapi';
 
 /**
@@ -24,6 +25,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   fastify.addHook('onRequest', apiKeyHook(config.apiKey));
   registerBodyParsing(fastify, config.apiBodyLimit);
   app.useGlobalPipes(new EdcValidationPipe());
+  registerRequestTracing(app);
   serveOpenApi(app);
   return app;
 }

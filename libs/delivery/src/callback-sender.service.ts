@@ -79,6 +79,11 @@ export class CallbackSender implements OnApplicationShutdown {
     };
     const signature = this.signer.signature(endpoint, delivery.eventId, timestamp, body);
     if (signature) headers['webhook-signature'] = signature;
+    // The event's trace (or this attempt's span in it): the receiver's trace joins the caller's.
+    if (delivery.trace) {
+      headers.traceparent = delivery.trace.traceparent;
+      if (delivery.trace.tracestate) headers.tracestate = delivery.trace.tracestate;
+    }
     let secret: string | undefined;
     if (endpoint.authCodeId) {
       // Checked here too, not only when the request was accepted (defence in depth, and jobs or

@@ -20,3 +20,5 @@ export * from './metrics/metrics.module';
 export * from './logging/logging.module';
 export * from './event-stream/event-stream';
 export * from './event-stream/stream-consumer';
+export * from './tracing/trace-context';
+export * from './tracing/tracing';

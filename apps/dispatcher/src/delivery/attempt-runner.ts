@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { AttemptOutcome, AttemptRecord, CallbackSender, DeliveryJobData, deliveryStatusAfter, perUri } from '@app/delivery';
-import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
+import { APP_CONFIG, AppConfig, AppMetrics, startSpan } from '@app/platform';
 import { EndpointGuard, healthOf } from './endpoint-guard';
 
 /** What one try of a delivery came to. */
@@ -25,6 +25,8 @@ export class AttemptRunner {
   private readonly guard: EndpointGuard;
   /** Each endpoint's host for the log line, parsed once per URI. */
   private readonly hostOf = perUri((uri) => (URL.canParse(uri) ? new URL(uri).host : 'invalid'));
+  /** Each endpoint's origin for its spans (not the URI: its path or query may hold a token). */
+  private readonly originOf = perUri((uri) => (URL.canParse(uri) ? new URL(uri).origin : 'invalid'));
 
   constructor(
     private readonly sender: CallbackSender,
@@ -34,6 +36,16 @@ export class AttemptRunner {
   ) {
     this.guard = new EndpointGuard(config.dispatch);
     this.lines = pino.logger.child({ context: 'Delivery' });
+  }
+
+  private spanAttributes(delivery: DeliveryJobData, attempt: number) {
+    return {
+      'http.request.method': 'POST',
+      'delivery.endpoint.origin': this.originOf(delivery.endpoint.uri),
+      'messaging.message.id': delivery.eventId,
+      'delivery.event_type': delivery.eventType,
+      'delivery.attempt': attempt,
+    };
   }
 
   /** The endpoints and hosts whose circuit is open or half-open in this replica. */
@@ -49,15 +61,22 @@ export class AttemptRunner {
     const admission = await this.guard.admit(delivery.endpoint.uri);
     if (!admission.admitted) return { kind: 'parked', retryInMs: admission.retryInMs, reason: admission.reason };
     const at = Date.now();
+    // Each attempt is a span of the delivery's trace (tracing on), and sends its own traceparent.
+    const span = startSpan('delivery attempt', delivery.trace, this.spanAttributes(delivery, attempt), 'client');
     let outcome: AttemptOutcome;
     try {
-      outcome = await this.sender.send(delivery, body);
+      outcome = await this.sender.send(span ? { ...delivery, trace: span.trace } : delivery, body);
     } catch (err) {
       admission.release('neutral');
+      span?.end((err as Error).message);
       throw err;
     }
     admission.release(healthOf(outcome));
     const status = deliveryStatusAfter(outcome, attempt, this.config.dispatch.maxAttempts);
+    if (span) {
+      span.setAttributes({ 'delivery.outcome': status, ...(outcome.status ? { 'http.response.status_code': outcome.status } : {}) });
+      span.end(outcome.ok ? undefined : outcome.error);
+    }
     // One line per attempt: ids, host (not the URI: its path or query may hold a token), outcome.
     const line = {
       msg: 'delivery attempt',

@@ -68,6 +68,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const allowListProblem = parseAllowList(allowedHosts).problem;
   if (allowListProblem) problems.push({ variable: 'CALLBACK_ALLOWED_HOSTS', reason: allowListProblem });
 
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
+    const raw = read(name);
+    if (raw !== undefined && !/^https?:\/\/[^\s]+$/.test(raw))
+      problems.push({ variable: name, reason: `must be an http:// or https:// URL (the OTLP/HTTP collector), got "${raw}"` });
+  }
+
   const proxy = readProxySettings(env);
   problems.push(...proxy.problems);
 
