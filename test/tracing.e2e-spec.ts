@@ -53,6 +53,18 @@ describe('tracing off: the caller’s trace context goes through to every delive
     }
   });
 
+  it('carries the traceparent of a call to an inbound callback URL to its CallbackReceived deliveries', async () => {
+    const created = await request(api.getHttpServer())
+      .post('/management/v1/callbacks')
+      .set('x-api-key', API_KEY)
+      .send({ callbackAddresses: [{ uri: `${receiver.url}/inbound`, events: ['callback.received'] }] })
+      .expect(201);
+    const path = new URL(created.body.callbackUrl).pathname;
+    await request(api.getHttpServer()).post(path).set('traceparent', TRACEPARENT).send({ paid: true }).expect(200);
+    await receiver.waitFor((calls) => calls.some((c) => c.path === '/inbound'));
+    expect(receiver.callsTo('/inbound')[0].headers.traceparent).toBe(TRACEPARENT);
+  });
+
   it('starts a trace for a request that sent none (or an invalid one), the same for all of the event’s deliveries', async () => {
     await create('/fresh', { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' });
     await receiver.waitFor((calls) => calls.some((c) => c.path === '/fresh'));
