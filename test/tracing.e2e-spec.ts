@@ -10,6 +10,8 @@ import { startApi, startDispatcher } from './support/harness';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${CALLER_SPAN}-01`;
+/** A process's start (ts-node compiling it) on 2 cores shared with other test files can take long. */
+const SPAWN_MS = 90_000;
 const W3C = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
 const traceIdOf = (traceparent: unknown) => String(traceparent).split('-')[1];
@@ -101,9 +103,9 @@ describe('tracing on: one trace from the create request to the receiver, across 
     });
     config = testConfig(env as Record<string, string>);
     await seedAgreementFor(config);
-    api = await spawnApp('api', env);
-    apps.push(api, await spawnApp('dispatcher', env));
-  });
+    api = await spawnApp('api', env, SPAWN_MS);
+    apps.push(api, await spawnApp('dispatcher', env, SPAWN_MS));
+  }, 3 * SPAWN_MS);
 
   afterAll(async () => {
     for (const app of apps) await stopApp(app, 'SIGKILL');
@@ -171,20 +173,24 @@ describe('tracing on: one trace from the create request to the receiver, across 
     );
   });
 
-  it('keeps the trace when the dispatcher is killed mid-delivery and another takes the event over', async () => {
-    const traceId = 'a1'.repeat(16);
-    await create('/crash', `00-${traceId}-${CALLER_SPAN}-01`);
-    await receiver.waitFor((calls) => calls.some((c) => c.path === '/crash'));
-    const first = apps[1]!;
-    first.child.kill('SIGKILL');
-    await first.exited;
-    apps.push(await spawnApp('dispatcher', env));
-    await receiver.waitFor((calls) => calls.filter((c) => c.path === '/crash').length >= 2, 30_000);
+  it(
+    'keeps the trace when the dispatcher is killed mid-delivery and another takes the event over',
+    async () => {
+      const traceId = 'a1'.repeat(16);
+      await create('/crash', `00-${traceId}-${CALLER_SPAN}-01`);
+      await receiver.waitFor((calls) => calls.some((c) => c.path === '/crash'));
+      const first = apps[1]!;
+      first.child.kill('SIGKILL');
+      await first.exited;
+      apps.push(await spawnApp('dispatcher', env, SPAWN_MS));
+      await receiver.waitFor((calls) => calls.filter((c) => c.path === '/crash').length >= 2, 30_000);
 
-    const calls = receiver.callsTo('/crash');
-    for (const call of calls) expect(traceIdOf(call.headers.traceparent)).toBe(traceId);
-    // The attempt of the replica that took over is exported in the same trace.
-    await exportedFor(calls.slice(1), traceId);
-    expect(collector.inTrace(traceId).some((s) => s.name === 'POST /management/v3/transferprocesses')).toBe(true);
-  });
+      const calls = receiver.callsTo('/crash');
+      for (const call of calls) expect(traceIdOf(call.headers.traceparent)).toBe(traceId);
+      // The attempt of the replica that took over is exported in the same trace.
+      await exportedFor(calls.slice(1), traceId);
+      expect(collector.inTrace(traceId).some((s) => s.name === 'POST /management/v3/transferprocesses')).toBe(true);
+    },
+    3 * SPAWN_MS,
+  );
 });

@@ -24,8 +24,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // The key is checked before a body is read; then bodies are parsed with the size limit.
   fastify.addHook('onRequest', apiKeyHook(config.apiKey));
   registerBodyParsing(fastify, config.apiBodyLimit);
+  registerRequestTracing(fastify);
   app.useGlobalPipes(new EdcValidationPipe());
-  registerRequestTracing(app);
   serveOpenApi(app);
   return app;
 }
