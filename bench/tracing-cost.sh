@@ -5,6 +5,7 @@
 # system), not rates: on a shared machine wall time is noise, a process's own CPU much less so.
 #
 #   npm run build && BASE_DIST=/path/to/old/dist bench/tracing-cost.sh      # EVENTS=5000 RUNS=3
+#   CALLER_TRACEPARENT=0 DRAIN=0 BASE_DIST=... bench/tracing-cost.sh        # creates without a caller's traceparent, no drains
 #
 # RUNS rounds of creates: in each, for each build in turn (base, off, on: the machine's noise
 # falls on all three alike), a fresh api (manual mode, alone) takes WARM_UP (500) creates, then
@@ -67,7 +68,7 @@ const body = JSON.stringify({ "@context": { "@vocab": "https://w3id.org/edc/v0.0
   transferType: "HttpData-PULL", dataDestination: { type: "HttpProxy" }, callbackAddresses: [{ uri: `http://127.0.0.1:${target}/cb`, events: ["transfer.process"] }] });
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 const post = () => new Promise((ok, fail) => http.request({ port, path: "/management/v3/transferprocesses", method: "POST", agent,
-  headers: { "content-type": "application/json", "x-api-key": "k", traceparent: `00-${crypto.randomBytes(16).toString("hex")}-${crypto.randomBytes(8).toString("hex")}-01` } },
+  headers: { "content-type": "application/json", "x-api-key": "k", ...(process.env.CALLER_TRACEPARENT === "0" ? {} : { traceparent: `00-${crypto.randomBytes(16).toString("hex")}-${crypto.randomBytes(8).toString("hex")}-01` }) } },
   (r) => r.resume().on("end", () => (r.statusCode === 200 ? ok() : fail(new Error(`create answered ${r.statusCode}`))))).on("error", fail).end(body));
 let i = 0;
 Promise.all(Array.from({ length: 32 }, async () => { while (i++ < n) await post(); })).then(() => agent.destroy());' $((PORT + 3)) "$1" "$PORT"
@@ -98,6 +99,7 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 
+[ "${DRAIN:-1}" = 0 ] && exit 0
 for run in $(seq 1 "$RUNS"); do
   for build in base off on; do
     prefix=trace-cost-$RUN_ID-$build

@@ -12,8 +12,7 @@ const spans = new WeakMap<object, SpanHandle & { activate<T>(fn: () => T): T }>(
  *
  * Fastify hooks, not a Nest interceptor: the handler (pipes, controller) runs synchronously
  * inside the last preHandler's `done`, so running `done` in the trace's context puts the whole
- * handler in it, without the Observable chain an interceptor adds to every request (about a
- * tenth more CPU per create, measured: docs/performance.md, "Tracing").
+ * handler in it, without the Observable chain a Nest interceptor adds to every request.
  */
 export function registerRequestTracing(fastify: FastifyInstance): void {
   if (!tracingOn()) {
