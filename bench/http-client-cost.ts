@@ -59,7 +59,10 @@ async function main(): Promise<void> {
         for await (const _ of reply.data);
       },
     ],
-    ['node:http (postWithDeadline)', () => postWithDeadline(uri, body, { agents, headers: headers(), timeoutMs: 10_000, readLimit: 1024 })],
+    [
+      'node:http (postWithDeadline)',
+      () => postWithDeadline(uri, body, { agent: agents.http, headers: headers(), timeoutMs: 10_000, readLimit: 1024 }),
+    ],
   ];
   for (let round = 1; round <= ROUNDS; round++)
     for (const [name, post] of clients) {

@@ -2,6 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { TEST_TLS } from './support/tls-fixture';
+import { NO_PROXY_SETTINGS } from '@app/platform';
+import { createOutboundAgents } from '../libs/delivery/src/outbound-agents';
 import { AttemptTimeoutError, postWithDeadline, PostOptions } from '../libs/delivery/src/post-with-deadline';
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
@@ -26,9 +28,10 @@ async function serve(handler: Handler, options: { tls?: boolean; host?: string }
 }
 
 describe('postWithDeadline', () => {
-  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true, ca: TEST_TLS.cert }) };
-  const options = (over: Partial<PostOptions> = {}): PostOptions => ({
-    agents,
+  const agents = createOutboundAgents({ proxy: NO_PROXY_SETTINGS, tls: { ca: TEST_TLS.cert } });
+  const post = (uri: string, body: string, over: Partial<PostOptions> = {}) => postWithDeadline(uri, body, options(uri, over));
+  const options = (uri: string, over: Partial<PostOptions>): PostOptions => ({
+    agent: agents.agentFor(uri),
     headers: { 'content-type': 'application/json', 'webhook-id': 'e1' },
     timeoutMs: 2000,
     readLimit: 16,
@@ -43,8 +46,7 @@ describe('postWithDeadline', () => {
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
-    agents.http.destroy();
-    agents.https.destroy();
+    agents.destroy();
   });
 
   it('sends the body with a content length and the given headers, and reads the status and Retry-After', async () => {
@@ -53,7 +55,7 @@ describe('postWithDeadline', () => {
       seen = { method: req.method, headers: req.headers, body, url: req.url };
       res.writeHead(503, { 'retry-after': '7' }).end('busy');
     });
-    const reply = await postWithDeadline(`${url}/hook?x=1`, '{"a":"é"}', options());
+    const reply = await post(`${url}/hook?x=1`, '{"a":"é"}');
     expect(reply).toEqual({ status: 503, retryAfter: '7', head: Buffer.from('busy') });
     expect(seen).toMatchObject({ method: 'POST', url: '/hook?x=1', body: '{"a":"é"}' });
     expect(seen.headers).toMatchObject({
@@ -66,23 +68,21 @@ describe('postWithDeadline', () => {
 
   it('reads only the first bytes of a long reply', async () => {
     const url = await started((_req, _body, res) => res.end('x'.repeat(100_000)));
-    expect((await postWithDeadline(url, '{}', options())).head.toString()).toBe('x'.repeat(16));
+    expect((await post(url, '{}')).head.toString()).toBe('x'.repeat(16));
   });
 
   it('does not follow a redirect', async () => {
     let calls = 0;
     const url = await started((_req, _body, res) => (calls++, res.writeHead(302, { location: '/elsewhere' }).end()));
-    expect((await postWithDeadline(url, '{}', options())).status).toBe(302);
+    expect((await post(url, '{}')).status).toBe(302);
     expect(calls).toBe(1);
   });
 
   it('gives up when the whole attempt takes longer than the deadline, also while the reply is read', async () => {
     const silent = await started(() => undefined);
-    await expect(postWithDeadline(silent, '{}', options({ timeoutMs: 100 }))).rejects.toThrow(new AttemptTimeoutError(100));
+    await expect(post(silent, '{}', { timeoutMs: 100 })).rejects.toThrow(new AttemptTimeoutError(100));
     const trickling = await started((_req, _body, res) => res.writeHead(200).write('a'));
-    await expect(postWithDeadline(trickling, '{}', options({ timeoutMs: 100, readLimit: 1024 }))).rejects.toBeInstanceOf(
-      AttemptTimeoutError,
-    );
+    await expect(post(trickling, '{}', { timeoutMs: 100, readLimit: 1024 })).rejects.toBeInstanceOf(AttemptTimeoutError);
   });
 
   it('fails with the transport error when the reply is cut off or nobody listens', async () => {
@@ -90,20 +90,20 @@ describe('postWithDeadline', () => {
       res.writeHead(200, { 'content-length': '100' }).write('part');
       setTimeout(() => res.socket?.destroy(), 20);
     });
-    await expect(postWithDeadline(cut, '{}', options({ readLimit: 1024 }))).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(post(cut, '{}', { readLimit: 1024 })).rejects.toMatchObject({ code: 'ECONNRESET' });
     const closed = await serve(() => undefined);
     await closed.close();
-    await expect(postWithDeadline(closed.url, '{}', options())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(post(closed.url, '{}')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it('posts over HTTPS, to an IPv6 literal, and sends credentials in the URI as basic auth', async () => {
     const secure = await started((_req, body, res) => res.end(`tls ${body}`), { tls: true });
-    expect((await postWithDeadline(`${secure}/x`, 'b', options())).head.toString()).toBe('tls b');
+    expect((await post(`${secure}/x`, 'b')).head.toString()).toBe('tls b');
 
     let authorization: string | undefined;
     const v6 = await started((req, _body, res) => ((authorization = req.headers.authorization), res.end('v6')), { host: '::1' });
     const withUser = v6.replace('http://', 'http://us%40er:p%3Ass@');
-    expect((await postWithDeadline(withUser, '{}', options())).head.toString()).toBe('v6');
+    expect((await post(withUser, '{}')).head.toString()).toBe('v6');
     expect(authorization).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`);
   });
 });

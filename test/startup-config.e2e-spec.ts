@@ -48,7 +48,7 @@ function baseEnv(): NodeJS.ProcessEnv {
   for (const [name, value] of Object.entries(process.env)) {
     const upper = name.toUpperCase().replace(/[.-]/g, '_');
     const configuration =
-      /^(EDC_|DISPATCH|CALLBACK_|CIRCUIT_|API_|REDIS_|LOG_|SIMULATION_|OUTBOX_|DELIVERY_|SHUTDOWN_|EVENT_|PUBLIC_BASE_URL$|COUNTERPARTY_MODE$|MANAGEMENT_API_KEY$)/;
+      /^(EDC_|DISPATCH|CALLBACK_|CIRCUIT_|API_|REDIS_|LOG_|SIMULATION_|OUTBOX_|DELIVERY_|SHUTDOWN_|EVENT_|PUBLIC_BASE_URL$|COUNTERPARTY_MODE$|MANAGEMENT_API_KEY$|HTTPS?_PROXY$|NO_PROXY$|OTEL_)/;
     if (configuration.test(upper)) continue;
     inherited[name] = value;
   }
@@ -157,6 +157,20 @@ const cases: Case[] = [
     env: { CALLBACK_ALLOWED_HOSTS: 'not/a/cidr' },
     variables: ['CALLBACK_ALLOWED_HOSTS'],
     reason: /not a host, IP or CIDR: not\/a\/cidr/,
+  },
+  {
+    name: 'HTTPS_PROXY not an http(s) proxy URL (its password not echoed)',
+    app: 'dispatcher',
+    env: { HTTPS_PROXY: 'socks5://ops:hunter2@proxy:1080' },
+    variables: ['HTTPS_PROXY'],
+    reason: /must be an http:\/\/ or https:\/\/ proxy URL(?![^]*hunter2)/,
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT not a URL',
+    app: 'api',
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+    variables: ['OTEL_EXPORTER_OTLP_ENDPOINT'],
+    reason: /must be an http:\/\/ or https:\/\/ URL/,
   },
   {
     name: 'DISPATCH_MAX_ATTEMPTS zero',

@@ -10,6 +10,7 @@ import { registerBodyParsing } from './http/body-parsing';
 import { EdcValidationPipe } from './http/edc-validation.pipe';
 import { fastifyOptions } from './http/fastify-options';
 import { addContextDocuments } from './json-ld/context-documents';
+import { registerRequestTracing } from './http/request-tracing';
 import { serveOpenApi } from './openapi/openapi';
 
 /**
@@ -29,6 +30,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   guardAdminWrites(fastify);
   serveBoardOffline(fastify, BULL_BOARD_ROUTE);
   registerBodyParsing(fastify, config.apiBodyLimit);
+  registerRequestTracing(fastify);
   app.useGlobalPipes(new EdcValidationPipe());
   serveOpenApi(app);
   return app;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { AddressInfo } from 'node:net';
-import { assertRedisReachable, LISTEN_HOST, loadConfig, runMain } from '@app/platform';
+import { assertRedisReachable, LISTEN_HOST, loadConfig, runMain, startTracing } from '@app/platform';
 import { BULL_BOARD_ROUTE } from './admin/admin.module';
 import { CONSOLE_ROUTE } from './admin/console/console-views';
 import { createApiApp } from './create-api-app';
@@ -8,6 +8,8 @@ import { OPENAPI_JSON_PATH, SWAGGER_UI_PATH } from './openapi/openapi';
 
 runMain('api', 'API_PORT', async () => {
   const config = loadConfig();
+  // Before the app is made: its spans need the provider (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  startTracing('callback-service-api');
   await assertRedisReachable(config.redisUrl);
   const app = await createApiApp(config);
   await app.listen(config.apiPort, LISTEN_HOST);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { AddressInfo } from 'node:net';
-import { assertRedisReachable, LISTEN_HOST, loadConfig, runMain } from '@app/platform';
+import { assertRedisReachable, LISTEN_HOST, loadConfig, runMain, startTracing } from '@app/platform';
 import { createDispatcherApp } from './create-dispatcher-app';
 import { limitHeapGrowth } from './heap-growth';
 
@@ -8,6 +8,8 @@ limitHeapGrowth();
 
 runMain('dispatcher', 'DISPATCHER_PORT', async () => {
   const config = loadConfig();
+  // Before the app is made: its spans need the provider (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  startTracing('callback-service-dispatcher');
   await assertRedisReachable(config.redisUrl);
   const app = await createDispatcherApp(config);
   await app.listen(config.dispatcherPort, LISTEN_HOST);

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { authKeyProblem } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
@@ -49,6 +50,8 @@ export class CallbackSender implements OnApplicationShutdown {
   private readonly certificates: ClientCertificates;
   /** Each URI's refusal (null: allowed), checked once per URI: the policy is fixed at start-up. */
   private readonly refusalFor: (uri: string) => string | null;
+  /** Each URI's agent (direct or through the proxy), chosen once per URI: the proxy settings are fixed at start-up. */
+  private readonly agentFor: (uri: string) => http.Agent;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -57,14 +60,14 @@ export class CallbackSender implements OnApplicationShutdown {
   ) {
     this.policy = new AddressPolicy(config.allowedHosts);
     this.refusalFor = perUri((uri) => this.policy.refusalForUri(uri));
-    this.agents = createOutboundAgents(this.policy);
+    this.agents = createOutboundAgents({ proxy: config.proxy, policy: this.policy });
+    this.agentFor = perUri((uri) => this.agents.agentFor(uri));
     this.tokens = new OAuth2Tokens(secrets, this.policy, this.agents, config.dispatch.timeoutMs);
-    this.certificates = new ClientCertificates(secrets, this.policy);
+    this.certificates = new ClientCertificates(secrets, this.policy, config.proxy);
   }
 
   onApplicationShutdown(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.agents.destroy();
     this.certificates.destroy();
   }
 
@@ -88,6 +91,11 @@ export class CallbackSender implements OnApplicationShutdown {
     };
     const signature = this.signer.signature(endpoint, delivery.eventId, timestamp, body, settings?.signers);
     if (signature) headers['webhook-signature'] = signature;
+    // The event's trace (or this attempt's span in it): the receiver's trace joins the caller's.
+    if (delivery.trace) {
+      headers.traceparent = delivery.trace.traceparent;
+      if (delivery.trace.tracestate) headers.tracestate = delivery.trace.tracestate;
+    }
     let secret: string | undefined;
     if (endpoint.authCodeId) {
       // Checked here too, not only when the request was accepted (defence in depth, and jobs or
@@ -110,11 +118,11 @@ export class CallbackSender implements OnApplicationShutdown {
       headers[authKey.toLowerCase()] = secret;
     }
 
-    let agents = this.agents;
+    let agent = this.agentFor(endpoint.uri);
     if (settings?.clientCertificateAlias || settings?.caCertificateAlias) {
-      const tls = await this.certificates.agentFor(settings);
+      const tls = await this.certificates.agentFor(settings, endpoint.uri);
       if ('error' in tls) return { ok: false, final: true, latencyMs: 0, error: tls.error };
-      agents = { http: this.agents.http, https: tls.agent };
+      agent = tls.agent;
     }
     const oauth2 = settings?.oauth2;
     let token: string | undefined;
@@ -131,7 +139,7 @@ export class CallbackSender implements OnApplicationShutdown {
     try {
       const post = () =>
         postWithDeadline(endpoint.uri, body, {
-          agents,
+          agent,
           headers,
           timeoutMs: this.config.dispatch.timeoutMs,
           readLimit: RESPONSE_CAPTURE_BYTES + secretOverlapBytes(secret),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EntityKind, EventType, OnFailure } from '@app/events';
+import { EntityKind, EventType, OnFailure, TraceContext } from '@app/events';
 import { perUri } from './per-uri';
 import { hostOf } from './uri-mask';
 
@@ -53,6 +53,8 @@ export interface DeliveryJobData {
   lane?: DeliveryLane;
   /** Set when the first attempt failed for good (410, refused destination): the job only marks the dead letter. */
   deadLetter?: string;
+  /** The trace its attempts continue (the event's, or its dispatch span's): each attempt a span of it, its `traceparent` sent. */
+  trace?: TraceContext;
 }
 
 /**

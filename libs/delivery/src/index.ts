@@ -6,6 +6,7 @@ export * from './matching-endpoints';
 export * from './retry-after';
 export * from './reply-outcome';
 export * from './guarded-lookup';
+export * from './outbound-agents';
 export * from './secret-resolver.service';
 export * from './signing';
 export * from './callback-sender.service';

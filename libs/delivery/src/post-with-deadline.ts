@@ -19,7 +19,8 @@ export class AttemptTimeoutError extends Error {
 }
 
 export interface PostOptions {
-  agents: { http: http.Agent; https: https.Agent };
+  /** The keep-alive agent for `uri` (`OutboundAgents.agentFor`): direct or through the proxy. */
+  agent: http.Agent;
   headers: Record<string, string>;
   timeoutMs: number;
   /** Bytes of the reply to read at most; a longer reply is cut off (its socket is not reused). */
@@ -42,8 +43,8 @@ const targetOf = perUri((uri) => {
 });
 
 /**
- * One POST of `body` to `uri` with Node's own HTTP client, over the given keep-alive agents
- * (whose `lookup` is the SSRF guard). Redirects are never followed (Node's client follows
+ * One POST of `body` to `uri` with Node's own HTTP client, over the given keep-alive agent
+ * (which holds the SSRF guard, and the proxy when there is one). Redirects are never followed (Node's client follows
  * none); one timer bounds the whole attempt. It rejects with the transport's error (connect
  * refused, reset, the guard's refusal) or an AttemptTimeoutError.
  *
@@ -65,7 +66,7 @@ export function postWithDeadline(uri: string, body: string, options: PostOptions
     const request = (secure ? https : http).request({
       ...where,
       method: 'POST',
-      agent: secure ? options.agents.https : options.agents.http,
+      agent: options.agent,
       headers: { ...options.headers, 'content-length': String(Buffer.byteLength(body)) },
     });
     const timer = setTimeout(() => {

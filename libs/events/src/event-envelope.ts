@@ -1,5 +1,6 @@
 import { CallbackAddress, OnFailure } from './callback-address';
 import { EventType } from './event-types';
+import { TraceContext } from './trace-context';
 
 /** The JSON body POSTed to a callback endpoint, exactly EDC's envelope. */
 export interface EventEnvelope<P extends object = Record<string, unknown>> {
@@ -81,4 +82,6 @@ export interface EventJobData {
    * (16 hex of the SHA-256 of the URI) with their `onFailure`. Absent when it joined none.
    */
   lanes?: Record<string, OnFailure>;
+  /** The trace of the request that made the event (absent on events committed before tracing). */
+  trace?: TraceContext;
 }

@@ -1,6 +1,7 @@
 export * from './event-types';
 export * from './event-filter';
 export * from './event-envelope';
+export * from './trace-context';
 export * from './callback-address';
 export * from './dto/as-list';
 export * from './dto/is-http-url.validator';

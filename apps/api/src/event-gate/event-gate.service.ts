@@ -8,7 +8,7 @@ import {
   DeliveryLog,
   matchingEndpoints,
 } from '@app/delivery';
-import { APP_CONFIG, AppConfig } from '@app/platform';
+import { APP_CONFIG, AppConfig, eventTrace } from '@app/platform';
 import { InvalidInput, TransactionalCallbackRefused } from '../domain/domain-errors';
 import { OutboxEntry } from '../state-store/stored-entity';
 
@@ -54,7 +54,8 @@ export class EventGate {
   /** Calls one endpoint once; the reason it failed, or null. */
   private async call(entry: OutboxEntry, body: string, endpoint: DeliveryEndpoint): Promise<string | null> {
     const { envelope, entity, sequence } = entry.job;
-    const data: DeliveryJobData = { eventId: envelope.id, eventType: envelope.type, entity, sequence, endpoint };
+    // In the request's trace, as the event's deliveries will be.
+    const data: DeliveryJobData = { eventId: envelope.id, eventType: envelope.type, entity, sequence, endpoint, trace: eventTrace() };
     const at = Date.now();
     const outcome = await this.sender.send(data, body);
     const status = outcome.ok ? 'delivered' : 'failed';

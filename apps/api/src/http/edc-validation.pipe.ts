@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
+import { withSpan } from '@app/platform';
 import { EdcError, EdcException } from './edc-error';
 import { strictOptionsFor } from './strict-params';
 import { plainBodyOf, unreadable } from './validate-body';
@@ -20,10 +21,14 @@ export class EdcValidationPipe extends ValidationPipe {
     });
   }
 
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'query' && strictOptionsFor(metadata.metatype) && value && typeof value === 'object')
       return this.toDto({ ...value }, metadata.metatype as new () => object);
     if (metadata.type !== 'body') return super.transform(value, metadata);
+    return withSpan('validation', { 'code.function.name': metadata.metatype?.name ?? 'body' }, () => this.transformBody(value, metadata));
+  }
+
+  private async transformBody(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // No body at all reads as `{}`, so a missing body lists the missing fields.
     const body = value === undefined ? {} : value;
     if (body === null || typeof body !== 'object' || Array.isArray(body))

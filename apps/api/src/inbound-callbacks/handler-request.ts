@@ -1,11 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-
-/** The agents a response handler is reached through: their `lookup` is the SSRF guard (and a proxy agent can stand in). */
-export interface HandlerAgents {
-  http: http.Agent;
-  https: https.Agent;
-}
+import { OutboundAgents } from '@app/delivery';
 
 /** What a response handler answered. */
 export interface HandlerReply {
@@ -27,11 +22,11 @@ export class HandlerFailed extends Error {}
 
 /**
  * The one outbound HTTP call of inbound callbacks: a `POST` of `body` to a response handler,
- * through `agents`, with one timer over the whole exchange and the reply read whole (up to
+ * through `agents` (direct with the address policy's guard, or through the egress proxy), with one timer over the whole exchange and the reply read whole (up to
  * `readLimit`). Redirects are not followed: a 3xx is the handler's answer. Everything that
- * reaches a handler goes through here, so swapping the agents (an egress proxy) covers it all.
+ * reaches a handler goes through here.
  */
-export function sendHandlerRequest(uri: string, agents: HandlerAgents, request: HandlerRequest): Promise<HandlerReply> {
+export function sendHandlerRequest(uri: string, agents: OutboundAgents, request: HandlerRequest): Promise<HandlerReply> {
   const url = new URL(uri);
   const secure = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
@@ -45,7 +40,7 @@ export function sendHandlerRequest(uri: string, agents: HandlerAgents, request: 
     };
     const req = (secure ? https : http).request(url, {
       method: 'POST',
-      agent: secure ? agents.https : agents.http,
+      agent: agents.agentFor(url),
       headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
     });
     const timer = setTimeout(() => {

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
 import { EndpointRegistry, joinLanes } from '@app/delivery';
 import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
+import { withCommitSpan } from '../state-store/state-store.service';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
 import ADMIT from './scripts/admit-call.lua';
@@ -154,7 +155,19 @@ export class InboundCallbackStore {
    * Records a call (`token` unique to it: a resent claim answers what the first one did); closes
    * the callback when `close`. Returns the call's number, or null when the callback was not open.
    */
-  async claim(callback: InboundCallback, call: CapturedCall, close: boolean, token: string, event?: OutboxEntry): Promise<number | null> {
+  claim(callback: InboundCallback, call: CapturedCall, close: boolean, token: string, event?: OutboxEntry): Promise<number | null> {
+    return event
+      ? withCommitSpan(event, () => this.claimNow(callback, call, close, token, event))
+      : this.claimNow(callback, call, close, token);
+  }
+
+  private async claimNow(
+    callback: InboundCallback,
+    call: CapturedCall,
+    close: boolean,
+    token: string,
+    event?: OutboxEntry,
+  ): Promise<number | null> {
     const { job, joins } = event
       ? joinLanes(event.job, this.config.staticCallbacks, this.partitions, this.endpoints)
       : { job: undefined, joins: [] };

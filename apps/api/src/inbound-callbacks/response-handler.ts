@@ -1,11 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { DeliverySigner, guardedLookup } from '@app/delivery';
+import { createOutboundAgents, DeliverySigner, OutboundAgents } from '@app/delivery';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { CapturedCall, InboundCallback } from './inbound-callback';
-import { HandlerAgents, sendHandlerRequest } from './handler-request';
+import { sendHandlerRequest } from './handler-request';
 import { FRAMING } from './response-headers';
 
 /** Largest answer taken from a handler: it becomes the answer to an anonymous caller, read whole. */
@@ -25,25 +24,22 @@ export interface HandlerAnswer {
  * ...), as JSON in a `POST` signed like a delivery (Standard Webhooks headers, with
  * `CALLBACK_SIGNING_SECRET`), and its status, headers and body are the answer (a 3xx with its
  * `Location` is a redirect). Its address is checked as callbacks' are: a literal private
- * address at creation, a name after DNS resolution here (the agents' lookup).
+ * address at creation, a name after DNS resolution here (the agents' lookup), or before the egress proxy is asked.
  */
 @Injectable()
 export class ResponseHandlerClient implements OnModuleDestroy {
   private readonly logger = new Logger('ResponseHandler');
-  private readonly agents: HandlerAgents;
+  private readonly agents: OutboundAgents;
 
   constructor(
     private readonly signer: DeliverySigner,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    const lookup = guardedLookup(new AddressPolicy(config.allowedHosts));
-    const options = { keepAlive: true, lookup } as http.AgentOptions;
-    this.agents = { http: new http.Agent(options), https: new https.Agent(options) };
+    this.agents = createOutboundAgents({ proxy: config.proxy, policy: new AddressPolicy(config.allowedHosts) });
   }
 
   onModuleDestroy(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.agents.destroy();
   }
 
   /** The handler's answer to `call`, or null when it failed or took too long (the caller then gets the fallback). */
@@ -87,7 +83,7 @@ export class ResponseHandlerClient implements OnModuleDestroy {
 }
 
 /** The handler's headers the caller gets: all but those that frame the message or the connection (Node sets them). */
-function passedOn(headers: http.IncomingHttpHeaders): Record<string, string> {
+function passedOn(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers))
     if (value !== undefined && !FRAMING.has(name) && name !== 'set-cookie') out[name] = Array.isArray(value) ? value.join(', ') : value;

@@ -73,7 +73,7 @@ export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShut
         await this.simulation.addBulk(
           steps.map(({ data, state }) => ({
             name: `${data.entity.kind}.${state}`,
-            data: { kind: data.entity.kind, id: data.entity.id, state },
+            data: { kind: data.entity.kind, id: data.entity.id, state, ...(data.trace ? { trace: data.trace } : {}) },
             opts: { jobId: `sim.${data.envelope.id}`, delay: this.config.simulationStepMs },
           })),
         );

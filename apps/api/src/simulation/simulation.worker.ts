@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, BULL_CONNECTION, bullPrefix, createWorker, QUEUE } from '@app/platform';
+import { APP_CONFIG, AppConfig, BULL_CONNECTION, bullPrefix, createWorker, QUEUE, withTraceContext } from '@app/platform';
 import { ContractNegotiationsService } from '../contract-negotiations/contract-negotiations.service';
 import { NegotiationState } from '../contract-negotiations/contract-negotiation';
 import { TransferProcessesService } from '../transfer-processes/transfer-processes.service';
@@ -28,7 +28,9 @@ export class SimulationWorker implements OnModuleInit, OnApplicationShutdown {
       logger: this.logger,
       lockDurationMs: this.config.dispatch.lockDurationMs,
     };
-    this.worker = createWorker<SimulationStep, void>(context, QUEUE.simulation, (job) => this.step(job));
+    this.worker = createWorker<SimulationStep, void>(context, QUEUE.simulation, (job) =>
+      withTraceContext(job.data.trace, () => this.step(job)),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,7 +1,18 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EndpointRegistry, heldLanesKey, joinLanes, laneKey } from '@app/delivery';
-import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  APPEND_EVENT,
+  eventStreamKey,
+  eventTrace,
+  Partition,
+  partitionKey,
+  Partitions,
+  REDIS,
+  withSpan,
+} from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { CallbackAddress } from '@app/events';
 import { OutboxEntry, StoredEntity } from './stored-entity';
@@ -94,7 +105,11 @@ export class StateStore {
   }
 
   /** Stores a new object with its first event; false when the id is taken (by another write). */
-  async create(kind: IndexedKind, entity: StoredEntity, event: OutboxEntry): Promise<boolean> {
+  create(kind: IndexedKind, entity: StoredEntity, event: OutboxEntry): Promise<boolean> {
+    return withCommitSpan(event, () => this.createNow(kind, entity, event));
+  }
+
+  private async createNow(kind: IndexedKind, entity: StoredEntity, event: OutboxEntry): Promise<boolean> {
     const partition = this.partitions.of(entity.id);
     const equalityKeys = [
       this.indexKey(partition, kind, 'state', entity.state),
@@ -128,7 +143,11 @@ export class StateStore {
   }
 
   /** Replaces `previous` by `next` with its event (and `record`); false when another write came first. */
-  async transition(
+  transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry, record?: SideRecord): Promise<boolean> {
+    return withCommitSpan(event, () => this.transitionNow(kind, previous, next, event, record));
+  }
+
+  private async transitionNow(
     kind: IndexedKind,
     previous: StoredEntity,
     next: StoredEntity,
@@ -206,4 +225,15 @@ export class StateStore {
 function indexedValue(entity: StoredEntity, field: string): unknown {
   if (!field.includes('.')) return entity[field];
   return field.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], entity);
+}
+
+/**
+ * The commit of an event, a span when tracing is on; the event carries the trace it was made in
+ * (the commit span's, the caller's, or a new one), so its deliveries continue it.
+ */
+export function withCommitSpan<T>(event: OutboxEntry, write: () => Promise<T>): Promise<T> {
+  return withSpan('commit', { 'messaging.message.id': event.job.envelope.id, 'delivery.event_type': event.job.envelope.type }, () => {
+    event.job.trace = eventTrace();
+    return write();
+  });
 }

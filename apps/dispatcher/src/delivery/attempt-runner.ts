@@ -14,7 +14,7 @@ import {
   EndpointSettings,
   perUri,
 } from '@app/delivery';
-import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
+import { APP_CONFIG, AppConfig, AppMetrics, SpanHandle, startSpan } from '@app/platform';
 import { EndpointGuard, healthOf } from './endpoint-guard';
 
 const ENDPOINT_DELETED: AttemptOutcome = {
@@ -50,6 +50,8 @@ export class AttemptRunner {
   private readonly guard: EndpointGuard;
   /** Each endpoint's host for the log line, parsed once per URI. */
   private readonly hostOf = perUri((uri) => (URL.canParse(uri) ? new URL(uri).host : 'invalid'));
+  // Only for the attempt's span (tracing on): the origin, never the path or query.
+  private readonly originOf = perUri((uri) => (URL.canParse(uri) ? new URL(uri).origin : 'invalid'));
 
   constructor(
     private readonly sender: CallbackSender,
@@ -62,6 +64,16 @@ export class AttemptRunner {
   ) {
     this.guard = new EndpointGuard(config.dispatch);
     this.lines = pino.logger.child({ context: 'Delivery' });
+  }
+
+  private spanAttributes(delivery: DeliveryJobData, attempt: number) {
+    return {
+      'http.request.method': 'POST',
+      'delivery.endpoint.origin': this.originOf(delivery.endpoint.uri),
+      'messaging.message.id': delivery.eventId,
+      'delivery.event_type': delivery.eventType,
+      'delivery.attempt': attempt,
+    };
   }
 
   /** The endpoints and hosts whose circuit is open or half-open in this replica. */
@@ -83,6 +95,7 @@ export class AttemptRunner {
     const admission = await this.guard.admit(delivery.endpoint.uri);
     if (!admission.admitted) return { kind: 'parked', retryInMs: admission.retryInMs, reason: admission.reason };
     const at = Date.now();
+    let span: SpanHandle | undefined;
     let outcome: AttemptOutcome;
     try {
       if (settings?.rateLimit !== undefined) {
@@ -93,19 +106,33 @@ export class AttemptRunner {
           return { kind: 'parked', retryInMs: Math.round(waitMs + Math.random() * 1000), reason: 'endpoint rate limit' };
         }
       }
-      outcome = await this.sender.send(delivery, body, settings);
+      // Each attempt is a span of the delivery's trace (tracing on), and sends its own traceparent.
+      span = startSpan('delivery attempt', delivery.trace, this.spanAttributes(delivery, attempt), 'client');
+      outcome = await this.sender.send(span ? { ...delivery, trace: span.trace } : delivery, body, settings);
     } catch (err) {
       admission.release('neutral');
+      span?.end((err as Error).message);
       throw err;
     }
     const health = healthOf(outcome);
     admission.release(health);
     if (settings && health !== 'neutral') this.health.observe(settings, outcome.ok);
-    return this.ended(deliveryId, delivery, attempt, outcome, at);
+    return this.ended(deliveryId, delivery, attempt, outcome, at, span);
   }
 
-  private ended(deliveryId: string, delivery: DeliveryJobData, attempt: number, outcome: AttemptOutcome, at = Date.now()): AttemptResult {
+  private ended(
+    deliveryId: string,
+    delivery: DeliveryJobData,
+    attempt: number,
+    outcome: AttemptOutcome,
+    at = Date.now(),
+    span?: SpanHandle,
+  ): AttemptResult {
     const status = deliveryStatusAfter(outcome, attempt, this.config.dispatch.maxAttempts);
+    if (span) {
+      span.setAttributes({ 'delivery.outcome': status, ...(outcome.status ? { 'http.response.status_code': outcome.status } : {}) });
+      span.end(outcome.ok ? undefined : outcome.error);
+    }
     // One line per attempt: ids, host (not the URI: its path or query may hold a token), outcome.
     const line = {
       msg: 'delivery attempt',

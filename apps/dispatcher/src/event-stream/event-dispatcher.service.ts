@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import { EventJobData } from '@app/events';
+import { EventJobData, TraceContext } from '@app/events';
 import {
   AttemptEntry,
   attemptLine,
@@ -29,6 +29,7 @@ import {
   StreamConsumer,
   StreamEntry,
   forgetIdleConsumers,
+  startSpan,
   trimAcknowledged,
 } from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
@@ -172,6 +173,14 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     const endpoints = this.matcher.endpointsFor(event);
     // Serialised once, here, so every attempt to every endpoint sends (and signs) the same bytes.
     const body = JSON.stringify(event.envelope);
+    // Tracing on: one span for the event's fan-out, the parent of its deliveries' attempts.
+    const span = startSpan(
+      'dispatch',
+      event.trace,
+      { 'messaging.message.id': event.envelope.id, 'delivery.event_type': event.envelope.type, 'delivery.endpoints': endpoints.length },
+      'consumer',
+    );
+    const trace = span?.trace ?? event.trace;
     this.inFlight += endpoints.length;
     const recorded = await Promise.all(
       endpoints.map(async (endpoint) => {
@@ -185,7 +194,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
           this.slotFreed();
         };
         try {
-          return await this.deliver(event, body, endpoint, tried);
+          return await this.deliver(event, body, endpoint, tried, trace);
         } finally {
           if (trying) this.inFlight--;
           else this.recording--;
@@ -193,6 +202,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
         }
       }),
     );
+    span?.end();
     if (recorded.every(Boolean)) await this.acknowledge(stream, entry.id);
     else stream.consumer.release([entry.id]);
   }
@@ -203,7 +213,13 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
    * behind another, or when that one does not end here, it waits as a job (`waitTurn`). Gone
    * from its lane, it has ended already (the entry was taken over after a crash).
    */
-  private async deliver(event: EventJobData, body: string, endpoint: DeliveryEndpoint, tried: () => void): Promise<boolean> {
+  private async deliver(
+    event: EventJobData,
+    body: string,
+    endpoint: DeliveryEndpoint,
+    tried: () => void,
+    trace: TraceContext | undefined,
+  ): Promise<boolean> {
     const id = deliveryJobId(event.envelope.id, endpoint.uri);
     const lane = this.laneOf(event, endpoint);
     const delivery: DeliveryJobData = {
@@ -213,6 +229,8 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
       sequence: event.sequence,
       endpoint,
       ...(lane ? { lane } : {}),
+      // Kept in its job, so retries, and dead letters sent again, stay in the event's trace.
+      ...(trace ? { trace } : {}),
     };
     if (!lane) return this.settle(body, await this.firstAttempt(id, delivery, body, tried));
     let turn = 'head' as Turn;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import https from 'node:https';
-import { AddressPolicy } from '@app/platform';
-import { createOutboundAgents } from '../outbound-agents';
+import http from 'node:http';
+import { ConnectionOptions } from 'node:tls';
+import { AddressPolicy, ProxySettings } from '@app/platform';
+import { createOutboundAgents, OutboundAgents } from '../outbound-agents';
 import { SecretResolver } from '../secret-resolver.service';
 import type { EndpointSettings } from './endpoint-registry';
 
@@ -15,15 +16,17 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
  * for every endpoint, as Node does for any TLS connection.
  */
 export class ClientCertificates {
-  private readonly agents = new Map<string, { fingerprint: string; agent: https.Agent }>();
+  private readonly agents = new Map<string, { fingerprint: string; agents: OutboundAgents }>();
 
   constructor(
     private readonly secrets: SecretResolver,
     private readonly policy: AddressPolicy,
+    private readonly proxy: ProxySettings,
   ) {}
 
-  async agentFor(settings: EndpointSettings): Promise<{ agent: https.Agent } | { error: string }> {
-    const tls: https.AgentOptions = {};
+  /** The agent for `uri` with the endpoint's TLS options: direct, or through the egress proxy (the tunnel's TLS is the endpoint's). */
+  async agentFor(settings: EndpointSettings, uri: string): Promise<{ agent: http.Agent } | { error: string }> {
+    const tls: ConnectionOptions = {};
     let fingerprint = '';
     if (settings.clientCertificateAlias) {
       const pem = await this.secrets.resolve(settings.clientCertificateAlias);
@@ -47,15 +50,15 @@ export class ClientCertificates {
     }
     const digest = createHash('sha256').update(fingerprint).digest('hex');
     const known = this.agents.get(settings.id);
-    if (known?.fingerprint === digest) return { agent: known.agent };
-    known?.agent.destroy();
-    const agent = createOutboundAgents(this.policy, tls).https;
-    this.agents.set(settings.id, { fingerprint: digest, agent });
-    return { agent };
+    if (known?.fingerprint === digest) return { agent: known.agents.agentFor(uri) };
+    known?.agents.destroy();
+    const agents = createOutboundAgents({ proxy: this.proxy, policy: this.policy, tls });
+    this.agents.set(settings.id, { fingerprint: digest, agents });
+    return { agent: agents.agentFor(uri) };
   }
 
   destroy(): void {
-    for (const { agent } of this.agents.values()) agent.destroy();
+    for (const { agents } of this.agents.values()) agents.destroy();
     this.agents.clear();
   }
 }

@@ -67,7 +67,7 @@ export class OAuth2Tokens {
     const started = Date.now();
     try {
       const reply = await postWithDeadline(settings.tokenUrl, form.toString(), {
-        agents: this.agents,
+        agent: this.agents.agentFor(settings.tokenUrl),
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}` },
         timeoutMs: this.timeoutMs,
         readLimit: TOKEN_READ_LIMIT,

@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { ConfigError } from '../config/config-error';
 import { RedisUnavailableError } from '../redis/redis-connection';
+import { stopTracing } from '../tracing/tracing';
 
 /**
  * Where both apps listen: every interface, as Express did. Fastify given no host takes only
@@ -32,13 +33,17 @@ export function runMain(
       console.error(`${name}: still stopping after ${running!.graceMs} ms (SHUTDOWN_GRACE_MS); exiting`);
       process.exit(1);
     }, running.graceMs).unref();
-    running.app.close().then(
-      () => process.exit(0),
-      (err) => {
-        console.error(`${name}: failed to stop cleanly:`, err);
-        process.exit(1);
-      },
-    );
+    running.app
+      .close()
+      // The spans still buffered go out before the process ends.
+      .then(() => stopTracing().catch(() => undefined))
+      .then(
+        () => process.exit(0),
+        (err) => {
+          console.error(`${name}: failed to stop cleanly:`, err);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -1,3 +1,4 @@
+import type { ProxySettings } from '../network/proxy-settings';
 import { CallbackAddress } from '@app/events';
 import { JsonLdDocument } from './json-ld-documents';
 
@@ -89,6 +90,8 @@ export interface AppConfig {
   simulationStepMs: number;
   signingSecrets: string[];
   allowedHosts: string[];
+  /** The egress proxy every outbound call goes through (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`). */
+  proxy: ProxySettings;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   logFormat: 'json' | 'pretty';
   /** How long SIGTERM may take to finish in-flight work before the process gives up. */

@@ -4,6 +4,7 @@ import { ConfigError } from './config-error';
 import { parseJsonLdDocuments } from './json-ld-documents';
 import { parseStaticCallbacks, WHSEC } from './static-callbacks';
 import { parseAllowList } from '../network/allow-list';
+import { readProxySettings } from '../network/proxy-settings';
 import { parseRedisUrl } from '../redis/redis-url';
 
 type Problem = { variable: string; reason: string };
@@ -82,6 +83,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const allowListProblem = parseAllowList(allowedHosts).problem;
   if (allowListProblem) problems.push({ variable: 'CALLBACK_ALLOWED_HOSTS', reason: allowListProblem });
 
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
+    const raw = read(name);
+    if (raw !== undefined && !/^https?:\/\/[^\s]+$/.test(raw))
+      problems.push({ variable: name, reason: `must be an http:// or https:// URL (the OTLP/HTTP collector), got "${raw}"` });
+  }
+
+  const proxy = readProxySettings(env);
+  problems.push(...proxy.problems);
+
   const vaultSecrets: Record<string, string> = {};
   for (const pair of (env.EDC_VAULT_SECRETS ?? '').split(';').filter((p) => p.trim() !== '')) {
     const at = pair.indexOf(':');
@@ -117,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     simulationStepMs: int('SIMULATION_STEP_MS', 1000, 0, 3_600_000),
     signingSecrets,
     allowedHosts,
+    proxy: proxy.settings,
     logLevel: logLevel as AppConfig['logLevel'],
     logFormat: logFormat as AppConfig['logFormat'],
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 30_000, 100, 600_000),
