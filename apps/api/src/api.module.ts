@@ -3,7 +3,7 @@ import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import {
   AppConfig,
   ConfigModule,
-  HealthController,
+  HealthModule,
   loggingModule,
   MetricsModule,
   QueueErrorLogger,
@@ -31,6 +31,7 @@ export class ApiModule {
         DiscoveryModule,
         loggingModule(config),
         RedisModule,
+        HealthModule,
         QueuesRootModule,
         MetricsModule.forRoot('api'),
         ApiMetricsModule,
@@ -43,7 +44,6 @@ export class ApiModule {
         DeliveriesModule,
         ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),
       ],
-      controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: EdcExceptionFilter }, QueueErrorLogger],
     };
   }
