@@ -180,10 +180,10 @@ async function npmCi(repo: string, dir: string, command: string, npmCache: strin
   await linkCopy(join(cached, 'node_modules'), join(dir, 'node_modules'));
 }
 
-/** Builds the Dockerfile at `repo` into directories under `out`. */
-export async function buildDockerfile(repo: string, out: string): Promise<Build> {
+/** Builds `dockerfile` (the repository's by default) with `repo` as its context, into directories under `out`. */
+export async function buildDockerfile(repo: string, out: string, dockerfile = join(repo, 'Dockerfile')): Promise<Build> {
   const context = buildContext(repo);
-  const instructions = parseDockerfile(readFileSync(join(repo, 'Dockerfile'), 'utf8'));
+  const instructions = parseDockerfile(readFileSync(dockerfile, 'utf8'));
   const stages: Stage[] = [];
   const skipped: string[] = [];
   // npm's own cache for cache-cleaning steps; installs reuse the real one (read only, --prefer-offline).
