@@ -21,7 +21,8 @@ const run = promisify(execFile);
  *   The full install is the repository's own `node_modules` (CI made it with `npm ci` from the
  *   same lock file; checked), hard-linked; an `npm ci --omit=dev` is made once per lock file
  *   and command into a cache under the temp directory, then hard-linked. Hard links, so a later
- *   step that removes packages (`npm prune`) never touches the originals.
+ *   step that removes packages (`npm prune`) never touches the originals; the one file npm
+ *   rewrites in place, `node_modules/.package-lock.json`, is copied instead.
  * npm runs with a cache of its own, so a step that cleans npm's cache cleans that one.
  */
 export interface Instruction {
@@ -132,7 +133,18 @@ function options(args: string): { flags: Record<string, string>; rest: string } 
   return { flags, rest };
 }
 
-const linkCopy = (from: string, to: string) => run('cp', ['-al', from, to]);
+/**
+ * A hard-linked copy of a tree, but for `node_modules/.package-lock.json`, which npm rewrites in
+ * place (`npm prune` did, through the link, to the repository's own).
+ */
+async function linkCopy(from: string, to: string): Promise<void> {
+  await run('cp', ['-al', from, to]);
+  const written = join(to, '.package-lock.json');
+  if (existsSync(written)) {
+    rmSync(written);
+    cpSync(join(from, '.package-lock.json'), written);
+  }
+}
 
 /** Checks that the repository's node_modules is `npm ci` of this lock file (same packages and versions, only optional ones absent). */
 function assertInstalledFrom(repo: string, lockText: string): void {
