@@ -9,7 +9,8 @@
 // Environment:
 //   MANAGEMENT_API_KEY   the api's key (required); given to the board as the basic-auth password
 //   BULL_BOARD_URL       where the board is (default http://localhost:8181/admin/queues)
-//   BULL_BOARD_QUEUE     queue to show (default deliveries)
+//   BULL_BOARD_QUEUE     queue to show (default deliveries: of its partitions deliveries.pNN, the one
+//                        with the most jobs in that status)
 //   BULL_BOARD_STATUS    job status to show (default failed)
 //   CHROMIUM             browser binary (default /usr/bin/chromium; on Debian: apt-get install -y chromium)
 //   SCREENSHOT_TIMEOUT_MS  how long the page may take to show its jobs (default 30000)
@@ -39,7 +40,7 @@ if (typeof WebSocket === 'undefined') {
 
 const boardUrl = (process.env.BULL_BOARD_URL || 'http://localhost:8181/admin/queues').replace(/\/+$/, '');
 const apiKey = process.env.MANAGEMENT_API_KEY;
-const queue = process.env.BULL_BOARD_QUEUE || 'deliveries';
+let queue = process.env.BULL_BOARD_QUEUE || 'deliveries';
 const status = process.env.BULL_BOARD_STATUS || 'failed';
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const timeoutMs = Number(process.env.SCREENSHOT_TIMEOUT_MS || 30_000);
@@ -61,9 +62,9 @@ async function within(promise, ms) {
 
 class Failure extends Error {}
 
-/** Asks the board's JSON API for the queue (fails early, with a sentence, if it is not there). */
-async function queueOnBoard() {
-  const api = `${boardUrl}/api/queues?activeQueue=${encodeURIComponent(queue)}&status=${encodeURIComponent(status)}`;
+/** The board's queues, with the jobs of `activeQueue` in `status` listed. */
+async function boardQueues(activeQueue) {
+  const api = `${boardUrl}/api/queues?activeQueue=${encodeURIComponent(activeQueue)}&status=${encodeURIComponent(status)}`;
   let res;
   try {
     res = await fetch(api, {
@@ -77,7 +78,24 @@ async function queueOnBoard() {
   }
   if (res.status === 401) throw new Failure(`${boardUrl} answered 401: MANAGEMENT_API_KEY is not the api's key.`);
   if (!res.ok) throw new Failure(`${api} answered ${res.status}.`);
-  const queues = (await res.json()).queues || [];
+  return (await res.json()).queues || [];
+}
+
+/**
+ * Asks the board's JSON API for the queue (fails early, with a sentence, if it is not there). A
+ * name without a partition (`deliveries`) stands for its partitions' queues (`deliveries.p03`):
+ * the one with the most jobs in `status` is shown.
+ */
+async function queueOnBoard() {
+  let queues = await boardQueues(queue);
+  if (!queues.some((q) => q.name === queue)) {
+    const partitions = queues.filter((q) => q.name.startsWith(`${queue}.`));
+    if (partitions.length > 0) {
+      const count = (q) => (q.counts || {})[status] ?? 0;
+      queue = partitions.reduce((a, b) => (count(b) > count(a) ? b : a)).name;
+      queues = await boardQueues(queue);
+    }
+  }
   const found = queues.find((q) => q.name === queue);
   if (!found) throw new Failure(`the board has no queue "${queue}" (it has: ${queues.map((q) => q.name).join(', ')}).`);
   return found;

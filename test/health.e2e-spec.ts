@@ -103,6 +103,12 @@ describe('GET /health on api and dispatcher, against a Redis that dies', () => {
     expect(Object.keys(took).sort()).toEqual(['api', 'dispatcher']);
     // Still down: every check answers 503 (not a stale 200, not a hang).
     for (const { app } of apps()) expect(await healthStatus(app)).toBe(503);
+    // Readiness says so too; liveness does not depend on Redis, so no pod is restarted for it.
+    for (const { app } of apps()) {
+      const ready = await request(app.getHttpServer()).get('/health/ready').timeout(REQUEST_TIMEOUT_MS);
+      expect([ready.status, ready.body.reason]).toEqual([503, 'Redis is not reachable']);
+      await request(app.getHttpServer()).get('/health/live').timeout(REQUEST_TIMEOUT_MS).expect(200);
+    }
   });
 
   it('answers 200 again once Redis is back on the same port', async () => {

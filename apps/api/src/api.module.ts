@@ -3,7 +3,7 @@ import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import {
   AppConfig,
   ConfigModule,
-  HealthController,
+  HealthModule,
   loggingModule,
   MetricsModule,
   QueueErrorLogger,
@@ -33,6 +33,7 @@ export class ApiModule {
         DiscoveryModule,
         loggingModule(config),
         RedisModule,
+        HealthModule,
         QueuesRootModule,
         MetricsModule.forRoot('api'),
         ApiMetricsModule,
@@ -47,7 +48,6 @@ export class ApiModule {
         EndpointsModule,
         ...(config.counterpartyMode === 'simulated' ? [SimulationModule] : []),
       ],
-      controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: EdcExceptionFilter }, QueueErrorLogger],
     };
   }

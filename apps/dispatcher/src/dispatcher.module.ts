@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, ConfigModule, HealthController, loggingModule, MetricsModule, RedisModule } from '@app/platform';
+import { AppConfig, ConfigModule, HealthModule, loggingModule, MetricsModule, RedisModule } from '@app/platform';
 import { DeliveryAttemptsModule } from './delivery/delivery-attempts.module';
 import { EventStreamModule } from './event-stream/event-stream.module';
 import { DispatcherMetricsModule } from './metrics/metrics.module';
@@ -13,12 +13,12 @@ export class DispatcherModule {
         ConfigModule.forRoot(config),
         loggingModule(config),
         RedisModule,
+        HealthModule,
         MetricsModule.forRoot('dispatcher'),
         DeliveryAttemptsModule,
         EventStreamModule,
         DispatcherMetricsModule,
       ],
-      controllers: [HealthController],
     };
   }
 }

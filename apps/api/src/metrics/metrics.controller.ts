@@ -7,37 +7,45 @@ import { DeliveryQueues } from '@app/delivery';
 import {
   AppMetrics,
   eventStreamKey,
+  OncePerInterval,
   Partitions,
   PROMETHEUS_CONTENT_TYPE,
+  SCRAPE_READ_EVERY_MS,
   QUEUE,
   recordQueueDepths,
   recordStreamDepths,
   REDIS,
 } from '@app/platform';
 
-/** `GET /metrics` (Prometheus; no API key, nothing secret): events accepted, stream and queue depths, Node. */
+/**
+ * `GET /metrics` (Prometheus; no API key, nothing secret): events accepted, stream and queue
+ * depths, Node. The depths are read from Redis at most once per SCRAPE_READ_EVERY_MS, whoever
+ * scrapes and however often (docs/operations.md, "What the open endpoints cost").
+ */
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
-  private readonly queues: Queue[];
+  private readonly depths: OncePerInterval<void>;
 
   constructor(
     private readonly metrics: AppMetrics,
-    @Inject(REDIS) private readonly redis: Redis,
-    private readonly partitions: Partitions,
+    @Inject(REDIS) redis: Redis,
+    partitions: Partitions,
     deliveries: DeliveryQueues,
     @InjectQueue(QUEUE.simulation) simulation: Queue,
   ) {
-    this.queues = [...deliveries.all, simulation];
+    const queues = [...deliveries.all, simulation];
+    const streams = partitions.all.map(eventStreamKey);
+    const names = partitions.all.map((p) => p.name);
+    this.depths = new OncePerInterval(SCRAPE_READ_EVERY_MS, async () => {
+      await Promise.all([recordQueueDepths(metrics, queues), recordStreamDepths(metrics, redis, streams, names)]);
+    });
   }
 
   @Get()
   @Header('content-type', PROMETHEUS_CONTENT_TYPE)
   async scrape(): Promise<string> {
-    await Promise.all([
-      recordQueueDepths(this.metrics, this.queues),
-      recordStreamDepths(this.metrics, this.redis, this.partitions.all.map(eventStreamKey)),
-    ]);
+    await this.depths.get();
     return this.metrics.registry.metrics();
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import {
@@ -36,7 +36,7 @@ const BODY_GONE: AttemptOutcome = { ok: false, final: true, latencyMs: 0, error:
  * runs its share, at least one), so retries take about as many slots as first attempts can.
  */
 @Injectable()
-export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
+export class DeliveryWorker implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Delivery');
   private workers: Worker<DeliveryJobData, AttemptOutcome>[] = [];
 
@@ -56,7 +56,7 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationShutdown {
     this.workers = this.partitions.all.map((partition) => this.startWorker(partition.tag, deliveriesQueueName(partition), concurrency));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.close()));
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData, TraceContext } from '@app/events';
 import {
@@ -60,7 +60,7 @@ const SETTLE_RETRY_MS = 1000;
  * streams are.
  */
 @Injectable()
-export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventDispatcher');
   private readonly streams: PartitionStream[];
   private readonly running = new Set<Promise<void>>();
@@ -113,7 +113,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Stops reading, finishes the deliveries in flight and records them. */
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.trimTimer);
     this.stopping = true;
     await Promise.all(this.streams.map(({ consumer }) => consumer.stop()));

@@ -5,8 +5,10 @@ import {
   AppMetrics,
   endpointLabels,
   eventStreamKey,
+  OncePerInterval,
   Partitions,
   PROMETHEUS_CONTENT_TYPE,
+  SCRAPE_READ_EVERY_MS,
   recordQueueDepths,
   recordStreamDepths,
   REDIS,
@@ -16,27 +18,36 @@ import { AttemptRunner } from '../delivery/attempt-runner';
 /**
  * `GET /metrics` (Prometheus; no API key, nothing secret): delivery attempts by outcome and
  * their latency, stream and queue depths, held ordered sequences, this replica's open circuits,
- * Node's defaults.
+ * Node's defaults. What it reads from Redis (depths, held sequences) is read at most once per
+ * SCRAPE_READ_EVERY_MS, whoever scrapes and however often; the circuits are this process's own.
  */
 @Controller('metrics')
 export class MetricsController {
+  private readonly fromRedis: OncePerInterval<void>;
+
   constructor(
     private readonly metrics: AppMetrics,
     private readonly runner: AttemptRunner,
-    @Inject(REDIS) private readonly redis: Redis,
-    private readonly partitions: Partitions,
-    private readonly deliveries: DeliveryQueues,
-    private readonly lanes: DeliveryLanes,
-  ) {}
+    @Inject(REDIS) redis: Redis,
+    partitions: Partitions,
+    deliveries: DeliveryQueues,
+    lanes: DeliveryLanes,
+  ) {
+    const streams = partitions.all.map(eventStreamKey);
+    const names = partitions.all.map((p) => p.name);
+    this.fromRedis = new OncePerInterval(SCRAPE_READ_EVERY_MS, async () => {
+      await Promise.all([
+        recordQueueDepths(metrics, [...deliveries.all]),
+        recordStreamDepths(metrics, redis, streams, names),
+        lanes.heldCount().then((held) => metrics.heldSequences.set(held)),
+      ]);
+    });
+  }
 
   @Get()
   @Header('content-type', PROMETHEUS_CONTENT_TYPE)
   async scrape(): Promise<string> {
-    await Promise.all([
-      recordQueueDepths(this.metrics, [...this.deliveries.all]),
-      recordStreamDepths(this.metrics, this.redis, this.partitions.all.map(eventStreamKey)),
-      this.lanes.heldCount().then((held) => this.metrics.heldSequences.set(held)),
-    ]);
+    await this.fromRedis.get();
     this.metrics.circuit.reset();
     for (const { endpoint, state } of this.runner.openCircuits())
       this.metrics.circuit.set(endpointLabels(endpoint), state === 'open' ? 2 : 1);

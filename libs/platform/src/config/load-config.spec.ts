@@ -36,6 +36,11 @@ describe('loadConfig', () => {
     expect(loadConfig({}).apiKey).not.toBe(config.apiKey);
   });
 
+  it('hands out inbound URLs on API_PORT when PUBLIC_BASE_URL is unset, and on PUBLIC_BASE_URL when it is set', () => {
+    expect(loadConfig({ API_PORT: '18881' }).publicBaseUrl).toBe('http://localhost:18881');
+    expect(loadConfig({ API_PORT: '18881', PUBLIC_BASE_URL: 'https://cb.example/' }).publicBaseUrl).toBe('https://cb.example');
+  });
+
   it('uses MANAGEMENT_API_KEY when set', () => {
     const config = loadConfig({ MANAGEMENT_API_KEY: 'secret-key' });
     expect(config.apiKey).toBe('secret-key');

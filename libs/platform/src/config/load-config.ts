@@ -68,7 +68,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!/^\d+(b|kb|mb)?$/i.test(apiBodyLimit))
     problems.push({ variable: 'API_BODY_LIMIT', reason: `must be a size such as 1mb, 512kb or 100000, got "${apiBodyLimit}"` });
 
-  const publicBaseUrl = url('PUBLIC_BASE_URL', 'http://localhost:8181', ['http:', 'https:']).replace(/\/+$/, '');
+  // Unset, it follows API_PORT: with API_PORT=18881 the inbound URLs handed out pointed at :8181 (issue 21).
+  const apiPort = int('API_PORT', 8181, 0, 65535);
+  const publicBaseUrl = url('PUBLIC_BASE_URL', `http://localhost:${apiPort || 8181}`, ['http:', 'https:']).replace(/\/+$/, '');
 
   const mode = read('COUNTERPARTY_MODE') ?? 'simulated';
   if (mode !== 'simulated' && mode !== 'manual')
@@ -116,7 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl,
     redisPrefix,
     redisPartitions: int('REDIS_PARTITIONS', 16, 1, 128),
-    apiPort: int('API_PORT', 8181, 0, 65535),
+    apiPort,
     dispatcherPort: int('DISPATCHER_PORT', 8182, 0, 65535),
     apiKey: read('MANAGEMENT_API_KEY') ?? randomBytes(24).toString('base64url'),
     apiKeyGenerated: read('MANAGEMENT_API_KEY') === undefined,

@@ -46,6 +46,20 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly partitionQueueJobs = new Gauge({
+    name: 'callback_partition_queue_jobs',
+    help: 'Jobs of each partition queue (deliveries.p03) by state, read when scraped; callback_queue_jobs is their sum',
+    labelNames: ['queue', 'partition', 'state'],
+    registers: [this.registry],
+  });
+
+  readonly partitionEventStream = new Gauge({
+    name: 'callback_partition_event_stream_entries',
+    help: "Entries of each partition's event stream per consumer group, lag and pending, read when scraped; callback_event_stream_entries is their sum",
+    labelNames: ['group', 'partition', 'state'],
+    registers: [this.registry],
+  });
+
   readonly circuit = new Gauge({
     name: 'callback_endpoint_circuit_state',
     help: 'Circuit of each endpoint, or host (scheme://host:port), that is not closed in this replica: 1 half-open, 2 open (closed ones are not listed)',
