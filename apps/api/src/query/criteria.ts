@@ -18,23 +18,26 @@ export function valueOf(entity: Record<string, unknown>, field: string, type: Fi
 }
 
 export function matches(value: unknown, { operator, operand }: Criterion): boolean {
-  switch (operator) {
-    case '=':
-      return same(value, operand);
-    case '!=':
-      return !same(value, operand);
-    case 'in':
-      return inSetOf(operand as unknown[]).has(value);
-    case 'like':
-    case 'ilike':
-      return typeof value === 'string' && likeMatcherOf(operand as string, operator === 'ilike')(value);
-    case 'contains':
-      if (Array.isArray(value)) return value.some((v) => same(v, operand));
-      return typeof value === 'string' && value.includes(String(operand));
-    default:
-      return value !== undefined && value !== null && compareValues(value, operand, operator);
-  }
+  return OPERATORS[operator](value, operand);
 }
+
+/**
+ * What each QuerySpec operator means. A `Record` over every operator, so an operator added to
+ * QUERY_OPERATORS without its meaning here is a compile error rather than a silent `>=`.
+ */
+const OPERATORS: Record<QueryOperator, (value: unknown, operand: unknown) => boolean> = {
+  '=': (value, operand) => same(value, operand),
+  '!=': (value, operand) => !same(value, operand),
+  in: (value, operand) => inSetOf(operand as unknown[]).has(value),
+  like: (value, operand) => typeof value === 'string' && likeMatcherOf(operand as string, false)(value),
+  ilike: (value, operand) => typeof value === 'string' && likeMatcherOf(operand as string, true)(value),
+  contains: (value, operand) =>
+    Array.isArray(value) ? value.some((v) => same(v, operand)) : typeof value === 'string' && value.includes(String(operand)),
+  '<': (value, operand) => orderOf(value, operand) < 0,
+  '<=': (value, operand) => orderOf(value, operand) <= 0,
+  '>': (value, operand) => orderOf(value, operand) > 0,
+  '>=': (value, operand) => orderOf(value, operand) >= 0,
+};
 
 /** Ascending order of two field values; absent values last. */
 export function compareForSort(a: unknown, b: unknown): number {
@@ -73,18 +76,10 @@ function same(value: unknown, operand: unknown): boolean {
   return value === operand;
 }
 
-function compareValues(value: unknown, operand: unknown, operator: QueryOperator): boolean {
-  const order = typeof value === 'number' ? value - Number(operand) : compareForSort(String(value), String(operand));
-  switch (operator) {
-    case '<':
-      return order < 0;
-    case '<=':
-      return order <= 0;
-    case '>':
-      return order > 0;
-    default:
-      return order >= 0;
-  }
+/** Negative, zero or positive as `value` sorts before, with or after `operand`; NaN (matching no range) when absent. */
+function orderOf(value: unknown, operand: unknown): number {
+  if (value === undefined || value === null) return NaN;
+  return typeof value === 'number' ? value - Number(operand) : compareForSort(String(value), String(operand));
 }
 
 const compiled = new Map<string, (value: string) => boolean>();
