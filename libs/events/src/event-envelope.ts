@@ -58,7 +58,7 @@ export interface CallbackReceivedPayload {
 export type EntityKind = 'transferprocess' | 'contractnegotiation' | 'callback';
 
 /**
- * What the api puts on the events queue: the envelope as it will be sent, the per-object
+ * What the api appends to its partition's event stream: the envelope as it will be sent, the per-object
  * sequence number (`x-event-sequence`) and the dynamic endpoints of the object.
  */
 export interface EventJobData {
