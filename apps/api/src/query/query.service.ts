@@ -7,7 +7,7 @@ import { StateStore } from '../state-store/state-store.service';
 import { StoredEntity } from '../state-store/stored-entity';
 import { InvalidInput } from '../domain/domain-errors';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
-import { planQuery, QueryPlan } from './query-plan';
+import { QueryPlan } from './query-plan';
 import { isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
 
 /**
@@ -71,8 +71,7 @@ export class QueryService {
     this.maxScanned = config.queryMaxScanned;
   }
 
-  async query<E extends StoredEntity>(schema: QuerySchema, body: unknown): Promise<E[]> {
-    const plan = await planQuery(schema, body);
+  async query<E extends StoredEntity>(schema: QuerySchema, plan: QueryPlan): Promise<E[]> {
     const source = await this.chooseSource(schema, plan);
     const rest = plan.criteria.filter((c) => !source.covers.includes(c));
     const inIndexOrder = source.orderedBy === plan.sortField;
