@@ -1,3 +1,4 @@
+import { BoundedCache } from '@app/platform/memory/bounded-cache';
 import { QueryOperator } from './query-spec.dto';
 import { FieldType } from './query-schema';
 
@@ -53,21 +54,19 @@ interface InSet {
   has(value: unknown): boolean;
 }
 
-const inSets = new WeakMap<unknown[], InSet>();
+// By the operand list itself: built once per criterion of a query, for all the objects it tests.
+const inSets = new BoundedCache<unknown[], InSet>(64);
 
 function inSetOf(operands: unknown[]): InSet {
-  let set = inSets.get(operands);
-  if (!set) {
+  return inSets.get(operands, () => {
     const exact = new Set(operands);
     const numbers = new Set(operands.map(Number));
     const texts = new Set(operands.map(String));
-    set = {
+    return {
       has: (value) =>
         typeof value === 'number' ? numbers.has(value) : typeof value === 'boolean' ? texts.has(String(value)) : exact.has(value),
     };
-    inSets.set(operands, set);
-  }
-  return set;
+  });
 }
 
 function same(value: unknown, operand: unknown): boolean {
@@ -82,19 +81,11 @@ function orderOf(value: unknown, operand: unknown): number {
   return typeof value === 'number' ? value - Number(operand) : compareForSort(String(value), String(operand));
 }
 
-const compiled = new Map<string, (value: string) => boolean>();
-const COMPILED_KEPT = 256;
+// A query tests one pattern against many objects: compile it once.
+const compiled = new BoundedCache<string, (value: string) => boolean>(256);
 
-// A query tests one pattern against many objects: compile it once (bounded cache).
 function likeMatcherOf(pattern: string, ignoreCase: boolean): (value: string) => boolean {
-  const key = `${ignoreCase ? 'i' : 'c'}${pattern}`;
-  let matcher = compiled.get(key);
-  if (!matcher) {
-    if (compiled.size >= COMPILED_KEPT) compiled.clear();
-    matcher = likeMatcher(pattern, ignoreCase);
-    compiled.set(key, matcher);
-  }
-  return matcher;
+  return compiled.get(`${ignoreCase ? 'i' : 'c'}${pattern}`, () => likeMatcher(pattern, ignoreCase));
 }
 
 /**
