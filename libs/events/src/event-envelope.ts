@@ -69,7 +69,7 @@ export interface EndpointStatusPayload {
 export type EntityKind = 'transferprocess' | 'contractnegotiation' | 'callback' | 'endpoint';
 
 /**
- * What the api puts on the events queue: the envelope as it will be sent, the per-object
+ * What the api appends to its partition's event stream: the envelope as it will be sent, the per-object
  * sequence number (`x-event-sequence`) and the dynamic endpoints of the object.
  */
 export interface EventJobData {

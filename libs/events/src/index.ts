@@ -1,4 +1,5 @@
 export * from './event-types';
+export * from './prototype-keys';
 export * from './event-filter';
 export * from './event-envelope';
 export * from './trace-context';

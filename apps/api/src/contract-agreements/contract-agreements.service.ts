@@ -25,7 +25,7 @@ export class ContractAgreementsService {
 
   async query(body: unknown): Promise<ContractAgreement[]> {
     const plan = negotiationPlanOf(await planQuery(AGREEMENT_QUERY, body));
-    const found = await this.queries.run<ContractNegotiation>(AGREEMENT_NEGOTIATIONS, plan);
+    const found = await this.queries.query<ContractNegotiation>(AGREEMENT_NEGOTIATIONS, plan);
     return found.flatMap((cn) => cn.contractAgreement ?? []);
   }
 
@@ -35,7 +35,7 @@ export class ContractAgreementsService {
     if (!stored) throw new NotFound('ContractAgreement', id);
     if (stored.negotiationId) return this.negotiations.get(stored.negotiationId);
     // Agreements stored before they kept their negotiation's id: look among the finalized ones.
-    const [cn] = await this.queries.run<ContractNegotiation>(
+    const [cn] = await this.queries.query<ContractNegotiation>(
       AGREEMENT_NEGOTIATIONS,
       negotiationPlanOf({
         offset: 0,

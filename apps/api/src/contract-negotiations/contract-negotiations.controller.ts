@@ -5,6 +5,8 @@ import { StateChangeDto } from '../lifecycle/state-change.dto';
 import { QuerySpecDto } from '../query/query-spec.dto';
 import { ContractRequestDto } from './contract-request.dto';
 import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
+import { QueryPlan } from '../query/query-plan';
+import { QueryPlanPipe } from '../query/query-plan.pipe';
 import { QueryService } from '../query/query.service';
 import { ContractNegotiation } from './contract-negotiation';
 import { NEGOTIATION_QUERY } from './contract-negotiation.query';
@@ -31,8 +33,8 @@ export class ContractNegotiationsController {
   @Post('request')
   @HttpCode(200)
   @ApiBody({ type: QuerySpecDto })
-  async query(@UnvalidatedBody() spec: unknown) {
-    const found = await this.queries.query<ContractNegotiation>(NEGOTIATION_QUERY, spec);
+  async query(@UnvalidatedBody(new QueryPlanPipe(NEGOTIATION_QUERY)) plan: QueryPlan) {
+    const found = await this.queries.query<ContractNegotiation>(NEGOTIATION_QUERY, plan);
     return found.map(toContractNegotiationResponse);
   }
 

@@ -1,9 +1,9 @@
-import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { withSpan } from '@app/platform';
-import { EdcError, EdcException } from './edc-error';
+import { EdcException } from './edc-error';
 import { strictOptionsFor } from './strict-params';
-import { plainBodyOf, unreadable } from './validate-body';
+import { flattenValidationErrors, plainBodyOf, unreadable } from './validate-body';
 
 /**
  * class-validator over request bodies, answering EDC's error array with one element per
@@ -56,21 +56,4 @@ export class EdcValidationPipe extends ValidationPipe {
     if (errors.length > 0) throw await this.exceptionFactory(errors);
     return entity;
   }
-}
-
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): Omit<EdcError, 'type'>[] {
-  return errors.flatMap((error) => {
-    const path = !parent ? error.property : /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`;
-    let messages = Object.values(error.constraints ?? {});
-    // A missing value breaks every rule of its field; one "is required" says it all.
-    if (error.value === undefined && messages.length > 0)
-      messages = [messages.find((m) => m.includes('required')) ?? `${error.property} is required`];
-    const own = messages.map((message) => ({
-      message: message.startsWith(`${error.property} `) ? path + message.slice(error.property.length) : `${path}: ${message}`,
-      path,
-      invalidValue: error.value ?? null,
-    }));
-    // When a container is itself wrong (an object where an array belongs), its contents are noise.
-    return own.length > 0 ? own : flattenValidationErrors(error.children ?? [], path);
-  });
 }

@@ -1,3 +1,5 @@
+import { PROTOTYPE_KEYS } from '@app/events';
+
 /**
  * A copy of `value` without `__proto__`, `constructor` and `prototype` keys at any depth: what
  * Nest's ValidationPipe strips before class-transformer reads a body (its `stripProtoKeys`),
@@ -9,6 +11,6 @@ export function withoutPrototypeKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value as Record<string, unknown>))
-    if (key !== '__proto__' && key !== 'constructor' && key !== 'prototype') out[key] = withoutPrototypeKeys(inner);
+    if (!PROTOTYPE_KEYS.has(key)) out[key] = withoutPrototypeKeys(inner);
   return out;
 }

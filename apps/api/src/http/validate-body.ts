@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import type { ValidationError } from '@nestjs/common';
 import { EdcError, EdcException } from './edc-error';
-import { flattenValidationErrors } from './edc-validation.pipe';
 import { UnreadableJsonLd } from '../json-ld/expand-request';
 import { isJsonLdBody } from '../json-ld/json-ld-body.decorator';
 import { readJsonLd } from '../json-ld/read-json-ld';
@@ -58,4 +58,22 @@ function unknownFieldNamed(problem: Problem): Problem {
  */
 export function unreadable(): EdcException {
   return EdcException.invalidRequest('The request body has a shape that cannot be read');
+}
+
+/** class-validator's errors as EDC's problems, one per broken rule, each with the full path (`callbackAddresses[0].uri`). */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): Omit<EdcError, 'type'>[] {
+  return errors.flatMap((error) => {
+    const path = !parent ? error.property : /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`;
+    let messages = Object.values(error.constraints ?? {});
+    // A missing value breaks every rule of its field; one "is required" says it all.
+    if (error.value === undefined && messages.length > 0)
+      messages = [messages.find((m) => m.includes('required')) ?? `${error.property} is required`];
+    const own = messages.map((message) => ({
+      message: message.startsWith(`${error.property} `) ? path + message.slice(error.property.length) : `${path}: ${message}`,
+      path,
+      invalidValue: error.value ?? null,
+    }));
+    // When a container is itself wrong (an object where an array belongs), its contents are noise.
+    return own.length > 0 ? own : flattenValidationErrors(error.children ?? [], path);
+  });
 }

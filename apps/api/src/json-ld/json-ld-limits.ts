@@ -1,3 +1,4 @@
+import { BoundedCache } from '@app/platform/memory/bounded-cache';
 import { CONTEXT_DOCUMENTS } from './context-documents';
 
 /**
@@ -31,7 +32,8 @@ export const JSON_LD_LIMITS = {
 /** What a scoped context inside a term definition adds to its weight besides its terms: its processing copies the active context. */
 const SCOPED_DEFINITION_WEIGHT = 10;
 
-const servedWeights = new Map<string, number>();
+// As many as there are served contexts: each one's weight is computed once.
+const servedWeights = new BoundedCache<string, number>(CONTEXT_DOCUMENTS.size);
 
 /**
  * The work of processing a context, in term definitions: one per term, nested scoped contexts
@@ -58,12 +60,7 @@ function servedWeight(url: string, depth: number): number {
   const document = CONTEXT_DOCUMENTS.get(url) as { '@context'?: unknown } | undefined;
   // Not served: refused when the processor asks for it, at no cost.
   if (!document) return 0;
-  let weight = servedWeights.get(url);
-  if (weight === undefined) {
-    weight = contextWeight(document['@context'], depth + 1);
-    servedWeights.set(url, weight);
-  }
-  return weight;
+  return servedWeights.get(url, () => contextWeight(document['@context'], depth + 1));
 }
 
 /** Whether a context value names a served context (by URL, in a list, or through `@import`). */

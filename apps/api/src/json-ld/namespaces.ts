@@ -1,7 +1,6 @@
 /** EDC's vocabulary: plain keys of the Management API are terms of it. */
 export const EDC_NS = 'https://w3id.org/edc/v0.0.1/ns/';
 export const ODRL_NS = 'http://www.w3.org/ns/odrl/2/';
-export const DSPACE_NS = 'https://w3id.org/dspace/v0.8/';
 
 /**
  * The context EDC compacts Management API responses with (its `JsonLdNamespaces` for the

@@ -1,3 +1,4 @@
+import { PROTOTYPE_KEYS } from '@app/events';
 import { UnreadableJsonLd } from './expand-request';
 import { JSON_LD_LIMITS } from './json-ld-limits';
 import { EDC_NS, ODRL_NS } from './namespaces';
@@ -18,7 +19,6 @@ const PLAIN_CONTEXTS: Record<string, string>[] = [
 const PLAIN_TERM = /^(?!(?:edc|odrl)$)[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** An `@id` the expansion leaves as it is: no scheme, no path, query or fragment, no dot segment. */
 const PLAIN_ID = /^[A-Za-z0-9_~-][A-Za-z0-9_.~-]*$/;
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 class NotPlain extends Error {}
 

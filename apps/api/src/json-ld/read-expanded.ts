@@ -1,8 +1,6 @@
+import { PROTOTYPE_KEYS } from '@app/events';
 import { ExpandedNode } from './expand-request';
 import { localName } from './namespaces';
-
-/** Names that would reach an object's prototype once class-transformer copies them. */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * The expanded document as the plain object the request DTOs validate: EDC and ODRL terms by

@@ -1,4 +1,6 @@
-import { canTransition, StateMachine } from './state-machine';
+import { NEGOTIATION_MACHINE } from '../contract-negotiations/contract-negotiation';
+import { TRANSFER_MACHINE } from '../transfer-processes/transfer-process';
+import { canTransition, signalsOf, StateMachine } from './state-machine';
 
 type Light = 'RED' | 'GREEN' | 'AMBER' | 'OFF';
 
@@ -29,5 +31,25 @@ describe('canTransition', () => {
   it('refuses staying in the same state unless the machine lists it', () => {
     expect(canTransition(LIGHT, 'RED', 'RED')).toBe(false);
     expect(canTransition({ ...LIGHT, transitions: { RED: ['RED'] } }, 'RED', 'RED')).toBe(true);
+  });
+});
+
+describe('signalsOf', () => {
+  it('names every state a transition reaches, in lower case, and no other', () => {
+    expect(signalsOf(LIGHT)).toEqual(['green', 'amber', 'red']);
+  });
+
+  it("gives EDC's machines the signals the signaling API has always taken", () => {
+    expect(signalsOf(NEGOTIATION_MACHINE)).toEqual(['requested', 'offered', 'accepted', 'agreed', 'verified', 'finalized', 'terminated']);
+    expect(signalsOf(TRANSFER_MACHINE)).toEqual([
+      'provisioned',
+      'requested',
+      'started',
+      'suspended',
+      'resumed',
+      'completed',
+      'terminated',
+      'deprovisioned',
+    ]);
   });
 });

@@ -16,6 +16,15 @@ export interface StateMachine<S extends string> {
   simulatedNext: Partial<Record<S, S>>;
 }
 
+/**
+ * The signals that move an object of `machine` (`/signaling/v1/...`, `signalOnCall`): the
+ * lower-case name of every state a transition reaches, in the machine's order. Derived, so a
+ * state added to the machine is a signal without a second list to keep.
+ */
+export function signalsOf<S extends string>(machine: StateMachine<S>): readonly Lowercase<S>[] {
+  return (Object.keys(machine.transitions) as S[]).map((state) => state.toLowerCase() as Lowercase<S>);
+}
+
 export function canTransition<S extends string>(machine: StateMachine<S>, from: S, to: S): boolean {
   return machine.transitions[to]?.includes(from) ?? false;
 }

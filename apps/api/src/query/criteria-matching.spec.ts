@@ -1,4 +1,4 @@
-import { QueryOperator } from './query-spec.dto';
+import { QUERY_OPERATORS, QueryOperator } from './query-spec.dto';
 import { TRANSFER_STATE_CODES } from '../transfer-processes/transfer-process';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
 
@@ -12,6 +12,13 @@ const criterion = (operator: QueryOperator, operand: unknown, type: Criterion['t
 // What a QuerySpec criterion selects, once planned (operands of number fields are numbers,
 // states are codes): the filter the api applies to the candidates an index gave it.
 describe('matches', () => {
+  // Each operator's meaning is a Record entry (an operator left out does not compile); each
+  // one is also run here, so a meaning missing at run time throws instead of reading as `>=`.
+  it.each(QUERY_OPERATORS.map((operator) => [operator]))('knows what %s means', (operator) => {
+    const operand = operator === 'in' ? ['b'] : 'b';
+    expect(matches('b', criterion(operator, operand))).toBe(!['!=', '<', '>'].includes(operator));
+  });
+
   it.each([
     ['a', '=', 'a', true],
     ['a', '=', 'A', false],

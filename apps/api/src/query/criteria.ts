@@ -1,3 +1,4 @@
+import { BoundedCache } from '@app/platform/memory/bounded-cache';
 import { QueryOperator } from './query-spec.dto';
 import { FieldType } from './query-schema';
 
@@ -45,23 +46,26 @@ export function matches(value: unknown, criterion: Criterion): boolean {
 }
 
 function matchesOne(value: unknown, { operator, operand }: Criterion): boolean {
-  switch (operator) {
-    case '=':
-      return same(value, operand);
-    case '!=':
-      return !same(value, operand);
-    case 'in':
-      return inSetOf(operand as unknown[]).has(value);
-    case 'like':
-    case 'ilike':
-      return typeof value === 'string' && likeMatcherOf(operand as string, operator === 'ilike')(value);
-    case 'contains':
-      if (Array.isArray(value)) return value.some((v) => same(v, operand));
-      return typeof value === 'string' && value.includes(String(operand));
-    default:
-      return value !== undefined && value !== null && compareValues(value, operand, operator);
-  }
+  return OPERATORS[operator](value, operand);
 }
+
+/**
+ * What each QuerySpec operator means. A `Record` over every operator, so an operator added to
+ * QUERY_OPERATORS without its meaning here is a compile error rather than a silent `>=`.
+ */
+const OPERATORS: Record<QueryOperator, (value: unknown, operand: unknown) => boolean> = {
+  '=': (value, operand) => same(value, operand),
+  '!=': (value, operand) => !same(value, operand),
+  in: (value, operand) => inSetOf(operand as unknown[]).has(value),
+  like: (value, operand) => typeof value === 'string' && likeMatcherOf(operand as string, false)(value),
+  ilike: (value, operand) => typeof value === 'string' && likeMatcherOf(operand as string, true)(value),
+  contains: (value, operand) =>
+    Array.isArray(value) ? value.some((v) => same(v, operand)) : typeof value === 'string' && value.includes(String(operand)),
+  '<': (value, operand) => orderOf(value, operand) < 0,
+  '<=': (value, operand) => orderOf(value, operand) <= 0,
+  '>': (value, operand) => orderOf(value, operand) > 0,
+  '>=': (value, operand) => orderOf(value, operand) >= 0,
+};
 
 /** Ascending order of two field values; absent values last. */
 export function compareForSort(a: unknown, b: unknown): number {
@@ -79,21 +83,19 @@ interface InSet {
   has(value: unknown): boolean;
 }
 
-const inSets = new WeakMap<unknown[], InSet>();
+// By the operand list itself: built once per criterion of a query, for all the objects it tests.
+const inSets = new BoundedCache<unknown[], InSet>(64);
 
 function inSetOf(operands: unknown[]): InSet {
-  let set = inSets.get(operands);
-  if (!set) {
+  return inSets.get(operands, () => {
     const exact = new Set(operands);
     const numbers = new Set(operands.map(Number));
     const texts = new Set(operands.map(String));
-    set = {
+    return {
       has: (value) =>
         typeof value === 'number' ? numbers.has(value) : typeof value === 'boolean' ? texts.has(String(value)) : exact.has(value),
     };
-    inSets.set(operands, set);
-  }
-  return set;
+  });
 }
 
 function same(value: unknown, operand: unknown): boolean {
@@ -102,33 +104,17 @@ function same(value: unknown, operand: unknown): boolean {
   return value === operand;
 }
 
-function compareValues(value: unknown, operand: unknown, operator: QueryOperator): boolean {
-  const order = typeof value === 'number' ? value - Number(operand) : compareForSort(String(value), String(operand));
-  switch (operator) {
-    case '<':
-      return order < 0;
-    case '<=':
-      return order <= 0;
-    case '>':
-      return order > 0;
-    default:
-      return order >= 0;
-  }
+/** Negative, zero or positive as `value` sorts before, with or after `operand`; NaN (matching no range) when absent. */
+function orderOf(value: unknown, operand: unknown): number {
+  if (value === undefined || value === null) return NaN;
+  return typeof value === 'number' ? value - Number(operand) : compareForSort(String(value), String(operand));
 }
 
-const compiled = new Map<string, (value: string) => boolean>();
-const COMPILED_KEPT = 256;
+// A query tests one pattern against many objects: compile it once.
+const compiled = new BoundedCache<string, (value: string) => boolean>(256);
 
-// A query tests one pattern against many objects: compile it once (bounded cache).
 function likeMatcherOf(pattern: string, ignoreCase: boolean): (value: string) => boolean {
-  const key = `${ignoreCase ? 'i' : 'c'}${pattern}`;
-  let matcher = compiled.get(key);
-  if (!matcher) {
-    if (compiled.size >= COMPILED_KEPT) compiled.clear();
-    matcher = likeMatcher(pattern, ignoreCase);
-    compiled.set(key, matcher);
-  }
-  return matcher;
+  return compiled.get(`${ignoreCase ? 'i' : 'c'}${pattern}`, () => likeMatcher(pattern, ignoreCase));
 }
 
 /**

@@ -7,7 +7,7 @@ import { StateStore } from '../state-store/state-store.service';
 import { StoredEntity } from '../state-store/stored-entity';
 import { InvalidInput } from '../domain/domain-errors';
 import { compareForSort, Criterion, matches, valueOf } from './criteria';
-import { planQuery, QueryPlan } from './query-plan';
+import { QueryPlan } from './query-plan';
 import { fieldType, isIndexed, QuerySchema, TIME_INDEXES } from './query-schema';
 
 /**
@@ -71,12 +71,8 @@ export class QueryService {
     this.maxScanned = config.queryMaxScanned;
   }
 
-  async query<E extends StoredEntity>(schema: QuerySchema, body: unknown): Promise<E[]> {
-    return this.run<E>(schema, await planQuery(schema, body));
-  }
-
-  /** A validated plan over `schema`'s objects (a caller may have rewritten a QuerySpec of its own view into it). */
-  async run<E extends StoredEntity>(schema: QuerySchema, plan: QueryPlan): Promise<E[]> {
+  /** A validated plan over `schema`'s objects (parsed at the edge, or rewritten by a caller from a QuerySpec of its own view). */
+  async query<E extends StoredEntity>(schema: QuerySchema, plan: QueryPlan): Promise<E[]> {
     const source = await this.chooseSource(schema, plan);
     const rest = plan.criteria.filter((c) => !source.covers.includes(c));
     const inIndexOrder = source.orderedBy === plan.sortField;

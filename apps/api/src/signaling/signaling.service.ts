@@ -1,22 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ContractNegotiationsService } from '../contract-negotiations/contract-negotiations.service';
-import { NegotiationState } from '../contract-negotiations/contract-negotiation';
+import { NEGOTIATION_MACHINE, NegotiationState } from '../contract-negotiations/contract-negotiation';
 import { InvalidInput, NotFound } from '../domain/domain-errors';
 import { TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { signalsOf } from '../lifecycle/state-machine';
 import { TransferProcessesService } from '../transfer-processes/transfer-processes.service';
-import { TransferState } from '../transfer-processes/transfer-process';
+import { TRANSFER_MACHINE, TransferState } from '../transfer-processes/transfer-process';
 
-export const NEGOTIATION_SIGNALS = ['requested', 'offered', 'accepted', 'agreed', 'verified', 'finalized', 'terminated'] as const;
-export const TRANSFER_SIGNALS = [
-  'provisioned',
-  'requested',
-  'started',
-  'suspended',
-  'resumed',
-  'completed',
-  'terminated',
-  'deprovisioned',
-] as const;
+export const NEGOTIATION_SIGNALS = signalsOf(NEGOTIATION_MACHINE);
+export const TRANSFER_SIGNALS = signalsOf(TRANSFER_MACHINE);
 
 /**
  * A counterparty's or data plane's report of where it is: each signal names the state it

@@ -5,6 +5,8 @@ import { QuerySpecDto } from '../query/query-spec.dto';
 import { TransferRequestDto } from './transfer-request.dto';
 import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
 import { idResponse, withContext } from '../json-ld/edc-response';
+import { QueryPlan } from '../query/query-plan';
+import { QueryPlanPipe } from '../query/query-plan.pipe';
 import { QueryService } from '../query/query.service';
 import { TransferProcess } from './transfer-process';
 import { TRANSFER_QUERY } from './transfer-process.query';
@@ -31,8 +33,8 @@ export class TransferProcessesController {
   @Post('request')
   @HttpCode(200)
   @ApiBody({ type: QuerySpecDto })
-  async query(@UnvalidatedBody() spec: unknown) {
-    const found = await this.queries.query<TransferProcess>(TRANSFER_QUERY, spec);
+  async query(@UnvalidatedBody(new QueryPlanPipe(TRANSFER_QUERY)) plan: QueryPlan) {
+    const found = await this.queries.query<TransferProcess>(TRANSFER_QUERY, plan);
     return found.map(toTransferProcessResponse);
   }
 

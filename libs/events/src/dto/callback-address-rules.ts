@@ -1,3 +1,5 @@
+import { PROTOTYPE_KEYS } from '../prototype-keys';
+
 /**
  * The limits and name rules of a callback address, shared by request validation (the DTOs) and
  * by the start-up check of static callbacks (`EDC_CALLBACK_<ID>_*`). docs/delivery.md, "Limits
@@ -44,7 +46,7 @@ export const RESERVED_AUTH_KEYS: readonly string[] = [
 export const RESERVED_AUTH_KEY_PREFIXES: readonly string[] = ['proxy-', 'webhook-'];
 
 /** Aliases that name a property of every JavaScript object rather than a secret. */
-const RESERVED_ALIASES = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED_ALIASES = PROTOTYPE_KEYS;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

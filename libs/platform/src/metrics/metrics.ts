@@ -12,7 +12,7 @@ export class AppMetrics {
 
   readonly eventsAccepted = new Counter({
     name: 'callback_events_accepted_total',
-    help: 'Events committed and put on the events queue, by event type',
+    help: 'Events committed with their state change (appended to the event stream), by event type',
     labelNames: ['type'],
     registers: [this.registry],
   });
