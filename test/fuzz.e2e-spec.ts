@@ -116,9 +116,10 @@ describe('the HTTP surface under fuzzing (fixed seed)', () => {
           const res = await req.send('json' in payload ? JSON.stringify(payload.json) : payload.raw);
           const where = `${route.method.toUpperCase()} ${path.slice(0, 120)} -> ${res.status} ${res.text.slice(0, 200)}`;
           if (res.status >= 500) throw new Error(`5xx: ${where}`);
-          // The public /cb routes answer what their callback says; Bull Board's API has its own error shape.
-          const ownShape = /^\/(cbq?|admin\/queues)\//.test(route.path);
-          if (res.status >= 400 && !ownShape && route.path !== '/health') {
+          // The public /cb routes answer what their callback says; Bull Board's API has its own error
+          // shape; the delivery console is pages for a browser, its refusals pages too.
+          const ownShape = /^\/(cbq?|admin\/queues)\//.test(route.path) || route.path.startsWith('/admin/deliveries');
+          if (res.status >= 400 && !ownShape && !route.path.startsWith('/health')) {
             if (
               !Array.isArray(res.body) ||
               !res.body.every((e: { message?: unknown; type?: unknown }) => typeof e.message === 'string' && typeof e.type === 'string')

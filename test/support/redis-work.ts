@@ -28,6 +28,8 @@ export class RedisWork {
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
       if (args[1]?.startsWith(work.markKey)) return work.seenMark(args[1]);
       if (!args.some((a) => a.includes(tag))) return;
+      // Each replica's poll of the registered endpoints' version runs on a timer, whatever the requests.
+      if (args.some((a) => a.endsWith(':endpoints-version'))) return;
       if (source === 'lua') {
         work.inScriptCount++;
         return;

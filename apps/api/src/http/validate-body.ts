@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { ValidationError } from '@nestjs/common';
+import { withSpan } from '@app/platform';
 import { EdcError, EdcException } from './edc-error';
 import { UnreadableJsonLd } from '../json-ld/expand-request';
 import { isJsonLdBody } from '../json-ld/json-ld-body.decorator';
@@ -31,6 +32,14 @@ export async function readBody<T extends object>(
   type: new () => T,
   body: unknown,
   { unknownFields = 'ignored' }: { unknownFields?: 'ignored' | 'refused' } = {},
+): Promise<{ dto: T; problems: Problem[] }> {
+  return withSpan('validation', { 'code.function.name': type.name }, () => readBodyNow(type, body, unknownFields));
+}
+
+async function readBodyNow<T extends object>(
+  type: new () => T,
+  body: unknown,
+  unknownFields: 'ignored' | 'refused',
 ): Promise<{ dto: T; problems: Problem[] }> {
   const json = body ?? {};
   if (json === null || typeof json !== 'object' || Array.isArray(json))

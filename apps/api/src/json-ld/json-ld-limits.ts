@@ -24,9 +24,10 @@ export const JSON_LD_LIMITS = {
   maxNodesTimesTerms: 10_000,
   /**
    * The weight (`contextWeight`) of every context the body names, inline or served, each time
-   * it is named: all seven of EDC's served contexts together at the top weigh about 2,500, the management context v2 alone 803.
+   * it is named: every served context (EDC's, ODRL, DSP, DCP, the credentials, Tractus-X and
+   * Catena-X) named once at the top must pass (docs/reliability.md gives their weights).
    */
-  maxContextWeight: 3_000,
+  maxContextWeight: 4_000,
 } as const;
 
 /** What a scoped context inside a term definition adds to its weight besides its terms: its processing copies the active context. */

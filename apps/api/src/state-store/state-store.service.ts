@@ -229,11 +229,13 @@ function indexedValue(entity: StoredEntity, field: string): unknown {
 
 /**
  * The commit of an event, a span when tracing is on; the event carries the trace it was made in
- * (the commit span's, the caller's, or a new one), so its deliveries continue it.
+ * (the commit span's, the caller's, or a new one), so its deliveries continue it. A commit tried
+ * again with the same event (a claim resent after a dropped connection) keeps the first trace:
+ * what Redis may already hold must be the same entry.
  */
 export function withCommitSpan<T>(event: OutboxEntry, write: () => Promise<T>): Promise<T> {
   return withSpan('commit', { 'messaging.message.id': event.job.envelope.id, 'delivery.event_type': event.job.envelope.type }, () => {
-    event.job.trace = eventTrace();
+    event.job.trace ??= eventTrace();
     return write();
   });
 }

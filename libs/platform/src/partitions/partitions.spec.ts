@@ -56,4 +56,11 @@ describe('Partitions', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('draws an id for a partition taken from another Partitions of the same layout', () => {
+    // Services each build their own Partitions; a partition object is not shared between them.
+    const mine = new Partitions('svc', 16);
+    const theirs = new Partitions('svc', 16);
+    for (const partition of theirs.all) expect(mine.of(mine.newId(partition)).index).toBe(partition.index);
+  });
 });

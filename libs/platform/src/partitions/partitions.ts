@@ -64,8 +64,9 @@ export class Partitions {
         const digit = HEX[(first + k) % 16];
         if ((crc16Step(crc, digit.charCodeAt(0)) % CLUSTER_SLOTS) % this.all.length !== partition.index) continue;
         const id = head + digit;
-        // What `of` computes, once: the id is only ever found through it.
-        if (this.of(id) === partition) return id;
+        // What `of` computes, once: the id is only ever found through it. By index, not identity:
+        // the partition may come from another Partitions of the same layout.
+        if (this.of(id).index === partition.index) return id;
       }
     }
   }
