@@ -133,10 +133,16 @@ export class QueryService {
     while (!(inIndexOrder && found.length >= wanted)) {
       const [at, size] = [from, batch];
       const ids = await this.batches(async () => {
+        // Another partition used up the budget: the query has been answered (400), so the
+        // batches it left queued read nothing more.
+        if (budget.left < 0) throw tooManyToFilter(this.maxScanned);
         const slice = all
           ? all.slice(at, at + size)
           : await this.index.slice(partition, schema.kind, source.indexes[0], source.range ?? ALL_SCORES, at, size, descending);
-        if (slice.length > budget.left) throw tooManyToFilter(this.maxScanned);
+        if (slice.length > budget.left) {
+          budget.left = -1;
+          throw tooManyToFilter(this.maxScanned);
+        }
         budget.left -= slice.length;
         for (const entity of await this.store.getMany<E>(schema.kind, slice))
           if (rest.every((c) => matches(valueOf(entity, c.field, c.type, schema.stateCodes), c))) found.push(entity);
