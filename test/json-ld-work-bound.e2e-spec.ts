@@ -17,6 +17,11 @@ const QUERY = '/management/v3/transferprocesses/request';
 const MANAGEMENT = 'https://w3id.org/edc/connector/management/v2';
 const DSPACE = 'https://w3id.org/dspace/2025/1/context.jsonld';
 const SERVED = [...CONTEXT_DOCUMENTS.keys()];
+// EDC's own seven served contexts (the first in the registry; issue 23's Tractus-X, Catena-X, DCP and
+// credentials contexts come after them) at once: more than any EDC client names. All sixteen cannot
+// be named together anyway: jsonld resolves at most ten context URLs per body, and the two
+// credentials contexts protect the same terms.
+const EDC_SEVEN = SERVED.slice(0, 7);
 const EDC = 'https://w3id.org/edc/v0.0.1/ns/';
 
 const tree = (depth: number): object => (depth === 0 ? { limit: 1 } : { a: tree(depth - 1), b: tree(depth - 1) });
@@ -66,8 +71,8 @@ describe('the JSON-LD work one request may cause (issue 20)', () => {
     expect(res.body[0].message).toContain(`weigh more than ${JSON_LD_LIMITS.maxContextWeight.toLocaleString('en-US')}`);
   });
 
-  it('still takes what EDC clients send: every served context named once at the top, ODRL on a nested node', async () => {
-    expect((await post(QUERY, { '@context': SERVED, '@type': 'QuerySpec', limit: 5 })).status).toBe(200);
+  it('still takes what EDC clients send: the seven EDC served contexts named once at the top, ODRL on a nested node', async () => {
+    expect((await post(QUERY, { '@context': EDC_SEVEN, '@type': 'QuerySpec', limit: 5 })).status).toBe(200);
     expect((await post(QUERY, { '@context': [MANAGEMENT], '@type': 'QuerySpec', limit: 5 })).status).toBe(200);
     const nested = { '@context': { '@vocab': EDC }, limit: 5, x: { '@context': 'http://www.w3.org/ns/odrl.jsonld', permission: [] } };
     expect((await post(QUERY, nested)).status).toBe(200);

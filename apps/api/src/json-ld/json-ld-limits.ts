@@ -24,8 +24,8 @@ export const JSON_LD_LIMITS = {
   maxNodesTimesTerms: 10_000,
   /**
    * The weight (`contextWeight`) of every context the body names, inline or served, each time
-   * it is named: every served context (EDC's, ODRL, DSP, DCP, the credentials, Tractus-X and
-   * Catena-X) named once at the top must pass (docs/reliability.md gives their weights).
+   * it is named: EDC's seven served contexts at the top weigh about 2,500, the management context
+   * v2 alone 803, all sixteen shipped ones 3,332 (jsonld resolves at most ten URLs per body).
    */
   maxContextWeight: 4_000,
 } as const;
