@@ -36,6 +36,10 @@ describe('POST /management/v1/deliveries/recover', () => {
         LOG_LEVEL: 'error',
         PUBLIC_BASE_URL: BASE,
         DISPATCH_MAX_ATTEMPTS: '1',
+        // With one attempt, a recovered delivery that times out is a dead letter again, and the
+        // second recover finds it (seen in a loaded run: the receiver shares this process's
+        // event loop with 200 deliveries in flight). Slowness is not what this file tests.
+        DISPATCH_TIMEOUT_MS: '120000',
         DISPATCH_CONCURRENCY: '200',
         DISPATCH_ENDPOINT_CONCURRENCY: '200',
         DISPATCH_HOST_CONCURRENCY: '200',
