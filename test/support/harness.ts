@@ -83,10 +83,15 @@ export function openDeliveryQueues(config: AppConfig): TestDeliveryQueues {
   return new TestDeliveryQueues(config);
 }
 
-export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+/** Polls `check` until it holds; `what` (or what it returns, read at the timeout) names it in the error. */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+  what: string | (() => string) = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
