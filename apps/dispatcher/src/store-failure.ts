@@ -1,26 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
-import { AppMetrics, DispatchConfig, storeUnavailableReason } from '@app/platform';
-
-/** The longest a job waits between two tries while Redis refuses our writes. */
-const STORE_RETRY_MAX_MS = 30_000;
-
-/**
- * Delay before a job that failed on our side runs again: `DISPATCH_BACKOFF_MS` doubled for each
- * run of the job that did not count as an attempt (a park, a failure on our side), ±20%
- * jitter, at most 30 s (or `DISPATCH_BACKOFF_MAX_MS` if lower): Redis that refuses writes for
- * minutes is tried again soon after it takes them again.
- */
-function storeRetryDelayMs(
-  job: Pick<Job, 'attemptsStarted' | 'attemptsMade'>,
-  dispatch: Pick<DispatchConfig, 'backoffMs' | 'backoffMaxMs'>,
-  random = Math.random,
-): number {
-  const uncounted = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
-  const cap = Math.min(STORE_RETRY_MAX_MS, dispatch.backoffMaxMs);
-  const exponential = Math.min(cap, dispatch.backoffMs * 2 ** Math.min(uncounted, 30));
-  return Math.min(cap, Math.round(exponential * (0.8 + 0.4 * random())));
-}
+import { RetryPolicy } from '@app/delivery';
+import { AppMetrics, storeUnavailableReason } from '@app/platform';
 
 /** How often a write that Redis refused is tried again while the job still holds its lock. */
 const WRITE_RETRY_MS = 250;
@@ -43,9 +24,9 @@ export async function writeWithin(withinMs: number, write: () => Promise<unknown
   }
 }
 
-/** What a worker parking a job tells: its retry settings, its metrics and its log. */
+/** What a worker parking a job tells: the retry policy, its metrics and its log. */
 export interface ParkingContext {
-  dispatch: Pick<DispatchConfig, 'backoffMs' | 'backoffMaxMs'>;
+  policy: RetryPolicy;
   metrics: AppMetrics;
   logger: Logger;
 }
@@ -62,12 +43,13 @@ export async function parkAfterStoreFailure(
   job: Job,
   token: string | undefined,
   err: unknown,
-  { dispatch, metrics, logger }: ParkingContext,
+  { policy, metrics, logger }: ParkingContext,
 ): Promise<never> {
   const error = err instanceof Error ? err.message : String(err);
   const reason = storeUnavailableReason(err);
   if (reason) metrics.storeUnavailable.inc({ reason });
-  const retryInMs = storeRetryDelayMs(job, dispatch);
+  // Runs of the job before this one that used no attempt (parks, failures on our side).
+  const retryInMs = policy.delayAfterStoreFailure(Math.max(0, job.attemptsStarted - job.attemptsMade - 1));
   logger.warn({ msg: 'store failure, job parked without using an attempt', queue: job.queueName, jobId: job.id, reason, error, retryInMs });
   try {
     await job.moveToDelayed(Date.now() + retryInMs, token);

@@ -20,6 +20,7 @@ export class DeliveryQueues implements OnApplicationShutdown {
     private readonly partitions: Partitions,
   ) {
     const defaultJobOptions: JobsOptions = {
+      // A ceiling only: the retry policy decides which attempt is the last (the worker ends it).
       attempts: config.dispatch.maxAttempts,
       backoff: { type: 'callback' },
       removeOnComplete: { age: 24 * 3600, count: 100_000 },

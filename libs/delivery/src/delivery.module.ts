@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CallbackSender } from './callback-sender.service';
 import { DeliveryLog } from './delivery-log/delivery-log.service';
 import { DeliveryQueues } from './delivery-queues';
@@ -10,6 +11,7 @@ import { EndpointHealth } from './endpoints/endpoint-health';
 import { EndpointRegistry } from './endpoints/endpoint-registry';
 import { EndpointStore } from './endpoints/endpoint-store';
 import { EndpointRateLimiter } from './endpoints/rate-limiter';
+import { RetryPolicy } from './retry-policy';
 
 const PROVIDERS = [
   CallbackSender,
@@ -23,6 +25,7 @@ const PROVIDERS = [
   EndpointRegistry,
   EndpointHealth,
   EndpointRateLimiter,
+  { provide: RetryPolicy, useFactory: (config: AppConfig) => new RetryPolicy(config.dispatch), inject: [APP_CONFIG] },
 ];
 
 /** Sending callbacks and recording them; needs ConfigModule and RedisModule (both global). */

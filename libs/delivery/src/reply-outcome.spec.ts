@@ -1,4 +1,4 @@
-import { deliveryStatusAfter, verdictOnReply } from './reply-outcome';
+import { verdictOnReply } from './reply-outcome';
 
 describe('what a reply means for a delivery', () => {
   it('counts every 2xx as delivered', () => {
@@ -21,13 +21,5 @@ describe('what a reply means for a delivery', () => {
     expect(verdictOnReply(503, '2').retryAfterMs).toBe(2000);
     expect(verdictOnReply(500, '7').retryAfterMs).toBeUndefined();
     expect(verdictOnReply(429, 'soon').retryAfterMs).toBeUndefined();
-  });
-
-  it('is delivered, retrying while attempts are left, and failed for good or on the last attempt', () => {
-    expect(deliveryStatusAfter({ ok: true, final: false }, 8, 8)).toBe('delivered');
-    expect(deliveryStatusAfter({ ok: false, final: false }, 1, 8)).toBe('retrying');
-    expect(deliveryStatusAfter({ ok: false, final: false }, 7, 8)).toBe('retrying');
-    expect(deliveryStatusAfter({ ok: false, final: false }, 8, 8)).toBe('failed');
-    expect(deliveryStatusAfter({ ok: false, final: true }, 1, 8)).toBe('failed');
   });
 });

@@ -1,4 +1,5 @@
 import { parseRetryAfter } from './retry-after';
+import { asksToSlowDown } from './retry-policy';
 
 /** What an HTTP reply means for a delivery, before the attempt's timing and body are added. */
 export interface ReplyVerdict {
@@ -18,21 +19,11 @@ export interface ReplyVerdict {
  */
 export function verdictOnReply(status: number, retryAfterHeader?: string): ReplyVerdict {
   if (status >= 200 && status < 300) return { ok: true, final: false };
-  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(retryAfterHeader) : undefined;
+  const retryAfterMs = asksToSlowDown(status) ? parseRetryAfter(retryAfterHeader) : undefined;
   return {
     ok: false,
     final: status === 410,
     error: status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
-}
-
-/** A delivery's status after attempt number `attempt`: delivered, failed (for good, or out of attempts) or retrying. */
-export function deliveryStatusAfter(
-  verdict: Pick<ReplyVerdict, 'ok' | 'final'>,
-  attempt: number,
-  maxAttempts: number,
-): 'delivered' | 'retrying' | 'failed' {
-  if (verdict.ok) return 'delivered';
-  return verdict.final || attempt >= maxAttempts ? 'failed' : 'retrying';
 }

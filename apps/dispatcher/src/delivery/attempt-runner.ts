@@ -3,16 +3,16 @@ import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import {
   AttemptOutcome,
-  AttemptRecord,
   CallbackSender,
   DELETED,
   DeliveryJobData,
-  deliveryStatusAfter,
   EndpointHealth,
   EndpointRateLimiter,
   EndpointRegistry,
   EndpointSettings,
+  NextStep,
   perUri,
+  RetryPolicy,
 } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, SpanHandle, startSpan } from '@app/platform';
 import { EndpointGuard, healthOf } from './endpoint-guard';
@@ -34,7 +34,8 @@ function withCurrentEndpoint(delivery: DeliveryJobData, settings: EndpointSettin
 export type AttemptResult =
   /** The endpoint's bulkhead or circuit said wait: nothing was sent, no attempt used. */
   | { kind: 'parked'; retryInMs: number; reason: string }
-  | { kind: 'attempted'; at: number; outcome: AttemptOutcome; status: AttemptRecord['outcome'] };
+  /** Made: what the retry policy says comes next (`retryInMs` when retrying). */
+  | ({ kind: 'attempted'; at: number; outcome: AttemptOutcome } & NextStep);
 
 /**
  * One attempt of one delivery, the same for a first attempt taken straight from the event stream
@@ -61,6 +62,7 @@ export class AttemptRunner {
     private readonly registry: EndpointRegistry,
     private readonly limiter: EndpointRateLimiter,
     private readonly health: EndpointHealth,
+    private readonly policy: RetryPolicy,
   ) {
     this.guard = new EndpointGuard(config.dispatch);
     this.lines = pino.logger.child({ context: 'Delivery' });
@@ -128,7 +130,8 @@ export class AttemptRunner {
     at = Date.now(),
     span?: SpanHandle,
   ): AttemptResult {
-    const status = deliveryStatusAfter(outcome, attempt, this.config.dispatch.maxAttempts);
+    const step = this.policy.next(outcome, attempt);
+    const { status } = step;
     if (span) {
       span.setAttributes({ 'delivery.outcome': status, ...(outcome.status ? { 'http.response.status_code': outcome.status } : {}) });
       span.end(outcome.ok ? undefined : outcome.error);
@@ -150,6 +153,6 @@ export class AttemptRunner {
     else this.lines.warn(line);
     this.metrics.deliveries.inc({ outcome: status });
     this.metrics.attemptSeconds.observe({ outcome: status }, outcome.latencyMs / 1000);
-    return { kind: 'attempted', at, outcome, status };
+    return { kind: 'attempted', at, outcome, ...step };
   }
 }

@@ -13,12 +13,24 @@ import {
   EventBodyStore,
   LANE_HELD_RECHECK_MS,
   LANE_RECHECK_MS,
+  RetryPolicy,
   Turn,
 } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, BULL_CONNECTION, createWorker, deliveriesQueueName, Partitions } from '@app/platform';
 import { AttemptResult, AttemptRunner } from './attempt-runner';
-import { retryDelayMs, RetryableDeliveryError } from './retry-policy';
 import { parkAfterStoreFailure, ParkingContext, writeWithin } from '../store-failure';
+
+/** A failed attempt that is retried after `retryInMs`, as the retry policy said (BullMQ's backoff reads it). */
+class RetryableDeliveryError extends Error {
+  readonly name = 'RetryableDeliveryError';
+
+  constructor(
+    message: string,
+    readonly retryInMs: number,
+  ) {
+    super(message);
+  }
+}
 
 /** The outcome of an attempt whose event body is gone: nothing can be sent, now or later. */
 const BODY_GONE: AttemptOutcome = { ok: false, final: true, latencyMs: 0, error: "The event's body is no longer stored; nothing was sent" };
@@ -49,6 +61,7 @@ export class DeliveryWorker implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(BULL_CONNECTION) private readonly connection: Redis,
     private readonly partitions: Partitions,
     private readonly metrics: AppMetrics,
+    private readonly policy: RetryPolicy,
   ) {}
 
   onModuleInit(): void {
@@ -65,8 +78,11 @@ export class DeliveryWorker implements OnModuleInit, BeforeApplicationShutdown {
     return createWorker<DeliveryJobData, AttemptOutcome>(context, queue, (job, token) => this.deliver(job, token), {
       concurrency,
       settings: {
+        // An error other than a failed attempt (a bug) still waits as the schedule says.
         backoffStrategy: (attemptsMade, _type, err, job) =>
-          retryDelayMs(attemptsMade + ((job?.data as DeliveryJobData | undefined)?.attemptsBefore ?? 0), this.config.dispatch, err),
+          err instanceof RetryableDeliveryError
+            ? err.retryInMs
+            : this.policy.delayAfter(attemptsMade + ((job?.data as DeliveryJobData | undefined)?.attemptsBefore ?? 0)),
       },
     });
   }
@@ -78,7 +94,7 @@ export class DeliveryWorker implements OnModuleInit, BeforeApplicationShutdown {
     if (problems.length > 0) throw shown(new UnrecoverableError(`Not a delivery job, nothing sent: ${problems.join('; ')}`));
     // A first attempt that failed for good: the job only stands for the dead letter.
     if (job.data.deadLetter) throw shown(new UnrecoverableError(job.data.deadLetter));
-    const parking: ParkingContext = { dispatch: this.config.dispatch, metrics: this.metrics, logger: this.logger };
+    const parking: ParkingContext = { policy: this.policy, metrics: this.metrics, logger: this.logger };
     if (job.data.lane) {
       let turn: Turn;
       try {
@@ -143,7 +159,7 @@ export class DeliveryWorker implements OnModuleInit, BeforeApplicationShutdown {
       }
     }
 
-    if (outcome.ok) return outcome;
+    if (result.status === 'delivered') return outcome;
     // Only a failed attempt writes to the job's log (Bull Board's Logs tab): best effort.
     await job.log(attemptLine(attemptRecord(attempt, at, outcome, status))).catch((err: Error) => {
       this.logger.warn(`Could not write the job log of ${job.id}: ${err.message}`);
@@ -151,8 +167,8 @@ export class DeliveryWorker implements OnModuleInit, BeforeApplicationShutdown {
     const message = `${outcome.error} (attempt ${attempt} to ${maskUri(job.data.endpoint.uri)})`;
     // The last attempt counts the ones made before the job existed, so BullMQ's own count
     // (which does not) never decides.
-    if (status === 'failed') throw shown(new UnrecoverableError(message));
-    throw shown(new RetryableDeliveryError(message, outcome.retryAfterMs, outcome.status === 429 || outcome.status === 503));
+    if (result.status === 'failed') throw shown(new UnrecoverableError(message));
+    throw shown(new RetryableDeliveryError(message, result.retryInMs));
   }
 
   /**

@@ -4,7 +4,6 @@ import { EventJobData, TraceContext } from '@app/events';
 import {
   AttemptEntry,
   attemptLine,
-  AttemptOutcome,
   DeliveryEndpoint,
   DeliveryJobData,
   deliveryJobId,
@@ -16,6 +15,7 @@ import {
   EventBodyStore,
   LANE_RECHECK_MS,
   laneKey,
+  RetryPolicy,
   Turn,
   jobName,
 } from '@app/delivery';
@@ -33,7 +33,6 @@ import {
   trimAcknowledged,
 } from '@app/platform';
 import { AttemptRunner } from '../delivery/attempt-runner';
-import { retryDelayMs, RetryableDeliveryError } from '../delivery/retry-policy';
 import { EndpointMatcher } from './endpoint-matcher.service';
 import { LocalTurns } from './local-turns';
 import { Settled, settledFirstAttempt, settledWithoutAttempt } from './settled';
@@ -85,6 +84,7 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly partitions: Partitions,
+    private readonly policy: RetryPolicy,
   ) {
     lanes.wakeLocally((id) => this.local.wake(id));
     this.streams = partitions.all.map((partition) => {
@@ -303,19 +303,14 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     try {
       const result = await this.runner.run(id, delivery, body, 1);
       if (result.kind === 'parked') return settledWithoutAttempt(id, delivery, result.retryInMs);
-      return settledFirstAttempt(id, delivery, result, () => this.retryDelayAfter(result.outcome));
+      return settledFirstAttempt(id, delivery, result);
     } catch (err) {
       // Our side failed (reading the secret): the delivery waits in the queue, no attempt used.
       this.logger.warn({ msg: 'store failure on a first attempt, delivery queued', deliveryId: id, error: (err as Error).message });
-      return settledWithoutAttempt(id, delivery, this.config.dispatch.backoffMs);
+      return settledWithoutAttempt(id, delivery, this.policy.delayAfterStoreFailure(0));
     } finally {
       tried();
     }
-  }
-
-  // The delay before the second attempt, as the deliveries queue's backoff would set it.
-  private retryDelayAfter({ retryAfterMs, status }: AttemptOutcome): number {
-    return retryDelayMs(1, this.config.dispatch, new RetryableDeliveryError('', retryAfterMs, status === 429 || status === 503));
   }
 
   /**

@@ -13,23 +13,18 @@ export interface Settled {
 }
 
 /** A first attempt made: delivered (done), retrying (a job after the backoff) or failed (a dead letter). */
-export function settledFirstAttempt(
-  id: string,
-  delivery: DeliveryJobData,
-  result: Extract<AttemptResult, { kind: 'attempted' }>,
-  retryInMs: () => number,
-): Settled {
-  const { at, outcome, status } = result;
-  const attempt = attemptRecord(1, at, outcome, status);
-  if (status === 'delivered') return { id, delivery, attempt };
-  if (status === 'failed')
+export function settledFirstAttempt(id: string, delivery: DeliveryJobData, result: Extract<AttemptResult, { kind: 'attempted' }>): Settled {
+  const { at, outcome } = result;
+  const attempt = attemptRecord(1, at, outcome, result.status);
+  if (result.status === 'delivered') return { id, delivery, attempt };
+  if (result.status === 'failed')
     return {
       id,
       delivery,
       attempt,
       job: { data: { ...delivery, deadLetter: `${outcome.error} (attempt 1 to ${maskUri(delivery.endpoint.uri)})` }, opts: {} },
     };
-  return { id, delivery, attempt, job: { data: { ...delivery, attemptsBefore: 1 }, opts: { delay: retryInMs() } } };
+  return { id, delivery, attempt, job: { data: { ...delivery, attemptsBefore: 1 }, opts: { delay: result.retryInMs } } };
 }
 
 /** No attempt made (the endpoint's bulkhead or circuit said wait, or our side failed): a job that waits. */
