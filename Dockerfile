@@ -11,6 +11,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json webpack.config.js ./
+COPY scripts/lua ./scripts/lua
 COPY apps ./apps
 COPY libs ./libs
 RUN npm run build

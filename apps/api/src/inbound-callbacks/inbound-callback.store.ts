@@ -3,16 +3,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
 import { EndpointRegistry, joinLanes } from '@app/delivery';
-import { APP_CONFIG, AppConfig, APPEND_EVENT, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
+import { APP_CONFIG, AppConfig, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
 import { withCommitSpan } from '../state-store/state-store.service';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
 import ADMIT from './scripts/admit-call.lua';
-import CLAIM_CALL from './scripts/claim-call.lua';
+import CLAIM from './scripts/claim-call.lua';
 import CLOSE from './scripts/close-callback.lua';
 
 // The claim appends to the event stream with the stream's own fragment.
-const CLAIM = `${APPEND_EVENT}\n${CLAIM_CALL}`;
 
 /** Calls kept per callback (the latest); a URL open for many calls stays bounded. */
 export const MAX_KEPT_CALLS = 100;

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, REDIS, secretsKey } from '@app/platform';
 import { AlreadyExists, InvalidInput, NotFound, StateConflict } from '../domain/domain-errors';
 import { SecretValueDto } from './secret.dto';
-import UPDATE_EXISTING from './update-existing-secret.lua';
+import UPDATE_EXISTING from './scripts/update-existing-secret.lua';
 
 // Replaces the value of an alias only if it is stored: checked and written in one step, so an
 // update racing a delete cannot bring the deleted secret back.

@@ -4,7 +4,6 @@ import { EndpointRegistry, heldLanesKey, joinLanes, laneKey } from '@app/deliver
 import {
   APP_CONFIG,
   AppConfig,
-  APPEND_EVENT,
   eventStreamKey,
   eventTrace,
   Partition,
@@ -16,15 +15,9 @@ import {
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { CallbackAddress } from '@app/events';
 import { OutboxEntry, StoredEntity } from './stored-entity';
-import CREATE_OBJECT from './scripts/create.lua';
+import CREATE from './scripts/create.lua';
 import DELETE from './scripts/delete.lua';
-import JOIN_LANES from './scripts/join-lanes.lua';
-import TRANSITION_OBJECT from './scripts/transition.lua';
-import WRITE_TOKENS from './scripts/write-tokens.lua';
-
-// Each script with the fragments it calls in front (see each file's header).
-const CREATE = [WRITE_TOKENS, APPEND_EVENT, JOIN_LANES, CREATE_OBJECT].join('\n');
-const TRANSITION = [WRITE_TOKENS, APPEND_EVENT, JOIN_LANES, TRANSITION_OBJECT].join('\n');
+import TRANSITION from './scripts/transition.lua';
 
 /** A record written with a state change, in the same script: set once, never changed after. */
 export interface SideRecord {

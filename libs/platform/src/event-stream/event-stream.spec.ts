@@ -1,4 +1,5 @@
-import { APPEND_EVENT, ENTRY_FIELD } from './event-stream';
+import { ENTRY_FIELD } from './event-stream';
+import APPEND_EVENT from './scripts/append-event.lua';
 
 describe('the event stream entry', () => {
   it('is appended under the one field the readers take', () => {

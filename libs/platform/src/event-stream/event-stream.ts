@@ -16,13 +16,9 @@ export type StreamGroup = (typeof STREAM_GROUPS)[keyof typeof STREAM_GROUPS];
 /** The one field of an entry: the event's job data, as JSON. */
 export const ENTRY_FIELD = 'event';
 
-/**
- * The Lua fragment by which a commit script appends its event to the stream
- * (`scripts/append-event.lua`): every script that writes the outbox includes it and calls
- * `appendEvent(streamKey, entryJson)`, so the entry's layout is written in one place, next to
- * the reader's (`StreamConsumer`). Its field is `ENTRY_FIELD` (a test holds the two equal).
- */
-export { default as APPEND_EVENT } from './scripts/append-event.lua';
+// Every commit script appends its event with `scripts/append-event.lua` (`--- @include`d), so
+// the entry's layout is written in one place, next to the reader's (`StreamConsumer`). Its field
+// is `ENTRY_FIELD` (a test holds the two equal).
 
 export function eventStreamKey(partition: Partition): string {
   return partitionKey(partition, 'event-stream');

@@ -7,7 +7,6 @@
   The claim's token and number are remembered in the `ops` field ("token=n,..."): ioredis
   resends a script whose connection dropped before the reply, and the resend must answer the
   first run's number without counting the call twice.
-  Needs append-event.lua (appendEvent) before it.
   KEYS[1] the callback
   KEYS[2] its calls
   KEYS[3] the event stream
@@ -25,6 +24,9 @@
   ARGV[10..] the lanes' delivery ids, one per lane
   Returns the call's number, or -1 when the callback is not open.
 ]]
+--- @include "@app/platform/redis/scripts/write-tokens.lua"
+--- @include "@app/platform/event-stream/scripts/append-event.lua"
+--- @include "@app/delivery/lanes/scripts/join-lanes.lua"
 local callback, calls, stream, stateKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now, close, call, eventMembers, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local keptCalls, keptBytes, keptAfterClose, rememberedClaims = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
@@ -36,12 +38,7 @@ if current[1] ~= 'open' then return -1 end
 local expiresAt = tonumber(current[2] or '0')
 if expiresAt > 0 and expiresAt <= tonumber(now) then return -1 end
 local n = redis.call('HINCRBY', callback, 'calls', 1)
-local remembered, count = token .. '=' .. n, 1
-for old in string.gmatch(ops, '[^,]+') do
-  if count == rememberedClaims then break end
-  remembered, count = remembered .. ',' .. old, count + 1
-end
-redis.call('HSET', callback, 'ops', remembered)
+redis.call('HSET', callback, 'ops', remember(ops, token .. '=' .. n, rememberedClaims))
 redis.call('RPUSH', calls, call)
 local bytes = redis.call('HINCRBY', callback, 'keptBytes', #call)
 while redis.call('LLEN', calls) > 1 and (bytes > keptBytes or redis.call('LLEN', calls) > keptCalls) do
@@ -51,7 +48,7 @@ local ttl = redis.call('PTTL', callback)
 if ttl > 0 then redis.call('PEXPIRE', calls, ttl) end
 if eventMembers ~= '' then
   appendEvent(stream, '{"sequence":' .. n .. ',' .. eventMembers .. '}')
-  for i = 5, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[5 + i]) end
+  joinLanes(5, 10)
 end
 if close == '1' then
   redis.call('HSET', callback, 'status', 'closed', 'closedAt', now)

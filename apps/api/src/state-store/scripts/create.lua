@@ -1,6 +1,5 @@
 --[[
   A new object, its indexes and its first event, in one atomic step; refused when the id exists.
-  Needs write-tokens.lua, append-event.lua and join-lanes.lua before it.
   KEYS[1] the object
   KEYS[2] the event stream
   KEYS[3] the createdAt index
@@ -17,6 +16,9 @@
   ARGV[9..] the lanes' delivery ids
   Returns 1 when created (or when this write's resend finds it done), 0 when the id is taken.
 ]]
+--- @include "@app/platform/redis/scripts/write-tokens.lua"
+--- @include "@app/platform/event-stream/scripts/append-event.lua"
+--- @include "@app/delivery/lanes/scripts/join-lanes.lua"
 local object, stream, byCreatedAt, byStateTimestamp = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local json, version, createdAt, id, entry, stateTimestamp, op, lanes = unpack(ARGV, 1, 8)
 if redis.call('EXISTS', object) == 1 then

@@ -1,6 +1,6 @@
 --[[
   A state change, its index moves and its event, in one atomic step, only if nobody wrote in
-  between. Needs write-tokens.lua, append-event.lua and join-lanes.lua before it.
+  between.
   KEYS[1] the object
   KEYS[2] the event stream
   KEYS[3] the stateTimestamp index
@@ -21,6 +21,9 @@
   ARGV[10..] the lanes' delivery ids
   Returns 1 when done (or when this write's resend finds it done), 0 when another write came first.
 ]]
+--- @include "@app/platform/redis/scripts/write-tokens.lua"
+--- @include "@app/platform/event-stream/scripts/append-event.lua"
+--- @include "@app/delivery/lanes/scripts/join-lanes.lua"
 local object, stream, byStateTimestamp, oldState, newState = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local expected, json, version, entry, id, createdAt, stateTimestamp, op, record = unpack(ARGV, 1, 9)
 local current = redis.call('HMGET', object, 'version', 'ops')
@@ -28,7 +31,7 @@ if current[1] ~= expected then
   if seen(current[2], op) then return 1 end
   return 0
 end
-redis.call('HSET', object, 'json', json, 'version', version, 'ops', remember(current[2], op))
+redis.call('HSET', object, 'json', json, 'version', version, 'ops', remember(current[2], op, 4))
 redis.call('ZREM', oldState, id)
 redis.call('ZADD', newState, createdAt, id)
 redis.call('ZADD', byStateTimestamp, stateTimestamp, id)
