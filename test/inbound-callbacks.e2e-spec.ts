@@ -164,9 +164,10 @@ describe('inbound callback URLs', () => {
   });
 
   it('answers 404 once expiresAt has passed', async () => {
-    const cb = await create({ allowMultipleCalls: true, expiresAt: new Date(Date.now() + 300).toISOString() });
+    // Far enough ahead that a loaded machine still creates it before it expires (a past expiresAt is a 400).
+    const cb = await create({ allowMultipleCalls: true, expiresAt: new Date(Date.now() + 3000).toISOString() });
     await call().get(pathOf(cb.callbackUrl)).expect(200);
-    await waitUntil(async () => (await call().get(pathOf(cb.callbackUrl))).status === 404, 5000, 'expiry');
+    await waitUntil(async () => (await call().get(pathOf(cb.callbackUrl))).status === 404, 15_000, 'expiry');
     expect((await get(`/management/v1/callbacks/${cb.id}`)).body.status).toBe('expired');
   });
 
