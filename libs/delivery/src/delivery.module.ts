@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CallbackSender } from './callback-sender.service';
+import { CircuitStateStore } from './circuits/circuit-state-store';
 import { DeliveryLog } from './delivery-log/delivery-log.service';
 import { DeliveryQueues } from './delivery-queues';
 import { EventBodyStore } from './event-body-store';
@@ -23,6 +24,7 @@ const PROVIDERS = [
   EndpointRegistry,
   EndpointHealth,
   EndpointRateLimiter,
+  CircuitStateStore,
 ];
 
 /** Sending callbacks and recording them; needs ConfigModule and RedisModule (both global). */

@@ -15,7 +15,7 @@ import {
   perUri,
 } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, SpanHandle, startSpan } from '@app/platform';
-import { EndpointGuard, healthOf } from './endpoint-guard';
+import { EndpointGuard, healthOf, OpenCircuit } from './endpoint-guard';
 
 const ENDPOINT_DELETED: AttemptOutcome = {
   ok: false,
@@ -77,7 +77,7 @@ export class AttemptRunner {
   }
 
   /** The endpoints and hosts whose circuit is open or half-open in this replica. */
-  openCircuits() {
+  openCircuits(): OpenCircuit[] {
     return this.guard.openCircuits();
   }
 
