@@ -4,6 +4,7 @@ import { TLSSocket } from 'node:tls';
 import request from 'supertest';
 import { EndpointRegistry } from '@app/delivery';
 import { API_KEY, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { sample, scrape } from './support/metric-sample';
 import { OAuth2Server } from './support/oauth2-server';
 import { TEST_TLS } from './support/tls-fixture';
 
@@ -99,6 +100,7 @@ describe('enterprise receivers: OAuth2 client credentials and mTLS', () => {
     await receiver.waitFor((calls) => calls.filter((c) => c.path === '/oauth').length >= 10);
     expect(receiver.callsTo('/oauth').at(-1)!.headers.authorization).toBe('Bearer token-4');
     expect(oauth.requests).toHaveLength(4);
+    expect(sample(await scrape(stack.dispatcher), 'callback_oauth2_token_requests_total', { outcome: 'issued' })).toBe(4);
   });
 
   it('presents the client certificate from the secrets to a receiver that requires one, trusting its CA alias', async () => {

@@ -115,6 +115,16 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.statics.get(id);
   }
 
+  /** How many static (`config`) and registered endpoints this replica knows, by state: `callback_endpoints`. */
+  countsByState(): { source: EndpointOrigin; state: 'enabled' | 'disabled'; count: number }[] {
+    const counts = { config: { enabled: 0, disabled: 0 }, registered: { enabled: 0, disabled: 0 } };
+    for (const settings of this.statics.values()) counts.config[settings.disabled ? 'disabled' : 'enabled']++;
+    for (const { settings } of this.registered.values()) counts.registered[settings.disabled ? 'disabled' : 'enabled']++;
+    return (['config', 'registered'] as const).flatMap((source) =>
+      (['enabled', 'disabled'] as const).map((state) => ({ source, state, count: counts[source][state] })),
+    );
+  }
+
   /** Reads what changed now (after a write of this replica, so it applies it at once). */
   refresh(): Promise<void> {
     this.polling ??= this.poll().finally(() => (this.polling = undefined));
