@@ -117,4 +117,17 @@ describe('enterprise receivers: OAuth2 client credentials and mTLS', () => {
     await stack.receiver.waitFor(() => tlsCalls.some((c) => c.body.includes(id)));
     expect(tlsCalls.find((c) => c.body.includes(id))).toMatchObject({ authorized: true, subject: 'localhost' });
   });
+  it('counts token requests by outcome: one the token endpoint refuses is `refused`', async () => {
+    const tokenRequests = async (outcome: string) =>
+      sample(await scrape(stack.dispatcher), 'callback_oauth2_token_requests_total', { outcome });
+    const before = await tokenRequests('refused');
+    await register({
+      uri: `${stack.receiver.url}/oauth-refused`,
+      events: ['transfer.process.initiated'],
+      oauth2: { tokenUrl: oauth.tokenUrl, clientId: 'someone-else', clientSecretAlias: 'oauth-client' },
+    });
+    await createTransfer();
+    await waitUntil(async () => (await tokenRequests('refused')) > before, 10_000, 'a refused token request counted');
+    expect(stack.receiver.callsTo('/oauth-refused')).toEqual([]);
+  });
 });
