@@ -117,7 +117,7 @@ describe('enterprise receivers: OAuth2 client credentials and mTLS', () => {
     await stack.receiver.waitFor(() => tlsCalls.some((c) => c.body.includes(id)));
     expect(tlsCalls.find((c) => c.body.includes(id))).toMatchObject({ authorized: true, subject: 'localhost' });
   });
-  it('counts token requests by outcome: one the token endpoint refuses is `refused`', async () => {
+  it('counts token requests by outcome: refused by the token endpoint, and not sent for want of the client secret', async () => {
     const tokenRequests = async (outcome: string) =>
       sample(await scrape(stack.dispatcher), 'callback_oauth2_token_requests_total', { outcome });
     const before = await tokenRequests('refused');
@@ -129,5 +129,15 @@ describe('enterprise receivers: OAuth2 client credentials and mTLS', () => {
     await createTransfer();
     await waitUntil(async () => (await tokenRequests('refused')) > before, 10_000, 'a refused token request counted');
     expect(stack.receiver.callsTo('/oauth-refused')).toEqual([]);
+
+    const notSent = await tokenRequests('not_sent');
+    await register({
+      uri: `${stack.receiver.url}/oauth-no-secret`,
+      events: ['transfer.process.initiated'],
+      oauth2: { tokenUrl: oauth.tokenUrl, clientId: 'callback-service', clientSecretAlias: 'no-such-alias' },
+    });
+    await createTransfer();
+    await waitUntil(async () => (await tokenRequests('not_sent')) > notSent, 10_000, 'a token request not sent counted');
+    expect(stack.receiver.callsTo('/oauth-no-secret')).toEqual([]);
   });
 });
