@@ -1,4 +1,4 @@
-import { API_KEY, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { apiClient, Stack, startStack, transferRequest, waitUntil } from './support/harness';
 
 /**
  * The delivery console shows the circuits the dispatchers hold open, those of dynamic callback
@@ -10,8 +10,8 @@ const QUERY_TOKEN = 's3cret-query-token';
 
 describe('the delivery console shows open circuits', () => {
   let stack: Stack;
-  let base: string;
   let failing = true;
+  const { get, post } = apiClient(() => stack.api);
 
   beforeAll(async () => {
     stack = await startStack(
@@ -24,27 +24,18 @@ describe('the delivery console shows open circuits', () => {
       }),
       (call) => ({ status: call.path.startsWith('/down/') && failing ? 500 : 200 }),
     );
-    await stack.api.listen(0, '127.0.0.1');
-    base = (await stack.api.getUrl()).replace('[::1]', '127.0.0.1');
   });
 
   afterAll(() => stack?.stop());
 
-  const consolePage = async () => {
-    const res = await fetch(`${base}/admin/deliveries`, { headers: { 'x-api-key': API_KEY } });
-    expect(res.status).toBe(200);
-    return res.text();
-  };
+  const consolePage = async () => (await get('/admin/deliveries').expect(200)).text;
 
   it("lists a failing dynamic address's circuit, masked, with its state and since when, until it closes", async () => {
     const started = Date.now();
     const uri = `${stack.receiver.url}/down/${PATH_TOKEN}?token=${QUERY_TOKEN}`;
-    const created = await fetch(`${base}/management/v3/transferprocesses`, {
-      method: 'POST',
-      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
-      body: JSON.stringify(transferRequest({ callbackAddresses: [{ uri, events: ['transfer.process'] }] })),
-    });
-    expect(created.status).toBe(200);
+    await post('/management/v3/transferprocesses', transferRequest({ callbackAddresses: [{ uri, events: ['transfer.process'] }] })).expect(
+      200,
+    );
 
     const masked = `${stack.receiver.url}/down/***?token=***`;
     let page = '';
