@@ -15,6 +15,7 @@ const E2E_ON_CLUSTER = [
   'dispatcher-crash', // kill -9 of a dispatcher
   'ordered-delivery', // lanes joined at commit, turns, hold and skip
   'ordered-delivery-crash',
+  'registered-endpoints', // endpoints changed at run time, picked up by every replica
 ];
 
 module.exports = {

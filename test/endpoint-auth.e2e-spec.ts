@@ -4,6 +4,7 @@ import { TLSSocket } from 'node:tls';
 import request from 'supertest';
 import { EndpointRegistry } from '@app/delivery';
 import { API_KEY, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { sample, scrape } from './support/metric-sample';
 import { OAuth2Server } from './support/oauth2-server';
 import { TEST_TLS } from './support/tls-fixture';
 
@@ -99,6 +100,7 @@ describe('enterprise receivers: OAuth2 client credentials and mTLS', () => {
     await receiver.waitFor((calls) => calls.filter((c) => c.path === '/oauth').length >= 10);
     expect(receiver.callsTo('/oauth').at(-1)!.headers.authorization).toBe('Bearer token-4');
     expect(oauth.requests).toHaveLength(4);
+    expect(sample(await scrape(stack.dispatcher), 'callback_oauth2_token_requests_total', { outcome: 'issued' })).toBe(4);
   });
 
   it('presents the client certificate from the secrets to a receiver that requires one, trusting its CA alias', async () => {
@@ -114,5 +116,28 @@ describe('enterprise receivers: OAuth2 client credentials and mTLS', () => {
     const id = await createTransfer();
     await stack.receiver.waitFor(() => tlsCalls.some((c) => c.body.includes(id)));
     expect(tlsCalls.find((c) => c.body.includes(id))).toMatchObject({ authorized: true, subject: 'localhost' });
+  });
+  it('counts token requests by outcome: refused by the token endpoint, and not sent for want of the client secret', async () => {
+    const tokenRequests = async (outcome: string) =>
+      sample(await scrape(stack.dispatcher), 'callback_oauth2_token_requests_total', { outcome });
+    const before = await tokenRequests('refused');
+    await register({
+      uri: `${stack.receiver.url}/oauth-refused`,
+      events: ['transfer.process.initiated'],
+      oauth2: { tokenUrl: oauth.tokenUrl, clientId: 'someone-else', clientSecretAlias: 'oauth-client' },
+    });
+    await createTransfer();
+    await waitUntil(async () => (await tokenRequests('refused')) > before, 10_000, 'a refused token request counted');
+    expect(stack.receiver.callsTo('/oauth-refused')).toEqual([]);
+
+    const notSent = await tokenRequests('not_sent');
+    await register({
+      uri: `${stack.receiver.url}/oauth-no-secret`,
+      events: ['transfer.process.initiated'],
+      oauth2: { tokenUrl: oauth.tokenUrl, clientId: 'callback-service', clientSecretAlias: 'no-such-alias' },
+    });
+    await createTransfer();
+    await waitUntil(async () => (await tokenRequests('not_sent')) > notSent, 10_000, 'a token request not sent counted');
+    expect(stack.receiver.callsTo('/oauth-no-secret')).toEqual([]);
   });
 });

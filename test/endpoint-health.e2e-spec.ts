@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { EndpointRegistry, EndpointSettings } from '@app/delivery';
 import { API_KEY, Stack, startStack, transferRequest, waitUntil } from './support/harness';
+import { sample, scrape } from './support/metric-sample';
 
 describe('endpoint health: disabled after failing for ENDPOINT_DISABLE_AFTER, enabled again', () => {
   let stack: Stack;
@@ -59,6 +60,10 @@ describe('endpoint health: disabled after failing for ENDPOINT_DISABLE_AFTER, en
       5000,
       'the dispatcher to know',
     );
+    // Counted by state on /metrics: the registered one disabled, the static WATCH enabled.
+    const metrics = await scrape(stack.dispatcher);
+    const endpoints = (source: string, state: string) => sample(metrics, 'callback_endpoints', { source, state });
+    expect([endpoints('registered', 'disabled'), endpoints('registered', 'enabled'), endpoints('config', 'enabled')]).toEqual([1, 0, 1]);
     await new Promise((r) => setTimeout(r, 300));
     const second = await createTransfer();
     await waitUntil(async () => (await deliveriesTo('/flaky')).length === 2, 5000, 'both deliveries recorded');
@@ -67,6 +72,7 @@ describe('endpoint health: disabled after failing for ENDPOINT_DISABLE_AFTER, en
     await new Promise((r) => setTimeout(r, 600));
     expect(receiver.callsTo('/flaky')).toHaveLength(sentWhileDisabled);
     expect((await deliveriesTo('/flaky')).map((d) => d.status)).not.toContain('failed');
+    expect(sample(await scrape(stack.dispatcher), 'callback_deliveries_parked_total', { reason: 'endpoint_disabled' })).toBeGreaterThan(0);
 
     failing = false;
     await http()

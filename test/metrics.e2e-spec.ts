@@ -1,13 +1,6 @@
 import request from 'supertest';
 import { apiClient, Stack, startStack, transferRequest, waitUntil } from './support/harness';
-
-/** The value of one sample of a Prometheus text exposition, or 0 when it is absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
+import { sample } from './support/metric-sample';
 
 describe('GET /metrics on api and dispatcher', () => {
   let stack: Stack;
@@ -80,6 +73,12 @@ describe('GET /metrics on api and dispatcher', () => {
 
     const text = (await scrape('dispatcher')) + (await scrape('api'));
     expect(sample(text, 'callback_endpoint_circuit_state', { endpoint_host: new URL(uri).host })).toBe(2);
+    // The retry that came while it was open waited, counted by why.
+    await waitUntil(
+      async () => sample(await scrape('dispatcher'), 'callback_deliveries_parked_total', { reason: 'circuit' }) > 0,
+      5000,
+      'a delivery parked by the circuit',
+    );
     for (const secret of ['token-in-path', 'token-in-query', 'value-that-must-not-leak', 'test-api-key'])
       expect(text).not.toContain(secret);
   });

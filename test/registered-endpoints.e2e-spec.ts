@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { EndpointRegistry, EndpointSettings } from '@app/delivery';
+import { sample, scrape } from './support/metric-sample';
 import { ReceivedCall } from './support/receiver';
 import { API_KEY, Stack, startDispatcher, startStack, transferRequest, waitUntil } from './support/harness';
 
@@ -182,5 +183,12 @@ describe('registered endpoints (/management/v1/endpoints)', () => {
     const records = (log.body as { endpoint: { uri: string }; attempts: unknown[] }[]).filter((r) => r.endpoint.uri.endsWith('/limited'));
     expect(records).toHaveLength(count);
     for (const record of records) expect(record.attempts).toHaveLength(1);
+    // Those that waited are counted by why, on the dispatchers' /metrics.
+    const parked = await Promise.all(
+      [stack.dispatcher, second].map(async (app) =>
+        sample(await scrape(app), 'callback_deliveries_parked_total', { reason: 'rate_limit' }),
+      ),
+    );
+    expect(parked[0] + parked[1]).toBeGreaterThanOrEqual(count - rate);
   });
 });

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STATIC_CALLBACK_FIELDS } from '@app/platform';
 
 /**
  * The metric families of Prometheus text expositions, each with the label names its samples
@@ -54,6 +55,6 @@ export function variablesTheAppsRead(root: string): (name: string) => boolean {
   const names = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')))
     for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/'([A-Z][A-Z0-9_]+)'/g)) names.add(m[1]);
-  return (name) =>
-    names.has(name) || /^EDC_CALLBACK_\w+_(URI|EVENTS|TRANSACTIONAL|AUTH_KEY|AUTH_CODEID|SIGNING_SECRET|ORDERED)$/.test(name);
+  const staticCallback = new RegExp(`^EDC_CALLBACK_\\w+_(${STATIC_CALLBACK_FIELDS.join('|')})$`);
+  return (name) => names.has(name) || staticCallback.test(name);
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { authKeyProblem } from '@app/events';
-import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
+import { AddressPolicy, APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { DeliveryJobData } from './delivery-job';
 import { RefusedDestinationError } from './guarded-lookup';
 import { createOutboundAgents, OutboundAgents } from './outbound-agents';
@@ -57,12 +57,15 @@ export class CallbackSender implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly secrets: SecretResolver,
     private readonly signer: DeliverySigner,
+    metrics: AppMetrics,
   ) {
     this.policy = new AddressPolicy(config.allowedHosts);
     this.refusalFor = perUri((uri) => this.policy.refusalForUri(uri));
     this.agents = createOutboundAgents({ proxy: config.proxy, policy: this.policy });
     this.agentFor = perUri((uri) => this.agents.agentFor(uri));
-    this.tokens = new OAuth2Tokens(secrets, this.policy, this.agents, config.dispatch.timeoutMs);
+    this.tokens = new OAuth2Tokens(secrets, this.policy, this.agents, config.dispatch.timeoutMs, (outcome) =>
+      metrics.oauth2TokenRequests.inc({ outcome }),
+    );
     this.certificates = new ClientCertificates(secrets, this.policy, config.proxy);
   }
 

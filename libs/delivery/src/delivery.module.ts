@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CallbackSender } from './callback-sender.service';
+import { CircuitStateStore } from './circuits/circuit-state-store';
 import { DeliveryLog } from './delivery-log/delivery-log.service';
 import { DeliveryQueues } from './delivery-queues';
 import { EventBodyStore } from './event-body-store';
@@ -25,6 +26,7 @@ const PROVIDERS = [
   EndpointRegistry,
   EndpointHealth,
   EndpointRateLimiter,
+  CircuitStateStore,
   { provide: RetryPolicy, useFactory: (config: AppConfig) => new RetryPolicy(config.dispatch), inject: [APP_CONFIG] },
 ];
 

@@ -25,3 +25,4 @@ export * from './endpoints/endpoint-store';
 export * from './endpoints/endpoint-registry';
 export * from './endpoints/endpoint-health';
 export * from './endpoints/rate-limiter';
+export * from './circuits/circuit-state-store';

@@ -26,6 +26,6 @@ export * from './logging/logging.module';
 export * from './event-stream/event-stream';
 export * from './event-stream/stream-consumer';
 export * from './config/endpoint-options';
-export { WHSEC } from './config/static-callbacks';
+export { STATIC_CALLBACK_FIELDS, WHSEC } from './config/static-callbacks';
 export * from './tracing/trace-context';
 export * from './tracing/tracing';

@@ -3,7 +3,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { DeliveryQueues } from '@app/delivery';
+import { DeliveryQueues, EndpointRegistry } from '@app/delivery';
 import {
   AppMetrics,
   eventStreamKey,
@@ -29,6 +29,7 @@ export class MetricsController {
 
   constructor(
     private readonly metrics: AppMetrics,
+    private readonly registry: EndpointRegistry,
     @Inject(REDIS) redis: Redis,
     partitions: Partitions,
     deliveries: DeliveryQueues,
@@ -46,6 +47,7 @@ export class MetricsController {
   @Header('content-type', PROMETHEUS_CONTENT_TYPE)
   async scrape(): Promise<string> {
     await this.depths.get();
+    for (const { source, state, count } of this.registry.countsByState()) this.metrics.endpoints.set({ source, state }, count);
     return this.metrics.registry.metrics();
   }
 }

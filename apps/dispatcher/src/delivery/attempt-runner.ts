@@ -15,7 +15,7 @@ import {
   RetryPolicy,
 } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, SpanHandle, startSpan } from '@app/platform';
-import { EndpointGuard, healthOf } from './endpoint-guard';
+import { EndpointGuard, healthOf, OpenCircuit } from './endpoint-guard';
 
 const ENDPOINT_DELETED: AttemptOutcome = {
   ok: false,
@@ -78,8 +78,14 @@ export class AttemptRunner {
     };
   }
 
+  /** A try that waits without using an attempt, counted by why (`callback_deliveries_parked_total`). */
+  private parked(retryInMs: number, reason: string, why: 'endpoint_disabled' | 'circuit' | 'concurrency' | 'rate_limit'): AttemptResult {
+    this.metrics.deliveriesParked.inc({ reason: why });
+    return { kind: 'parked', retryInMs, reason };
+  }
+
   /** The endpoints and hosts whose circuit is open or half-open in this replica. */
-  openCircuits() {
+  openCircuits(): OpenCircuit[] {
     return this.guard.openCircuits();
   }
 
@@ -92,10 +98,11 @@ export class AttemptRunner {
     // is asked of Redis unless it has a rate limit.
     const settings = this.registry.settingsOf(job.endpoint);
     if (settings === DELETED) return this.ended(deliveryId, job, attempt, ENDPOINT_DELETED);
-    if (settings?.disabled) return { kind: 'parked', retryInMs: this.config.endpoints.disabledRecheckMs, reason: 'endpoint disabled' };
+    if (settings?.disabled) return this.parked(this.config.endpoints.disabledRecheckMs, 'endpoint disabled', 'endpoint_disabled');
     const delivery = settings?.origin === 'registered' ? withCurrentEndpoint(job, settings) : job;
     const admission = await this.guard.admit(delivery.endpoint.uri);
-    if (!admission.admitted) return { kind: 'parked', retryInMs: admission.retryInMs, reason: admission.reason };
+    if (!admission.admitted)
+      return this.parked(admission.retryInMs, admission.reason, admission.reason.includes('circuit') ? 'circuit' : 'concurrency');
     const at = Date.now();
     let span: SpanHandle | undefined;
     let outcome: AttemptOutcome;
@@ -105,7 +112,7 @@ export class AttemptRunner {
         if (waitMs > 0) {
           admission.release('neutral');
           // Spread, so that the deliveries waiting for the same endpoint do not all come back at once.
-          return { kind: 'parked', retryInMs: Math.round(waitMs + Math.random() * 1000), reason: 'endpoint rate limit' };
+          return this.parked(Math.round(waitMs + Math.random() * 1000), 'endpoint rate limit', 'rate_limit');
         }
       }
       // Each attempt is a span of the delivery's trace (tracing on), and sends its own traceparent.

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DeliveryModule as DeliveryLibModule } from '@app/delivery';
 import { AttemptRunner } from './attempt-runner';
+import { CircuitPublisher } from './circuit-publisher';
 import { DeliveryWorker } from './delivery.worker';
 
-/** Attempts of deliveries in this replica: the runner both paths share, and the retry workers. */
+/** Attempts of deliveries in this replica: the runner both paths share, the retry workers, and its circuits told to Redis. */
 @Module({
   imports: [DeliveryLibModule],
-  providers: [AttemptRunner, DeliveryWorker],
+  providers: [AttemptRunner, DeliveryWorker, CircuitPublisher],
   exports: [DeliveryLibModule, AttemptRunner],
 })
 export class DeliveryAttemptsModule {}

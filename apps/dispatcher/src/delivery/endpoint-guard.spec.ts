@@ -43,7 +43,8 @@ describe('EndpointGuard', () => {
     for (let i = 0; i < 3; i++) release(await g.admit('http://down'), 'down');
     const now = Date.now();
     expect(await g.admit('http://down', now)).toMatchObject({ admitted: false, reason: 'circuit open' });
-    expect(g.openCircuits(now)).toEqual([{ endpoint: 'http://down', scope: 'endpoint', state: 'open' }]);
+    expect(g.openCircuits(now)).toEqual([{ endpoint: 'http://down', scope: 'endpoint', state: 'open', since: expect.any(Number) }]);
+    expect(g.openCircuits(now)[0].since).toBeLessThanOrEqual(now);
 
     const later = now + 2000;
     const probe = await g.admit('http://down', later);
@@ -59,12 +60,15 @@ describe('EndpointGuard', () => {
     for (let i = 0; i < 2; i++) release(await g.admit('http://x'), 'down');
     release(await g.admit('http://x'), 'answered');
     expect(g.openCircuits()).toEqual([]);
-    release(await g.admit('http://x'), 'down');
-    expect(g.openCircuits()[0].state).toBe('open');
+    const opened = Date.now();
+    release(await g.admit('http://x', opened), 'down', opened);
+    expect(g.openCircuits()[0]).toMatchObject({ state: 'open', since: opened });
 
     const later = Date.now() + 5000;
     release(await g.admit('http://x', later), 'down', later);
     expect(await g.admit('http://x', later + 1)).toMatchObject({ admitted: false, reason: 'circuit open' });
+    // Open again from half-open: still open since it first opened.
+    expect(g.openCircuits(later + 1)[0]).toMatchObject({ state: 'open', since: opened });
   });
 
   it('never has more than endpointConcurrency attempts in flight, however many jobs wait', async () => {
@@ -163,7 +167,7 @@ describe('EndpointGuard', () => {
       for (let i = 0; i < 3; i++) release(await g.admit(`http://h/${i}`, now), 'unreachable', now);
       expect(await g.admit('http://h/never-tried', now)).toMatchObject({ admitted: false, reason: 'host circuit open' });
       expect((await g.admit('http://elsewhere/0', now)).admitted).toBe(true);
-      expect(g.openCircuits(now)).toContainEqual({ endpoint: 'http://h:80', scope: 'host', state: 'open' });
+      expect(g.openCircuits(now)).toContainEqual({ endpoint: 'http://h:80', scope: 'host', state: 'open', since: now });
 
       // Half-open: one attempt to any of its URIs probes the host; a 5xx is an answer, so the host is up.
       const later = now + 2000;

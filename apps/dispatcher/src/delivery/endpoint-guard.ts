@@ -43,6 +43,8 @@ const HOST_VERDICT: Record<Health, Verdict> = {
 interface Circuit {
   failures: number;
   openUntil: number;
+  /** When it opened after being closed (it stays the same while it re-opens from half-open). */
+  openedAt?: number;
   /** The attempt let through as the half-open probe, while it is in flight: only it settles the circuit. */
   probe?: Slot;
 }
@@ -93,6 +95,15 @@ export function hostKeyOf(uri: string): string {
   } catch {
     return uri;
   }
+}
+
+/** A circuit that is not closed, as EndpointGuard.openCircuits lists it. */
+export interface OpenCircuit {
+  endpoint: string;
+  scope: 'endpoint' | 'host';
+  state: 'open' | 'half-open';
+  /** When it opened (epoch ms). */
+  since: number;
 }
 
 export type GuardConfig = Pick<
@@ -150,8 +161,11 @@ export class EndpointGuard {
     return this.refuse(Math.min(this.config.timeoutMs, 1000), reason);
   }
 
-  /** Each circuit that is not closed (for metrics and tests): an endpoint's URI, or a host's `scheme://host:port`. */
-  openCircuits(now = Date.now()): { endpoint: string; scope: 'endpoint' | 'host'; state: 'open' | 'half-open' }[] {
+  /**
+   * Each circuit that is not closed (for metrics, the delivery console and tests): an endpoint's
+   * URI, or a host's `scheme://host:port`, with the time it opened.
+   */
+  openCircuits(now = Date.now()): OpenCircuit[] {
     const list = (map: Map<string, { circuit: Circuit }>, scope: 'endpoint' | 'host') =>
       [...map]
         .filter(([, s]) => !this.isClosed(s.circuit))
@@ -159,6 +173,7 @@ export class EndpointGuard {
           endpoint,
           scope,
           state: now < s.circuit.openUntil && !s.circuit.probe ? ('open' as const) : ('half-open' as const),
+          since: s.circuit.openedAt ?? now,
         }));
     return [...list(this.hosts, 'host'), ...list(this.endpoints, 'endpoint')];
   }
@@ -283,8 +298,10 @@ export class EndpointGuard {
   private settleCircuit(circuit: Circuit, slot: Slot, verdict: Verdict, now: number): void {
     if (circuit.probe === slot) {
       circuit.probe = undefined;
-      if (verdict === 'success') circuit.failures = 0;
-      else {
+      if (verdict === 'success') {
+        circuit.failures = 0;
+        circuit.openedAt = undefined;
+      } else {
         // A failed probe, or one that says nothing (a 4xx, our own error): another period.
         if (verdict === 'failure') circuit.failures++;
         circuit.openUntil = now + this.config.circuitOpenMs;
@@ -297,8 +314,10 @@ export class EndpointGuard {
       return;
     }
     if (verdict === 'success') circuit.failures = 0;
-    if (verdict === 'failure' && ++circuit.failures >= this.config.circuitFailureThreshold)
+    if (verdict === 'failure' && ++circuit.failures >= this.config.circuitFailureThreshold) {
       circuit.openUntil = now + this.config.circuitOpenMs;
+      circuit.openedAt = now;
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import Redis from 'ioredis';
-import { DeliveryLanes, DeliveryQueues } from '@app/delivery';
+import { DeliveryLanes, DeliveryQueues, EndpointRegistry } from '@app/delivery';
 import {
   AppMetrics,
   endpointLabels,
@@ -27,6 +27,7 @@ export class MetricsController {
 
   constructor(
     private readonly metrics: AppMetrics,
+    private readonly registry: EndpointRegistry,
     private readonly runner: AttemptRunner,
     @Inject(REDIS) redis: Redis,
     partitions: Partitions,
@@ -48,6 +49,7 @@ export class MetricsController {
   @Header('content-type', PROMETHEUS_CONTENT_TYPE)
   async scrape(): Promise<string> {
     await this.fromRedis.get();
+    for (const { source, state, count } of this.registry.countsByState()) this.metrics.endpoints.set({ source, state }, count);
     this.metrics.circuit.reset();
     for (const { endpoint, state } of this.runner.openCircuits())
       this.metrics.circuit.set(endpointLabels(endpoint), state === 'open' ? 2 : 1);

@@ -33,8 +33,8 @@ const RECONCILE_EVERY = 240;
  * change, not per event), and each endpoint's settings (uri, auth, options, disabled state).
  *
  * Changes reach it within `ENDPOINT_POLL_INTERVAL` (250 ms): it reads the version counter, and
- * when that moved, only the endpoints changed since (see EndpointStore). A read that fails is
- * tried again at the next tick. Every 240 polls, and whenever the counter went back (Redis lost
+ * when that moved, only the endpoints changed since (see EndpointStore); everything, when it is
+ * further behind than the changes kept. A read that fails is tried again at the next tick. Every 240 polls, and whenever the counter went back (Redis lost
  * writes), it reads everything again (a reconcile). A matched delivery keeps its endpoint's id, so what changes while
  * it waits (uri, auth, secrets, limits, disabled) applies to its next attempt.
  */
@@ -115,6 +115,16 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.statics.get(id);
   }
 
+  /** How many static (`config`) and registered endpoints this replica knows, by state: `callback_endpoints`. */
+  countsByState(): { source: EndpointOrigin; state: 'enabled' | 'disabled'; count: number }[] {
+    const counts = { config: { enabled: 0, disabled: 0 }, registered: { enabled: 0, disabled: 0 } };
+    for (const settings of this.statics.values()) counts.config[settings.disabled ? 'disabled' : 'enabled']++;
+    for (const { settings } of this.registered.values()) counts.registered[settings.disabled ? 'disabled' : 'enabled']++;
+    return (['config', 'registered'] as const).flatMap((source) =>
+      (['enabled', 'disabled'] as const).map((state) => ({ source, state, count: counts[source][state] })),
+    );
+  }
+
   /** Reads what changed now (after a write of this replica, so it applies it at once). */
   refresh(): Promise<void> {
     this.polling ??= this.poll().finally(() => (this.polling = undefined));
@@ -141,13 +151,15 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
       this.version = version;
       moved = true;
     } else {
-      const { version, changed } = await this.store.changesSince(this.version);
+      const changes = await this.store.changesSince(this.version);
       // Behind what this replica saw: Redis lost writes (a failover, a restart without its
       // data). Everything is read again at once rather than waiting for the count to catch up.
-      if (version < this.version) {
+      // So too when this replica fell behind the changes that are kept (it could miss one).
+      if (changes.reload || changes.version < this.version) {
         this.version = -1;
         return this.poll();
       }
+      const { version, changed } = changes;
       for (const { id, definition, disabled } of changed) {
         if (disabled) this.disabled.set(id, disabled);
         else this.disabled.delete(id);

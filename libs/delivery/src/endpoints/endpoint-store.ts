@@ -5,17 +5,28 @@ import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, Partitions, REDIS, 
 import { DisabledState, EndpointDefinition, EndpointOrigin, ENDPOINT_STATUS_EVENTS } from './endpoint-definition';
 import PUT_ENDPOINT from './scripts/put-endpoint.lua';
 import SET_DISABLED from './scripts/set-disabled.lua';
+import TRIM_CHANGES from './scripts/trim-changes.lua';
 
 type ScriptedRedis = Redis & {
   cbPutEndpoint(...keysAndArgs: string[]): Promise<number>;
   cbSetDisabled(...keysAndArgs: string[]): Promise<number>;
+  cbTrimEndpointChanges(changes: string, floor: string, keep: number): Promise<number>;
 };
 
-/** What changed since a version: the definitions and disabled states of the ids changed (null: none). */
-export interface EndpointChanges {
-  version: number;
-  changed: { id: string; definition: EndpointDefinition | null; disabled: DisabledState | null }[];
-}
+/**
+ * What changed since a version: the definitions and disabled states of the ids changed (null:
+ * none), or `reload` when changes after that version were trimmed away: read everything again.
+ */
+export type EndpointChanges =
+  | { version: number; reload?: false; changed: { id: string; definition: EndpointDefinition | null; disabled: DisabledState | null }[] }
+  | { version: number; reload: true };
+
+/**
+ * The changes record keeps the ids of this many latest changes (a replica more than this many
+ * changes behind reads everything again), so that it stays small however many endpoints were
+ * ever created and deleted.
+ */
+export const ENDPOINT_CHANGES_KEPT = 1000;
 
 /** The outbox is emptied by one replica at a time; a lock held longer than this is taken over. */
 const OUTBOX_LOCK_MS = 10_000;
@@ -25,13 +36,17 @@ const OUTBOX_BATCH = 100;
  * Owns the keys of registered endpoints and of endpoint health, all under the global tag (they
  * are read by the replicas' registries when the version moves, never on the hot path):
  * definitions, disabled states (static and registered endpoints), the version counter and the
- * changes by version that let each replica read only what changed, the health streaks, and the
+ * changes by version that let each replica read only what changed (the latest
+ * ENDPOINT_CHANGES_KEPT, with the floor below which they were trimmed), the health streaks, and the
  * outbox of EndpointDisabled/EndpointEnabled entries still to append to the event streams.
  */
 @Injectable()
 export class EndpointStore {
   private readonly redis: ScriptedRedis;
-  private readonly keys: Record<'endpoints' | 'version' | 'changes' | 'disabled' | 'outbox' | 'sequences' | 'outboxLock', string>;
+  private readonly keys: Record<
+    'endpoints' | 'version' | 'changes' | 'changesFloor' | 'disabled' | 'outbox' | 'sequences' | 'outboxLock',
+    string
+  >;
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -40,12 +55,14 @@ export class EndpointStore {
   ) {
     redis.defineCommand('cbPutEndpoint', { numberOfKeys: 5, lua: PUT_ENDPOINT });
     redis.defineCommand('cbSetDisabled', { numberOfKeys: 7, lua: SET_DISABLED });
+    redis.defineCommand('cbTrimEndpointChanges', { numberOfKeys: 2, lua: TRIM_CHANGES });
     this.redis = redis as ScriptedRedis;
     const key = (name: string) => redisKey(config, name);
     this.keys = {
       endpoints: key('endpoints'),
       version: key('endpoints-version'),
       changes: key('endpoints-changes'),
+      changesFloor: key('endpoints-changes-floor'),
       disabled: key('endpoints-disabled'),
       outbox: key('endpoints-outbox'),
       sequences: key('endpoints-sequence'),
@@ -72,11 +89,17 @@ export class EndpointStore {
     };
   }
 
-  /** The ids changed after `since`, with what they are now. */
+  /** The ids changed after `since`, with what they are now; `reload` when some were trimmed since. */
   async changesSince(since: number): Promise<EndpointChanges> {
     const version = await this.version();
     if (version <= since) return { version, changed: [] };
-    const ids = await this.redis.zrangebyscore(this.keys.changes, `(${since}`, '+inf');
+    // The floor and the ids read together (one slot: the global tag), so that no trim falls between.
+    const [[, floor], [, ids]] = (await this.redis
+      .multi()
+      .get(this.keys.changesFloor)
+      .zrangebyscore(this.keys.changes, `(${since}`, '+inf')
+      .exec()) as [[null, string | null], [null, string[]]];
+    if (since < Number(floor ?? 0)) return { version, reload: true };
     if (ids.length === 0) return { version, changed: [] };
     const [definitions, disabled] = await Promise.all([
       this.redis.hmget(this.keys.endpoints, ...ids),
@@ -106,7 +129,14 @@ export class EndpointStore {
   async put(id: string, expected: string | null, next: EndpointDefinition | null): Promise<boolean> {
     const keys = [this.keys.endpoints, this.keys.version, this.keys.changes, this.keys.disabled, this.healthKey(id)];
     const result = await this.redis.cbPutEndpoint(...keys, id, expected ?? '', next ? JSON.stringify(next) : '');
-    return result !== -1;
+    if (result === -1) return false;
+    await this.trimChanges();
+    return true;
+  }
+
+  /** Drops the oldest entries of the changes record beyond ENDPOINT_CHANGES_KEPT (trim-changes.lua). */
+  private async trimChanges(): Promise<void> {
+    await this.redis.cbTrimEndpointChanges(this.keys.changes, this.keys.changesFloor, ENDPOINT_CHANGES_KEPT);
   }
 
   /**
@@ -151,8 +181,10 @@ export class EndpointStore {
       String(now),
     ];
     const changed = (await this.redis.cbSetDisabled(...keys, ...args)) === 1;
-    if (changed) await this.relayOutbox().catch(() => undefined);
-    return changed;
+    if (!changed) return false;
+    await this.trimChanges();
+    await this.relayOutbox().catch(() => undefined);
+    return true;
   }
 
   /** Notes a success of the endpoint, which ends its failing streak (see set-disabled.lua). */

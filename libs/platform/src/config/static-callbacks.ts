@@ -7,7 +7,8 @@ type Problem = { variable: string; reason: string };
 
 export const WHSEC = /^whsec_[A-Za-z0-9+/=]{16,}$/;
 
-const FIELDS = [
+/** The fields of an `EDC_CALLBACK_<ID>_<FIELD>` variable. */
+export const STATIC_CALLBACK_FIELDS = [
   'URI',
   'EVENTS',
   'TRANSACTIONAL',
@@ -20,7 +21,7 @@ const FIELDS = [
   ...ENDPOINT_OPTION_FIELDS,
 ];
 // The id may itself contain underscores, so the field is matched at the end of the name.
-const KEY = new RegExp(`^EDC_CALLBACK_(.+?)_(${FIELDS.join('|')})$`);
+const KEY = new RegExp(`^EDC_CALLBACK_(.+?)_(${STATIC_CALLBACK_FIELDS.join('|')})$`);
 
 /**
  * Static callbacks from `EDC_CALLBACK_<ID>_<FIELD>` variables. EDC's own property spelling

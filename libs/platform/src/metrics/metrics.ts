@@ -79,6 +79,27 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly endpoints = new Gauge({
+    name: 'callback_endpoints',
+    help: 'Static (source=config) and registered endpoints by state (enabled, disabled), as this replica knows them, read when scraped',
+    labelNames: ['source', 'state'],
+    registers: [this.registry],
+  });
+
+  readonly deliveriesParked = new Counter({
+    name: 'callback_deliveries_parked_total',
+    help: 'Delivery tries that waited without using an attempt, by reason: rate_limit (the endpoint is over its rate limit), endpoint_disabled, circuit (open, or half-open with its probe in flight), concurrency (endpoint or host bulkhead full)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
+  readonly oauth2TokenRequests = new Counter({
+    name: 'callback_oauth2_token_requests_total',
+    help: 'OAuth2 client-credentials token requests of this replica by outcome: issued, refused (the token endpoint answered an error, or no token), unreachable (no answer), not_sent (the token URL refused by the address policy, or the client secret missing)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
   readonly storeUnavailable = new Counter({
     name: 'callback_store_unavailable_total',
     help: 'Requests or jobs refused because Redis could not take a command: out-of-memory (refusing writes) or unreachable',

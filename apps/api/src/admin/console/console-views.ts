@@ -1,3 +1,4 @@
+import type { CircuitState } from '@app/delivery';
 import { EVENT_TYPES } from '@app/events';
 import { DeliveryResponseDto } from '../../deliveries/delivery-response.dto';
 import { RecoverProgress } from '../../deliveries/dead-letter-recovery';
@@ -58,13 +59,31 @@ function describeRecover(r: RecoverProgress): string {
     .join(', ');
 }
 
-/** The list: filters, actions for the filter, the page of failed and held deliveries. */
+/**
+ * The circuits that are not closed in some dispatcher (of static and registered endpoints, and
+ * of dynamic addresses, which are never disabled but whose deliveries wait the same way).
+ */
+function circuitsTable(circuits: CircuitState[]): string {
+  if (circuits.length === 0) return '<p>Circuits: all closed.</p>';
+  const rows = circuits
+    .map(
+      (c) => `<tr><td class="mono">${esc(c.endpoint)}</td><td>${c.scope === 'host' ? 'host (all its URIs)' : 'endpoint'}</td>
+<td>${statusBadge(c.state)}</td><td>${esc(time(c.since))}</td><td class="mono">${esc(c.replica)}</td></tr>`,
+    )
+    .join('');
+  return `<h2 id="circuits">Circuits not closed</h2>
+<p>Deliveries to these wait without using an attempt until a probe gets through (each dispatcher keeps its own circuits).</p>
+<div class="scroll"><table aria-labelledby="circuits"><thead><tr><th scope="col">Endpoint or host</th><th scope="col">Scope</th><th scope="col">State</th><th scope="col">Open since (UTC)</th><th scope="col">Dispatcher</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+/** The list: circuits, filters, actions for the filter, the page of failed and held deliveries. */
 export function listView(
   filter: ConsoleFilter,
   items: DeliveryResponseDto[],
   next: string | undefined,
   runs: RecoverProgress[],
   counts: { failed: number; held: number },
+  circuits: CircuitState[],
 ): string {
   const params = filterParams(filter);
   const problems = filter.problems.length
@@ -95,6 +114,7 @@ export function listView(
   return page(
     'Failed and held deliveries',
     `<p>Dead letters in every partition: <strong>${counts.failed}</strong> · held ordered sequences: <strong>${counts.held}</strong></p>
+${circuitsTable(circuits)}
 ${filterForm(filter)}
 ${problems}
 <div class="actions"><a class="button danger" href="${CONSOLE_ROUTE}/recover${query(params)}">Recover the dead letters of this filter…</a></div>

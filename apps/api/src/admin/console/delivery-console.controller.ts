@@ -1,12 +1,12 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { DeliveryJobData, DeliveryLanes, DeliveryLog, DeliveryQueues, EventBodyStore, SECRET_MASK } from '@app/delivery';
+import { CircuitStateStore, DeliveryJobData, DeliveryLanes, DeliveryLog, DeliveryQueues, EventBodyStore, SECRET_MASK } from '@app/delivery';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { DomainError } from '../../domain/domain-errors';
 import { DeadLetterRecovery, RecoverFilter } from '../../deliveries/dead-letter-recovery';
 import { DeliveriesService } from '../../deliveries/deliveries.service';
-import { deliveryResponse } from '../../deliveries/delivery-response.dto';
+import { deliveryResponse, DeliveryResponseDto } from '../../deliveries/delivery-response.dto';
 import { filterParams, readFilter } from './console-filter';
 import { ConsoleToken } from './console-token';
 import { CONSOLE_ROUTE, confirmView, detailView, LaneView, listView, reportView } from './console-views';
@@ -19,8 +19,8 @@ const LANE_SHOWN = 20;
 const RECOVER_WAIT_MS = 3_000;
 
 /**
- * The delivery console (`/admin/deliveries`, behind the API key like Bull Board): failed and
- * held deliveries of every partition in one list, one delivery's body, headers, attempts and
+ * The delivery console (`/admin/deliveries`, behind the API key like Bull Board): the circuits
+ * the dispatchers hold open, failed and held deliveries of every partition in one list, one delivery's body, headers, attempts and
  * lane, and retry, skip and recover, each confirmed on a page of its own and reported. Plain
  * server-rendered HTML and forms: no script, font or stylesheet from anywhere else.
  */
@@ -36,6 +36,7 @@ export class DeliveryConsoleController {
     private readonly queues: DeliveryQueues,
     private readonly lanes: DeliveryLanes,
     private readonly bodies: EventBodyStore,
+    private readonly circuits: CircuitStateStore,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.token = new ConsoleToken(config.apiKey);
@@ -46,16 +47,18 @@ export class DeliveryConsoleController {
   async list(@Query() raw: Record<string, unknown>): Promise<string> {
     const filter = readFilter(raw);
     const cursor = typeof raw.cursor === 'string' && raw.cursor !== '' ? raw.cursor : undefined;
-    const [counts, held] = await Promise.all([this.queues.getJobCounts('failed'), this.lanes.heldCount()]);
-    if (filter.problems.length > 0) return listView(filter, [], undefined, this.recovery.progress(), { failed: counts.failed ?? 0, held });
+    const [counts, held, circuits] = await Promise.all([this.queues.getJobCounts('failed'), this.lanes.heldCount(), this.circuits.all()]);
+    const view = (items: DeliveryResponseDto[], next?: string) =>
+      listView(filter, items, next, this.recovery.progress(), { failed: counts.failed ?? 0, held }, circuits);
+    if (filter.problems.length > 0) return view([]);
     let page;
     try {
       page = await this.log.search(filter.search, cursor, PAGE_SIZE);
     } catch {
       filter.problems.push('The page link is no longer valid; start again from the first page');
-      return listView(filter, [], undefined, this.recovery.progress(), { failed: counts.failed ?? 0, held });
+      return view([]);
     }
-    return listView(filter, page.items.map(deliveryResponse), page.next, this.recovery.progress(), { failed: counts.failed ?? 0, held });
+    return view(page.items.map(deliveryResponse), page.next);
   }
 
   @Get('recover')
