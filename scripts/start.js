@@ -67,7 +67,8 @@ function start(name) {
       const lines = (rest + data).split('\n');
       rest = lines.pop();
       for (const line of lines) {
-        if (name === 'api' && (banner.length > 0 ? !banner.at(-1).includes('API key') : line.includes('api listening on')))
+        // The banner's last line is the key's ("API key  ..."; the Bull Board line mentions the key too).
+        if (name === 'api' && (banner.length > 0 ? !/^\s*API key\s/.test(banner.at(-1)) : line.includes('api listening on')))
           banner.push(line);
         process.stdout.write(`[${name}] ${line}\n`);
       }

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { AppConfig } from '@app/platform';
+import { AppConfig, StartupQuietLogger } from '@app/platform';
 import { guardAdminWrites, serveBoardOffline } from './admin/admin-hooks';
 import { BULL_BOARD_ROUTE } from './admin/admin.module';
 import { ApiModule } from './api.module';
@@ -23,7 +23,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new StartupQuietLogger(app.get(Logger)));
   const fastify = app.getHttpAdapter().getInstance();
   // The key is checked before a body is read; then bodies are parsed with the size limit.
   fastify.addHook('onRequest', apiKeyHook(config.apiKey));

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nes
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
 import { PageQueryDto } from '../inbound-callbacks/page-query.dto';
-import { EndpointRequestDto } from './endpoint-request';
+import { EndpointRequestDto } from './endpoint-request.dto';
 import { EndpointsService } from './endpoints.service';
 
 @ApiTags('Endpoints')

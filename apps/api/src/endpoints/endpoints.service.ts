@@ -10,7 +10,7 @@ import {
 } from '@app/delivery';
 import { AddressPolicy, APP_CONFIG, AppConfig, StaticCallback } from '@app/platform';
 import { ConcurrentWrite, InvalidInput, NotFound, StateConflict } from '../domain/domain-errors';
-import { EndpointRequestDto, readEndpointRequest } from './endpoint-request';
+import { EndpointRequestDto, readEndpointRequest } from './endpoint-request.dto';
 import { configView, registeredView } from './endpoint-view';
 
 const WRITE_TRIES = 5;

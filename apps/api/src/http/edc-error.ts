@@ -1,16 +1,19 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError, InvalidInput, InvalidRequest, NotFound } from '../domain/domain-errors';
 
-export type EdcErrorType =
-  | 'InvalidRequest'
-  | 'ValidationFailure'
-  | 'AuthenticationFailed'
-  | 'NotAuthorized'
-  | 'ObjectNotFound'
-  | 'ObjectConflict'
-  | 'BadGateway'
-  | 'ServiceUnavailable'
-  | 'InternalError';
+/** The `type` of an EDC error, as EDC's `ApiErrorDetail` names them. */
+export const EDC_ERROR_TYPES = [
+  'InvalidRequest',
+  'ValidationFailure',
+  'AuthenticationFailed',
+  'NotAuthorized',
+  'ObjectNotFound',
+  'ObjectConflict',
+  'BadGateway',
+  'ServiceUnavailable',
+  'InternalError',
+] as const;
+export type EdcErrorType = (typeof EDC_ERROR_TYPES)[number];
 
 /** One element of EDC's error array. */
 export interface EdcError {
