@@ -1,17 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EndpointRegistry, heldLanesKey, joinLanes, laneKey } from '@app/delivery';
-import {
-  APP_CONFIG,
-  AppConfig,
-  eventStreamKey,
-  eventTrace,
-  Partition,
-  partitionKey,
-  Partitions,
-  REDIS,
-  withSpan,
-} from '@app/platform';
+import { APP_CONFIG, AppConfig, eventStreamKey, eventTrace, Partition, partitionKey, Partitions, REDIS, withSpan } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { CallbackAddress } from '@app/events';
 import { OutboxEntry, StoredEntity } from './stored-entity';
