@@ -7,6 +7,7 @@ export * from './network/address-policy';
 export * from './network/proxy-settings';
 export * from './redis/redis-connection';
 export * from './redis/redis-url';
+export * from './redis/with-scripts';
 export * from './partitions/partitions';
 export * from './redis/redis.module';
 export * from './redis/store-unavailable';

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
 import { EndpointRegistry, joinLanes } from '@app/delivery';
-import { APP_CONFIG, AppConfig, eventStreamKey, Partition, partitionKey, Partitions, REDIS } from '@app/platform';
+import { APP_CONFIG, AppConfig, eventStreamKey, Partition, partitionKey, Partitions, REDIS, withScripts } from '@app/platform';
 import { withCommitSpan } from '../state-store/state-store.service';
 import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
@@ -26,11 +26,12 @@ const SWEEP_BATCH = 10;
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 3600 * 1000;
 
-type ScriptedRedis = Redis & {
+/** This store's scripts, as commands of its connection. */
+interface Scripts {
   cbAdmitCall(...keysAndArgs: (string | number)[]): Promise<number>;
   cbClaimCall(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   cbCloseCallback(...keysAndArgs: (string | number)[]): Promise<number>;
-};
+}
 
 /**
  * Inbound callbacks in Redis: the definition, its status and counters (one hash), its calls,
@@ -43,7 +44,7 @@ type ScriptedRedis = Redis & {
 @Injectable()
 export class InboundCallbackStore {
   private readonly logger = new Logger('InboundCallbacks');
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis & Scripts;
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -51,11 +52,12 @@ export class InboundCallbackStore {
     private readonly partitions: Partitions,
     private readonly endpoints: EndpointRegistry,
   ) {
-    redis.defineCommand('cbAdmitCall', { numberOfKeys: 1, lua: ADMIT });
-    // Its number of lanes varies, so it takes its key count per call.
-    redis.defineCommand('cbClaimCall', { lua: CLAIM });
-    redis.defineCommand('cbCloseCallback', { numberOfKeys: 3, lua: CLOSE });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts<Scripts>(redis, {
+      cbAdmitCall: { numberOfKeys: 1, lua: ADMIT },
+      // Its number of lanes varies, so it takes its key count per call.
+      cbClaimCall: { lua: CLAIM },
+      cbCloseCallback: { numberOfKeys: 3, lua: CLOSE },
+    });
   }
 
   /** A new callback's id and state (a random UUID, the secret in its URL), in one partition. */

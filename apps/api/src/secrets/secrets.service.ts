@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, REDIS, secretsKey } from '@app/platform';
+import { APP_CONFIG, AppConfig, REDIS, secretsKey, withScripts } from '@app/platform';
 import { AlreadyExists, InvalidInput, NotFound, StateConflict } from '../domain/domain-errors';
 import { SecretValueDto } from './secret.dto';
 import UPDATE_EXISTING from './scripts/update-existing-secret.lua';
@@ -8,9 +8,10 @@ import UPDATE_EXISTING from './scripts/update-existing-secret.lua';
 // Replaces the value of an alias only if it is stored: checked and written in one step, so an
 // update racing a delete cannot bring the deleted secret back.
 
-type ScriptedRedis = Redis & {
+/** This store's scripts, as commands of its connection. */
+interface Scripts {
   cbUpdateSecret(key: string, alias: string, value: string): Promise<number>;
-};
+}
 
 /**
  * The secrets that a callback address's `authCodeId` names (the dispatcher sends the value in
@@ -33,13 +34,14 @@ type ScriptedRedis = Redis & {
  */
 @Injectable()
 export class SecretsService {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis & Scripts;
   private readonly key: string;
   private readonly fromEnvironment: Record<string, string>;
 
   constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
-    redis.defineCommand('cbUpdateSecret', { numberOfKeys: 1, lua: UPDATE_EXISTING });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts<Scripts>(redis, {
+      cbUpdateSecret: { numberOfKeys: 1, lua: UPDATE_EXISTING },
+    });
     this.key = secretsKey(config);
     this.fromEnvironment = config.vaultSecrets;
   }

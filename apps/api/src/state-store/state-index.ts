@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { Partition, REDIS } from '@app/platform';
+import { Partition, REDIS, withScripts } from '@app/platform';
 import { IndexedKind } from './entity-indexes';
 import { StateStore } from './state-store.service';
 import INDEX_SIZES from './scripts/index-sizes.lua';
 
-type ScriptedRedis = Redis & {
+/** This store's scripts, as commands of its connection. */
+interface Scripts {
   cbIndexSizes(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
-};
+}
 
 /** An index of one partition, named by its field (and value, for an equality index). */
 export interface IndexRef {
@@ -34,15 +35,16 @@ export interface Scored {
  */
 @Injectable()
 export class StateIndex {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis & Scripts;
 
   constructor(
     private readonly store: StateStore,
     @Inject(REDIS) redis: Redis,
   ) {
-    // The number of keys varies with the lookups, so it is given per call.
-    redis.defineCommand('cbIndexSizes', { lua: INDEX_SIZES });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts<Scripts>(redis, {
+      // The number of keys varies with the lookups, so it is given per call.
+      cbIndexSizes: { lua: INDEX_SIZES },
+    });
   }
 
   /** The first `count` ids of one index of `partition`, in score order (reversed when `descending`). */

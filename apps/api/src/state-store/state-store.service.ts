@@ -1,7 +1,18 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EndpointRegistry, heldLanesKey, joinLanes, laneKey } from '@app/delivery';
-import { APP_CONFIG, AppConfig, eventStreamKey, eventTrace, Partition, partitionKey, Partitions, REDIS, withSpan } from '@app/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  eventStreamKey,
+  eventTrace,
+  Partition,
+  partitionKey,
+  Partitions,
+  REDIS,
+  withSpan,
+  withScripts,
+} from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { CallbackAddress } from '@app/events';
 import { OutboxEntry, StoredEntity } from './stored-entity';
@@ -21,11 +32,12 @@ export interface ReleasedLanes {
   waiting: string[];
 }
 
-type ScriptedRedis = Redis & {
+/** This store's scripts, as commands of its connection. */
+interface Scripts {
   cbCreate(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   cbTransition(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   cbDelete(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<0 | [1, string[], string[]]>;
-};
+}
 
 /**
  * Negotiations and transfers in Redis, with a transactional outbox: a state write, its index
@@ -39,7 +51,7 @@ type ScriptedRedis = Redis & {
  */
 @Injectable()
 export class StateStore {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis & Scripts;
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -48,11 +60,12 @@ export class StateStore {
     // Optional for tests that build a store by hand (they register no endpoint).
     @Optional() private readonly endpoints?: EndpointRegistry,
   ) {
-    // The number of index keys and of lanes varies, so both take their key count per call.
-    redis.defineCommand('cbCreate', { lua: CREATE });
-    redis.defineCommand('cbTransition', { lua: TRANSITION });
-    redis.defineCommand('cbDelete', { lua: DELETE });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts<Scripts>(redis, {
+      // The number of index keys and of lanes varies, so both take their key count per call.
+      cbCreate: { lua: CREATE },
+      cbTransition: { lua: TRANSITION },
+      cbDelete: { lua: DELETE },
+    });
   }
 
   /** A new event id of the object `entityId`: it leads to the object's partition. */

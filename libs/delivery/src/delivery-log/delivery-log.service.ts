@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { ChainableCommander } from 'ioredis';
-import { APP_CONFIG, AppConfig, isCluster, Partition, partitionKey, Partitions, REDIS, redisKey } from '@app/platform';
+import { APP_CONFIG, AppConfig, isCluster, Partition, partitionKey, Partitions, REDIS, redisKey, withScripts } from '@app/platform';
 import { DeliveryJobData, eventIdOf } from '../delivery-job';
 import { AttemptRecord, DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from './delivery-record';
 import { INTERSECT_PAGE, MOVE_STATUS, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
@@ -46,11 +46,13 @@ export interface AttemptEntry {
 export const DELIVERY_LOG_MAX_ATTEMPTS = 50;
 
 type ScriptArgs = (string | number)[];
-type ScriptedRedis = Redis & {
+/** This store's scripts, as commands of its connection. */
+interface Scripts {
   cbDeliveryQueued(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<void>;
   cbDeliveryIntersect(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<string[]>;
   cbDeliveryMoveStatus(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<void>;
-};
+  cbDeliveryAttempt(...keysAndArgs: ScriptArgs): Promise<unknown>;
+}
 type ScriptedPipeline = ChainableCommander & { cbDeliveryAttempt(...keysAndArgs: ScriptArgs): ScriptedPipeline };
 
 /** The part of a record that never changes, stored once as JSON. */
@@ -79,7 +81,7 @@ type DeliveryMeta = Pick<DeliveryRecord, 'id' | 'eventId' | 'eventType' | 'entit
  */
 @Injectable()
 export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis & Scripts;
   private readonly retentionMs: number;
   private readonly sweeper: DeliveryLogSweep;
   /** On a Redis Cluster a pipeline may only touch one node: there, one pipeline per partition. */
@@ -90,11 +92,12 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly partitions: Partitions,
   ) {
-    redis.defineCommand('cbDeliveryQueued', { lua: RECORD_QUEUED });
-    redis.defineCommand('cbDeliveryAttempt', { numberOfKeys: 5 + DELIVERY_STATUSES.length, lua: RECORD_ATTEMPT });
-    redis.defineCommand('cbDeliveryMoveStatus', { lua: MOVE_STATUS });
-    redis.defineCommand('cbDeliveryIntersect', { lua: INTERSECT_PAGE });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts<Scripts>(redis, {
+      cbDeliveryQueued: { lua: RECORD_QUEUED },
+      cbDeliveryAttempt: { numberOfKeys: 5 + DELIVERY_STATUSES.length, lua: RECORD_ATTEMPT },
+      cbDeliveryMoveStatus: { lua: MOVE_STATUS },
+      cbDeliveryIntersect: { lua: INTERSECT_PAGE },
+    });
     this.pipelinePerPartition = isCluster(redis);
     this.retentionMs = config.deliveryLogRetentionMs;
     const globalIndexes = partitions.all.flatMap((p) => [this.allKey(p), ...this.statusKeys(p)]);

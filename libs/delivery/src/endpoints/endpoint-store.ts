@@ -1,17 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData } from '@app/events';
-import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, Partitions, REDIS, redisKey } from '@app/platform';
+import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, Partitions, REDIS, redisKey, withScripts } from '@app/platform';
 import { DisabledState, EndpointDefinition, EndpointOrigin, ENDPOINT_STATUS_EVENTS } from './endpoint-definition';
 import PUT_ENDPOINT from './scripts/put-endpoint.lua';
 import SET_DISABLED from './scripts/set-disabled.lua';
 import TRIM_CHANGES from './scripts/trim-changes.lua';
 
-type ScriptedRedis = Redis & {
+/** This store's scripts, as commands of its connection. */
+interface Scripts {
   cbPutEndpoint(...keysAndArgs: string[]): Promise<number>;
   cbSetDisabled(...keysAndArgs: string[]): Promise<number>;
   cbTrimEndpointChanges(changes: string, floor: string, keep: number): Promise<number>;
-};
+}
 
 /**
  * What changed since a version: the definitions and disabled states of the ids changed (null:
@@ -42,7 +43,7 @@ const OUTBOX_BATCH = 100;
  */
 @Injectable()
 export class EndpointStore {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis & Scripts;
   private readonly keys: Record<
     'endpoints' | 'version' | 'changes' | 'changesFloor' | 'disabled' | 'outbox' | 'sequences' | 'outboxLock',
     string
@@ -53,10 +54,11 @@ export class EndpointStore {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly partitions: Partitions,
   ) {
-    redis.defineCommand('cbPutEndpoint', { numberOfKeys: 5, lua: PUT_ENDPOINT });
-    redis.defineCommand('cbSetDisabled', { numberOfKeys: 7, lua: SET_DISABLED });
-    redis.defineCommand('cbTrimEndpointChanges', { numberOfKeys: 2, lua: TRIM_CHANGES });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts<Scripts>(redis, {
+      cbPutEndpoint: { numberOfKeys: 5, lua: PUT_ENDPOINT },
+      cbSetDisabled: { numberOfKeys: 7, lua: SET_DISABLED },
+      cbTrimEndpointChanges: { numberOfKeys: 2, lua: TRIM_CHANGES },
+    });
     const key = (name: string) => redisKey(config, name);
     this.keys = {
       endpoints: key('endpoints'),

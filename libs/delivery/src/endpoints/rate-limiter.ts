@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { partitionKey, Partitions, REDIS } from '@app/platform';
+import { partitionKey, Partitions, REDIS, withScripts } from '@app/platform';
 import RATE_LIMIT from './scripts/rate-limit.lua';
 
-type ScriptedRedis = Redis & { cbRateLimit(key: string, rate: number, now: number): Promise<number> };
+/** This store's scripts, as commands of its connection. */
+interface Scripts {
+  cbRateLimit(key: string, rate: number, now: number): Promise<number>;
+}
 
 /**
  * Rate limits of endpoints, across all replicas: each limited endpoint's bucket is one key in the
@@ -12,14 +15,15 @@ type ScriptedRedis = Redis & { cbRateLimit(key: string, rate: number, now: numbe
  */
 @Injectable()
 export class EndpointRateLimiter {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis & Scripts;
 
   constructor(
     @Inject(REDIS) redis: Redis,
     private readonly partitions: Partitions,
   ) {
-    redis.defineCommand('cbRateLimit', { numberOfKeys: 1, lua: RATE_LIMIT });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts<Scripts>(redis, {
+      cbRateLimit: { numberOfKeys: 1, lua: RATE_LIMIT },
+    });
   }
 
   /** 0 when a delivery to endpoint `id` may go now, else how long to wait (ms). */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { Partition, Partitions, REDIS } from '@app/platform';
+import { Partition, Partitions, REDIS, withScripts } from '@app/platform';
 import { DeliveryJobData } from '../delivery-job';
 import { DeliveryLog } from '../delivery-log/delivery-log.service';
 import { DeliveryQueues } from '../delivery-queues';
@@ -23,12 +23,13 @@ export const LANE_HELD_RECHECK_MS = 5 * 60_000;
 /** Where a delivery stands in its lane (see LANE_TURN). */
 export type Turn = 'head' | 'wait' | 'held' | 'gone';
 
-type ScriptedRedis = Redis & {
+/** This store's scripts, as commands of its connection. */
+interface Scripts {
   cbLaneTurn(key: string, held: string, id: string, rejoin: string): Promise<Turn>;
   cbLaneAdvance(key: string, held: string, failed: string, job: string, id: string, skip: string): Promise<[number, ...string[]] | null>;
   cbLaneRejoin(key: string, failed: string, ...ids: string[]): Promise<number>;
   cbLaneHold(key: string, held: string, id: string, now: number): Promise<string[] | null>;
-};
+}
 
 /**
  * In-order delivery per (object, ordered endpoint). Each has a lane: a list of delivery ids
@@ -45,7 +46,7 @@ type ScriptedRedis = Redis & {
 @Injectable()
 export class DeliveryLanes {
   private readonly logger = new Logger('DeliveryLanes');
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis & Scripts;
   private wakeHere?: (deliveryId: string) => boolean;
 
   constructor(
@@ -54,11 +55,12 @@ export class DeliveryLanes {
     private readonly log: DeliveryLog,
     private readonly queues: DeliveryQueues,
   ) {
-    redis.defineCommand('cbLaneTurn', { numberOfKeys: 2, lua: LANE_TURN });
-    redis.defineCommand('cbLaneAdvance', { numberOfKeys: 4, lua: LANE_ADVANCE });
-    redis.defineCommand('cbLaneRejoin', { numberOfKeys: 2, lua: LANE_REJOIN });
-    redis.defineCommand('cbLaneHold', { numberOfKeys: 2, lua: LANE_HOLD });
-    this.redis = redis as ScriptedRedis;
+    this.redis = withScripts<Scripts>(redis, {
+      cbLaneTurn: { numberOfKeys: 2, lua: LANE_TURN },
+      cbLaneAdvance: { numberOfKeys: 4, lua: LANE_ADVANCE },
+      cbLaneRejoin: { numberOfKeys: 2, lua: LANE_REJOIN },
+      cbLaneHold: { numberOfKeys: 2, lua: LANE_HOLD },
+    });
   }
 
   /**
