@@ -1,6 +1,7 @@
+import type { ConfigProblem } from './env-reader';
 import { readFileSync, statSync } from 'node:fs';
 
-type Problem = { variable: string; reason: string };
+type Problem = ConfigProblem;
 
 /** One more JSON-LD context the api serves, from a local file (`EDC_JSONLD_DOCUMENT_<ALIAS>_URL` / `_PATH`). */
 export interface JsonLdDocument {

@@ -1,9 +1,10 @@
+import type { ConfigProblem } from './env-reader';
 import { authCodeIdProblem, authKeyProblem, eventFiltersProblem, httpUrlProblem, ON_FAILURE_MODES, OnFailure } from '@app/events';
 import { AddressPolicy } from '../network/address-policy';
 import { StaticCallback } from './app-config';
 import { ENDPOINT_OPTION_FIELDS, parseEndpointOptions } from './endpoint-options';
 
-type Problem = { variable: string; reason: string };
+type Problem = ConfigProblem;
 
 export const WHSEC = /^whsec_[A-Za-z0-9+/=]{16,}$/;
 
