@@ -87,78 +87,83 @@ export class DeliveryWorker implements OnModuleInit, BeforeApplicationShutdown {
     });
   }
 
+  /**
+   * One attempt of a job, in stages: refuse what can never be sent, wait for the lane's turn,
+   * attempt, record, let the lane go on, then tell BullMQ (delivered, retry, or dead letter).
+   * A stage that fails on our side parks the job without using an attempt.
+   */
   async deliver(job: Job<DeliveryJobData>, token?: string): Promise<AttemptOutcome> {
-    // A job whose data is no delivery (added by hand in Bull Board) can never be sent: it
-    // fails once, for good, saying why, instead of failing on a missing field at every retry.
-    const problems = deliveryDataProblems(job.data);
-    if (problems.length > 0) throw shown(new UnrecoverableError(`Not a delivery job, nothing sent: ${problems.join('; ')}`));
-    // A first attempt that failed for good: the job only stands for the dead letter.
-    if (job.data.deadLetter) throw shown(new UnrecoverableError(job.data.deadLetter));
+    refuseIfNoDelivery(job.data);
     const parking: ParkingContext = { policy: this.policy, metrics: this.metrics, logger: this.logger };
-    if (job.data.lane) {
-      let turn: Turn;
-      try {
-        // One no longer in its lane (a dead letter retried after its lane went on, skipped or
-        // not, or a delivery a replica taking over its entry already ended) rejoins its end:
-        // sent at once, it would go beside the lane's head, two of one lane in flight.
-        turn = await this.lanes.turnOrRejoin(job.data.lane.key, job.id!);
-      } catch (err) {
-        return parkAfterStoreFailure(job, token, err, parking);
-      }
-      if (turn === 'wait' || turn === 'held') return this.waitTurn(job, token, turn, parking);
-    }
+    const park = (err: unknown) => parkAfterStoreFailure(job, token, err, parking);
+    if (job.data.lane) await this.awaitTurn(job, token, parking);
     const attempt = job.attemptsMade + 1 + (job.data.attemptsBefore ?? 0);
-    let body: string | null;
-    let result: AttemptResult;
-    try {
-      // Read at each attempt, so only the attempts in flight hold a body in memory.
-      body = job.data.body ?? (await this.bodies.read(job.data.eventId));
-      result =
-        body === null
-          ? { kind: 'attempted', at: Date.now(), outcome: BODY_GONE, status: 'failed' }
-          : await this.runner.run(job.id!, job.data, body, attempt);
-    } catch (err) {
-      // Only our side fails here (Redis, say): it must not use up one of the delivery's attempts.
-      return parkAfterStoreFailure(job, token, err, parking);
-    }
+    // Only our side fails here (Redis, say): it must not use up one of the delivery's attempts.
+    const { result, body } = await this.attempt(job, attempt).catch(park);
     if (result.kind === 'parked') {
       await job.moveToDelayed(Date.now() + result.retryInMs, token);
       throw new DelayedError(result.reason);
     }
-    const { outcome, status, at } = result;
+    // Still not recorded: the attempt is made again later, without counting, so the log never
+    // misses an attempt that counts.
+    await this.record(job, attempt, result, body).catch(park);
+    // The lane must not stay behind an ended delivery: made again later, not counted (a
+    // duplicate to the receiver, never a reordering).
+    if (job.data.lane && result.status !== 'retrying')
+      await this.lanes.ended(job.id!, job.data, result.status === 'delivered' ? 'delivered' : 'failed').catch(park);
+    return this.answer(job, attempt, result);
+  }
+
+  /** Returns once it is its lane's turn; else the job sleeps (see `waitTurn`). */
+  private async awaitTurn(job: Job<DeliveryJobData>, token: string | undefined, parking: ParkingContext): Promise<void> {
+    let turn: Turn;
     try {
-      // The attempt was made: its record is tried again here for up to half the job's lock (a
-      // dropped connection, a short OOM), since a parked job would make the attempt again.
-      await writeWithin(this.config.dispatch.lockDurationMs / 2, () =>
-        Promise.all([
-          this.log.recordAttempt(job.id!, job.data, attemptRecord(attempt, at, outcome, status), status),
-          // Delivered: the job lets go of the event's body; if that fails, the body only lives
-          // on until the sweep finds the job completed. A dead letter keeps holding it, and holds
-          // it again if it had let go (a completed job retried from Bull Board).
-          outcome.ok
-            ? this.bodies
-                .release(job.data.eventId, job.id!)
-                .catch((err: Error) => this.logger.warn(`Could not release the body of ${job.id}: ${err.message}`))
-            : status === 'failed' && body !== null
-              ? this.bodies.hold(job.data.eventId, body, [job.id!])
-              : undefined,
-        ]),
-      );
+      // One no longer in its lane (a dead letter retried after its lane went on, skipped or
+      // not, or a delivery a replica taking over its entry already ended) rejoins its end:
+      // sent at once, it would go beside the lane's head, two of one lane in flight.
+      turn = await this.lanes.turnOrRejoin(job.data.lane!.key, job.id!);
     } catch (err) {
-      // Still not recorded: the attempt is made again later, without counting, so the log
-      // never misses an attempt that counts.
       return parkAfterStoreFailure(job, token, err, parking);
     }
-    if (job.data.lane && status !== 'retrying') {
-      try {
-        await this.lanes.ended(job.id!, job.data, outcome.ok ? 'delivered' : 'failed');
-      } catch (err) {
-        // The lane must not stay behind an ended delivery: made again later, not counted (a
-        // duplicate to the receiver, never a reordering).
-        return parkAfterStoreFailure(job, token, err, parking);
-      }
-    }
+    if (turn === 'wait' || turn === 'held') await this.waitTurn(job, token, turn, parking);
+  }
 
+  private async attempt(job: Job<DeliveryJobData>, attempt: number): Promise<{ result: AttemptResult; body: string | null }> {
+    // Read at each attempt, so only the attempts in flight hold a body in memory.
+    const body = job.data.body ?? (await this.bodies.read(job.data.eventId));
+    const result: AttemptResult =
+      body === null
+        ? { kind: 'attempted', at: Date.now(), outcome: BODY_GONE, status: 'failed' }
+        : await this.runner.run(job.id!, job.data, body, attempt);
+    return { result, body };
+  }
+
+  /**
+   * The attempt was made: its record is tried again here for up to half the job's lock (a
+   * dropped connection, a short OOM), since a parked job would make the attempt again.
+   */
+  private record(job: Job<DeliveryJobData>, attempt: number, result: AttemptMade, body: string | null): Promise<void> {
+    const { outcome, status, at } = result;
+    return writeWithin(this.config.dispatch.lockDurationMs / 2, () =>
+      Promise.all([
+        this.log.recordAttempt(job.id!, job.data, attemptRecord(attempt, at, outcome, status), status),
+        // Delivered: the job lets go of the event's body; if that fails, the body only lives
+        // on until the sweep finds the job completed. A dead letter keeps holding it, and holds
+        // it again if it had let go (a completed job retried from Bull Board).
+        status === 'delivered'
+          ? this.bodies
+              .release(job.data.eventId, job.id!)
+              .catch((err: Error) => this.logger.warn(`Could not release the body of ${job.id}: ${err.message}`))
+          : status === 'failed' && body !== null
+            ? this.bodies.hold(job.data.eventId, body, [job.id!])
+            : undefined,
+      ]),
+    );
+  }
+
+  /** What BullMQ is told: the outcome when delivered, else the error that retries or ends the job. */
+  private async answer(job: Job<DeliveryJobData>, attempt: number, result: AttemptMade): Promise<AttemptOutcome> {
+    const { outcome, status, at } = result;
     if (result.status === 'delivered') return outcome;
     // Only a failed attempt writes to the job's log (Bull Board's Logs tab): best effort.
     await job.log(attemptLine(attemptRecord(attempt, at, outcome, status))).catch((err: Error) => {
@@ -185,6 +190,20 @@ export class DeliveryWorker implements OnModuleInit, BeforeApplicationShutdown {
     }
     throw new DelayedError(`waiting its turn in its lane (${turn})`);
   }
+}
+
+/** An attempt made (not parked). */
+type AttemptMade = Extract<AttemptResult, { kind: 'attempted' }>;
+
+/**
+ * A job whose data is no delivery (added by hand in Bull Board) can never be sent: it fails
+ * once, for good, saying why, instead of failing on a missing field at every retry. A first
+ * attempt that failed for good left a job that only stands for the dead letter.
+ */
+function refuseIfNoDelivery(data: DeliveryJobData): void {
+  const problems = deliveryDataProblems(data);
+  if (problems.length > 0) throw shown(new UnrecoverableError(`Not a delivery job, nothing sent: ${problems.join('; ')}`));
+  if (data.deadLetter) throw shown(new UnrecoverableError(data.deadLetter));
 }
 
 /**
