@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { AppConfig, REDIS } from '@app/platform';
 import { keyOf } from './support/redis-keys';
 import { BODY_KEPT_AFTER_LAST_DELIVERY_MS } from '@app/delivery';
-import { EventBodySweeper } from '../apps/dispatcher/src/event-stream/event-body-sweeper';
+import { EventBodySweeper } from '../apps/dispatcher/src/fan-out/event-body-sweeper';
 import { ReceivedCall, Receiver } from './support/receiver';
 import {
   agreementFixture,

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule, HealthModule, loggingModule, MetricsModule, RedisModule } from '@app/platform';
-import { DeliveryAttemptsModule } from './delivery/delivery-attempts.module';
-import { EventStreamModule } from './event-stream/event-stream.module';
+import { AttemptsModule } from './attempts/attempts.module';
+import { FanOutModule } from './fan-out/fan-out.module';
 import { DispatcherMetricsModule } from './metrics/metrics.module';
 
 @Module({})
@@ -15,8 +15,8 @@ export class DispatcherModule {
         RedisModule,
         HealthModule,
         MetricsModule.forRoot('dispatcher'),
-        DeliveryAttemptsModule,
-        EventStreamModule,
+        AttemptsModule,
+        FanOutModule,
         DispatcherMetricsModule,
       ],
     };

@@ -16,6 +16,7 @@ export * from './delivery-log/delivery-log.service';
 export * from './delivery.module';
 export * from './lanes/lane-joins';
 export * from './lanes/delivery-lanes';
+export * from './lanes/local-turns';
 export * from './uri-mask';
 export * from './delivery-log/delivery-search';
 export * from './delivery-log/attempt-line';

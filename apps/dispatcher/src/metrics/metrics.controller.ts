@@ -13,7 +13,7 @@ import {
   recordStreamDepths,
   REDIS,
 } from '@app/platform';
-import { AttemptRunner } from '../delivery/attempt-runner';
+import { AttemptRunner } from '../attempts/attempt-runner';
 
 /**
  * `GET /metrics` (Prometheus; no API key, nothing secret): delivery attempts by outcome and

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DeliveryAttemptsModule } from '../delivery/delivery-attempts.module';
+import { AttemptsModule } from '../attempts/attempts.module';
 import { MetricsController } from './metrics.controller';
 
 @Module({
-  imports: [DeliveryAttemptsModule],
+  imports: [AttemptsModule],
   controllers: [MetricsController],
 })
 export class DispatcherMetricsModule {}

@@ -2,12 +2,12 @@ import { Module } from '@nestjs/common';
 import { DeliveryModule as DeliveryLibModule } from '@app/delivery';
 import { AttemptRunner } from './attempt-runner';
 import { CircuitPublisher } from './circuit-publisher';
-import { DeliveryWorker } from './delivery.worker';
+import { RetryWorker } from './retry.worker';
 
 /** Attempts of deliveries in this replica: the runner both paths share, the retry workers, and its circuits told to Redis. */
 @Module({
   imports: [DeliveryLibModule],
-  providers: [AttemptRunner, DeliveryWorker, CircuitPublisher],
+  providers: [AttemptRunner, RetryWorker, CircuitPublisher],
   exports: [DeliveryLibModule, AttemptRunner],
 })
-export class DeliveryAttemptsModule {}
+export class AttemptsModule {}

@@ -12,7 +12,7 @@ import {
   LANE_RECHECK_MS,
   RetryPolicy,
 } from '@app/delivery';
-import { AttemptRunner } from '../delivery/attempt-runner';
+import { AttemptRunner } from '../attempts/attempt-runner';
 import { Settled, settledFirstAttempt, settledWithoutAttempt } from './settled';
 import { WriteBatcher } from './write-batcher';
 

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { DeliveryAttemptsModule } from '../delivery/delivery-attempts.module';
+import { AttemptsModule } from '../attempts/attempts.module';
 import { EndpointMatcher } from './endpoint-matcher.service';
 import { EventBodySweeper } from './event-body-sweeper';
 import { DeliverySettler } from './delivery-settler';
 import { EventDispatcher } from './event-dispatcher.service';
 
 @Module({
-  imports: [DeliveryAttemptsModule],
+  imports: [AttemptsModule],
   providers: [EndpointMatcher, DeliverySettler, EventDispatcher, EventBodySweeper],
 })
-export class EventStreamModule {}
+export class FanOutModule {}

@@ -1,6 +1,6 @@
 import { JobsOptions } from 'bullmq';
 import { AttemptRecord, attemptRecord, DeliveryJobData, maskUri } from '@app/delivery';
-import { AttemptResult } from '../delivery/attempt-runner';
+import { AttemptResult } from '../attempts/attempt-runner';
 
 /** How a delivery taken from the event stream ended its first try, and what it still needs. */
 export interface Settled {

@@ -18,7 +18,7 @@ import {
 } from '@app/delivery';
 import { APP_CONFIG, AppConfig, AppMetrics, BULL_CONNECTION, createWorker, deliveriesQueueName, Partitions } from '@app/platform';
 import { AttemptResult, AttemptRunner } from './attempt-runner';
-import { parkAfterStoreFailure, ParkingContext, writeWithin } from '../store-failure';
+import { parkAfterStoreFailure, ParkingContext, writeWithin } from './store-failure';
 
 /** A failed attempt that is retried after `retryInMs`, as the retry policy said (BullMQ's backoff reads it). */
 class RetryableDeliveryError extends Error {
@@ -48,7 +48,7 @@ const BODY_GONE: AttemptOutcome = { ok: false, final: true, latencyMs: 0, error:
  * runs its share, at least one), so retries take about as many slots as first attempts can.
  */
 @Injectable()
-export class DeliveryWorker implements OnModuleInit, BeforeApplicationShutdown {
+export class RetryWorker implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Delivery');
   private workers: Worker<DeliveryJobData, AttemptOutcome>[] = [];
 

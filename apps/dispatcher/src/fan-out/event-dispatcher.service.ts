@@ -1,7 +1,17 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { EventJobData, TraceContext } from '@app/events';
-import { DeliveryEndpoint, DeliveryJobData, deliveryJobId, DeliveryLane, DeliveryLanes, endpointIdOf, laneKey, Turn } from '@app/delivery';
+import {
+  DeliveryEndpoint,
+  DeliveryJobData,
+  deliveryJobId,
+  DeliveryLane,
+  DeliveryLanes,
+  endpointIdOf,
+  laneKey,
+  LocalTurns,
+  Turn,
+} from '@app/delivery';
 import {
   APP_CONFIG,
   AppConfig,
@@ -16,7 +26,7 @@ import {
 import { DeliverySettler } from './delivery-settler';
 import { EndpointMatcher } from './endpoint-matcher.service';
 import { DeliverySlot, InFlightBudget } from './in-flight-budget';
-import { LocalTurns } from './local-turns';
+
 import { StreamHousekeeping } from './stream-housekeeping';
 import { WriteBatcher } from './write-batcher';
 
