@@ -7,10 +7,9 @@ import { setFlagsFromString } from 'node:v8';
  *
  * Why: a delivery in flight lives through a few young-generation collections, so its request,
  * reply and records are promoted, and die old. With V8's default growth (up to 4x what
- * survives) that garbage piled up to about 70 MB over the ~30 MB live before a full
- * collection, which set the dispatcher's peak RSS (docs/performance.md, scenarios d and f).
- * 50 % keeps the peak about 50 MB lower for 1 to 7 % more CPU per delivery; the flag is read at
- * every collection, so setting it at start-up takes effect.
+ * survives) that garbage piled up before a full collection, and set the dispatcher's peak RSS;
+ * 50 % lowers the peak for a little more CPU per delivery (docs/performance.md, "Figures behind
+ * choices in the code"). The flag is read at every collection, so setting it at start-up takes effect.
  */
 export const HEAP_GROWING_PERCENT = 50;
 

@@ -49,8 +49,8 @@ const targetOf = perUri((uri) => {
  * refused, reset, the guard's refusal) or an AttemptTimeoutError.
  *
  * Why not axios, which sent before: per attempt, axios' config merge, header objects and its
- * http adapter cost about 150 µs of CPU, this about 40 µs (docs/performance.md), and the hot
- * path makes one attempt per delivery.
+ * http adapter cost several times what this does (docs/performance.md, "Figures behind choices
+ * in the code"), and the hot path makes one attempt per delivery.
  */
 export function postWithDeadline(uri: string, body: string, options: PostOptions): Promise<PostReply> {
   const { secure, where } = targetOf(uri);

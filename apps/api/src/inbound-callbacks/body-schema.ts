@@ -9,8 +9,7 @@ import { WeighedLru } from './weighed-lru';
 
 /**
  * Largest `bodySchema`, as JSON. With Ajv's optimiser off, compiling takes time roughly in
- * proportion to size: about 100 ms at this size for the slowest shapes measured (a `oneOf` of
- * a thousand branches), where a 150 KB schema had blocked the event loop for 2.6 s.
+ * proportion to size, on the event loop: this keeps the slowest shapes to a short pause (docs/performance.md, "Figures behind choices in the code").
  */
 export const MAX_SCHEMA_BYTES = 16 * 1024;
 /**
@@ -65,8 +64,8 @@ export class BodySchemas {
 }
 
 function compile(schema: object): ValidateFunction {
-  // The optimiser's passes cost more than they save for code that runs on a few calls (a
-  // thousand-branch oneOf: 680 ms with it, 120 ms without).
+  // The optimiser's passes cost more than they save for code that runs on a few calls
+  // (docs/performance.md, "Figures behind choices in the code").
   const ajv = new Ajv({ allErrors: true, strict: false, code: { optimize: false, regExp: linearRegExp } });
   addFormats(ajv);
   return withoutCompilationCache(() => ajv.compile(schema));
@@ -75,8 +74,8 @@ function compile(schema: object): ValidateFunction {
 /**
  * Ajv turns a schema into code with `new Function`, and V8 keeps the source of every such
  * function in its compilation cache for the life of the process, whether the function is still
- * used or not: a dropped validator would never give its memory back (450 distinct 20 KB schemas
- * took the api from 103 to 851 MB). The cache is off while Ajv compiles; compiling is
+ * used or not: a dropped validator would never give its memory back (docs/performance.md,
+ * "Figures behind choices in the code"). The cache is off while Ajv compiles; compiling is
  * synchronous, so nothing else runs meanwhile.
  */
 function withoutCompilationCache<T>(run: () => T): T {

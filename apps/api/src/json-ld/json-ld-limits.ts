@@ -5,9 +5,9 @@ import { CONTEXT_DOCUMENTS } from './context-documents';
  * Bounds on the JSON-LD work one request may ask for, checked before the processor runs (it
  * runs to the end on the event loop once started, so the bound has to be known up front).
  * Expansion processes every `@context` it meets, a scoped one again for each node it applies
- * to, and a served context (by URL) as much as an inline one of its size: the management
- * context v2, 189 terms with 47 scoped contexts of their own, costs about 26 ms each time it
- * is processed afresh. Real EDC requests are far below these: a transfer request has about ten
+ * to, and a served context (by URL) as much as an inline one of its size: a large one such as
+ * EDC's management context v2 is tens of milliseconds each time it is processed afresh
+ * (docs/performance.md, "Figures behind choices in the code"). Real EDC requests are far below these: a transfer request has about ten
  * objects, a policy with constraints a few dozen, inline contexts a handful of terms, and
  * EDC's own contexts named once at the top. docs/reliability.md, "The work bound per request".
  */

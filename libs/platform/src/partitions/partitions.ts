@@ -52,7 +52,7 @@ export class Partitions {
    * the others: of the sixteen UUIDs that differ only there, one that maps to the partition is
    * taken, starting from the digit drawn, so a draw costs one UUID and one hash (its first 35
    * characters, then one step per digit tried) where drawing whole UUIDs until one fits cost as
-   * many of both as there are partitions (8 µs of CPU an id with 16, about 1.5 % of a create).
+   * many of both as there are partitions (docs/performance.md, "Figures behind choices in the code").
    */
   newId(partition: Partition): string {
     for (;;) {
