@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { AppConfig, connectRedis, Partitions } from '@app/platform';
-import { EventJobData } from '@app/events';
+import { StreamEvent } from '@app/events';
 import { dropKeys, testConfig } from './support/harness';
 import { partitionsOf } from './support/redis-keys';
 import { DeliveryJobData, deliveryJobId, DeliveryLanes, DeliveryLog, DeliveryQueues, joinLanes, laneKey } from '@app/delivery';
@@ -61,7 +61,7 @@ describe('DeliveryLanes', () => {
 
   it('joins only the ordered endpoints an event matches, in its object partition', () => {
     const entityId = randomUUID();
-    const job: EventJobData = {
+    const job: StreamEvent = {
       envelope: { id: partitions.newId(partitions.of(entityId)), at: 1, type: 'TransferProcessStarted', payload: {} },
       entity: { kind: 'transferprocess', id: entityId },
       sequence: 3,

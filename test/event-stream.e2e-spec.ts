@@ -1,6 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { EventJobData } from '@app/events';
+import { StreamEvent } from '@app/events';
 import { AppConfig, forgetIdleConsumers, connectRedis, STREAM_GROUPS, StreamConsumer, trimAcknowledged } from '@app/platform';
 import { StateStore } from '../apps/api/src/state-store/state-store.service';
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
@@ -29,7 +29,7 @@ describe('the event stream', () => {
     const tp = transfer();
     const entry = transferProcessEvent(tp, {}, store.newEventId(tp.id));
     expect(await store.create('transferprocess', tp, entry)).toBe(true);
-    return entry.job.envelope.id;
+    return entry.envelope.id;
   };
   const stream = () => allStreams(config)[0];
   const received = (eventId: string) => receiver.calls.filter((c) => c.headers['webhook-id'] === eventId).length;
@@ -62,7 +62,7 @@ describe('the event stream', () => {
 
   it('delivers what a dispatcher that died left pending, with the same webhook-id, once claimed', async () => {
     // A consumer that reads entries and dies before acknowledging them (never stops, never acks).
-    const dead = new StreamConsumer<EventJobData>(redis, {
+    const dead = new StreamConsumer<StreamEvent>(redis, {
       redisUrl: config.redisUrl,
       key: stream(),
       group: STREAM_GROUPS.dispatch,

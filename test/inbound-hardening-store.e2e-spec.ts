@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { StreamEvent } from '@app/events';
 import { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { AppConfig } from '@app/platform';
 import { allStreams, keyOf } from './support/redis-keys';
 import { InboundCallbackStore } from '../apps/api/src/inbound-callbacks/inbound-callback.store';
-import { OutboxEntry } from '../apps/api/src/state-store/stored-entity';
 import { apiClient, dropKeys, startApi, testConfig } from './support/harness';
 
 const BASE = 'http://cb.test';
@@ -45,13 +45,11 @@ describe('inbound callbacks: store hardening', () => {
         .map(([, fields]) => fields[1])
         .filter((e) => JSON.parse(e).envelope.id === eventId);
 
-    const eventFor = (callbackId: string): OutboxEntry => ({
-      job: {
-        envelope: { id: randomUUID(), at: Date.now(), type: 'CallbackReceived', payload: { callbackId } },
-        entity: { kind: 'callback', id: callbackId },
-        sequence: 0,
-        callbackAddresses: [],
-      },
+    const eventFor = (callbackId: string): StreamEvent => ({
+      envelope: { id: randomUUID(), at: Date.now(), type: 'CallbackReceived', payload: { callbackId } },
+      entity: { kind: 'callback', id: callbackId },
+      sequence: 0,
+      callbackAddresses: [],
     });
     const aCall = () => ({
       receivedAt: Date.now(),
@@ -70,15 +68,15 @@ describe('inbound callbacks: store hardening', () => {
       expect(await store().claim(callback, aCall(), false, randomUUID())).toBe(1);
 
       const event = eventFor(id);
-      const first = await store().claim(callback, aCall(), false, event.job.envelope.id, event);
-      const resent = await store().claim(callback, aCall(), false, event.job.envelope.id, event);
+      const first = await store().claim(callback, aCall(), false, event.envelope.id, event);
+      const resent = await store().claim(callback, aCall(), false, event.envelope.id, event);
       expect([first, resent]).toEqual([2, 2]);
       const view = (await get(`/management/v1/callbacks/${id}`).expect(200)).body;
       expect(view.callCount).toBe(2);
       expect(view.calls).toHaveLength(2);
-      const entries = await outboxEntriesOf(event.job.envelope.id);
+      const entries = await outboxEntriesOf(event.envelope.id);
       expect(entries).toHaveLength(1);
-      expect(JSON.parse(entries[0])).toEqual({ ...event.job, sequence: 2 });
+      expect(JSON.parse(entries[0])).toEqual({ ...event, sequence: 2 });
 
       expect(await store().claim(callback, aCall(), false, randomUUID())).toBe(3);
     });

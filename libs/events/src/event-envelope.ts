@@ -72,7 +72,7 @@ export type EntityKind = 'transferprocess' | 'contractnegotiation' | 'callback' 
  * What the api appends to its partition's event stream: the envelope as it will be sent, the per-object
  * sequence number (`x-event-sequence`) and the dynamic endpoints of the object.
  */
-export interface EventJobData {
+export interface StreamEvent {
   envelope: EventEnvelope;
   entity: { kind: EntityKind; id: string };
   sequence: number;

@@ -1,14 +1,13 @@
-import { ContractNegotiationEventPayload } from '@app/events';
+import { ContractNegotiationEventPayload, StreamEvent } from '@app/events';
 import { payloadCallbackAddresses } from '../callback-addresses/payload-callback-addresses';
 import { announce, TransitionDetails } from '../lifecycle/entity-lifecycle';
-import { OutboxEntry } from '../state-store/stored-entity';
 import { ContractNegotiation, NEGOTIATION_MACHINE } from './contract-negotiation';
 
 /**
  * The outbox entry announcing that `cn` reached its current state: the fields of EDC's
  * `ContractNegotiationEvent` subclass, in Jackson's order (docs/delivery.md lists them).
  */
-export function contractNegotiationEvent(cn: ContractNegotiation, details: TransitionDetails, eventId: string): OutboxEntry {
+export function contractNegotiationEvent(cn: ContractNegotiation, details: TransitionDetails, eventId: string): StreamEvent {
   const type = NEGOTIATION_MACHINE.eventOf[cn.state];
   if (!type) throw new Error(`No event announces negotiation state ${cn.state}`);
   const payload: ContractNegotiationEventPayload = {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { StreamEvent } from '@app/events';
 import {
   attemptRecord,
   CallbackSender,
@@ -10,7 +11,6 @@ import {
 } from '@app/delivery';
 import { APP_CONFIG, AppConfig, eventTrace } from '@app/platform';
 import { InvalidInput, TransactionalCallbackRefused } from '../domain/domain-errors';
-import { OutboxEntry } from '../state-store/stored-entity';
 
 /**
  * What an event must pass before the change it announces is committed:
@@ -30,8 +30,8 @@ export class EventGate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async check(entry: OutboxEntry): Promise<void> {
-    const { envelope } = entry.job;
+  async check(entry: StreamEvent): Promise<void> {
+    const { envelope } = entry;
     const body = JSON.stringify(envelope);
     const size = Buffer.byteLength(body);
     if (size > this.config.eventMaxBytes)
@@ -43,7 +43,7 @@ export class EventGate {
         },
       ]);
 
-    const endpoints = matchingEndpoints(envelope.type, this.config.staticCallbacks, entry.job.callbackAddresses, true);
+    const endpoints = matchingEndpoints(envelope.type, this.config.staticCallbacks, entry.callbackAddresses, true);
     if (endpoints.length === 0) return;
     const failures = await Promise.all(endpoints.map((endpoint) => this.call(entry, body, endpoint)));
     const failed = failures.filter((f): f is string => f !== null);
@@ -52,8 +52,8 @@ export class EventGate {
   }
 
   /** Calls one endpoint once; the reason it failed, or null. */
-  private async call(entry: OutboxEntry, body: string, endpoint: DeliveryEndpoint): Promise<string | null> {
-    const { envelope, entity, sequence } = entry.job;
+  private async call(entry: StreamEvent, body: string, endpoint: DeliveryEndpoint): Promise<string | null> {
+    const { envelope, entity, sequence } = entry;
     // In the request's trace, as the event's deliveries will be.
     const data: DeliveryJobData = { eventId: envelope.id, eventType: envelope.type, entity, sequence, endpoint, trace: eventTrace() };
     const at = Date.now();

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { EventJobData } from '@app/events';
+import { StreamEvent } from '@app/events';
 import { EndpointRegistry, joinLanes } from '@app/delivery';
 import { APP_CONFIG, AppConfig, eventStreamKey, Partition, partitionKey, Partitions, REDIS, withScripts } from '@app/platform';
 import { withCommitSpan } from '../state-store/state-store.service';
-import { OutboxEntry } from '../state-store/stored-entity';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
 import ADMIT from './scripts/admit-call.lua';
 import CLAIM from './scripts/claim-call.lua';
@@ -156,7 +155,7 @@ export class InboundCallbackStore {
    * Records a call (`token` unique to it: a resent claim answers what the first one did); closes
    * the callback when `close`. Returns the call's number, or null when the callback was not open.
    */
-  claim(callback: InboundCallback, call: CapturedCall, close: boolean, token: string, event?: OutboxEntry): Promise<number | null> {
+  claim(callback: InboundCallback, call: CapturedCall, close: boolean, token: string, event?: StreamEvent): Promise<number | null> {
     return event
       ? withCommitSpan(event, () => this.claimNow(callback, call, close, token, event))
       : this.claimNow(callback, call, close, token);
@@ -167,10 +166,10 @@ export class InboundCallbackStore {
     call: CapturedCall,
     close: boolean,
     token: string,
-    event?: OutboxEntry,
+    event?: StreamEvent,
   ): Promise<number | null> {
     const { job, joins } = event
-      ? joinLanes(event.job, this.config.staticCallbacks, this.partitions, this.endpoints)
+      ? joinLanes(event, this.config.staticCallbacks, this.partitions, this.endpoints)
       : { job: undefined, joins: [] };
     const n = await this.redis.cbClaimCall(
       4 + joins.length,
@@ -242,7 +241,7 @@ export class InboundCallbackStore {
 }
 
 /** The event's JSON members without `sequence` (and without braces); the claim script puts the sequence first. */
-function membersAfterSequence({ sequence: _placeholder, ...job }: EventJobData): string {
+function membersAfterSequence({ sequence: _placeholder, ...job }: StreamEvent): string {
   return JSON.stringify(job).slice(1, -1);
 }
 

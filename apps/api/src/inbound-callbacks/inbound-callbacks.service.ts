@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { CallbackReceivedPayload } from '@app/events';
+import { CallbackReceivedPayload, StreamEvent } from '@app/events';
 import { CreateInboundCallbackDto, RESPONSE_FIELDS } from './create-inbound-callback.dto';
 import { APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { CallbackAddressPolicy } from '../callback-addresses/callback-address.policy';
@@ -9,7 +9,6 @@ import { EventGate } from '../event-gate/event-gate.service';
 import { InvalidInput, NotFound, Problem, TransactionalCallbackRefused } from '../domain/domain-errors';
 import { readBody } from '../http/validate-body';
 import { NEGOTIATION_SIGNALS, SignalingService, TRANSFER_SIGNALS } from '../signaling/signaling.service';
-import { OutboxEntry } from '../state-store/stored-entity';
 import { BodySchemas } from './body-schema';
 import { bodyForSchema, CallRequest, captureCall, keptCopy } from './call-capture';
 import { CallRefused } from './call-refused';
@@ -139,9 +138,9 @@ export class InboundCallbacksService {
     const call: CapturedCall = { ...captured, outcome: 'accepted' };
     const event = callbackReceivedEvent(callback, call, this.store.newEventId(callback));
     await this.passGate(callback, event);
-    if ((await this.store.claim(callback, keptCopy(call), !callback.allowMultipleCalls, event.job.envelope.id, event)) === null)
+    if ((await this.store.claim(callback, keptCopy(call), !callback.allowMultipleCalls, event.envelope.id, event)) === null)
       throw notFound();
-    this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
+    this.metrics.eventsAccepted.inc({ type: event.envelope.type });
     if (callback.signalOnCall) await this.applySignal(callback, call);
     if (callback.responseHandler) return this.handlerAnswer(callback, call, req);
     return configuredAnswer(callback, req);
@@ -178,12 +177,12 @@ export class InboundCallbacksService {
    * scanner): it gets a generic 503; the reason goes to the log, and each attempt is in the
    * delivery log.
    */
-  private async passGate(callback: InboundCallback, event: OutboxEntry): Promise<void> {
+  private async passGate(callback: InboundCallback, event: StreamEvent): Promise<void> {
     try {
       await this.gate.check(event);
     } catch (err) {
       if (!(err instanceof TransactionalCallbackRefused)) throw err;
-      this.logger.warn(`Callback ${callback.id}: call refused, event ${event.job.envelope.id}: ${err.message}`);
+      this.logger.warn(`Callback ${callback.id}: call refused, event ${event.envelope.id}: ${err.message}`);
       throw new CallRefused(HttpStatus.SERVICE_UNAVAILABLE, 'The call could not be taken now; try again later');
     }
   }
@@ -297,7 +296,7 @@ function lowerCaseKeys(headers: Record<string, string>): Record<string, string> 
 }
 
 /** The `CallbackReceived` event of an accepted call; its sequence is the call's number. */
-function callbackReceivedEvent(callback: InboundCallback, call: CapturedCall, eventId: string): OutboxEntry {
+function callbackReceivedEvent(callback: InboundCallback, call: CapturedCall, eventId: string): StreamEvent {
   const payload: CallbackReceivedPayload = {
     callbackId: callback.id,
     state: callback.state,
@@ -313,11 +312,9 @@ function callbackReceivedEvent(callback: InboundCallback, call: CapturedCall, ev
     callbackAddresses: payloadCallbackAddresses(callback.callbackAddresses),
   };
   return {
-    job: {
-      envelope: { id: eventId, at: call.receivedAt, type: 'CallbackReceived', payload: { ...payload } },
-      entity: { kind: 'callback', id: callback.id },
-      sequence: 0,
-      callbackAddresses: callback.callbackAddresses,
-    },
+    envelope: { id: eventId, at: call.receivedAt, type: 'CallbackReceived', payload: { ...payload } },
+    entity: { kind: 'callback', id: callback.id },
+    sequence: 0,
+    callbackAddresses: callback.callbackAddresses,
   };
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CallbackAddress, EventType } from '@app/events';
+import { CallbackAddress, EventType, StreamEvent } from '@app/events';
 import { AppMetrics } from '@app/platform';
 import { AlreadyExists, ConcurrentWrite, IllegalTransition, NotFound, StateConflict } from '../domain/domain-errors';
 import { EventGate } from '../event-gate/event-gate.service';
 import { ReleasedLanes, SideRecord, StateStore } from '../state-store/state-store.service';
-import { OutboxEntry, StatefulEntity } from '../state-store/stored-entity';
+import { StatefulEntity } from '../state-store/stored-entity';
 import { canTransition, StateMachine } from './state-machine';
 
 const MAX_WRITE_RACES = 10;
@@ -35,14 +35,12 @@ export function announce(
   type: EventType,
   payload: object,
   eventId: string,
-): OutboxEntry {
+): StreamEvent {
   return {
-    job: {
-      envelope: { id: eventId, at: Date.now(), type, payload: { ...payload } },
-      entity: { kind, id: entity.id },
-      sequence: entity.eventSequence,
-      callbackAddresses: entity.callbackAddresses,
-    },
+    envelope: { id: eventId, at: Date.now(), type, payload: { ...payload } },
+    entity: { kind, id: entity.id },
+    sequence: entity.eventSequence,
+    callbackAddresses: entity.callbackAddresses,
   };
 }
 
@@ -58,14 +56,14 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
     private readonly store: StateStore,
     private readonly metrics: AppMetrics,
     private readonly gate: EventGate,
-    private readonly eventFor: (entity: E, details: TransitionDetails, eventId: string) => OutboxEntry,
+    private readonly eventFor: (entity: E, details: TransitionDetails, eventId: string) => StreamEvent,
   ) {}
 
   async create(entity: E): Promise<E> {
     const event = this.eventFor(entity, {}, this.store.newEventId(entity.id));
     await this.gate.check(event);
     if (!(await this.store.create(this.machine.kind, entity, event))) throw new AlreadyExists(this.machine.label, entity.id);
-    this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
+    this.metrics.eventsAccepted.inc({ type: event.envelope.type });
     return entity;
   }
 
@@ -101,7 +99,7 @@ export class EntityLifecycle<S extends string, E extends StatefulEntity<S>> {
       const event = this.eventFor(next, details, this.store.newEventId(id));
       await this.gate.check(event);
       if (await this.store.transition(this.machine.kind, current, next, event, recordOf(next))) {
-        this.metrics.eventsAccepted.inc({ type: event.job.envelope.type });
+        this.metrics.eventsAccepted.inc({ type: event.envelope.type });
         return next;
       }
     }

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { EventJobData, EventType } from '@app/events';
+import { StreamEvent, EventType } from '@app/events';
 import { APP_CONFIG, AppConfig, eventStreamKey, Partitions, QUEUE, REDIS, STREAM_GROUPS, StreamConsumer, StreamEntry } from '@app/platform';
 import { NEGOTIATION_MACHINE } from '../contract-negotiations/contract-negotiation';
 import { TRANSFER_MACHINE } from '../transfer-processes/transfer-process';
@@ -23,7 +23,7 @@ const STATE_OF: Partial<Record<EventType, string>> = Object.fromEntries(
 @Injectable()
 export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SimulationFeed');
-  private readonly consumers: StreamConsumer<EventJobData>[];
+  private readonly consumers: StreamConsumer<StreamEvent>[];
   private readonly running = new Set<Promise<void>>();
 
   constructor(
@@ -33,7 +33,7 @@ export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShut
     partitions: Partitions,
   ) {
     this.consumers = partitions.all.map((partition) => {
-      const consumer: StreamConsumer<EventJobData> = new StreamConsumer<EventJobData>(redis, {
+      const consumer: StreamConsumer<StreamEvent> = new StreamConsumer<StreamEvent>(redis, {
         redisUrl: config.redisUrl,
         key: eventStreamKey(partition),
         group: STREAM_GROUPS.simulation,
@@ -63,7 +63,7 @@ export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShut
     await Promise.all([...this.running]);
   }
 
-  private async schedule(consumer: StreamConsumer<EventJobData>, entries: StreamEntry<EventJobData>[]): Promise<void> {
+  private async schedule(consumer: StreamConsumer<StreamEvent>, entries: StreamEntry<StreamEvent>[]): Promise<void> {
     const steps = entries.flatMap(({ data }) => {
       const state = STATE_OF[data.envelope.type];
       return data.entity.kind === 'callback' || !state ? [] : [{ data, state }];

@@ -14,8 +14,8 @@ import {
   withScripts,
 } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
-import { CallbackAddress } from '@app/events';
-import { OutboxEntry, StoredEntity } from './stored-entity';
+import { CallbackAddress, StreamEvent } from '@app/events';
+import { StoredEntity } from './stored-entity';
 import CREATE from './scripts/create.lua';
 import DELETE from './scripts/delete.lua';
 import TRANSITION from './scripts/transition.lua';
@@ -101,11 +101,11 @@ export class StateStore {
   }
 
   /** Stores a new object with its first event; false when the id is taken (by another write). */
-  create(kind: IndexedKind, entity: StoredEntity, event: OutboxEntry): Promise<boolean> {
+  create(kind: IndexedKind, entity: StoredEntity, event: StreamEvent): Promise<boolean> {
     return withCommitSpan(event, () => this.createNow(kind, entity, event));
   }
 
-  private async createNow(kind: IndexedKind, entity: StoredEntity, event: OutboxEntry): Promise<boolean> {
+  private async createNow(kind: IndexedKind, entity: StoredEntity, event: StreamEvent): Promise<boolean> {
     const partition = this.partitions.of(entity.id);
     const equalityKeys = [
       this.indexKey(partition, kind, 'state', entity.state),
@@ -113,7 +113,7 @@ export class StateStore {
         .filter((field) => indexedValue(entity, field) !== undefined && indexedValue(entity, field) !== null)
         .map((field) => this.indexKey(partition, kind, field, String(indexedValue(entity, field)))),
     ];
-    const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions, this.endpoints);
+    const { job, joins } = joinLanes(event, this.config.staticCallbacks, this.partitions, this.endpoints);
     const keys = [
       this.entityKey(kind, entity.id),
       eventStreamKey(partition),
@@ -131,7 +131,7 @@ export class StateStore {
       entity.id,
       JSON.stringify(job),
       entity.stateTimestamp,
-      event.job.envelope.id,
+      event.envelope.id,
       joins.length,
       ...joins.map((j) => j.deliveryId),
     );
@@ -139,7 +139,7 @@ export class StateStore {
   }
 
   /** Replaces `previous` by `next` with its event (and `record`); false when another write came first. */
-  transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: OutboxEntry, record?: SideRecord): Promise<boolean> {
+  transition(kind: IndexedKind, previous: StoredEntity, next: StoredEntity, event: StreamEvent, record?: SideRecord): Promise<boolean> {
     return withCommitSpan(event, () => this.transitionNow(kind, previous, next, event, record));
   }
 
@@ -147,11 +147,11 @@ export class StateStore {
     kind: IndexedKind,
     previous: StoredEntity,
     next: StoredEntity,
-    event: OutboxEntry,
+    event: StreamEvent,
     record?: SideRecord,
   ): Promise<boolean> {
     const partition = this.partitions.of(next.id);
-    const { job, joins } = joinLanes(event.job, this.config.staticCallbacks, this.partitions, this.endpoints);
+    const { job, joins } = joinLanes(event, this.config.staticCallbacks, this.partitions, this.endpoints);
     const keys = [
       this.entityKey(kind, next.id),
       eventStreamKey(partition),
@@ -171,7 +171,7 @@ export class StateStore {
       next.id,
       next.createdAt,
       next.stateTimestamp,
-      event.job.envelope.id,
+      event.envelope.id,
       record?.value ?? '',
       ...joins.map((j) => j.deliveryId),
     );
@@ -229,9 +229,9 @@ function indexedValue(entity: StoredEntity, field: string): unknown {
  * again with the same event (a claim resent after a dropped connection) keeps the first trace:
  * what Redis may already hold must be the same entry.
  */
-export function withCommitSpan<T>(event: OutboxEntry, write: () => Promise<T>): Promise<T> {
-  return withSpan('commit', { 'messaging.message.id': event.job.envelope.id, 'delivery.event_type': event.job.envelope.type }, () => {
-    event.job.trace ??= eventTrace();
+export function withCommitSpan<T>(event: StreamEvent, write: () => Promise<T>): Promise<T> {
+  return withSpan('commit', { 'messaging.message.id': event.envelope.id, 'delivery.event_type': event.envelope.type }, () => {
+    event.trace ??= eventTrace();
     return write();
   });
 }

@@ -1,4 +1,4 @@
-import { EntityKind, EventJobData } from '@app/events';
+import { EntityKind } from '@app/events';
 
 /** What every stored negotiation or transfer carries for optimistic concurrency and ordering. */
 export interface StoredEntity {
@@ -17,11 +17,6 @@ export interface StoredEntity {
 export interface StatefulEntity<S extends string> extends StoredEntity {
   state: S;
   errorDetail?: string;
-}
-
-/** An event to commit with its state change: what the event stream holds for it. */
-export interface OutboxEntry {
-  job: EventJobData;
 }
 
 export type { EntityKind };

@@ -1,7 +1,6 @@
-import { TransferProcessEventPayload } from '@app/events';
+import { TransferProcessEventPayload, StreamEvent } from '@app/events';
 import { payloadCallbackAddresses } from '../callback-addresses/payload-callback-addresses';
 import { announce, TransitionDetails } from '../lifecycle/entity-lifecycle';
-import { OutboxEntry } from '../state-store/stored-entity';
 import { toEdcDataAddress } from './data-address';
 import { TRANSFER_MACHINE, TransferProcess } from './transfer-process';
 
@@ -9,7 +8,7 @@ import { TRANSFER_MACHINE, TransferProcess } from './transfer-process';
  * The outbox entry announcing that `tp` reached its current state: the fields of EDC's
  * `TransferProcessEvent` subclass, in Jackson's order (docs/delivery.md lists them).
  */
-export function transferProcessEvent(tp: TransferProcess, details: TransitionDetails, eventId: string): OutboxEntry {
+export function transferProcessEvent(tp: TransferProcess, details: TransitionDetails, eventId: string): StreamEvent {
   const type = TRANSFER_MACHINE.eventOf[tp.state];
   if (!type) throw new Error(`No event announces transfer state ${tp.state}`);
   const payload: TransferProcessEventPayload = {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventJobData } from '@app/events';
+import { StreamEvent } from '@app/events';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { DeliveryEndpoint, EndpointRegistry, matchingEndpoints } from '@app/delivery';
 
@@ -11,7 +11,7 @@ export class EndpointMatcher {
     private readonly registry: EndpointRegistry,
   ) {}
 
-  endpointsFor(event: EventJobData): DeliveryEndpoint[] {
+  endpointsFor(event: StreamEvent): DeliveryEndpoint[] {
     const { type } = event.envelope;
     return matchingEndpoints(type, this.config.staticCallbacks, event.callbackAddresses, false, this.registry.registeredFor(type));
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import { EventJobData, TraceContext } from '@app/events';
+import { StreamEvent, TraceContext } from '@app/events';
 import {
   DeliveryEndpoint,
   DeliveryJobData,
@@ -50,7 +50,7 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger('EventDispatcher');
   private readonly streams: PartitionStream[];
   private readonly running = new Set<Promise<void>>();
-  private readonly budget: InFlightBudget<{ stream: PartitionStream; entry: StreamEntry<EventJobData> }>;
+  private readonly budget: InFlightBudget<{ stream: PartitionStream; entry: StreamEntry<StreamEvent> }>;
   private readonly housekeeping: StreamHousekeeping;
   private stopping = false;
   private readonly local = new LocalTurns();
@@ -73,7 +73,7 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     );
     this.streams = partitions.all.map((partition) => {
       const key = eventStreamKey(partition);
-      const consumer: StreamConsumer<EventJobData> = new StreamConsumer<EventJobData>(redis, {
+      const consumer: StreamConsumer<StreamEvent> = new StreamConsumer<StreamEvent>(redis, {
         redisUrl: config.redisUrl,
         key,
         group: STREAM_GROUPS.dispatch,
@@ -118,7 +118,7 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
 
   // Each delivery of the entry holds one slot of the budget while its first try is under way,
   // so a slow endpoint holds only its own slots; the entry is acknowledged once all are recorded.
-  private async dispatch(stream: PartitionStream, entry: StreamEntry<EventJobData>): Promise<void> {
+  private async dispatch(stream: PartitionStream, entry: StreamEntry<StreamEvent>): Promise<void> {
     const event = entry.data;
     const endpoints = this.matcher.endpointsFor(event);
     // Serialised once, here, so every attempt to every endpoint sends (and signs) the same bytes.
@@ -153,7 +153,7 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
    * from its lane, it has ended already (the entry was taken over after a crash).
    */
   private async deliver(
-    event: EventJobData,
+    event: StreamEvent,
     body: string,
     endpoint: DeliveryEndpoint,
     slot: DeliverySlot,
@@ -216,7 +216,7 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
    * view of the ordered endpoints), not this replica's configuration: an endpoint that is
    * ordered here but was not there is delivered unordered rather than waiting in no lane.
    */
-  private laneOf(event: EventJobData, endpoint: DeliveryEndpoint): DeliveryLane | undefined {
+  private laneOf(event: StreamEvent, endpoint: DeliveryEndpoint): DeliveryLane | undefined {
     const onFailure = event.lanes?.[endpointIdOf(endpoint.uri)];
     return onFailure ? { key: laneKey(this.partitions, event.entity.id, endpoint.uri), onFailure } : undefined;
   }
@@ -230,6 +230,6 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
 /** One partition's event stream as this dispatcher reads it. */
 interface PartitionStream {
   key: string;
-  consumer: StreamConsumer<EventJobData>;
+  consumer: StreamConsumer<StreamEvent>;
   acks: WriteBatcher<string>;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { EventJobData } from '@app/events';
+import { StreamEvent } from '@app/events';
 import { APP_CONFIG, AppConfig, ENTRY_FIELD, eventStreamKey, Partitions, REDIS, redisKey, withScripts } from '@app/platform';
 import { DisabledState, EndpointDefinition, EndpointOrigin, ENDPOINT_STATUS_EVENTS } from './endpoint-definition';
 import PUT_ENDPOINT from './scripts/put-endpoint.lua';
@@ -155,7 +155,7 @@ export class EndpointStore {
     const reason = change.disable ? change.state.reason : change.reason;
     const partition = this.partitions.of(id);
     const type = ENDPOINT_STATUS_EVENTS[change.disable ? 'disabled' : 'enabled'];
-    const job: Omit<EventJobData, 'sequence'> = {
+    const job: Omit<StreamEvent, 'sequence'> = {
       envelope: { id: this.partitions.newId(partition), at: now, type, payload: { endpointId: id, origin, reason } },
       entity: { kind: 'endpoint', id },
       // Static and registered endpoints only: an endpoint event has no dynamic addresses.
@@ -208,7 +208,7 @@ export class EndpointStore {
         const entries = await this.redis.lrange(this.keys.outbox, 0, OUTBOX_BATCH - 1);
         if (entries.length === 0) return relayed;
         for (const entry of entries) {
-          const { entity } = JSON.parse(entry) as EventJobData;
+          const { entity } = JSON.parse(entry) as StreamEvent;
           await this.redis.xadd(eventStreamKey(this.partitions.of(entity.id)), '*', ENTRY_FIELD, entry);
           await this.redis.lrem(this.keys.outbox, 1, entry);
           relayed++;

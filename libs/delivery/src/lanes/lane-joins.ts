@@ -1,4 +1,4 @@
-import { CallbackAddress, EventJobData } from '@app/events';
+import { CallbackAddress, StreamEvent } from '@app/events';
 import { Partition, partitionKey, Partitions, StaticCallback } from '@app/platform';
 import { deliveryJobId, endpointIdOf } from '../delivery-job';
 import { matchingEndpoints } from '../matching-endpoints';
@@ -29,11 +29,11 @@ export function heldLanesKey(partition: Partition): string {
  * An event with no ordered endpoint comes back as it is, with no join: unordered costs nothing.
  */
 export function joinLanes(
-  job: EventJobData,
+  job: StreamEvent,
   staticCallbacks: StaticCallback[],
   partitions: Partitions,
   registered?: EndpointRegistry,
-): { job: EventJobData; joins: LaneJoin[] } {
+): { job: StreamEvent; joins: LaneJoin[] } {
   const registeredOrdered = registered?.hasOrdered() === true;
   if (!registeredOrdered && !staticCallbacks.some(isOrdered) && !job.callbackAddresses.some(isOrdered)) return { job, joins: [] };
   const fromRegistry = registeredOrdered ? registered!.registeredFor(job.envelope.type) : [];
@@ -41,7 +41,7 @@ export function joinLanes(
     (e) => e.onFailure !== undefined,
   );
   if (ordered.length === 0) return { job, joins: [] };
-  const lanes: EventJobData['lanes'] = {};
+  const lanes: StreamEvent['lanes'] = {};
   for (const endpoint of ordered) lanes[endpointIdOf(endpoint.uri)] = endpoint.onFailure!;
   return {
     job: { ...job, lanes },
