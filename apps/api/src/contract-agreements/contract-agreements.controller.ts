@@ -2,7 +2,10 @@ import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { UnvalidatedBody } from '../http/unvalidated-body.decorator';
 import { QuerySpecDto } from '../query/query-spec.dto';
+import { QueryPlan } from '../query/query-plan';
+import { QueryPlanPipe } from '../query/query-plan.pipe';
 import { toContractAgreementResponse, toContractNegotiationResponse } from '../contract-negotiations/contract-negotiation.response';
+import { AGREEMENT_QUERY } from './contract-agreement.query';
 import { ContractAgreementsService } from './contract-agreements.service';
 
 /** EDC's `ContractAgreementApiV3Controller`. */
@@ -14,8 +17,8 @@ export class ContractAgreementsController {
   @Post('request')
   @HttpCode(200)
   @ApiBody({ type: QuerySpecDto })
-  async query(@UnvalidatedBody() spec: unknown) {
-    return Promise.all((await this.agreements.query(spec)).map(toContractAgreementResponse));
+  async query(@UnvalidatedBody(new QueryPlanPipe(AGREEMENT_QUERY)) plan: QueryPlan) {
+    return Promise.all((await this.agreements.query(plan)).map(toContractAgreementResponse));
   }
 
   @Get(':id')

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { NotFound } from '../domain/domain-errors';
 import { ContractNegotiation } from '../contract-negotiations/contract-negotiation';
 import { ContractNegotiationsService } from '../contract-negotiations/contract-negotiations.service';
-import { planQuery } from '../query/query-plan';
+import { QueryPlan } from '../query/query-plan';
 import { QueryService } from '../query/query.service';
 import { ContractAgreement } from './contract-agreement';
 import { ContractAgreementStore } from './contract-agreement.store';
-import { AGREEMENT_NEGOTIATIONS, AGREEMENT_QUERY, negotiationPlanOf } from './contract-agreement.query';
+import { AGREEMENT_NEGOTIATIONS, negotiationPlanOf } from './contract-agreement.query';
 
 /** EDC's `ContractAgreementService` for a consumer: agreements by id, by QuerySpec, and the negotiation of one. */
 @Injectable()
@@ -23,9 +23,9 @@ export class ContractAgreementsService {
     return agreement;
   }
 
-  async query(body: unknown): Promise<ContractAgreement[]> {
-    const plan = negotiationPlanOf(await planQuery(AGREEMENT_QUERY, body));
-    const found = await this.queries.query<ContractNegotiation>(AGREEMENT_NEGOTIATIONS, plan);
+  /** Agreements by a plan over the agreement's fields (read at the edge by `QueryPlanPipe`). */
+  async query(plan: QueryPlan): Promise<ContractAgreement[]> {
+    const found = await this.queries.query<ContractNegotiation>(AGREEMENT_NEGOTIATIONS, negotiationPlanOf(plan));
     return found.flatMap((cn) => cn.contractAgreement ?? []);
   }
 
