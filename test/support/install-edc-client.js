@@ -1,4 +1,5 @@
-// Jest's globalSetup: installs the real EDC client (test/edc-client) when it is missing. It has
+// Jest's globalSetup, and `npm run typecheck` first (the test imports its types): installs the
+// real EDC client (test/edc-client) when it is missing. It has
 // a package of its own because it declares Node >= 24 while the project runs on Node 20: kept
 // out of the project's lock file, the project's `npm ci` stays free of engine warnings, and
 // the client's is quiet (`--loglevel=error`). Its lock file pins what is installed; a clean
