@@ -5,9 +5,7 @@ const base = require('./package.json').jest;
 const E2E_ON_CLUSTER = [
   'transfer-callbacks', // create -> delivery
   'negotiation-lifecycle',
-  'signaling',
   'delivery-retries', // retries, dead letter, retry through the API
-  'bull-board-retry',
   'delivery-log',
   'transactional-callbacks',
   'inbound-callbacks',

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 /**
- * The short version of the fault harness (test/resilience/fault-harness.ts): 1,000 events, one
+ * The short version of the fault harness (test/resilience/fault-harness.ts): 600 events, one
  * dispatcher SIGKILL, a Redis restart, an api SIGKILL, 2 s of Redis out of memory and three
  * drops of every connection, with a flaky receiver. Nothing accepted may be lost, no create
  * falsely refused, no event doubled. Then the same with an ordered endpoint and two dispatcher
@@ -19,7 +19,7 @@ describe('the fault harness, short run', () => {
         cwd: root,
         env: {
           ...process.env,
-          EVENTS: '1000',
+          EVENTS: '600',
           KILLS: '1',
           DROPS: '3',
           OOM_MS: '2000',
