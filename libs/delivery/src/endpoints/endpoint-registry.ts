@@ -56,21 +56,7 @@ export class EndpointRegistry implements OnModuleInit, OnApplicationShutdown {
     private readonly store: EndpointStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    for (const cb of config.staticCallbacks) {
-      const { id, uri, authKey, authCodeId, rateLimit, oauth2, clientCertificateAlias, caCertificateAlias } = cb;
-      this.statics.set(id, {
-        id,
-        origin: 'config',
-        uri,
-        authKey,
-        authCodeId,
-        rateLimit,
-        oauth2,
-        clientCertificateAlias,
-        caCertificateAlias,
-        disabled: null,
-      });
-    }
+    for (const cb of config.staticCallbacks) this.statics.set(cb.id, sendingSettings(cb, 'config', null));
   }
 
   async onModuleInit(): Promise<void> {
@@ -218,19 +204,20 @@ function registeredOf(definition: EndpointDefinition): Registered {
   };
 }
 
+/** What sending to an endpoint needs of it, static or registered alike. */
+function sendingSettings(
+  endpoint: Omit<EndpointSettings, 'origin' | 'disabled' | 'signers'>,
+  origin: EndpointOrigin,
+  disabled: DisabledState | null,
+): EndpointSettings {
+  const { id, uri, authKey, authCodeId, rateLimit, oauth2, clientCertificateAlias, caCertificateAlias } = endpoint;
+  return { id, origin, uri, authKey, authCodeId, rateLimit, oauth2, clientCertificateAlias, caCertificateAlias, disabled };
+}
+
 function settingsOf(definition: EndpointDefinition, disabled: DisabledState | null): EndpointSettings {
-  const { id, uri, authKey, authCodeId, rateLimit, oauth2, clientCertificateAlias, caCertificateAlias, signingSecrets } = definition;
+  const { signingSecrets } = definition;
   return {
-    id,
-    origin: 'registered',
-    uri,
-    authKey,
-    authCodeId,
-    rateLimit,
-    oauth2,
-    clientCertificateAlias,
-    caCertificateAlias,
-    disabled,
+    ...sendingSettings(definition, 'registered', disabled),
     ...(signingSecrets?.length
       ? { signers: signingSecrets.map(({ secret, expiresAt }) => ({ webhook: new Webhook(secret), expiresAt })) }
       : {}),
