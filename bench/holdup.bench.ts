@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { connectRedis, eventStreamKey, loadConfig } from '@app/platform';
 import { createApiApp } from '../apps/api/src/create-api-app';
@@ -10,6 +10,7 @@ import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfe
 import { dropKeys } from '../test/support/redis-keys';
 import { seedAgreement } from '../test/support/agreements';
 import { transferRequest } from '../test/support/requests';
+import { storedTransfer } from '../test/support/stored-transfer';
 
 /**
  * Issue 20: how long one client's heaviest allowed requests hold up another client's create.
@@ -40,22 +41,14 @@ const HEAVY: (() => object)[] = [
 ];
 
 function transfer(i: number): TransferProcess {
-  return {
-    id: randomUUID(),
-    type: 'CONSUMER',
+  const at = 1_700_000_000_000 + i;
+  return storedTransfer({
     state: 'STARTED',
-    createdAt: 1_700_000_000_000 + i,
-    stateTimestamp: 1_700_000_000_000 + i,
-    version: 1,
-    eventSequence: 1,
+    createdAt: at,
+    stateTimestamp: at,
     contractId: `contract-${i % 10}`,
     assetId: `asset-${i % 30}`,
-    counterPartyAddress: 'http://provider.example/api/dsp',
-    protocol: 'dataspace-protocol-http',
-    transferType: 'HttpData-PULL',
-    dataDestination: { type: 'HttpProxy' },
-    callbackAddresses: [],
-  };
+  });
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
 
@@ -9,6 +9,7 @@ import { StateStore } from '../apps/api/src/state-store/state-store.service';
 import { TransferProcess, TransferState } from '../apps/api/src/transfer-processes/transfer-process';
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
 import { dropKeys } from '../test/support/redis-keys';
+import { storedTransfer } from '../test/support/stored-transfer';
 
 /**
  * QuerySpec over 100,000 transfers, through the real HTTP path of an in-process api:
@@ -76,22 +77,16 @@ function prng(seed: number): () => number {
 
 function transfer(i: number, random: () => number): TransferProcess {
   const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
-  return {
-    id: randomUUID(),
-    type: 'CONSUMER',
+  return storedTransfer({
     state: pick(STATES),
     createdAt: BASE + i,
     stateTimestamp: BASE + 10_000_000 + ((i * 7919) % TRANSFERS),
-    version: 1,
-    eventSequence: 1,
     contractId: `contract-${String(Math.floor(random() * 10)).padStart(2, '0')}`,
     assetId: `asset-${String(Math.floor(random() * 30)).padStart(2, '0')}`,
     counterPartyAddress: pick(ADDRESSES),
     protocol: pick(PROTOCOLS),
     transferType: pick(TRANSFER_TYPES),
-    dataDestination: { type: 'HttpProxy' },
-    callbackAddresses: [],
-  };
+  });
 }
 
 async function seed(store: StateStore): Promise<void> {

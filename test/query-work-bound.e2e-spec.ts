@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -9,6 +8,7 @@ import { TransferProcess, TransferState } from '../apps/api/src/transfer-process
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
 import { API_KEY, dropKeys, startApi, testConfig } from './support/harness';
 import { RedisWork } from './support/redis-work';
+import { storedTransfer } from './support/stored-transfer';
 
 /**
  * Issue 20, findings 1 and 3: the work one QuerySpec causes is bounded, in Redis commands, in
@@ -28,23 +28,16 @@ const crit = (operandLeft: string, operator: string, operandRight: unknown) => (
 const manyValues = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}-${i}`);
 
 function transfer(i: number): TransferProcess {
-  return {
-    id: randomUUID(),
-    type: 'CONSUMER',
+  const at = 1_700_000_000_000 + i;
+  return storedTransfer({
     state: STATES[i % STATES.length],
-    createdAt: 1_700_000_000_000 + i,
-    stateTimestamp: 1_700_000_000_000 + i,
-    version: 1,
-    eventSequence: 1,
+    createdAt: at,
+    stateTimestamp: at,
     contractId: `contract-${i % 10}`,
     assetId: `asset-${i % 30}`,
-    counterPartyAddress: 'http://provider.example/api/dsp',
-    protocol: 'dataspace-protocol-http',
     // One in a hundred is not a PULL: a filter on it is sparse.
     transferType: i % 100 === 0 ? 'AmazonS3-PUSH' : 'HttpData-PULL',
-    dataDestination: { type: 'HttpProxy' },
-    callbackAddresses: [],
-  };
+  });
 }
 
 describe('the work one QuerySpec may cause (issue 20)', () => {
