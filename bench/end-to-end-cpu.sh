@@ -33,10 +33,14 @@ received() { curl -s "127.0.0.1:$((PORT + 1))"; }
 export REDIS_PREFIX=$PREFIX MANAGEMENT_API_KEY=k CALLBACK_ALLOWED_HOSTS=127.0.0.1 COUNTERPARTY_MODE=manual
 AGREEMENT_KEY=$(npx ts-node --transpile-only -r tsconfig-paths/register -e "import { loadConfig, Partitions } from '@app/platform'; import { contractAgreementKey } from './apps/api/src/contract-agreements/contract-agreement.store'; console.log(contractAgreementKey(new Partitions('$PREFIX', loadConfig(process.env).redisPartitions), 'contract-1'))")
 "${REDIS[@]}" set "$AGREEMENT_KEY" '{"id":"contract-1","providerId":"p","consumerId":"c","contractSigningDate":0,"assetId":"asset-1","policy":{}}' > /dev/null
-API_PORT=$((PORT + 2)) node "$DIST/apps/api/main.js" > >(cat > /dev/null) 2>&1 & api=$!; pids+=($api)
+# shellcheck disable=SC2086
+API_PORT=$((PORT + 2)) node ${API_NODE_ARGS:-} "$DIST/apps/api/main.js" > >(cat > /dev/null) 2>&1 & api=$!; pids+=($api)
 # shellcheck disable=SC2086
 DISPATCHER_PORT=$((PORT + 3)) node ${DISPATCHER_NODE_ARGS:-} "$DIST/apps/dispatcher/main.js" > >(cat > /dev/null) 2>&1 & dispatcher=$!; pids+=($dispatcher)
-until curl -sf "127.0.0.1:$((PORT + 2))/health" > /dev/null && curl -sf "127.0.0.1:$((PORT + 3))/health" > /dev/null; do sleep 0.2; done
+until curl -sf "127.0.0.1:$((PORT + 2))/health" > /dev/null && curl -sf "127.0.0.1:$((PORT + 3))/health" > /dev/null; do
+  kill -0 "$api" 2>/dev/null && kill -0 "$dispatcher" 2>/dev/null || { echo "the api or the dispatcher of $DIST exited before it was ready" >&2; exit 1; }
+  sleep 0.2
+done
 creates() {
   node -e '
 const http = require("http"), [port, n, target] = process.argv.slice(1).map(Number);

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, StartupQuietLogger } from '@app/platform';
+import { AppConfig, registerRequestLog, StartupQuietLogger } from '@app/platform';
 import { guardAdminWrites, serveBoardOffline } from './admin/admin-hooks';
 import { BULL_BOARD_ROUTE } from './admin/admin.module';
 import { ApiModule } from './api.module';
@@ -31,6 +31,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   serveBoardOffline(fastify, BULL_BOARD_ROUTE);
   registerBodyParsing(fastify, config.apiBodyLimit);
   registerRequestTracing(fastify);
+  registerRequestLog(fastify);
   app.useGlobalPipes(new EdcValidationPipe());
   serveOpenApi(app);
   return app;

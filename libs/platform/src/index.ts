@@ -24,6 +24,7 @@ export * from './health/redis-probe';
 export * from './metrics/metrics';
 export * from './metrics/metrics.module';
 export * from './logging/logging.module';
+export * from './logging/request-log';
 export * from './logging/startup-quiet-logger';
 export * from './event-stream/event-stream';
 export * from './event-stream/stream-consumer';

@@ -9,6 +9,7 @@ import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/
 import { StateStore } from '../state-store/state-store.service';
 import { TRANSFER_MACHINE, TransferProcess, TransferState } from './transfer-process';
 import { transferProcessEvent } from './transfer-process.events';
+import { plainTransferRequest } from './plain-transfer-request';
 import { isPush, TransferRequestDto } from './transfer-request.dto';
 
 /** What `?callbackURL=` of a transfer create listens to: all of its events. */
@@ -34,7 +35,7 @@ export class TransferProcessesService {
    * Every problem of the body and its addresses is in one 400.
    */
   async create(body: unknown, callbackUrl?: unknown): Promise<TransferProcess> {
-    const { dto: request, problems } = await readBody(TransferRequestDto, body);
+    const { dto: request, problems } = await readBody(TransferRequestDto, body, { fastPath: plainTransferRequest });
     const callbackAddresses = this.callbacks.collect(
       { addresses: request.callbackAddresses, shorthand: request.callbackAddress, queryUrl: callbackUrl, queryEvents: TRANSFER_EVENTS },
       problems,

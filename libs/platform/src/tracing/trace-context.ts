@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 import type { TraceContext } from '@app/events';
 
@@ -25,8 +25,21 @@ export function traceContextOf(headers: Record<string, string | string[] | undef
 
 /** A new trace for an event whose request sent none (not sampled: nothing recorded it). */
 export function newTraceContext(): TraceContext {
-  const ids = randomBytes(24).toString('hex');
+  const ids = randomIds();
   return { traceparent: `00-${ids.slice(0, 32)}-${ids.slice(32)}-00` };
+}
+
+// Random bytes drawn 256 contexts at a time, as Node's randomUUID does: a draw of 24 bytes
+// alone was a system call per create (about 2 % of its CPU).
+const pool = Buffer.allocUnsafe(24 * 256);
+let drawn = pool.length;
+function randomIds(): string {
+  if (drawn === pool.length) {
+    randomFillSync(pool);
+    drawn = 0;
+  }
+  drawn += 24;
+  return pool.toString('hex', drawn - 24, drawn);
 }
 
 /** The trace id of a context (32 hex). */
