@@ -85,3 +85,22 @@ export interface StreamEvent {
   /** The trace of the request that made the event (absent on events committed before tracing). */
   trace?: TraceContext;
 }
+
+const envelopeJsons = new WeakMap<EventEnvelope, string>();
+
+/**
+ * The JSON of `envelope`, made once per envelope: the api measures an event against
+ * `EVENT_MAX_BYTES` and then writes it in the commit, and the envelope carries the whole object,
+ * the largest part of either. An envelope is never changed once made, so the text stays true.
+ */
+export function envelopeJson(envelope: EventEnvelope): string {
+  let json = envelopeJsons.get(envelope);
+  if (json === undefined) envelopeJsons.set(envelope, (json = JSON.stringify(envelope)));
+  return json;
+}
+
+/** `JSON.stringify(event)`, with its envelope's part from `envelopeJson`. */
+export function streamEventJson(event: StreamEvent): string {
+  const { envelope, ...rest } = event;
+  return `{"envelope":${envelopeJson(envelope)},${JSON.stringify(rest).slice(1)}`;
+}

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { StreamEvent } from '@app/events';
+import { envelopeJson, StreamEvent } from '@app/events';
 import {
   attemptRecord,
   CallbackSender,
@@ -32,7 +32,7 @@ export class EventGate {
 
   async check(entry: StreamEvent): Promise<void> {
     const { envelope } = entry;
-    const body = JSON.stringify(envelope);
+    const body = envelopeJson(envelope);
     const size = Buffer.byteLength(body);
     if (size > this.config.eventMaxBytes)
       throw new InvalidInput([

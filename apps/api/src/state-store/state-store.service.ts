@@ -14,7 +14,7 @@ import {
   withScripts,
 } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
-import { CallbackAddress, StreamEvent } from '@app/events';
+import { CallbackAddress, StreamEvent, streamEventJson } from '@app/events';
 import { StoredEntity } from './stored-entity';
 import CREATE from './scripts/create.lua';
 import DELETE from './scripts/delete.lua';
@@ -129,7 +129,7 @@ export class StateStore {
       entity.version,
       entity.createdAt,
       entity.id,
-      JSON.stringify(job),
+      streamEventJson(job),
       entity.stateTimestamp,
       event.envelope.id,
       joins.length,
@@ -167,7 +167,7 @@ export class StateStore {
       previous.version,
       JSON.stringify(next),
       next.version,
-      JSON.stringify(job),
+      streamEventJson(job),
       next.id,
       next.createdAt,
       next.stateTimestamp,
