@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { addressOfShorthand, CallbackAddress, CallbackAddressDto, httpUrlProblem, isAbsoluteHttpUrl } from '@app/events';
+import { perUri } from '@app/delivery';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { Problem } from '../domain/domain-errors';
 
@@ -10,10 +11,12 @@ import { Problem } from '../domain/domain-errors';
  */
 @Injectable()
 export class CallbackAddressPolicy {
-  private readonly policy: AddressPolicy;
+  /** The policy's answer per URI: the same for every create that names it, and most name a few. */
+  private readonly refusalForUri: (uri: string) => string | null;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.policy = new AddressPolicy(config.allowedHosts);
+    const policy = new AddressPolicy(config.allowedHosts);
+    this.refusalForUri = perUri((uri) => policy.refusalForUri(uri));
   }
 
   /**
@@ -44,7 +47,7 @@ export class CallbackAddressPolicy {
   /** Adds to `problems` the refusal of `uri` (at `path`) when it is a literal address the policy forbids; a malformed URL is the DTO's problem. */
   refuseUri(path: string, uri: string, problems: Problem[]): void {
     if (!isAbsoluteHttpUrl(uri)) return;
-    const reason = this.policy.refusalForUri(uri);
+    const reason = this.refusalForUri(uri);
     if (reason) problems.push({ message: `${path}: ${reason}; list it in CALLBACK_ALLOWED_HOSTS to allow it`, path, invalidValue: uri });
   }
 }
