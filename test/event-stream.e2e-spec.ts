@@ -64,7 +64,7 @@ describe('the event stream', () => {
     // A consumer that reads entries and dies before acknowledging them (never stops, never acks).
     const dead = new StreamConsumer<StreamEvent>(redis, {
       redisUrl: config.redisUrl,
-      key: stream(),
+      keys: [stream()],
       group: STREAM_GROUPS.dispatch,
       room: () => 100,
       take: () => undefined,

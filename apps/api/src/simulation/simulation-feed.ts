@@ -35,7 +35,7 @@ export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShut
     this.consumers = partitions.all.map((partition) => {
       const consumer: StreamConsumer<StreamEvent> = new StreamConsumer<StreamEvent>(redis, {
         redisUrl: config.redisUrl,
-        key: eventStreamKey(partition),
+        keys: [eventStreamKey(partition)],
         group: STREAM_GROUPS.simulation,
         room: () => 100 - this.running.size,
         take: (entries) => {
@@ -77,10 +77,10 @@ export class SimulationFeed implements OnApplicationBootstrap, OnApplicationShut
             opts: { jobId: `sim.${data.envelope.id}`, delay: this.config.simulationStepMs },
           })),
         );
-      await consumer.ack(entries.map((e) => e.id));
+      await consumer.ack(entries);
     } catch (err) {
       this.logger.warn(`Could not schedule simulated steps, will be claimed again: ${(err as Error).message}`);
-      consumer.release(entries.map((e) => e.id));
+      consumer.release(entries);
     }
   }
 }

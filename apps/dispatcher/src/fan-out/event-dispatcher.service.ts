@@ -16,6 +16,7 @@ import {
   APP_CONFIG,
   AppConfig,
   eventStreamKey,
+  isCluster,
   Partitions,
   REDIS,
   STREAM_GROUPS,
@@ -39,18 +40,18 @@ import { WriteBatcher } from './write-batcher';
  * a dispatcher killed at any instant leaves it pending, and another takes it over (a delivery
  * may then be made twice, with the same `webhook-id`; never lost).
  *
- * It reads every partition's stream, one consumer each. `DISPATCH_CONCURRENCY` deliveries are
- * in flight at most, over all partitions, and as many being recorded. The streams are read only
- * as far as there is room; entries that several consumers read at once beyond it wait here for
- * a free slot (at most `MAX_READ` per partition), so memory stays bounded however long the
- * streams are.
+ * It reads every partition's stream: all with one consumer on a single Redis, one consumer each
+ * on a cluster. `DISPATCH_CONCURRENCY` deliveries are in flight at most, over all partitions,
+ * and as many being recorded. The streams are read only as far as there is room; entries read
+ * at once beyond it (a read takes up to the room from each stream) wait here for a free slot (at
+ * most `MAX_READ` per partition), so memory stays bounded however long the streams are.
  */
 @Injectable()
 export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventDispatcher');
-  private readonly streams: PartitionStream[];
+  private readonly readers: StreamReader[];
   private readonly running = new Set<Promise<void>>();
-  private readonly budget: InFlightBudget<{ stream: PartitionStream; entry: StreamEntry<StreamEvent> }>;
+  private readonly budget: InFlightBudget<{ reader: StreamReader; entry: StreamEntry<StreamEvent> }>;
   private readonly housekeeping: StreamHousekeeping;
   private stopping = false;
   private readonly local = new LocalTurns();
@@ -66,35 +67,33 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     lanes.wakeLocally((id) => this.local.wake(id));
     this.budget = new InFlightBudget(
       config.dispatch.concurrency,
-      ({ stream, entry }) => this.track(this.dispatch(stream, entry)),
+      ({ reader, entry }) => this.track(this.dispatch(reader, entry)),
       () => {
-        for (const { consumer } of this.streams) consumer.wake();
+        for (const { consumer } of this.readers) consumer.wake();
       },
     );
-    this.streams = partitions.all.map((partition) => {
-      const key = eventStreamKey(partition);
+    // On a single Redis one consumer reads every partition's stream; on a cluster, whose
+    // streams lie in different slots, one consumer each (see StreamConsumerOptions.keys).
+    const keys = partitions.all.map((partition) => eventStreamKey(partition));
+    this.readers = (isCluster(redis) ? keys.map((key) => [key]) : [keys]).map((readKeys) => {
       const consumer: StreamConsumer<StreamEvent> = new StreamConsumer<StreamEvent>(redis, {
         redisUrl: config.redisUrl,
-        key,
+        keys: readKeys,
         group: STREAM_GROUPS.dispatch,
         room: () => this.budget.room(),
-        take: (entries) => this.budget.take(entries.map((entry) => ({ stream, entry }))),
+        take: (entries) => this.budget.take(entries.map((entry) => ({ reader, entry }))),
         claimIdleMs: config.dispatch.lockDurationMs,
         logger: this.logger,
       });
       // Entries whose deliveries are all recorded are acknowledged together.
-      const stream: PartitionStream = { key, consumer, acks: new WriteBatcher<string>((ids) => consumer.ack(ids)) };
-      return stream;
+      const reader: StreamReader = { consumer, acks: new WriteBatcher<StreamEntry<StreamEvent>>((entries) => consumer.ack(entries)) };
+      return reader;
     });
-    this.housekeeping = new StreamHousekeeping(
-      redis,
-      this.streams.map(({ key }) => key),
-      this.logger,
-    );
+    this.housekeeping = new StreamHousekeeping(redis, keys, this.logger);
   }
 
   onApplicationBootstrap(): void {
-    for (const { consumer } of this.streams) consumer.start();
+    for (const { consumer } of this.readers) consumer.start();
     this.housekeeping.start();
   }
 
@@ -103,9 +102,9 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     this.housekeeping.stop();
     this.stopping = true;
     this.settler.stop();
-    await Promise.all(this.streams.map(({ consumer }) => consumer.stop()));
+    await Promise.all(this.readers.map(({ consumer }) => consumer.stop()));
     // What waits for a slot was never started: it stays pending for another replica.
-    for (const { stream, entry } of this.budget.drain()) stream.consumer.release([entry.id]);
+    for (const { reader, entry } of this.budget.drain()) reader.consumer.release([entry]);
     // Ordered deliveries waiting in memory wait as jobs instead, so their entries are done.
     this.local.releaseAll();
     while (this.running.size > 0) await Promise.all([...this.running]);
@@ -118,7 +117,7 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
 
   // Each delivery of the entry holds one slot of the budget while its first try is under way,
   // so a slow endpoint holds only its own slots; the entry is acknowledged once all are recorded.
-  private async dispatch(stream: PartitionStream, entry: StreamEntry<StreamEvent>): Promise<void> {
+  private async dispatch(reader: StreamReader, entry: StreamEntry<StreamEvent>): Promise<void> {
     const event = entry.data;
     const endpoints = this.matcher.endpointsFor(event);
     // Serialised once, here, so every attempt to every endpoint sends (and signs) the same bytes.
@@ -142,8 +141,8 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
       }),
     );
     span?.end();
-    if (recorded.every(Boolean)) await this.acknowledge(stream, entry.id);
-    else stream.consumer.release([entry.id]);
+    if (recorded.every(Boolean)) await this.acknowledge(reader, entry);
+    else reader.consumer.release([entry]);
   }
 
   /**
@@ -221,15 +220,14 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     return onFailure ? { key: laneKey(this.partitions, event.entity.id, endpoint.uri), onFailure } : undefined;
   }
 
-  private async acknowledge(stream: PartitionStream, entryId: string): Promise<void> {
-    const done = await this.settler.untilStored('acknowledge an event', () => stream.acks.add(entryId));
-    if (!done) stream.consumer.release([entryId]);
+  private async acknowledge(reader: StreamReader, entry: StreamEntry<StreamEvent>): Promise<void> {
+    const done = await this.settler.untilStored('acknowledge an event', () => reader.acks.add(entry));
+    if (!done) reader.consumer.release([entry]);
   }
 }
 
-/** One partition's event stream as this dispatcher reads it. */
-interface PartitionStream {
-  key: string;
+/** A consumer of the event streams (every partition's, or on a cluster one's) and its acknowledgements. */
+interface StreamReader {
   consumer: StreamConsumer<StreamEvent>;
-  acks: WriteBatcher<string>;
+  acks: WriteBatcher<StreamEntry<StreamEvent>>;
 }

@@ -1,10 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
+import { gatheredLines } from './gathered-lines';
 
 /**
- * Structured logs with pino: JSON lines (`LOG_FORMAT=json`, the default) or one readable line
- * each (`pretty`, which `npm start` uses), at `LOG_LEVEL`. Request lines never carry auth
+ * Structured logs with pino: JSON lines (`LOG_FORMAT=json`, the default), written in batches
+ * (`gatheredLines`), or one readable line each (`pretty`, which `npm start` uses), at `LOG_LEVEL`. Request lines never carry auth
  * headers, cookies or query strings, and an inbound callback URL's state is masked: the state
  * is what lets a caller in. Health and metrics scrapes are not logged.
  *
@@ -25,7 +26,7 @@ export function loggingModule(config: AppConfig): DynamicModule {
           level: config.logLevel,
           ...(config.logFormat === 'pretty'
             ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
-            : {}),
+            : { stream: gatheredLines() }),
           // Request lines are built from plain objects (below), not from req and res themselves.
           wrapSerializers: false,
           redact: { paths: ['req.headers', 'res.headers'], remove: true },
