@@ -34,10 +34,12 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
   const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const { BasicTracerProvider, BatchSpanProcessor } =
     require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
-  // Protobuf unless JSON is asked for (the OTLP default): half the bytes, and about half the CPU
-  // of serialising a batch (docs/performance.md, "Tracing").
+  // Protobuf unless JSON is asked for (OTLP's default encoding): fewer bytes, and less CPU to
+  // serialise a batch than JSON (docs/performance.md, "Tracing").
   const { OTLPTraceExporter } = (
-    otlpProtocol(env) === 'http/json' ? require('@opentelemetry/exporter-trace-otlp-http') : require('@opentelemetry/exporter-trace-otlp-proto')
+    otlpProtocol(env) === 'http/json'
+      ? require('@opentelemetry/exporter-trace-otlp-http')
+      : require('@opentelemetry/exporter-trace-otlp-proto')
   ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
   const resources = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   /* eslint-enable @typescript-eslint/no-require-imports */
