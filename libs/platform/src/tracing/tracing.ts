@@ -9,11 +9,18 @@ import { newTraceContext, TraceContext } from './trace-context';
  * `OTEL_*` variables read by the SDK (service name, resource attributes, sampler, batch sizes,
  * headers). Off, the SDK is never loaded and every helper here is a plain call: the only work
  * left is carrying a caller's `traceparent` to the deliveries (docs/operations.md, "Tracing").
+ *
+ * On, every span is started with its parent given (a request's context, a stored event's trace),
+ * so no OpenTelemetry context manager is installed: the dispatcher, whose spans all have a stored
+ * parent, never runs an `AsyncLocalStorage` (on Node 20 the first run turns on promise hooks for
+ * the whole process), and the api runs one store per request, as it does with tracing off.
  */
 let on: { api: typeof import('@opentelemetry/api'); tracer: Tracer; provider: BasicTracerProvider } | undefined;
 
 /** A caller's trace while tracing is off: what the commit stamps on its event. */
 const passedThrough = new AsyncLocalStorage<TraceContext>();
+/** The active span's context while tracing is on: the parent of the spans started under it. */
+const activeSpan = new AsyncLocalStorage<Context>();
 
 export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
@@ -25,13 +32,15 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
   if (on || !tracingEnabled(env)) return !!on;
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
   const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-  const { AsyncLocalStorageContextManager } =
-    require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
-  const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const { BasicTracerProvider, BatchSpanProcessor } =
     require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
-  const { OTLPTraceExporter } =
-    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  // Protobuf unless JSON is asked for (OTLP's default encoding): fewer bytes, and less CPU to
+  // serialise a batch than JSON (docs/performance.md, "Tracing").
+  const { OTLPTraceExporter } = (
+    otlpProtocol(env) === 'http/json'
+      ? require('@opentelemetry/exporter-trace-otlp-http')
+      : require('@opentelemetry/exporter-trace-otlp-proto')
+  ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
   const resources = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const resource = resources
@@ -39,11 +48,13 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
     .merge(resources.resourceFromAttributes({ 'service.name': service }))
     .merge(resources.detectResources({ detectors: [resources.envDetector] }));
   const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
-  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  api.trace.setGlobalTracerProvider(provider);
-  on = { api, tracer: api.trace.getTracer('callback-service'), provider };
+  on = { api, tracer: provider.getTracer('callback-service'), provider };
   return true;
+}
+
+/** `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` or `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/json`, or `http/protobuf` (also for anything else). */
+function otlpProtocol(env: NodeJS.ProcessEnv): string {
+  return (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() || 'http/protobuf').toLowerCase();
 }
 
 /** Sends the spans still buffered and stops (at shutdown). */
@@ -59,7 +70,9 @@ export function tracingOn(): boolean {
 export function withSpan<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
   if (!on) return fn();
   const { api, tracer } = on;
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+  const parent = activeSpan.getStore() ?? api.ROOT_CONTEXT;
+  const span = tracer.startSpan(name, { attributes }, parent);
+  return activeSpan.run(api.trace.setSpan(parent, span), async () => {
     try {
       return await fn();
     } catch (err) {
@@ -79,7 +92,7 @@ export function withSpan<T>(name: string, attributes: Attributes, fn: () => Prom
 export function withTraceContext<T>(trace: TraceContext | undefined, fn: () => T): T {
   if (!trace) return fn();
   if (!on) return passedThrough.run(trace, fn);
-  return on.api.context.with(contextOf(trace), fn);
+  return activeSpan.run(contextOf(trace), fn);
 }
 
 /**
@@ -88,8 +101,9 @@ export function withTraceContext<T>(trace: TraceContext | undefined, fn: () => T
  */
 export function eventTrace(): TraceContext {
   if (on) {
-    const carried = inject(on.api.context.active());
-    if (carried) return carried;
+    const active = activeSpan.getStore();
+    const span = active && on.api.trace.getSpan(active);
+    if (span) return traceOf(span);
   } else {
     const caller = passedThrough.getStore();
     if (caller) return caller;
@@ -116,16 +130,12 @@ export function startSpan(
 ): SpanHandle | undefined {
   if (!on) return undefined;
   const { api, tracer } = on;
-  const parentContext = parent ? contextOf(parent) : api.ROOT_CONTEXT;
-  const span: Span = tracer.startSpan(name, { attributes, kind: kind ? spanKind(api, kind) : undefined }, parentContext);
-  return {
-    trace: inject(api.trace.setSpan(parentContext, span)) ?? newTraceContext(),
-    setAttributes: (more) => span.setAttributes(more),
-    end(error) {
-      if (error) span.setStatus({ code: api.SpanStatusCode.ERROR, message: error });
-      span.end();
-    },
-  };
+  const span: Span = tracer.startSpan(
+    name,
+    { attributes, kind: kind ? spanKind(api, kind) : undefined },
+    parent ? contextOf(parent) : api.ROOT_CONTEXT,
+  );
+  return handleOf(span);
 }
 
 /**
@@ -142,14 +152,18 @@ export function startServerSpan(
   const parentContext = caller ? contextOf(caller) : api.ROOT_CONTEXT;
   const span = tracer.startSpan(name, { attributes, kind: api.SpanKind.SERVER }, parentContext);
   const active = api.trace.setSpan(parentContext, span);
+  return Object.assign(handleOf(span), { activate: <T>(fn: () => T) => activeSpan.run(active, fn) });
+}
+
+function handleOf(span: Span): SpanHandle {
+  const { api } = on!;
   return {
-    trace: inject(active) ?? newTraceContext(),
+    trace: traceOf(span),
     setAttributes: (more) => span.setAttributes(more),
     end(error) {
       if (error) span.setStatus({ code: api.SpanStatusCode.ERROR, message: error });
       span.end();
     },
-    activate: (fn) => api.context.with(active, fn),
   };
 }
 
@@ -157,17 +171,26 @@ function spanKind(api: typeof import('@opentelemetry/api'), kind: 'client' | 'se
   return kind === 'client' ? api.SpanKind.CLIENT : kind === 'server' ? api.SpanKind.SERVER : api.SpanKind.CONSUMER;
 }
 
+/**
+ * A context whose span is the remote one `trace` names. Its `traceparent` was checked when it
+ * came in (`traceContextOf`) or made here, so it is read by position, not parsed again.
+ */
 function contextOf(trace: TraceContext): Context {
   const { api } = on!;
-  return api.propagation.extract(api.ROOT_CONTEXT, trace);
+  const { traceparent, tracestate } = trace;
+  return api.trace.setSpanContext(api.ROOT_CONTEXT, {
+    traceId: traceparent.slice(3, 35),
+    spanId: traceparent.slice(36, 52),
+    traceFlags: parseInt(traceparent.slice(53, 55), 16),
+    isRemote: true,
+    ...(tracestate ? { traceState: api.createTraceState(tracestate) } : {}),
+  });
 }
 
-function inject(context: Context): TraceContext | undefined {
-  const { api } = on!;
-  if (!api.trace.getSpanContext(context)) return undefined;
-  const carrier: Record<string, string> = {};
-  api.propagation.inject(context, carrier);
-  return carrier.traceparent
-    ? { traceparent: carrier.traceparent, ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}) }
-    : undefined;
+/** The W3C trace context a span hands on (what the propagator would inject). */
+function traceOf(span: Span): TraceContext {
+  const { traceId, spanId, traceFlags, traceState } = span.spanContext();
+  const traceparent = `00-${traceId}-${spanId}-0${(traceFlags & 1).toString(16)}`;
+  const tracestate = traceState?.serialize();
+  return tracestate ? { traceparent, tracestate } : { traceparent };
 }
