@@ -27,8 +27,16 @@ trap cleanup EXIT
 node -e '
 const http = require("http"), port = Number(process.argv[1]); let n = 0;
 http.createServer({ keepAliveTimeout: 60000 }, (q, s) => q.resume().on("end", () => { n++; s.end("ok"); })).listen(port, "127.0.0.1");
-http.createServer((q, s) => s.end(String(n))).listen(port + 1, "127.0.0.1");' "$PORT" & pids+=($!)
-received() { curl -s "127.0.0.1:$((PORT + 1))"; }
+http.createServer((q, s) => s.end(String(n))).listen(port + 1, "127.0.0.1");' "$PORT" & receiver=$!; pids+=($receiver)
+# The receiver's count; the run stops (instead of waiting for ever) if the receiver is gone,
+# say because the randomly chosen port was taken.
+received() { curl -s "127.0.0.1:$((PORT + 1))" || echo 0; }
+receipts_reach() {
+  until [ "$(received)" -ge "$1" ]; do
+    kill -0 "$receiver" 2>/dev/null || { echo "the receiver on port $PORT exited" >&2; exit 1; }
+    sleep 0.05
+  done
+}
 
 export REDIS_PREFIX=$PREFIX MANAGEMENT_API_KEY=k CALLBACK_ALLOWED_HOSTS=127.0.0.1 COUNTERPARTY_MODE=manual
 AGREEMENT_KEY=$(npx ts-node --transpile-only -r tsconfig-paths/register -e "import { loadConfig, Partitions } from '@app/platform'; import { contractAgreementKey } from './apps/api/src/contract-agreements/contract-agreement.store'; console.log(contractAgreementKey(new Partitions('$PREFIX', loadConfig(process.env).redisPartitions), 'contract-1'))")
@@ -56,11 +64,11 @@ Promise.all(Array.from({ length: 64 }, async () => { while (i++ < n) await post(
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 creates 300
-until [ "$(received)" -ge 300 ]; do sleep 0.05; done
+receipts_reach 300
 sleep 2
 a0=$(cpu $api); d0=$(cpu $dispatcher); t0=$(date +%s.%N)
 creates "$EVENTS"
-until [ "$(received)" -ge $((300 + EVENTS)) ]; do sleep 0.05; done
+receipts_reach $((300 + EVENTS))
 t1=$(date +%s.%N)
 sleep 2
 a1=$(cpu $api); d1=$(cpu $dispatcher)
