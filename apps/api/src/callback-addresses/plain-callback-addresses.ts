@@ -4,7 +4,7 @@ import { CallbackAddressDto, eventFiltersProblem, httpUrlProblem, MAX_CALLBACK_A
  * The JSON schema of `callbackAddresses` in its plain form: one address or a list of them
  * (JSON-LD reads a list of one as its element), each with `uri`, `events` (one filter or a
  * list) and `transactional`, and nothing else. An address with more (auth, order) is still
- * valid, but it is for the DTO's own checks to read (see `fastRead` in validate-body.ts).
+ * valid, but it is for the DTO's own checks to read (the `fastPath` of `readBody`).
  */
 export const PLAIN_CALLBACK_ADDRESSES_SCHEMA = (() => {
   const address = {
@@ -22,8 +22,8 @@ export const PLAIN_CALLBACK_ADDRESSES_SCHEMA = (() => {
 
 /**
  * The addresses of a body that passed PLAIN_CALLBACK_ADDRESSES_SCHEMA, as class-transformer
- * builds them (lists of one made lists, `transactional` false unless given), or undefined when
- * null when one breaks a rule the schema cannot say (a URL, the filters' limits): then the
+ * builds them (lists of one made lists, `transactional` false unless given), or null when one
+ * breaks a rule the schema cannot say (a URL, the filters' limits): then the
  * DTO's own checks read the body and name the problem.
  */
 export function plainCallbackAddresses(value: unknown): CallbackAddressDto[] | null {
