@@ -1,4 +1,4 @@
-import { Admission, EndpointGuard, Health, healthOf, hostKeyOf, SLOT_WAIT_MS } from './endpoint-guard';
+import { Admission, EndpointGuard, Health, healthOf, hostKeyOf, QUEUE_WAIT_MS, SLOT_WAIT_MS } from './endpoint-guard';
 
 const release = (admission: Admission, health: Health, now?: number) => {
   if (admission.admitted) admission.release(health, now);
@@ -6,7 +6,7 @@ const release = (admission: Admission, health: Health, now?: number) => {
 
 describe('EndpointGuard', () => {
   const config = { endpointConcurrency: 2, hostConcurrency: 3, circuitFailureThreshold: 3, circuitOpenMs: 1000, timeoutMs: 500 };
-  const guard = () => new EndpointGuard(config, () => 0);
+  const guard = (busy = false) => new EndpointGuard(config, () => 0, () => busy);
   type Internals = { endpoints: Map<string, unknown>; hosts: Map<string, unknown> };
 
   it('lets a job wait for a fast endpoint slot instead of parking it', async () => {
@@ -20,15 +20,70 @@ describe('EndpointGuard', () => {
     expect((await g.admit('http://other')).admitted).toBe(true);
   });
 
-  it('parks a job at once when the endpoint is slow (its attempts in flight run past the wait)', async () => {
+  it('parks a job at once when the endpoint is slow (its attempts in flight run past the longest wait)', async () => {
     const g = guard();
-    const started = Date.now() - SLOT_WAIT_MS - 1;
+    const started = Date.now() - QUEUE_WAIT_MS - 1;
     await g.admit('http://slow', started);
     await g.admit('http://slow', started);
     const before = Date.now();
     expect(await g.admit('http://slow')).toMatchObject({ admitted: false, reason: 'endpoint at its concurrency limit' });
     expect(Date.now() - before).toBeLessThan(SLOT_WAIT_MS);
     expect((await g.admit('http://other')).admitted).toBe(true);
+  });
+
+  it('keeps a job waiting past QUEUE_WAIT_MS while its endpoint keeps freeing slots (a backlog to one fast endpoint)', async () => {
+    const g = new EndpointGuard({ ...config, timeoutMs: 5000 }, () => 0, () => false);
+    const inFlight = [await g.admit('http://steady'), await g.admit('http://steady')];
+    const waiting = Array.from({ length: 6 }, () => g.admit('http://steady'));
+    // One attempt ends every 200 ms: the last waiter's slot comes after 1.2 s.
+    const started = Date.now();
+    const ticker = setInterval(() => release(inFlight.shift()!, 'up'), 200);
+    waiting.forEach((w) => void w.then((admission) => inFlight.push(admission)));
+    const admitted = await Promise.all(waiting);
+    clearInterval(ticker);
+    inFlight.forEach((a) => release(a, 'up'));
+    expect(admitted.map((a) => a.admitted)).toEqual([true, true, true, true, true, true]);
+    expect(Date.now() - started).toBeGreaterThan(QUEUE_WAIT_MS);
+  });
+
+  it('parks a waiting job at the attempt timeout, however steadily slots free', async () => {
+    const g = guard();
+    const inFlight = [await g.admit('http://long-queue'), await g.admit('http://long-queue')];
+    // Eight waiters behind two slots, one freed every 100 ms: the last ones would wait past timeoutMs (500).
+    const waiting = Array.from({ length: 8 }, () => g.admit('http://long-queue'));
+    const ticker = setInterval(() => inFlight.length > 0 && release(inFlight.shift()!, 'up'), 100);
+    waiting.forEach((w) => void w.then((admission) => admission.admitted && inFlight.push(admission)));
+    const admitted = await Promise.all(waiting);
+    clearInterval(ticker);
+    inFlight.forEach((a) => release(a, 'up'));
+    expect(admitted.filter((a) => a.admitted).length).toBeGreaterThanOrEqual(3);
+    expect(admitted[7]).toMatchObject({ admitted: false, reason: 'endpoint at its concurrency limit' });
+  });
+
+  it('lets only as many jobs wait as a slow endpoint serves within QUEUE_WAIT_MS, and parks the next at once', async () => {
+    const g = guard();
+    const now = Date.now();
+    release(await g.admit('http://slowish', now - 800), 'up', now); // its latency: 800 ms, over 2 slots
+    const held = [await g.admit('http://slowish'), await g.admit('http://slowish')];
+    const waiting = [g.admit('http://slowish'), g.admit('http://slowish')]; // expected 400 and 800 ms
+    const before = Date.now();
+    expect(await g.admit('http://slowish')).toMatchObject({ admitted: false, reason: 'endpoint at its concurrency limit' }); // 1,200 ms
+    expect(Date.now() - before).toBeLessThan(SLOT_WAIT_MS);
+    held.forEach((a) => release(a, 'up'));
+    expect((await Promise.all(waiting)).map((a) => a.admitted)).toEqual([true, true]);
+  });
+
+  it('lets the same job wait when the replica itself is saturated (its latencies are its own queueing)', async () => {
+    const g = guard(true);
+    const now = Date.now();
+    release(await g.admit('http://slowish', now - 800), 'up', now);
+    const held = [await g.admit('http://slowish'), await g.admit('http://slowish')];
+    const waiting = [g.admit('http://slowish'), g.admit('http://slowish'), g.admit('http://slowish')];
+    setTimeout(() => held.forEach((a) => release(a, 'up')), 5);
+    const [first, second] = await Promise.all(waiting.slice(0, 2));
+    release(first, 'up');
+    expect((await waiting[2]).admitted).toBe(true);
+    release(second, 'up');
   });
 
   it('parks a job when no slot frees within the wait', async () => {
@@ -210,7 +265,7 @@ describe('EndpointGuard', () => {
     const t0 = 1_000_000;
 
     async function openWithStaleAttempt(uri: string, failure: Health) {
-      const g = new EndpointGuard(slowConfig, () => 0);
+      const g = new EndpointGuard(slowConfig, () => 0, () => false);
       const stale = await g.admit(uri, t0);
       for (let i = 0; i < 3; i++) release(await g.admit(uri, t0 + 1), failure, t0 + 2);
       expect(await g.admit(uri, t0 + 3)).toMatchObject({ admitted: false });
@@ -269,7 +324,7 @@ describe('EndpointGuard', () => {
     });
 
     it('a probe never waits for a slot: it is parked while attempts admitted before hold them', async () => {
-      const g = new EndpointGuard(slowConfig, () => 0);
+      const g = new EndpointGuard(slowConfig, () => 0, () => false);
       const earlier = [await g.admit('http://r/a', t0), await g.admit('http://r/b', t0)];
       for (let i = 0; i < 3; i++) release(await g.admit('http://r/x', t0 + 1), 'down', t0 + 2);
       // The host is full, with an attempt that looks about to end: a closed circuit's job would wait.

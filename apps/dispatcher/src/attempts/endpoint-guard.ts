@@ -1,5 +1,6 @@
 import type { AttemptOutcome } from '@app/delivery';
 import { DispatchConfig } from '@app/platform';
+import { replicaBusy } from './replica-load';
 
 /**
  * What an attempt says about its endpoint (one URI) and its host (scheme, host, port):
@@ -65,6 +66,8 @@ interface EndpointState {
   circuit: Circuit;
   /** Moving average of attempt latency; undefined until one finished. */
   latencyMs?: number;
+  /** When an attempt last ended (epoch ms; 0: never): a waiter waits on while this moves. */
+  releasedAt: number;
 }
 
 interface Waiter {
@@ -79,10 +82,20 @@ interface HostState {
   /** Jobs of this host's endpoints waiting in-process, first come first served. */
   waiters: Waiter[];
   circuit: Circuit;
+  /** When an attempt to this host last ended (epoch ms; 0: never). */
+  releasedAt: number;
 }
 
-/** How long a job may wait in-process for a fast endpoint's slot before it is parked. */
+/** How soon a host slot must be expected to free for a job to wait for it (see `hostSlotSoon`). */
 export const SLOT_WAIT_MS = 250;
+/**
+ * The longest expected wait a job takes in-process rather than parked: its place among the
+ * endpoint's waiters times the endpoint's pace (latency over its slots). It bounds the replica's
+ * slots a slow endpoint's waiters hold (one at 1 s a call: one waiter per slot) while a fast
+ * one's backlog waits whole. Also how long a waiting job may see no slot freed before it is
+ * parked (while slots keep freeing, it waits on, up to the attempt timeout).
+ */
+export const QUEUE_WAIT_MS = 1000;
 /** Idle endpoints (and hosts) remembered, for their latency and circuit; the least recently used are forgotten. */
 const REMEMBERED = 10_000;
 
@@ -117,9 +130,9 @@ export type GuardConfig = Pick<
  * its scheme, host and port.
  * - bulkhead: at most `DISPATCH_ENDPOINT_CONCURRENCY` attempts in flight to one endpoint, and at
  *   most `DISPATCH_HOST_CONCURRENCY` to one host whatever its number of URIs. A job beyond that
- *   waits here for a slot (up to SLOT_WAIT_MS) if one is about to free (the attempts in flight
- *   are fast), which costs a busy healthy endpoint nothing; otherwise it is parked at once, so a
- *   dead endpoint or host holds only its own slots;
+ *   waits here for a slot when its turn is expected soon (within QUEUE_WAIT_MS, from the
+ *   endpoint's latency and the jobs ahead of it), which costs a busy healthy endpoint nothing;
+ *   otherwise it is parked at once, so a slow or dead endpoint or host holds only its own slots;
  * - circuits, one per endpoint and one per host: after `CIRCUIT_FAILURE_THRESHOLD` consecutive
  *   failures a circuit is open for `CIRCUIT_OPEN_MS`; the deliveries it covers wait without
  *   using an attempt; then one probe goes through (half-open): success closes it, anything else
@@ -137,6 +150,7 @@ export class EndpointGuard {
   constructor(
     private readonly config: GuardConfig,
     private readonly random = Math.random,
+    private readonly busy = replicaBusy(),
   ) {}
 
   async admit(uri: string, now = Date.now()): Promise<Admission> {
@@ -193,7 +207,7 @@ export class EndpointGuard {
   private endpointState(uri: string): EndpointState {
     let state = this.endpoints.get(uri);
     if (state) this.endpoints.delete(uri);
-    else state = { hostKey: hostKeyOf(uri), slots: new Set(), waiting: 0, circuit: { failures: 0, openUntil: 0 } };
+    else state = { hostKey: hostKeyOf(uri), slots: new Set(), waiting: 0, circuit: { failures: 0, openUntil: 0 }, releasedAt: 0 };
     // Most recently used last, so that forget() drops the least recently used.
     this.endpoints.set(uri, state);
     this.forget(this.endpoints, uri, (s) => s.slots.size === 0 && s.waiting === 0);
@@ -203,16 +217,23 @@ export class EndpointGuard {
   private hostState(key: string): HostState {
     let state = this.hosts.get(key);
     if (state) this.hosts.delete(key);
-    else state = { slots: new Set(), waiters: [], circuit: { failures: 0, openUntil: 0 } };
+    else state = { slots: new Set(), waiters: [], circuit: { failures: 0, openUntil: 0 }, releasedAt: 0 };
     this.hosts.set(key, state);
     this.forget(this.hosts, key, (s) => s.slots.size === 0 && s.waiters.length === 0);
     return state;
   }
 
-  // Fast: recent attempts finished within the wait, and none in flight has run that long yet.
+  // Worth waiting for: no attempt in flight has run past QUEUE_WAIT_MS, and this job's slot is
+  // expected within it (its place among the waiters, times the latency over the slots). On a
+  // replica whose event loop is saturated, ages and latencies are mostly its own queueing:
+  // parking would only add a queue round to its work, so a job waits unless an attempt in
+  // flight has run into the attempt timeout (and, waiting, is parked if no slot frees).
   private isFast(state: EndpointState, now: number): boolean {
-    const oldest = Math.min(...[...state.slots].map((slot) => slot.since));
-    return now - oldest < SLOT_WAIT_MS && (state.latencyMs === undefined || state.latencyMs < SLOT_WAIT_MS);
+    let oldest = now;
+    for (const slot of state.slots) oldest = Math.min(oldest, slot.since);
+    if (this.busy()) return now - oldest < this.config.timeoutMs;
+    const latency = state.latencyMs ?? now - oldest;
+    return now - oldest < QUEUE_WAIT_MS && ((state.waiting + 1) * latency) / state.slots.size <= QUEUE_WAIT_MS;
   }
 
   // A host slot is about to free: one waiter per attempt in flight to a fast endpoint that has
@@ -227,7 +248,15 @@ export class EndpointGuard {
     return host.waiters.filter((w) => w.forHost).length < soon;
   }
 
+  /**
+   * Waits for a slot of `endpoint` (or of its host, `forHost`) for as long as such slots keep
+   * freeing: parked only after QUEUE_WAIT_MS with none freed, or at the attempt timeout. A fixed
+   * 250 ms wait parked a third to all of a backlog to one fast endpoint (400 jobs behind its 100
+   * slots, on a busy replica), and each parked job cost a queue round (add, delay, fetch,
+   * complete) for a slot that was coming: more work on a replica that had too much already.
+   */
   private slotFreed(host: HostState, endpoint: EndpointState, forHost: boolean): Promise<Slot | null> {
+    const giveUpAt = Date.now() + this.config.timeoutMs;
     return new Promise((resolve) => {
       const waiter: Waiter = {
         endpoint,
@@ -238,11 +267,18 @@ export class EndpointGuard {
           resolve(slot);
         },
       };
-      const timer = setTimeout(() => {
+      const check = () => {
+        const now = Date.now();
+        const freedAt = forHost ? host.releasedAt : endpoint.releasedAt;
+        if (now - freedAt < QUEUE_WAIT_MS && now < giveUpAt) {
+          timer = setTimeout(check, Math.min(freedAt + QUEUE_WAIT_MS, giveUpAt) - now);
+          return;
+        }
         host.waiters.splice(host.waiters.indexOf(waiter), 1);
         endpoint.waiting--;
         resolve(null);
-      }, SLOT_WAIT_MS);
+      };
+      let timer = setTimeout(check, Math.min(QUEUE_WAIT_MS, this.config.timeoutMs));
       endpoint.waiting++;
       host.waiters.push(waiter);
     });
@@ -283,6 +319,8 @@ export class EndpointGuard {
     this.settleCircuit(host.circuit, slot, HOST_VERDICT[health], now);
     endpoint.slots.delete(slot);
     host.slots.delete(slot);
+    endpoint.releasedAt = now;
+    host.releasedAt = now;
 
     // The freed slot goes straight to the first waiting job that may use it (so no newcomer can
     // take it in between), unless a circuit is open: then waiters time out and park.
