@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { dropKeys, seedAgreementFor, testConfig, testEnv, transferRequest, API_KEY } from './support/harness';
 import { AppProcess, jsonLines, spawnApp, stopApp } from './support/processes';
 import { Receiver } from './support/receiver';
@@ -65,5 +66,25 @@ describe('structured logs', () => {
     // The start-up banner shows the API key on purpose (a person needs it); no log line does.
     const logLines = everything.split('\n').filter((line) => line.startsWith('{'));
     expect(logLines.join('\n')).not.toContain(API_KEY);
+  });
+
+  it('writes "request aborted" for a request whose client went away before its answer, with the path and no query', async () => {
+    const { port } = new URL(api!.url);
+    // Half a body, then the connection closed: the api is still reading when the client leaves.
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'POST /management/v3/transferprocesses?token=abort-token HTTP/1.1\r\nHost: localhost\r\n' +
+        `x-api-key: ${API_KEY}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"@type":`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+
+    const aborted = async () => jsonLines(api!.output()).filter((l) => l.msg === 'request aborted');
+    for (let i = 0; i < 50 && (await aborted()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await aborted()).toEqual([
+      expect.objectContaining({ level: 30, req: { method: 'POST', url: '/management/v3/transferprocesses' } }),
+    ]);
+    expect(api!.output()).not.toContain('abort-token');
   });
 });

@@ -25,6 +25,8 @@ interface OtlpAttribute {
 /** A local OTLP/HTTP collector (protobuf, the default encoding, or JSON) that keeps every span it is sent. */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
+  /** The content type of each export received, in order. */
+  readonly contentTypes: string[] = [];
   private constructor(private readonly server: http.Server) {}
 
   static async start(): Promise<OtlpReceiver> {
@@ -36,6 +38,7 @@ export class OtlpReceiver {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const type = req.headers['content-type'] ?? '';
+        if (req.url === '/v1/traces') receiver.contentTypes.push(type);
         if (req.url === '/v1/traces' && type.startsWith('application/json')) receiver.record(JSON.parse(body.toString('utf8')));
         if (req.url === '/v1/traces' && type.startsWith('application/x-protobuf')) receiver.record(decodeTraceRequest(body));
         res.writeHead(200, { 'content-type': type }).end(type.startsWith('application/json') ? '{}' : '');

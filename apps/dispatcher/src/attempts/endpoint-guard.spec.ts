@@ -6,7 +6,12 @@ const release = (admission: Admission, health: Health, now?: number) => {
 
 describe('EndpointGuard', () => {
   const config = { endpointConcurrency: 2, hostConcurrency: 3, circuitFailureThreshold: 3, circuitOpenMs: 1000, timeoutMs: 500 };
-  const guard = (busy = false) => new EndpointGuard(config, () => 0, () => busy);
+  const guard = (busy = false) =>
+    new EndpointGuard(
+      config,
+      () => 0,
+      () => busy,
+    );
   type Internals = { endpoints: Map<string, unknown>; hosts: Map<string, unknown> };
 
   it('lets a job wait for a fast endpoint slot instead of parking it', async () => {
@@ -32,7 +37,11 @@ describe('EndpointGuard', () => {
   });
 
   it('keeps a job waiting past QUEUE_WAIT_MS while its endpoint keeps freeing slots (a backlog to one fast endpoint)', async () => {
-    const g = new EndpointGuard({ ...config, timeoutMs: 5000 }, () => 0, () => false);
+    const g = new EndpointGuard(
+      { ...config, timeoutMs: 5000 },
+      () => 0,
+      () => false,
+    );
     const inFlight = [await g.admit('http://steady'), await g.admit('http://steady')];
     const waiting = Array.from({ length: 6 }, () => g.admit('http://steady'));
     // One attempt ends every 200 ms: the last waiter's slot comes after 1.2 s.
@@ -265,7 +274,11 @@ describe('EndpointGuard', () => {
     const t0 = 1_000_000;
 
     async function openWithStaleAttempt(uri: string, failure: Health) {
-      const g = new EndpointGuard(slowConfig, () => 0, () => false);
+      const g = new EndpointGuard(
+        slowConfig,
+        () => 0,
+        () => false,
+      );
       const stale = await g.admit(uri, t0);
       for (let i = 0; i < 3; i++) release(await g.admit(uri, t0 + 1), failure, t0 + 2);
       expect(await g.admit(uri, t0 + 3)).toMatchObject({ admitted: false });
@@ -324,7 +337,11 @@ describe('EndpointGuard', () => {
     });
 
     it('a probe never waits for a slot: it is parked while attempts admitted before hold them', async () => {
-      const g = new EndpointGuard(slowConfig, () => 0, () => false);
+      const g = new EndpointGuard(
+        slowConfig,
+        () => 0,
+        () => false,
+      );
       const earlier = [await g.admit('http://r/a', t0), await g.admit('http://r/b', t0)];
       for (let i = 0; i < 3; i++) release(await g.admit('http://r/x', t0 + 1), 'down', t0 + 2);
       // The host is full, with an attempt that looks about to end: a closed circuit's job would wait.

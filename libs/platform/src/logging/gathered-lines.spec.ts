@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { gatheredLines } from './gathered-lines';
 
 describe('gathered log lines', () => {
@@ -20,5 +23,15 @@ describe('gathered log lines', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('writes what it has gathered when the process exits, before the 100 ms are up', async () => {
+    const script = `const lines = require('./libs/platform/src/logging/gathered-lines').gatheredLines();
+      lines.write('{"n":1}\\n'); lines.write('{"n":2}\\n'); process.exit(0);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: path.resolve(__dirname, '../../../..'),
+      env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json' },
+    });
+    expect(stdout).toBe('{"n":1}\n{"n":2}\n');
   });
 });
