@@ -251,6 +251,37 @@ describe('DeliveryLog', () => {
     expect(ids((await log.search({ eventId: second.data.eventId }, undefined, 10)).items)).toEqual([second.id]);
   });
 
+  it('lists and searches delivered deliveries without an index of them, pages full', async () => {
+    // A prefix of its own, so that the lists hold only these.
+    const own = testConfig({ REDIS_PARTITIONS: '2' });
+    const ownLog = new DeliveryLog(redis, own, partitionsOf(own));
+    try {
+      const made: { id: string; status: DeliveryStatus }[] = [];
+      for (let i = 0; i < 6; i++) {
+        const d = job();
+        const status: DeliveryStatus = i % 2 === 0 ? 'delivered' : 'failed';
+        await ownLog.recordAttempts([{ ...d, attempt: attempt(1, status as AttemptRecord['outcome']), status, first: true }]);
+        made.push({ id: d.id, status });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const newest = [...made].reverse();
+      const delivered = newest.filter((d) => d.status === 'delivered').map((d) => d.id);
+      // The previous release's index of delivered deliveries is no longer read: an id it holds
+      // that has moved on is not listed as delivered.
+      const stale = newest.find((d) => d.status === 'failed')!.id;
+      await redis.zadd(keyOf(own, eventIdOf(stale), 'delivery-index', 'status', 'delivered'), Date.now(), stale);
+
+      const ids = (records: { id: string }[]) => records.map((r) => r.id);
+      expect(ids(await ownLog.list({ status: 'delivered' }, 0, 2))).toEqual(delivered.slice(0, 2));
+      expect(ids(await ownLog.list({ status: 'delivered' }, 2, 2))).toEqual(delivered.slice(2));
+      expect(ids((await ownLog.search({ statuses: ['delivered'] }, undefined, 10)).items)).toEqual(delivered);
+      expect(ids((await ownLog.search({ statuses: ['failed', 'delivered'] }, undefined, 10)).items)).toEqual(newest.map((d) => d.id));
+      expect(ids(await ownLog.list({ status: 'failed' }, 0, 10))).toEqual(newest.filter((d) => d.status === 'failed').map((d) => d.id));
+    } finally {
+      await dropKeys(own);
+    }
+  });
+
   it('lists deliveries of every partition newest first, with offset and limit over the merge', async () => {
     // A prefix of its own, so that the list holds only these.
     const spread = testConfig({ REDIS_PARTITIONS: '8' });

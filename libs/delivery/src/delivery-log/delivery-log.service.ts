@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import Redis, { ChainableCommander } from 'ioredis';
 import { APP_CONFIG, AppConfig, isCluster, Partition, partitionKey, Partitions, REDIS, redisKey, withScripts } from '@app/platform';
 import { DeliveryJobData, eventIdOf } from '../delivery-job';
-import { AttemptRecord, DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from './delivery-record';
+import { AttemptRecord, DeliveryRecord, DeliveryStatus, INDEXED_STATUSES, IndexedStatus } from './delivery-record';
 import { MOVE_STATUS, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
 import { DeliveryLogSweep } from './delivery-log-sweep';
 import {
@@ -72,8 +72,11 @@ type DeliveryMeta = Pick<DeliveryRecord, 'id' | 'eventId' | 'eventType' | 'entit
  * - `delivery:<id>:attempts`: list of attempt JSON, the last 50, from the second attempt on
  *   (which moves the first here); same TTL.
  * - `delivery-index:all`: sorted set of every delivery by createdAt, each member its id and its
- *   entity's (`allMember`); `delivery-index:status:<status>`: sorted sets of ids by createdAt.
- *   Trimmed past the retention once a minute by one replica (`DeliveryLogSweep`).
+ *   entity's (`allMember`); `delivery-index:status:<status>`: sorted sets of ids by createdAt,
+ *   for every status but `delivered` (`INDEXED_STATUSES`: most deliveries end delivered, so
+ *   that one would be nearly a copy of `all`; a filter on it reads `all` and checks each
+ *   record's status). Trimmed past the retention once a minute by one replica
+ *   (`DeliveryLogSweep`).
  * - `delivery-index:owners`: one lex-ordered sorted set of the partition's deliveries per event
  *   and per negotiation/transfer (see owner-index.ts), trimmed by the sweep with `all`. The
  *   previous release kept a key per owner, `delivery-index:event:<eventId>` and
@@ -100,14 +103,16 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
   ) {
     this.redis = withScripts<Scripts>(redis, {
       cbDeliveryQueued: { lua: RECORD_QUEUED },
-      cbDeliveryAttempt: { numberOfKeys: 5 + DELIVERY_STATUSES.length, lua: RECORD_ATTEMPT },
+      cbDeliveryAttempt: { numberOfKeys: 5 + INDEXED_STATUSES.length, lua: RECORD_ATTEMPT },
       cbDeliveryMoveStatus: { lua: MOVE_STATUS },
     });
     this.pipelinePerPartition = isCluster(redis);
     this.retentionMs = config.deliveryLogRetentionMs;
     this.sweeper = new DeliveryLogSweep(redis, redisKey(config, 'delivery-index', 'sweep'), this.retentionMs, {
       all: partitions.all.map((p) => this.allKey(p)),
-      byScore: partitions.all.flatMap((p) => this.statusKeys(p)),
+      // The previous release's index of delivered deliveries, no longer written nor read: the
+      // sweep empties it within a retention period, after which it can go from this list.
+      byScore: partitions.all.flatMap((p) => [...this.statusKeys(p), partitionKey(p, 'delivery-index', 'status', 'delivered')]),
       ownerEntries: (member, createdAt) => this.ownerEntries(member, createdAt),
     });
   }
@@ -149,7 +154,7 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * Moves deliveries that are in status `from` to `to` (held ↔ pending: an ordered lane held
    * behind a dead letter, or let go); the others keep theirs. One round trip per partition.
    */
-  async moveStatus(ids: string[], from: DeliveryStatus, to: DeliveryStatus): Promise<void> {
+  async moveStatus(ids: string[], from: IndexedStatus, to: IndexedStatus): Promise<void> {
     const now = Date.now();
     await Promise.all(
       [...this.byPartition(ids, (id) => id)].map(([partition, inPartition]) => {
@@ -167,7 +172,7 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
   /**
    * Appends attempts and sets their deliveries' statuses (`delivered`, `retrying`, `failed`), all
    * in one round trip. A `first` attempt creates its record and index entries with plain
-   * commands, the indexes shared by the batch written once (one delivered delivery alone: 5
+   * commands, the indexes shared by the batch written once (one delivered delivery alone: 4
    * commands, counted by test/delivery-log-cost.int-spec.ts). Any other runs a script that reads the record: an attempt on a `failed` delivery
    * opens a new series (a dead letter retried through the API or Bull Board), and the status
    * moves between indexes. `attempt.series` is filled in here.
@@ -250,7 +255,8 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
         .hset(key, { meta: JSON.stringify(meta(id, data)), status, series: 1, createdAt: now, updatedAt: now, attempt: stored })
         .pexpire(key, ttl);
     }
-    for (const [key, ids] of groupIds(entries, (e) => this.statusKey(partition, e.status))) pipeline.zadd(key, ...scored(now, ids));
+    const indexed = entries.filter((e): e is AttemptEntry & { status: IndexedStatus } => e.status !== 'delivered');
+    for (const [key, ids] of groupIds(indexed, (e) => this.statusKey(partition, e.status))) pipeline.zadd(key, ...scored(now, ids));
   }
 
   /** A new delivery's members of `all`, and of the owners index under its event and its entity. */
@@ -327,22 +333,37 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * the page's records. A record missing for the reasons `listIn` gives shortens the page.
    */
   private async listAcross(filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
-    const oldest = this.oldest();
-    const heads = await Promise.all(
-      this.partitions.all.map((p) => {
-        const key = filter.status === undefined ? this.allKey(p) : this.statusKey(p, filter.status);
-        return this.scoreIndexPage(key, oldest, Infinity)(0, offset + limit);
-      }),
-    );
+    const heads = await Promise.all(this.partitions.all.map((p) => this.newest(p, filter.status, offset + limit)));
     const merged = heads.flat();
     merged.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
     return this.getMany(merged.slice(offset, offset + limit).map((e) => e.id));
   }
 
   /**
+   * The newest `count` deliveries of `partition` (of one status, if given) within the retention.
+   * Those delivered have no index: `all` is read in batches and each candidate's record
+   * checked, until `count` are found (most deliveries end delivered: few batches).
+   */
+  private async newest(partition: Partition, status: DeliveryStatus | undefined, count: number): Promise<LogPosition[]> {
+    if (status !== 'delivered') {
+      const key = status === undefined ? this.allKey(partition) : this.statusKey(partition, status);
+      return this.scoreIndexPage(key, this.oldest(), Infinity)(0, count);
+    }
+    const scan = new MergedScan([this.scoreIndexPage(this.allKey(partition), this.oldest(), Infinity)]);
+    const found: LogPosition[] = [];
+    while (found.length < count && !scan.exhausted) {
+      const positions = await scan.next(Math.max(count - found.length, 100));
+      const candidates = await this.candidates(positions.map((p) => p.id));
+      for (const [i, p] of positions.entries()) if (candidates[i]?.status === 'delivered') found.push(p);
+    }
+    return found.slice(0, count);
+  }
+
+  /**
    * Deliveries that pass every filter of `search`, newest first, from `cursor` on (see
    * `SearchPage`). One index is scanned per partition it spans (the event's or the entity's
-   * when named, else each asked status's, else every delivery's), in batches, and each
+   * when named, else each asked status's unless `delivered` is one, else every delivery's), in
+   * batches, and each
    * candidate's record is checked for the rest; each index looks at `SEARCH_BUDGET_PER_INDEX`
    * candidates at most, so a page costs a bounded number of commands. A cursor that is not one
    * of ours throws `InvalidCursor`.
@@ -364,10 +385,10 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     if (search.eventId !== undefined) return [this.ownerScan('event', search.eventId, min, max)];
     if (search.entityId !== undefined) return [this.ownerScan('entity', search.entityId, min, max)];
     const statuses = search.statuses;
-    const keys =
-      statuses && statuses.length > 0 && statuses.length < DELIVERY_STATUSES.length
-        ? this.partitions.all.flatMap((p) => statuses.map((s) => this.statusKey(p, s)))
-        : this.partitions.all.map((p) => this.allKey(p));
+    const indexed = statuses && statuses.length > 0 && statuses.every((s): s is IndexedStatus => s !== 'delivered');
+    const keys = indexed
+      ? this.partitions.all.flatMap((p) => statuses.map((s) => this.statusKey(p, s)))
+      : this.partitions.all.map((p) => this.allKey(p));
     return keys.map((key) => new MergedScan([this.scoreIndexPage(key, min, max)]));
   }
 
@@ -498,13 +519,13 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     return partitionKey(this.partitions.of(ownerId), 'delivery-index', 'owners');
   }
 
-  private statusKey(partition: Partition, status: DeliveryStatus): string {
+  private statusKey(partition: Partition, status: IndexedStatus): string {
     return partitionKey(partition, 'delivery-index', 'status', status);
   }
 
-  /** In the order the attempt script expects: pending, retrying, delivered, failed, held. */
+  /** In the order the attempt script expects: pending, retrying, failed, held. */
   private statusKeys(partition: Partition): string[] {
-    return DELIVERY_STATUSES.map((s) => this.statusKey(partition, s));
+    return INDEXED_STATUSES.map((s) => this.statusKey(partition, s));
   }
 }
 
@@ -540,7 +561,7 @@ async function execPipeline(pipeline: ChainableCommander): Promise<void> {
 }
 
 /** The ids of `entries` grouped by the key `keyOf` gives each. */
-function groupIds(entries: AttemptEntry[], keyOf: (e: AttemptEntry) => string): Map<string, string[]> {
+function groupIds<E extends AttemptEntry>(entries: E[], keyOf: (e: E) => string): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const e of entries) {
     const key = keyOf(e);

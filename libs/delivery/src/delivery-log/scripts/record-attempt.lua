@@ -1,7 +1,8 @@
 --[[
   One attempt on a delivery that may have a record already: creates the record if missing,
   opens a new series when it is `failed` (a dead letter retried), appends the attempt (keeping
-  the last N), sets status and updatedAt, moves the id between status indexes and refreshes
+  the last N), sets status and updatedAt, moves the id between status indexes (none for
+  `delivered`: a filter on it reads the index of all deliveries) and refreshes
   the record's TTLs. The index entries carry the creation time, which never changes; the
   sweep trims them.
 
@@ -14,7 +15,7 @@
   KEYS[3] index of all deliveries
   KEYS[4] the owners index of the event's partition
   KEYS[5] the owners index of the entity's partition (the same key, but for ids made elsewhere)
-  KEYS[6..10] status indexes: pending, retrying, delivered, failed, held
+  KEYS[6..9] status indexes: pending, retrying, failed, held
   ARGV[1] delivery id
   ARGV[2] meta JSON
   ARGV[3] now (ms)
@@ -27,7 +28,7 @@
   ARGV[10], ARGV[11] its owners index members under its event and its entity (created now)
 ]]
 local record, attempts, allIndex, eventOwners, entityOwners = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local statusKeys = { pending = KEYS[6], retrying = KEYS[7], delivered = KEYS[8], failed = KEYS[9], held = KEYS[10] }
+local statusKeys = { pending = KEYS[6], retrying = KEYS[7], failed = KEYS[8], held = KEYS[9] }
 local id, meta, now, ttl, members, status, kept = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
 local inAll, ofEvent, ofEntity = ARGV[9], ARGV[10], ARGV[11]
 local current = redis.call('HMGET', record, 'status', 'series', 'createdAt', 'seriesOffset', 'attempt')
@@ -59,6 +60,6 @@ redis.call('HSET', record, 'status', status, 'series', series, 'updatedAt', now)
 if previous ~= status and statusKeys[previous] then redis.call('ZREM', statusKeys[previous], id) end
 -- Also when the status stays: a plain first write cut short before its status index leaves
 -- the record without one, and its job records the attempt again through this script.
-redis.call('ZADD', statusKeys[status], createdAt, id)
+if statusKeys[status] then redis.call('ZADD', statusKeys[status], createdAt, id) end
 redis.call('PEXPIRE', record, ttl)
 redis.call('PEXPIRE', attempts, ttl)
