@@ -173,9 +173,10 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * Appends attempts and sets their deliveries' statuses (`delivered`, `retrying`, `failed`), all
    * in one round trip. A `first` attempt creates its record and index entries with plain
    * commands, the indexes shared by the batch written once (one delivered delivery alone: 4
-   * commands, counted by test/delivery-log-cost.int-spec.ts). Any other runs a script that reads the record: an attempt on a `failed` delivery
-   * opens a new series (a dead letter retried through the API or Bull Board), and the status
-   * moves between indexes. `attempt.series` is filled in here.
+   * commands, counted by test/delivery-log-cost.int-spec.ts). Any other runs a script that
+   * reads the record: an attempt on a `failed` delivery opens a new series (a dead letter
+   * retried through the API or Bull Board), and the status moves between indexes.
+   * `attempt.series` is filled in here.
    */
   async recordAttempts(entries: AttemptEntry[]): Promise<void> {
     const now = Date.now();
@@ -289,27 +290,25 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Newest first (by createdAt); ids whose record has expired are skipped. */
   async list(filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
-    const owner = filter.eventId ?? filter.entityId;
-    if (owner === undefined) return this.listAcross(filter, offset, limit);
-    const partition = this.partitions.of(owner);
-    // An event and an entity of different partitions have no delivery in common.
-    if (filter.eventId !== undefined && filter.entityId !== undefined && this.partitions.of(filter.entityId) !== partition) return [];
-    return this.listIn(filter, offset, limit);
+    const { eventId, entityId, status } = filter;
+    const statuses = status && [status];
+    if (eventId !== undefined) {
+      // An event and an entity of different partitions have no delivery in common.
+      if (entityId !== undefined && this.partitions.of(entityId) !== this.partitions.of(eventId)) return [];
+      return this.listIn(this.ownerScan('event', eventId, this.oldest(), Infinity), { entityId, statuses }, offset, limit);
+    }
+    if (entityId !== undefined)
+      return this.listIn(this.ownerScan('entity', entityId, this.oldest(), Infinity), { statuses }, offset, limit);
+    return this.listAcross(status, offset, limit);
   }
 
   /**
-   * The deliveries of an event or an entity (the event's when both are named), newest first,
-   * those that pass the rest of the filter: their records' fields are checked, as the owner's
-   * deliveries are few. `offset` counts the deliveries that pass.
+   * The deliveries of one event or entity (`scan`), newest first, those that pass `rest` (when
+   * it filters anything, their records' fields are checked: an owner's deliveries are few).
+   * `offset` counts the deliveries that pass.
    */
-  private async listIn(filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
-    const scan =
-      filter.eventId !== undefined
-        ? this.ownerScan('event', filter.eventId, this.oldest(), Infinity)
-        : this.ownerScan('entity', filter.entityId!, this.oldest(), Infinity);
-    const rest: DeliverySearch = { entityId: filter.entityId, statuses: filter.status && [filter.status] };
-    const checked =
-      filter.eventId !== undefined ? filter.entityId !== undefined || filter.status !== undefined : filter.status !== undefined;
+  private async listIn(scan: MergedScan, rest: DeliverySearch, offset: number, limit: number): Promise<DeliveryRecord[]> {
+    const checked = rest.entityId !== undefined || rest.statuses !== undefined;
     const found: DeliveryRecord[] = [];
     let skip = offset;
     // A record can only be missing if deleted behind the log's back, or for an instant while a
@@ -332,8 +331,8 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * Every partition's newest `offset + limit` (all, or of one status), merged newest first, then
    * the page's records. A record missing for the reasons `listIn` gives shortens the page.
    */
-  private async listAcross(filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
-    const heads = await Promise.all(this.partitions.all.map((p) => this.newest(p, filter.status, offset + limit)));
+  private async listAcross(status: DeliveryStatus | undefined, offset: number, limit: number): Promise<DeliveryRecord[]> {
+    const heads = await Promise.all(this.partitions.all.map((p) => this.newest(p, status, offset + limit)));
     const merged = heads.flat();
     merged.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
     return this.getMany(merged.slice(offset, offset + limit).map((e) => e.id));
@@ -363,10 +362,9 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * Deliveries that pass every filter of `search`, newest first, from `cursor` on (see
    * `SearchPage`). One index is scanned per partition it spans (the event's or the entity's
    * when named, else each asked status's unless `delivered` is one, else every delivery's), in
-   * batches, and each
-   * candidate's record is checked for the rest; each index looks at `SEARCH_BUDGET_PER_INDEX`
-   * candidates at most, so a page costs a bounded number of commands. A cursor that is not one
-   * of ours throws `InvalidCursor`.
+   * batches, and each candidate's record is checked for the rest; each index looks at
+   * `SEARCH_BUDGET_PER_INDEX` candidates at most, so a page costs a bounded number of commands.
+   * A cursor that is not one of ours throws `InvalidCursor`.
    */
   async search(search: DeliverySearch, cursor: string | undefined, limit: number): Promise<SearchPage<DeliveryRecord>> {
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
