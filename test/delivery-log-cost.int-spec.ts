@@ -77,11 +77,13 @@ describe('DeliveryLog write cost', () => {
     return [...counted.sent];
   };
 
-  it('records a delivery delivered on its first attempt with 8 plain commands, no script', async () => {
+  it('records a delivery delivered on its first attempt with 4 plain commands, no script', async () => {
     const d = job();
     const sent = await measure(() => log.recordAttempts([entry(d, 1, 'delivered', true)]));
-    // ZADD all; ZADD+PEXPIRE event; ZADD+PEXPIRE entity; HSET+PEXPIRE record; ZADD status.
-    expect(sent).toEqual(['zadd', 'zadd', 'pexpire', 'zadd', 'pexpire', 'hset', 'pexpire', 'zadd']);
+    // ZADD all; ZADD owners (its event's and its entity's member); HSET+PEXPIRE record; no
+    // status index for `delivered`.
+    expect(sent).toEqual(['zadd', 'zadd', 'hset', 'pexpire']);
+    expect(await counted.redis.exists(`${prefix}:delivery-index:status:delivered`)).toBe(0);
 
     const found = await log.get(d.id);
     expect(found).toEqual({
@@ -106,26 +108,20 @@ describe('DeliveryLog write cost', () => {
       expect((await log.list(filter, 0, 10)).map((r) => r.id)).toContain(d.id);
     expect(await log.list({ status: 'pending' }, 0, 10)).toEqual([]);
 
-    // Every key it made expires; the only attempt sits in the record, no list yet.
-    for (const key of [
-      `${prefix}:delivery:${d.id}`,
-      `${prefix}:delivery-index:event:${d.data.eventId}`,
-      `${prefix}:delivery-index:entity:${d.data.entity.id}`,
-    ]) {
-      const ttl = await counted.redis.pttl(key);
-      expect(ttl).toBeGreaterThan(config.deliveryLogRetentionMs - 60_000);
-      expect(ttl).toBeLessThanOrEqual(config.deliveryLogRetentionMs);
-    }
+    // The record expires (the indexes are swept); the only attempt sits in it, no list yet.
+    const ttl = await counted.redis.pttl(`${prefix}:delivery:${d.id}`);
+    expect(ttl).toBeGreaterThan(config.deliveryLogRetentionMs - 60_000);
+    expect(ttl).toBeLessThanOrEqual(config.deliveryLogRetentionMs);
     expect(await counted.redis.exists(`${prefix}:delivery:${d.id}:attempts`)).toBe(0);
   });
 
-  it('writes a batch with one index write per event, entity and status', async () => {
+  it('writes a batch with one index write for all, the owners and each status', async () => {
     const eventId = randomUUID();
     const entityId = randomUUID();
     const batch = Array.from({ length: 10 }, (_, i) => entry(job({ eventId, entityId }), 1, i < 8 ? 'delivered' : 'retrying', true));
     const sent = await measure(() => log.recordAttempts(batch));
-    // 1 all + 2 event + 2 entity + 10 × (HSET + PEXPIRE) + 2 statuses = 27, 2.7 a delivery.
-    expect(sent).toHaveLength(27);
+    // 1 all + 1 owners + 10 × (HSET + PEXPIRE) + 1 status (retrying) = 23, 2.3 a delivery.
+    expect(sent).toHaveLength(23);
     expect(sent.filter((name) => name === 'hset')).toHaveLength(10);
     expect((await log.list({ eventId }, 0, 100)).map((r) => r.id).sort()).toEqual(batch.map((e) => e.id).sort());
     expect(await log.list({ entityId, status: 'retrying' }, 0, 100)).toHaveLength(2);
@@ -179,11 +175,11 @@ describe('DeliveryLog write cost', () => {
 
   it('completes a first write cut short when the attempt is recorded again', async () => {
     const d = job();
-    await log.recordAttempts([entry(d, 1, 'delivered', true)]);
+    await log.recordAttempts([entry(d, 1, 'retrying', true)]);
     // What a connection dropped before the last command leaves: no status index entry.
-    await counted.redis.zrem(`${prefix}:delivery-index:status:delivered`, d.id);
-    await log.recordAttempts([entry(d, 1, 'delivered', false)]);
-    expect((await log.list({ entityId: d.data.entity.id, status: 'delivered' }, 0, 10)).map((r) => r.id)).toEqual([d.id]);
+    await counted.redis.zrem(`${prefix}:delivery-index:status:retrying`, d.id);
+    await log.recordAttempts([entry(d, 1, 'retrying', false)]);
+    expect((await log.list({ status: 'retrying' }, 0, 1000)).map((r) => r.id)).toContain(d.id);
   });
 });
 
@@ -228,12 +224,15 @@ describe('DeliveryLog sweep', () => {
     const old = Array.from({ length: 10_050 }, (_, i) => [i + 1, `old-${i}`]).flat();
     await redis.zadd(`${prefix}:delivery-index:all`, ...old);
     await redis.zadd(`${prefix}:delivery-index:status:failed`, 1, 'old-0', 2, 'old-1', 3, 'old-2');
+    // The previous release's index of delivered deliveries, which this one no longer writes.
+    await redis.zadd(`${prefix}:delivery-index:status:delivered`, 4, 'old-3');
 
-    expect(await one.sweep()).toBe(10_053);
+    expect(await one.sweep()).toBe(10_054);
     expect(await two.sweep()).toBeNull();
-    expect(await redis.zrange(`${prefix}:delivery-index:all`, 0, -1)).toEqual([fresh.id]);
+    // Entries of the previous release are bare ids; this release's name the entity too.
+    expect(await redis.zrange(`${prefix}:delivery-index:all`, 0, -1)).toEqual([`${fresh.id}\0${fresh.data.entity.id}`]);
     expect(await redis.zcard(`${prefix}:delivery-index:status:failed`)).toBe(0);
-    expect(await redis.zrange(`${prefix}:delivery-index:status:delivered`, 0, -1)).toEqual([fresh.id]);
+    expect(await redis.exists(`${prefix}:delivery-index:status:delivered`)).toBe(0);
     const lock = await redis.pttl(`${bullPrefix(config)}:delivery-index:sweep`);
     expect(lock).toBeGreaterThan(50_000);
     expect(lock).toBeLessThanOrEqual(60_000);

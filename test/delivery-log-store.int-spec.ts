@@ -205,6 +205,83 @@ describe('DeliveryLog', () => {
     expect((await log.list({ entityId, status: 'pending' }, 0, 3)).map((r) => r.id)).toEqual([made[3], made[1], made[0]]);
   });
 
+  it("reads the previous release's per-event and per-entity index keys with the owners index, each delivery once", async () => {
+    const entityId = randomUUID();
+    // Two deliveries as the previous release wrote them: the record, bare ids in `all` and the
+    // status index, and an index key per event and per entity with the retention as TTL.
+    const old = [job({ entityId, uri: 'http://receiver.example/old-1' }), job({ entityId, uri: 'http://receiver.example/old-2' })];
+    const createdAt = Date.now() - 1000;
+    for (const [i, d] of old.entries()) {
+      const at = createdAt + i;
+      const { eventId } = d.data;
+      const meta = { id: d.id, eventId, eventType: d.data.eventType, entity: d.data.entity, endpoint: { uri: d.data.endpoint.uri } };
+      const status = i === 0 ? 'failed' : 'delivered';
+      await redis.hset(keyOf(config, eventId, 'delivery', d.id), {
+        meta: JSON.stringify(meta),
+        status,
+        series: 1,
+        createdAt: at,
+        updatedAt: at,
+      });
+      await redis.zadd(keyOf(config, eventId, 'delivery-index', 'all'), at, d.id);
+      await redis.zadd(keyOf(config, eventId, 'delivery-index', 'status', status), at, d.id);
+      for (const key of [
+        keyOf(config, eventId, 'delivery-index', 'event', eventId),
+        keyOf(config, entityId, 'delivery-index', 'entity', entityId),
+      ])
+        await redis.multi().zadd(key, at, d.id).pexpire(key, config.deliveryLogRetentionMs).exec();
+    }
+    // One of this release, of the same entity; and one the old entity key also names (a
+    // duplicate no writer makes, but a reader of both must give once).
+    const fresh = job({ entityId, uri: 'http://receiver.example/new' });
+    await record(fresh, 1, 'failed');
+    await redis.zadd(keyOf(config, entityId, 'delivery-index', 'entity', entityId), Date.now(), fresh.id);
+    const [first, second] = old;
+
+    const ids = (records: { id: string }[]) => records.map((r) => r.id);
+    expect(ids(await log.list({ entityId }, 0, 10))).toEqual([fresh.id, second.id, first.id]);
+    expect(ids(await log.list({ entityId }, 1, 1))).toEqual([second.id]);
+    expect(ids(await log.list({ entityId, status: 'failed' }, 0, 10))).toEqual([fresh.id, first.id]);
+    expect(ids(await log.list({ eventId: first.data.eventId }, 0, 10))).toEqual([first.id]);
+    expect(ids(await log.list({ eventId: second.data.eventId, entityId }, 0, 10))).toEqual([second.id]);
+    expect(ids((await log.search({ entityId }, undefined, 10)).items)).toEqual([fresh.id, second.id, first.id]);
+    const page = await log.search({ entityId }, undefined, 2);
+    expect(ids(page.items)).toEqual([fresh.id, second.id]);
+    expect(ids((await log.search({ entityId }, page.next, 2)).items)).toEqual([first.id]);
+    expect(ids((await log.search({ eventId: second.data.eventId }, undefined, 10)).items)).toEqual([second.id]);
+  });
+
+  it('lists and searches delivered deliveries without an index of them, pages full', async () => {
+    // A prefix of its own, so that the lists hold only these.
+    const own = testConfig({ REDIS_PARTITIONS: '2' });
+    const ownLog = new DeliveryLog(redis, own, partitionsOf(own));
+    try {
+      const made: { id: string; status: DeliveryStatus }[] = [];
+      for (let i = 0; i < 6; i++) {
+        const d = job();
+        const status: DeliveryStatus = i % 2 === 0 ? 'delivered' : 'failed';
+        await ownLog.recordAttempts([{ ...d, attempt: attempt(1, status as AttemptRecord['outcome']), status, first: true }]);
+        made.push({ id: d.id, status });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const newest = [...made].reverse();
+      const delivered = newest.filter((d) => d.status === 'delivered').map((d) => d.id);
+      // The previous release's index of delivered deliveries is no longer read: an id it holds
+      // that has moved on is not listed as delivered.
+      const stale = newest.find((d) => d.status === 'failed')!.id;
+      await redis.zadd(keyOf(own, eventIdOf(stale), 'delivery-index', 'status', 'delivered'), Date.now(), stale);
+
+      const ids = (records: { id: string }[]) => records.map((r) => r.id);
+      expect(ids(await ownLog.list({ status: 'delivered' }, 0, 2))).toEqual(delivered.slice(0, 2));
+      expect(ids(await ownLog.list({ status: 'delivered' }, 2, 2))).toEqual(delivered.slice(2));
+      expect(ids((await ownLog.search({ statuses: ['delivered'] }, undefined, 10)).items)).toEqual(delivered);
+      expect(ids((await ownLog.search({ statuses: ['failed', 'delivered'] }, undefined, 10)).items)).toEqual(newest.map((d) => d.id));
+      expect(ids(await ownLog.list({ status: 'failed' }, 0, 10))).toEqual(newest.filter((d) => d.status === 'failed').map((d) => d.id));
+    } finally {
+      await dropKeys(own);
+    }
+  });
+
   it('lists deliveries of every partition newest first, with offset and limit over the merge', async () => {
     // A prefix of its own, so that the list holds only these.
     const spread = testConfig({ REDIS_PARTITIONS: '8' });
@@ -229,17 +306,12 @@ describe('DeliveryLog', () => {
     }
   });
 
-  it('gives every key a TTL and forgets deliveries past the retention', async () => {
+  it('gives every record key a TTL and forgets deliveries past the retention, the sweep trimming the indexes', async () => {
     const d = job();
     await log.recordQueued([d]);
     await record(d, 1, 'retrying');
     const { eventId } = d.data;
-    for (const key of [
-      keyOf(config, eventId, 'delivery', d.id),
-      keyOf(config, eventId, 'delivery', d.id, 'attempts'),
-      keyOf(config, eventId, 'delivery-index', 'event', eventId),
-      keyOf(config, d.data.entity.id, 'delivery-index', 'entity', d.data.entity.id),
-    ]) {
+    for (const key of [keyOf(config, eventId, 'delivery', d.id), keyOf(config, eventId, 'delivery', d.id, 'attempts')]) {
       const ttl = await redis.pttl(key);
       expect(ttl).toBeGreaterThan(6 * 24 * 3600 * 1000);
       expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600 * 1000);
@@ -262,8 +334,13 @@ describe('DeliveryLog', () => {
       await short.recordAttempt(fresh.id, fresh.data, attempt(1, 'delivered'), 'delivered');
       const index = (...parts: string[]) => keyOf(shortConfig, '', 'delivery-index', ...parts);
       expect(await redis.zcard(index('all'))).toBe(2);
+      expect(await redis.zcard(index('owners'))).toBe(4);
       expect(await short.sweep()).toBe(2);
-      expect(await redis.zrange(index('all'), 0, -1)).toEqual([fresh.id]);
+      expect(await redis.zrange(index('all'), 0, -1)).toEqual([`${fresh.id}\0${fresh.data.entity.id}`]);
+      // Its event's and its entity's members go with a delivery's entry of `all`.
+      const owners = await redis.zrange(index('owners'), 0, -1);
+      expect(owners).toHaveLength(2);
+      for (const member of owners) expect(member.endsWith(fresh.id)).toBe(true);
       expect(await redis.zcard(index('status', 'retrying'))).toBe(0);
       expect((await short.list({}, 0, 10)).map((r) => r.id)).toEqual([fresh.id]);
     } finally {

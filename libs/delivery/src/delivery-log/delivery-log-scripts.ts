@@ -6,4 +6,3 @@
 export { default as RECORD_QUEUED } from './scripts/record-queued.lua';
 export { default as RECORD_ATTEMPT } from './scripts/record-attempt.lua';
 export { default as MOVE_STATUS } from './scripts/move-status.lua';
-export { default as INTERSECT_PAGE } from './scripts/intersect-page.lua';

@@ -2,11 +2,12 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import Redis, { ChainableCommander } from 'ioredis';
 import { APP_CONFIG, AppConfig, isCluster, Partition, partitionKey, Partitions, REDIS, redisKey, withScripts } from '@app/platform';
 import { DeliveryJobData, eventIdOf } from '../delivery-job';
-import { AttemptRecord, DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from './delivery-record';
-import { INTERSECT_PAGE, MOVE_STATUS, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
+import { AttemptRecord, DeliveryRecord, DeliveryStatus, INDEXED_STATUSES, IndexedStatus } from './delivery-record';
+import { MOVE_STATUS, RECORD_ATTEMPT, RECORD_QUEUED } from './delivery-log-scripts';
 import { DeliveryLogSweep } from './delivery-log-sweep';
 import {
   Candidate,
+  before,
   decodeCursor,
   DeliverySearch,
   encodeCursor,
@@ -18,6 +19,8 @@ import {
   SEARCH_BUDGET_PER_INDEX,
   SearchPage,
 } from './delivery-search';
+import { IndexPage, MergedScan } from './merged-scan';
+import { allMember, OwnerKind, ownerMember, ownerPrefix, ownerRange, parseAllMember, positionOf } from './owner-index';
 
 export interface DeliveryFilter {
   eventId?: string;
@@ -49,7 +52,6 @@ type ScriptArgs = (string | number)[];
 /** This store's scripts, as commands of its connection. */
 interface Scripts {
   cbDeliveryQueued(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<void>;
-  cbDeliveryIntersect(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<string[]>;
   cbDeliveryMoveStatus(numKeys: number, ...keysAndArgs: ScriptArgs): Promise<void>;
   cbDeliveryAttempt(...keysAndArgs: ScriptArgs): Promise<unknown>;
 }
@@ -69,10 +71,17 @@ type DeliveryMeta = Pick<DeliveryRecord, 'id' | 'eventId' | 'eventType' | 'entit
  *   retention, refreshed on each write.
  * - `delivery:<id>:attempts`: list of attempt JSON, the last 50, from the second attempt on
  *   (which moves the first here); same TTL.
- * - `delivery-index:all`, `delivery-index:status:<status>`: sorted sets of ids by createdAt,
- *   trimmed past the retention once a minute by one replica (`DeliveryLogSweep`).
- * - `delivery-index:event:<eventId>`, `delivery-index:entity:<entityId>`: the same per event and
- *   per negotiation/transfer, expiring after the retention (TTL set when an entry is added).
+ * - `delivery-index:all`: sorted set of every delivery by createdAt, each member its id and its
+ *   entity's (`allMember`); `delivery-index:status:<status>`: sorted sets of ids by createdAt,
+ *   for every status but `delivered` (`INDEXED_STATUSES`: most deliveries end delivered, so
+ *   that one would be nearly a copy of `all`; a filter on it reads `all` and checks each
+ *   record's status). Trimmed past the retention once a minute by one replica
+ *   (`DeliveryLogSweep`).
+ * - `delivery-index:owners`: one lex-ordered sorted set of the partition's deliveries per event
+ *   and per negotiation/transfer (see owner-index.ts), trimmed by the sweep with `all`. The
+ *   previous release kept a key per owner, `delivery-index:event:<eventId>` and
+ *   `delivery-index:entity:<entityId>`, expiring one retention after its last entry: readers
+ *   still read those (`ownerScan`).
  * - `{prefix}:delivery-index:sweep` (no partition): the sweep's lock.
  *
  * Lists read only entries younger than the retention (older ones may have lost their record),
@@ -94,14 +103,18 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
   ) {
     this.redis = withScripts<Scripts>(redis, {
       cbDeliveryQueued: { lua: RECORD_QUEUED },
-      cbDeliveryAttempt: { numberOfKeys: 5 + DELIVERY_STATUSES.length, lua: RECORD_ATTEMPT },
+      cbDeliveryAttempt: { numberOfKeys: 5 + INDEXED_STATUSES.length, lua: RECORD_ATTEMPT },
       cbDeliveryMoveStatus: { lua: MOVE_STATUS },
-      cbDeliveryIntersect: { lua: INTERSECT_PAGE },
     });
     this.pipelinePerPartition = isCluster(redis);
     this.retentionMs = config.deliveryLogRetentionMs;
-    const globalIndexes = partitions.all.flatMap((p) => [this.allKey(p), ...this.statusKeys(p)]);
-    this.sweeper = new DeliveryLogSweep(redis, redisKey(config, 'delivery-index', 'sweep'), globalIndexes, this.retentionMs);
+    this.sweeper = new DeliveryLogSweep(redis, redisKey(config, 'delivery-index', 'sweep'), this.retentionMs, {
+      all: partitions.all.map((p) => this.allKey(p)),
+      // The previous release's index of delivered deliveries, no longer written nor read: the
+      // sweep empties it within a retention period, after which it can go from this list.
+      byScore: partitions.all.flatMap((p) => [...this.statusKeys(p), partitionKey(p, 'delivery-index', 'status', 'delivered')]),
+      ownerEntries: (member, createdAt) => this.ownerEntries(member, createdAt),
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -128,8 +141,9 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
         const keys = [this.allKey(partition), this.statusKey(partition, 'pending')];
         const args: ScriptArgs = [now, this.retentionMs];
         for (const { id, data } of inPartition) {
-          keys.push(this.recordKey(id), this.eventKey(data.eventId), this.entityKey(data.entity.id));
-          args.push(id, JSON.stringify(meta(id, data)));
+          const { eventId, entity } = data;
+          keys.push(this.recordKey(id), this.ownersKey(eventId), this.ownersKey(entity.id));
+          args.push(id, JSON.stringify(meta(id, data)), ...this.indexMembers(id, data, now));
         }
         return this.redis.cbDeliveryQueued(keys.length, ...keys, ...args);
       }),
@@ -140,7 +154,7 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * Moves deliveries that are in status `from` to `to` (held ↔ pending: an ordered lane held
    * behind a dead letter, or let go); the others keep theirs. One round trip per partition.
    */
-  async moveStatus(ids: string[], from: DeliveryStatus, to: DeliveryStatus): Promise<void> {
+  async moveStatus(ids: string[], from: IndexedStatus, to: IndexedStatus): Promise<void> {
     const now = Date.now();
     await Promise.all(
       [...this.byPartition(ids, (id) => id)].map(([partition, inPartition]) => {
@@ -158,10 +172,11 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
   /**
    * Appends attempts and sets their deliveries' statuses (`delivered`, `retrying`, `failed`), all
    * in one round trip. A `first` attempt creates its record and index entries with plain
-   * commands, the indexes shared by the batch written once (one delivered delivery alone: 8
-   * commands). Any other runs a script that reads the record: an attempt on a `failed` delivery
-   * opens a new series (a dead letter retried through the API or Bull Board), and the status
-   * moves between indexes. `attempt.series` is filled in here.
+   * commands, the indexes shared by the batch written once (one delivered delivery alone: 4
+   * commands, counted by test/delivery-log-cost.int-spec.ts). Any other runs a script that
+   * reads the record: an attempt on a `failed` delivery opens a new series (a dead letter
+   * retried through the API or Bull Board), and the status moves between indexes.
+   * `attempt.series` is filled in here.
    */
   async recordAttempts(entries: AttemptEntry[]): Promise<void> {
     const now = Date.now();
@@ -190,8 +205,8 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
         this.recordKey(id),
         this.attemptsKey(id),
         this.allKey(partition),
-        this.eventKey(data.eventId),
-        this.entityKey(data.entity.id),
+        this.ownersKey(data.eventId),
+        this.ownersKey(data.entity.id),
         ...this.statusKeys(partition),
         id,
         JSON.stringify(meta(id, data)),
@@ -201,6 +216,7 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
         status,
         DELIVERY_LOG_MAX_ATTEMPTS,
         attempt.attempt,
+        ...this.indexMembers(id, data, now),
       );
     }
     return pipeline;
@@ -211,21 +227,28 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * entries come first and the status indexes last: a write cut short (a dropped connection,
    * Redis out of memory) leaves either no record, which the script creates when the attempt is
    * recorded again, or a record the script finds and completes with its status index entry.
-   * Every key gets its TTL in the command after the one that creates it.
+   * The record gets its TTL in the command after the one that creates it; the indexes are
+   * trimmed by the sweep.
    */
   private create(pipeline: ScriptedPipeline, partition: Partition, entries: AttemptEntry[], now: number): void {
     const ttl = this.retentionMs;
-    const byEvent = groupIds(entries, (e) => this.eventKey(e.data.eventId));
-    const byEntity = groupIds(entries, (e) => this.entityKey(e.data.entity.id));
-    const byStatus = groupIds(entries, (e) => this.statusKey(partition, e.status));
-    pipeline.zadd(
-      this.allKey(partition),
-      ...scored(
-        now,
-        entries.map((e) => e.id),
-      ),
-    );
-    for (const [key, ids] of [...byEvent, ...byEntity]) pipeline.zadd(key, ...scored(now, ids)).pexpire(key, ttl);
+    const all: string[] = [];
+    // The event's and the entity's members: one ZADD, as both are of the delivery's partition
+    // (an event id is drawn in its entity's), unless ids made elsewhere put them apart.
+    const owners = new Map<string, string[]>();
+    const own = (key: string, member: string) => {
+      const members = owners.get(key);
+      if (members) members.push(member);
+      else owners.set(key, [member]);
+    };
+    for (const { id, data } of entries) {
+      const [inAll, ofEvent, ofEntity] = this.indexMembers(id, data, now);
+      all.push(inAll);
+      own(this.ownersKey(data.eventId), ofEvent);
+      own(this.ownersKey(data.entity.id), ofEntity);
+    }
+    pipeline.zadd(this.allKey(partition), ...scored(now, all));
+    for (const [key, members] of owners) pipeline.zadd(key, ...scored(0, members));
     for (const { id, data, attempt, status } of entries) {
       const key = this.recordKey(id);
       const stored = `{"series":1,"attempt":${attempt.attempt},${attemptMembers(attempt)}}`;
@@ -233,7 +256,31 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
         .hset(key, { meta: JSON.stringify(meta(id, data)), status, series: 1, createdAt: now, updatedAt: now, attempt: stored })
         .pexpire(key, ttl);
     }
-    for (const [key, ids] of byStatus) pipeline.zadd(key, ...scored(now, ids));
+    const indexed = entries.filter((e): e is AttemptEntry & { status: IndexedStatus } => e.status !== 'delivered');
+    for (const [key, ids] of groupIds(indexed, (e) => this.statusKey(partition, e.status))) pipeline.zadd(key, ...scored(now, ids));
+  }
+
+  /** A new delivery's members of `all`, and of the owners index under its event and its entity. */
+  private indexMembers(id: string, data: DeliveryJobData, createdAt: number): [string, string, string] {
+    return [
+      allMember(id, data.entity.id),
+      ownerMember('event', data.eventId, createdAt, id),
+      ownerMember('entity', data.entity.id, createdAt, id),
+    ];
+  }
+
+  /**
+   * The owners index entries of the delivery an `all` member names, created at `createdAt`, for
+   * the sweep: an entry of the previous release (no entity in its member) has none.
+   */
+  private ownerEntries(member: string, createdAt: number): { key: string; member: string }[] {
+    const { id, entityId } = parseAllMember(member);
+    if (entityId === undefined) return [];
+    const eventId = eventIdOf(id);
+    return [
+      { key: this.ownersKey(eventId), member: ownerMember('event', eventId, createdAt, id) },
+      { key: this.ownersKey(entityId), member: ownerMember('entity', entityId, createdAt, id) },
+    ];
   }
 
   async get(id: string): Promise<DeliveryRecord | null> {
@@ -243,31 +290,39 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Newest first (by createdAt); ids whose record has expired are skipped. */
   async list(filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
-    const owner = filter.eventId ?? filter.entityId;
-    if (owner === undefined) return this.listAcross(filter, offset, limit);
-    const partition = this.partitions.of(owner);
-    // An event and an entity of different partitions have no delivery in common.
-    if (filter.eventId !== undefined && filter.entityId !== undefined && this.partitions.of(filter.entityId) !== partition) return [];
-    return this.listIn(partition, filter, offset, limit);
+    const { eventId, entityId, status } = filter;
+    const statuses = status && [status];
+    if (eventId !== undefined) {
+      // An event and an entity of different partitions have no delivery in common.
+      if (entityId !== undefined && this.partitions.of(entityId) !== this.partitions.of(eventId)) return [];
+      return this.listIn(this.ownerScan('event', eventId, this.oldest(), Infinity), { entityId, statuses }, offset, limit);
+    }
+    if (entityId !== undefined)
+      return this.listIn(this.ownerScan('entity', entityId, this.oldest(), Infinity), { statuses }, offset, limit);
+    return this.listAcross(status, offset, limit);
   }
 
-  private async listIn(partition: Partition, filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
-    const keys = this.indexesFor(partition, filter);
+  /**
+   * The deliveries of one event or entity (`scan`), newest first, those that pass `rest` (when
+   * it filters anything, their records' fields are checked: an owner's deliveries are few).
+   * `offset` counts the deliveries that pass.
+   */
+  private async listIn(scan: MergedScan, rest: DeliverySearch, offset: number, limit: number): Promise<DeliveryRecord[]> {
+    const checked = rest.entityId !== undefined || rest.statuses !== undefined;
     const found: DeliveryRecord[] = [];
-    let from = offset;
-    // One page of ids, then their records. A record can only be missing if deleted behind the
-    // log's back, or for an instant while a first attempt is written (its index entries go
-    // first); then the page is filled from the following ids.
-    while (found.length < limit) {
-      const count = limit - found.length;
-      const cutoff = Date.now() - this.retentionMs;
-      const ids =
-        keys.length === 1
-          ? await this.redis.zrange(keys[0], '+inf', `(${cutoff}`, 'BYSCORE', 'REV', 'LIMIT', from, count)
-          : await this.redis.cbDeliveryIntersect(keys.length, ...keys, cutoff, from, count);
-      found.push(...(await this.getMany(ids)));
-      if (ids.length < count) break;
-      from += ids.length;
+    let skip = offset;
+    // A record can only be missing if deleted behind the log's back, or for an instant while a
+    // first attempt is written (its index entries go first); then the page is filled from the
+    // following ids.
+    while (found.length < limit && !scan.exhausted) {
+      let ids = (await scan.next(skip + limit - found.length)).map((p) => p.id);
+      if (checked) {
+        const candidates = await this.candidates(ids);
+        ids = ids.filter((_, i) => candidates[i] !== null && matches(rest, candidates[i]!, originOf));
+      }
+      const skipped = Math.min(skip, ids.length);
+      skip -= skipped;
+      found.push(...(await this.getMany(ids.slice(skipped))));
     }
     return found;
   }
@@ -276,70 +331,73 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
    * Every partition's newest `offset + limit` (all, or of one status), merged newest first, then
    * the page's records. A record missing for the reasons `listIn` gives shortens the page.
    */
-  private async listAcross(filter: DeliveryFilter, offset: number, limit: number): Promise<DeliveryRecord[]> {
-    const cutoff = Date.now() - this.retentionMs;
-    const heads = await Promise.all(
-      this.partitions.all.map((p) =>
-        this.redis.zrange(this.indexesFor(p, filter)[0], '+inf', `(${cutoff}`, 'BYSCORE', 'REV', 'LIMIT', 0, offset + limit, 'WITHSCORES'),
-      ),
-    );
-    const merged = heads.flatMap((flat) => {
-      const scoredIds: { id: string; at: number }[] = [];
-      for (let i = 0; i < flat.length; i += 2) scoredIds.push({ id: flat[i], at: Number(flat[i + 1]) });
-      return scoredIds;
-    });
-    merged.sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  private async listAcross(status: DeliveryStatus | undefined, offset: number, limit: number): Promise<DeliveryRecord[]> {
+    const heads = await Promise.all(this.partitions.all.map((p) => this.newest(p, status, offset + limit)));
+    const merged = heads.flat();
+    merged.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
     return this.getMany(merged.slice(offset, offset + limit).map((e) => e.id));
+  }
+
+  /**
+   * The newest `count` deliveries of `partition` (of one status, if given) within the retention.
+   * Those delivered have no index: `all` is read in batches and each candidate's record
+   * checked, until `count` are found (most deliveries end delivered: few batches).
+   */
+  private async newest(partition: Partition, status: DeliveryStatus | undefined, count: number): Promise<LogPosition[]> {
+    if (status !== 'delivered') {
+      const key = status === undefined ? this.allKey(partition) : this.statusKey(partition, status);
+      return this.scoreIndexPage(key, this.oldest(), Infinity)(0, count);
+    }
+    const scan = new MergedScan([this.scoreIndexPage(this.allKey(partition), this.oldest(), Infinity)]);
+    const found: LogPosition[] = [];
+    while (found.length < count && !scan.exhausted) {
+      const positions = await scan.next(Math.max(count - found.length, 100));
+      const candidates = await this.candidates(positions.map((p) => p.id));
+      for (const [i, p] of positions.entries()) if (candidates[i]?.status === 'delivered') found.push(p);
+    }
+    return found.slice(0, count);
   }
 
   /**
    * Deliveries that pass every filter of `search`, newest first, from `cursor` on (see
    * `SearchPage`). One index is scanned per partition it spans (the event's or the entity's
-   * when named, else each asked status's, else every delivery's), in batches, and each
-   * candidate's record is checked for the rest; each index looks at `SEARCH_BUDGET_PER_INDEX`
-   * candidates at most, so a page costs a bounded number of commands. A cursor that is not one
-   * of ours throws `InvalidCursor`.
+   * when named, else each asked status's unless `delivered` is one, else every delivery's), in
+   * batches, and each candidate's record is checked for the rest; each index looks at
+   * `SEARCH_BUDGET_PER_INDEX` candidates at most, so a page costs a bounded number of commands.
+   * A cursor that is not one of ours throws `InvalidCursor`.
    */
   async search(search: DeliverySearch, cursor: string | undefined, limit: number): Promise<SearchPage<DeliveryRecord>> {
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     if (after === null) throw new InvalidCursor();
-    const cutoff = Date.now() - this.retentionMs;
-    const min = Math.max(cutoff + 1, search.since ?? -Infinity);
+    const min = Math.max(this.oldest(), search.since ?? -Infinity);
     const max = Math.min(search.until ?? Infinity, after?.at ?? Infinity);
     if (min > max) return { items: [] };
-    const scans = await Promise.all(this.searchIndexes(search).map((key) => this.scanIndex(key, search, min, max, after, limit)));
+    const scans = await Promise.all(this.searchScans(search, min, max).map((scan) => this.scanIndex(scan, search, after, limit)));
     const { page, next } = mergePage(scans, limit);
     const items = await this.getMany(page.map((p) => p.id));
     return next ? { items, next: encodeCursor(next) } : { items };
   }
 
-  /** The indexes a search scans, one per partition it spans (see `search`). */
-  private searchIndexes(search: DeliverySearch): string[] {
-    if (search.eventId !== undefined) return [this.eventKey(search.eventId)];
-    if (search.entityId !== undefined) return [this.entityKey(search.entityId)];
+  /** The indexes a search scans, created in `[min, max]`, one per partition it spans (see `search`). */
+  private searchScans(search: DeliverySearch, min: number, max: number): MergedScan[] {
+    if (search.eventId !== undefined) return [this.ownerScan('event', search.eventId, min, max)];
+    if (search.entityId !== undefined) return [this.ownerScan('entity', search.entityId, min, max)];
     const statuses = search.statuses;
-    if (statuses && statuses.length > 0 && statuses.length < DELIVERY_STATUSES.length)
-      return this.partitions.all.flatMap((p) => statuses.map((s) => this.statusKey(p, s)));
-    return this.partitions.all.map((p) => this.allKey(p));
+    const indexed = statuses && statuses.length > 0 && statuses.every((s): s is IndexedStatus => s !== 'delivered');
+    const keys = indexed
+      ? this.partitions.all.flatMap((p) => statuses.map((s) => this.statusKey(p, s)))
+      : this.partitions.all.map((p) => this.allKey(p));
+    return keys.map((key) => new MergedScan([this.scoreIndexPage(key, min, max)]));
   }
 
-  /** One index from `max` down to `min`, after the cursor, until `limit` matches or the budget. */
-  private async scanIndex(
-    key: string,
-    search: DeliverySearch,
-    min: number,
-    max: number,
-    after: LogPosition | undefined,
-    limit: number,
-  ): Promise<IndexScan> {
+  /** One index, after the cursor, until `limit` matches or the budget. */
+  private async scanIndex(scan: MergedScan, search: DeliverySearch, after: LogPosition | undefined, limit: number): Promise<IndexScan> {
     const found: LogPosition[] = [];
     const batch = Math.min(500, Math.max(limit, 50));
     let examined = 0;
     let last: LogPosition | undefined;
     while (found.length < limit && examined < SEARCH_BUDGET_PER_INDEX) {
-      const flat = await this.redis.zrange(key, max, min, 'BYSCORE', 'REV', 'LIMIT', examined, batch, 'WITHSCORES');
-      const positions: LogPosition[] = [];
-      for (let i = 0; i < flat.length; i += 2) positions.push({ id: flat[i], at: Number(flat[i + 1]) });
+      const positions = await scan.next(batch);
       examined += positions.length;
       // Equal times sort by id: those at the cursor's time up to the cursor were on earlier pages.
       const unseen = after ? positions.filter((p) => p.at < after.at || p.id < after.id) : positions;
@@ -349,9 +407,41 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
         if (c && found.length < limit && matches(search, c, originOf)) found.push(p);
       });
       if (positions.length > 0) last = positions[positions.length - 1];
-      if (positions.length < batch) return { found };
+      if (scan.exhausted) return { found };
     }
     return found.length < limit ? { found, stoppedAt: last } : { found };
+  }
+
+  /**
+   * The deliveries of one event or entity created in `[min, max]`, newest first: its members of
+   * the owners index, and the key the previous release kept for it.
+   */
+  private ownerScan(kind: OwnerKind, ownerId: string, min: number, max: number): MergedScan {
+    const partition = this.partitions.of(ownerId);
+    const key = this.ownersKey(ownerId);
+    const prefix = ownerPrefix(kind, ownerId);
+    const [high, low] = ownerRange(prefix, min, max);
+    const owned: IndexPage = async (offset, count) =>
+      (await this.redis.zrange(key, high, low, 'BYLEX', 'REV', 'LIMIT', offset, count)).map((m) => positionOf(prefix, m));
+    // The previous release's layout, a key per owner with a TTL of the retention: reading it
+    // can go one retention period after this release.
+    const previous = this.scoreIndexPage(partitionKey(partition, 'delivery-index', kind, ownerId), min, max);
+    return new MergedScan([owned, previous]);
+  }
+
+  /** Pages of a score-ordered index (`all`, a status's), entries created in `[min, max]`. */
+  private scoreIndexPage(key: string, min: number, max: number): IndexPage {
+    return async (offset, count) => {
+      const flat = await this.redis.zrange(key, max, min, 'BYSCORE', 'REV', 'LIMIT', offset, count, 'WITHSCORES');
+      const positions: LogPosition[] = [];
+      for (let i = 0; i < flat.length; i += 2) positions.push({ id: parseAllMember(flat[i]).id, at: Number(flat[i + 1]) });
+      return positions;
+    };
+  }
+
+  /** The creation time of the oldest delivery lists show: older ones may have lost their record. */
+  private oldest(): number {
+    return Date.now() - this.retentionMs + 1;
   }
 
   /** The fields `search` matches on, for ids of one partition; null for a record that is gone. */
@@ -410,15 +500,6 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     return groups;
   }
 
-  /** The indexes of `partition` a filter intersects (the index of every delivery when it filters nothing). */
-  private indexesFor(partition: Partition, filter: DeliveryFilter): string[] {
-    const keys: string[] = [];
-    if (filter.eventId !== undefined) keys.push(this.eventKey(filter.eventId));
-    if (filter.entityId !== undefined) keys.push(this.entityKey(filter.entityId));
-    if (filter.status !== undefined) keys.push(this.statusKey(partition, filter.status));
-    return keys.length > 0 ? keys : [this.allKey(partition)];
-  }
-
   private recordKey(id: string): string {
     return partitionKey(this.partitions.of(eventIdOf(id)), 'delivery', id);
   }
@@ -431,21 +512,18 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     return partitionKey(partition, 'delivery-index', 'all');
   }
 
-  private eventKey(eventId: string): string {
-    return partitionKey(this.partitions.of(eventId), 'delivery-index', 'event', eventId);
+  /** The owners index of the partition of an event or entity. */
+  private ownersKey(ownerId: string): string {
+    return partitionKey(this.partitions.of(ownerId), 'delivery-index', 'owners');
   }
 
-  private entityKey(entityId: string): string {
-    return partitionKey(this.partitions.of(entityId), 'delivery-index', 'entity', entityId);
-  }
-
-  private statusKey(partition: Partition, status: DeliveryStatus): string {
+  private statusKey(partition: Partition, status: IndexedStatus): string {
     return partitionKey(partition, 'delivery-index', 'status', status);
   }
 
-  /** In the order the attempt script expects: pending, retrying, delivered, failed, held. */
+  /** In the order the attempt script expects: pending, retrying, failed, held. */
   private statusKeys(partition: Partition): string[] {
-    return DELIVERY_STATUSES.map((s) => this.statusKey(partition, s));
+    return INDEXED_STATUSES.map((s) => this.statusKey(partition, s));
   }
 }
 
@@ -481,7 +559,7 @@ async function execPipeline(pipeline: ChainableCommander): Promise<void> {
 }
 
 /** The ids of `entries` grouped by the key `keyOf` gives each. */
-function groupIds(entries: AttemptEntry[], keyOf: (e: AttemptEntry) => string): Map<string, string[]> {
+function groupIds<E extends AttemptEntry>(entries: E[], keyOf: (e: E) => string): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const e of entries) {
     const key = keyOf(e);

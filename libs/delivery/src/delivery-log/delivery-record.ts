@@ -54,3 +54,7 @@ export interface DeliveryRecord {
 
 /** Every status a delivery can be in, for validation (the deliveries API's `status` filter). */
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'failed', 'held'];
+
+/** The statuses with an index of their own: all but `delivered` (see `DeliveryLog`). */
+export type IndexedStatus = Exclude<DeliveryStatus, 'delivered'>;
+export const INDEXED_STATUSES: readonly IndexedStatus[] = ['pending', 'retrying', 'failed', 'held'];

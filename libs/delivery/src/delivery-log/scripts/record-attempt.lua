@@ -1,9 +1,10 @@
 --[[
   One attempt on a delivery that may have a record already: creates the record if missing,
   opens a new series when it is `failed` (a dead letter retried), appends the attempt (keeping
-  the last N), sets status and updatedAt, moves the id between status indexes and refreshes
-  the record's TTLs. The index entries carry the creation time, which never changes, so the
-  event and entity indexes need no new TTL here.
+  the last N), sets status and updatedAt, moves the id between status indexes (none for
+  `delivered`: a filter on it reads the index of all deliveries) and refreshes
+  the record's TTLs. The index entries carry the creation time, which never changes; the
+  sweep trims them.
 
   A record created by the plain first write holds its only attempt in its `attempt` field; the
   second attempt moves it to the list. A resend of the same call (the connection dropped before
@@ -12,9 +13,9 @@
   KEYS[1] record
   KEYS[2] attempts list
   KEYS[3] index of all deliveries
-  KEYS[4] the event's index
-  KEYS[5] the entity's index
-  KEYS[6..10] status indexes: pending, retrying, delivered, failed, held
+  KEYS[4] the owners index of the event's partition
+  KEYS[5] the owners index of the entity's partition (the same key, but for ids made elsewhere)
+  KEYS[6..9] status indexes: pending, retrying, failed, held
   ARGV[1] delivery id
   ARGV[2] meta JSON
   ARGV[3] now (ms)
@@ -23,10 +24,13 @@
   ARGV[6] status after it
   ARGV[7] attempts kept
   ARGV[8] the job's attempt number (BullMQ's running count)
+  ARGV[9] its member of the index of all deliveries
+  ARGV[10], ARGV[11] its owners index members under its event and its entity (created now)
 ]]
-local record, attempts, allIndex, byEvent, byEntity = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local statusKeys = { pending = KEYS[6], retrying = KEYS[7], delivered = KEYS[8], failed = KEYS[9], held = KEYS[10] }
+local record, attempts, allIndex, eventOwners, entityOwners = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local statusKeys = { pending = KEYS[6], retrying = KEYS[7], failed = KEYS[8], held = KEYS[9] }
 local id, meta, now, ttl, members, status, kept = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local inAll, ofEvent, ofEntity = ARGV[9], ARGV[10], ARGV[11]
 local current = redis.call('HMGET', record, 'status', 'series', 'createdAt', 'seriesOffset', 'attempt')
 local previous, series, createdAt, only = current[1], tonumber(current[2]), current[3], current[5]
 -- Attempts are numbered within their series: a job retried by "retry all" in Bull Board keeps
@@ -38,11 +42,9 @@ if previous and (only or redis.call('LINDEX', attempts, -1)) == entry() then ret
 if not previous then
   series, createdAt = 1, now
   redis.call('HSET', record, 'meta', meta, 'createdAt', now)
-  redis.call('ZADD', allIndex, now, id)
-  redis.call('ZADD', byEvent, now, id)
-  redis.call('PEXPIRE', byEvent, ttl)
-  redis.call('ZADD', byEntity, now, id)
-  redis.call('PEXPIRE', byEntity, ttl)
+  redis.call('ZADD', allIndex, now, inAll)
+  redis.call('ZADD', eventOwners, 0, ofEvent)
+  redis.call('ZADD', entityOwners, 0, ofEntity)
 elseif previous == 'failed' then
   series, offset = series + 1, attempt - 1
   redis.call('HSET', record, 'seriesOffset', offset)
@@ -58,6 +60,6 @@ redis.call('HSET', record, 'status', status, 'series', series, 'updatedAt', now)
 if previous ~= status and statusKeys[previous] then redis.call('ZREM', statusKeys[previous], id) end
 -- Also when the status stays: a plain first write cut short before its status index leaves
 -- the record without one, and its job records the attempt again through this script.
-redis.call('ZADD', statusKeys[status], createdAt, id)
+if statusKeys[status] then redis.call('ZADD', statusKeys[status], createdAt, id) end
 redis.call('PEXPIRE', record, ttl)
 redis.call('PEXPIRE', attempts, ttl)
