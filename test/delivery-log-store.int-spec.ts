@@ -282,6 +282,26 @@ describe('DeliveryLog', () => {
     }
   });
 
+  it('looks at a bounded number of deliveries for a list of delivered ones: an old delivered one behind 2,100 pending is not reached', async () => {
+    const own = testConfig({ REDIS_PARTITIONS: '1' });
+    const ownLog = new DeliveryLog(redis, own, partitionsOf(own));
+    try {
+      const ownJob = (uri: string) => {
+        const eventId = partitionsOf(own).newId(partitionsOf(own).all[0]);
+        return { id: deliveryJobId(eventId, uri), data: { ...job().data, eventId } };
+      };
+      const delivered = ownJob('http://receiver.example/old');
+      await ownLog.recordAttempt(delivered.id, delivered.data, attempt(1, 'delivered'), 'delivered');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const pending = Array.from({ length: 2_100 }, (_, i) => ownJob(`http://receiver.example/${i}`));
+      await ownLog.recordQueued(pending);
+      expect(await ownLog.list({ status: 'delivered' }, 0, 10)).toEqual([]);
+      expect(await ownLog.list({ status: 'pending' }, 0, 1)).toHaveLength(1);
+    } finally {
+      await dropKeys(own);
+    }
+  });
+
   it('lists deliveries of every partition newest first, with offset and limit over the merge', async () => {
     // A prefix of its own, so that the list holds only these.
     const spread = testConfig({ REDIS_PARTITIONS: '8' });

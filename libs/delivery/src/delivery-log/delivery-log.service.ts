@@ -341,7 +341,9 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
   /**
    * The newest `count` deliveries of `partition` (of one status, if given) within the retention.
    * Those delivered have no index: `all` is read in batches and each candidate's record
-   * checked, until `count` are found (most deliveries end delivered: few batches).
+   * checked, until `count` are found (most deliveries end delivered: few batches), or until
+   * `SEARCH_BUDGET_PER_INDEX` more than `count` were looked at: where almost nothing was
+   * delivered (a dead endpoint's backlog), a page comes short rather than reading the whole log.
    */
   private async newest(partition: Partition, status: DeliveryStatus | undefined, count: number): Promise<LogPosition[]> {
     if (status !== 'delivered') {
@@ -350,8 +352,10 @@ export class DeliveryLog implements OnApplicationBootstrap, OnApplicationShutdow
     }
     const scan = new MergedScan([this.scoreIndexPage(this.allKey(partition), this.oldest(), Infinity)]);
     const found: LogPosition[] = [];
-    while (found.length < count && !scan.exhausted) {
+    let examined = 0;
+    while (found.length < count && !scan.exhausted && examined < count + SEARCH_BUDGET_PER_INDEX) {
       const positions = await scan.next(Math.max(count - found.length, 100));
+      examined += positions.length;
       const candidates = await this.candidates(positions.map((p) => p.id));
       for (const [i, p] of positions.entries()) if (candidates[i]?.status === 'delivered') found.push(p);
     }
