@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -138,7 +138,9 @@ function options(args: string): { flags: Record<string, string>; rest: string } 
  * place (`npm prune` did, through the link, to the repository's own).
  */
 async function linkCopy(from: string, to: string): Promise<void> {
-  await run('cp', ['-al', from, to]);
+  // Through a symlinked node_modules (a git worktree sharing one), not a copy of the link: the
+  // copy's .package-lock.json is replaced below, which would otherwise replace the original's.
+  await run('cp', ['-al', realpathSync(from), to]);
   const written = join(to, '.package-lock.json');
   if (existsSync(written)) {
     rmSync(written);
