@@ -1,0 +1,41 @@
+--[[
+  Included by the scripts that read several indexes at once. An index is a key and a prefix:
+  a sorted set scored by creation time (prefix ''), or the members of the folded equality index
+  that start with the prefix (equality-members.ts), in creation order by their text.
+  Creation times are handled as text of `width` digits, zero-padded, so they compare as text.
+]]
+-- How many ids the index holds.
+local function refSize(key, prefix)
+  if prefix == '' then return redis.call('ZCARD', key) end
+  return redis.call('ZLEXCOUNT', key, '[' .. prefix, '(' .. prefix .. '\255')
+end
+
+-- `createdAt` (digits) padded to `width`.
+local function padded(createdAt, width)
+  return string.rep('0', width - #createdAt) .. createdAt
+end
+
+-- Every id of the index in creation order, as two lists: the ids and their padded creation times.
+local function refEntries(key, prefix, width)
+  local ids, times = {}, {}
+  if prefix == '' then
+    local flat = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+    for i = 1, #flat, 2 do
+      ids[#ids + 1] = flat[i]
+      times[#times + 1] = padded(flat[i + 1], width)
+    end
+  else
+    local from = #prefix + 1
+    for _, member in ipairs(redis.call('ZRANGE', key, '[' .. prefix, '(' .. prefix .. '\255', 'BYLEX')) do
+      times[#times + 1] = string.sub(member, from, from + width - 1)
+      ids[#ids + 1] = string.sub(member, from + width + 1)
+    end
+  end
+  return ids, times
+end
+
+-- Whether the index holds `id`, created at `createdAt` (padded): one ZSCORE either way.
+local function refHas(key, prefix, id, createdAt)
+  if prefix == '' then return redis.call('ZSCORE', key, id) ~= false end
+  return redis.call('ZSCORE', key, prefix .. createdAt .. '\0' .. id) ~= false
+end
