@@ -172,8 +172,10 @@ export class StateIndex {
    * that starts with `prefix`. A folded index has no scores, so it cannot be cut by a range.
    */
   private index(partition: Partition, kind: IndexedKind, ref: IndexRef, range: ScoreRange): { key: string; prefix: string | null } {
-    if (ref.value === undefined || !isFolded(kind, ref.field)) return { key: this.store.indexKey(partition, kind, ref.field, ref.value), prefix: null };
-    if (String(range.min) !== '-inf' || String(range.max) !== '+inf') throw new Error(`The equality index of ${ref.field} has no score range`);
+    if (ref.value === undefined || !isFolded(kind, ref.field))
+      return { key: this.store.indexKey(partition, kind, ref.field, ref.value), prefix: null };
+    if (String(range.min) !== '-inf' || String(range.max) !== '+inf')
+      throw new Error(`The equality index of ${ref.field} has no score range`);
     return { key: this.store.valuesKey(partition, kind), prefix: valuePrefix(ref.field, ref.value) };
   }
 }
@@ -191,7 +193,5 @@ function pairs(flat: string[]): Scored[] {
 function byCreation(found: Scored[]): Scored[] {
   const earliest = new Map<string, number>();
   for (const { id, score } of found) earliest.set(id, Math.min(score, earliest.get(id) ?? Infinity));
-  return [...earliest]
-    .map(([id, score]) => ({ id, score }))
-    .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...earliest].map(([id, score]) => ({ id, score })).sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
