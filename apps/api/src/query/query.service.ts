@@ -38,14 +38,15 @@ interface Source {
   /** Criteria the source alone satisfies (no need to test them on the objects). */
   covers: Criterion[];
   orderedBy: string;
+  /** Only with a time index: an equality index may be a range of the folded index, which has no scores to cut. */
   range?: { min: number | string; max: number | string };
 }
 
 /**
  * EDC's QuerySpec over the stored objects, driven by the Redis indexes (see docs/architecture.md,
- * "Queries"): `=` filters on indexed fields are intersected in Redis, an `in` unites its values'
- * sets, a time range cuts a score range; when the index answers the whole query the page is
- * cut in Redis. When objects must be read, they are read in index order, and the scan stops
+ * "Queries"): `=` filters on indexed fields are intersected in Redis (by a script), an `in`
+ * unites its values' indexes, a time range cuts a score range; when the index answers the
+ * whole query the page is cut in Redis. When objects must be read, they are read in index order, and the scan stops
  * as soon as the page is full if the index order is the order asked for.
  *
  * Every partition has its own indexes, so each query is a scatter-gather: each partition gives

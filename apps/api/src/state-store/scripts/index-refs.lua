@@ -34,8 +34,15 @@ local function refEntries(key, prefix, width)
   return ids, times
 end
 
--- Whether the index holds `id`, created at `createdAt` (padded): one ZSCORE either way.
-local function refHas(key, prefix, id, createdAt)
-  if prefix == '' then return redis.call('ZSCORE', key, id) ~= false end
-  return redis.call('ZSCORE', key, prefix .. createdAt .. '\0' .. id) ~= false
+-- Which of `ids` (created at `times`, padded) the index holds, as a list of booleans: one
+-- ZMSCORE for all of them either way.
+local function refHolds(key, prefix, ids, times)
+  local lookups = {}
+  for i = 1, #ids do
+    lookups[i] = prefix == '' and ids[i] or (prefix .. times[i] .. '\0' .. ids[i])
+  end
+  local scores = redis.call('ZMSCORE', key, unpack(lookups))
+  local held = {}
+  for i = 1, #ids do held[i] = scores[i] ~= false end
+  return held
 end
