@@ -112,6 +112,71 @@ describe('the folded equality indexes', () => {
     });
   });
 
+  describe('intersections', () => {
+    let config: AppConfig;
+    let api: INestApplication;
+    const made: TransferProcess[] = [];
+
+    beforeAll(async () => {
+      config = testConfig({ COUNTERPARTY_MODE: 'manual', REDIS_PARTITIONS: '2' });
+      api = await startApi(config);
+      const store = api.get(StateStore);
+      // More than the script reads in one chunk (1,000) in each partition, some createdAt shared.
+      for (let i = 0; i < 2600; i++)
+        made.push(
+          storedTransfer({
+            createdAt: 1_650_000_000_000 + Math.floor(i / 3),
+            state: i % 3 === 0 ? 'TERMINATED' : 'INITIAL',
+            protocol: i % 7 === 0 ? 'dataspace-protocol-http:2025-1' : 'dataspace-protocol-http',
+          }),
+        );
+      for (let i = 0; i < made.length; i += 250)
+        await Promise.all(
+          made.slice(i, i + 250).map((tp) => store.create('transferprocess', tp, transferProcessEvent(tp, {}, store.newEventId(tp.id)))),
+        );
+    });
+
+    afterAll(async () => {
+      await api?.close();
+      if (config) await dropKeys(config);
+    });
+
+    const inOrder = (keep: (tp: TransferProcess) => boolean, descending: boolean) => {
+      const ids = made
+        .filter(keep)
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+        .map((tp) => tp.id);
+      return descending ? ids.reverse() : ids;
+    };
+
+    it.each([
+      ['ASC', 0, 50],
+      ['DESC', 0, 50],
+      ['ASC', 1190, 30],
+      ['DESC', 2000, 100],
+      ['ASC', 0, 5000],
+    ] as const)('pages a large intersection %s from %i, %i at a time, cutting it in the script', async (order, offset, limit) => {
+      const filterExpression = [
+        { operandLeft: 'type', operator: '=', operandRight: 'CONSUMER' },
+        { operandLeft: 'protocol', operator: '=', operandRight: 'dataspace-protocol-http' },
+        { operandLeft: 'counterPartyAddress', operator: '=', operandRight: 'http://provider.example/api/dsp' },
+      ];
+      const found = await query(api, { filterExpression, sortOrder: order, offset, limit });
+      const want = inOrder((tp) => tp.protocol === 'dataspace-protocol-http', order === 'DESC').slice(offset, offset + limit);
+      expect(found.map((t) => t['@id'])).toEqual(want);
+    });
+
+    it('intersects a state with a folded index, DESC', async () => {
+      const filterExpression = [
+        { operandLeft: 'state', operator: '=', operandRight: 'TERMINATED' },
+        { operandLeft: 'protocol', operator: '=', operandRight: 'dataspace-protocol-http:2025-1' },
+      ];
+      const found = await query(api, { filterExpression, sortOrder: 'DESC', offset: 3, limit: 40 });
+      const want = inOrder((tp) => tp.state === 'TERMINATED' && tp.protocol === 'dataspace-protocol-http:2025-1', true).slice(3, 43);
+      expect(found.map((t) => t['@id'])).toEqual(want);
+    });
+  });
+
   describe('stored by the previous release', () => {
     let config: AppConfig;
     let redis: Redis;

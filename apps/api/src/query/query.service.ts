@@ -104,6 +104,7 @@ export class QueryService {
   /** The first `wanted` ids of one partition in the source's order (reversed when descending), with their scores. */
   private async head(partition: Partition, kind: IndexedKind, source: Source, plan: QueryPlan, wanted: number): Promise<Scored[]> {
     if (source.combine === 'one') return this.index.head(partition, kind, source.indexes[0], wanted, plan.descending, source.range);
+    if (source.combine === 'intersect') return this.index.intersectionHead(partition, kind, source.indexes, wanted, plan.descending);
     const all = await this.orderedIds(partition, kind, source);
     return (plan.descending ? all.reverse() : all).slice(0, wanted);
   }

@@ -85,8 +85,13 @@ export class StateIndex {
    * be a range of the folded index.
    */
   async combined(partition: Partition, kind: IndexedKind, refs: IndexRef[], how: 'intersect' | 'union'): Promise<Scored[]> {
-    const found = pairs((await this.combine(partition, kind, refs, how, 0)) as string[]);
+    const found = pairs((await this.combine(partition, kind, refs, how, 0, false)) as string[]);
     return how === 'intersect' ? found : byCreation(found);
+  }
+
+  /** The first `count` ids of `partition` in all of `refs`, in creation order (reversed when `descending`). */
+  async intersectionHead(partition: Partition, kind: IndexedKind, refs: IndexRef[], count: number, descending: boolean): Promise<Scored[]> {
+    return pairs((await this.combine(partition, kind, refs, 'intersect', count, descending)) as string[]);
   }
 
   /**
@@ -119,7 +124,7 @@ export class StateIndex {
 
   /** How many ids of `partition` are in all of `refs`, counted up to `limit` (0: all). */
   async countIntersection(partition: Partition, kind: IndexedKind, refs: IndexRef[], limit: number): Promise<number> {
-    return Number(await this.combine(partition, kind, refs, 'count', limit));
+    return Number(await this.combine(partition, kind, refs, 'count', limit, false));
   }
 
   /** Ids `from` .. `from + count` of one index of `partition` in `range`, in score order (reversed when `descending`). */
@@ -145,6 +150,7 @@ export class StateIndex {
     refs: IndexRef[],
     how: 'intersect' | 'union' | 'count',
     limit: number,
+    descending: boolean,
   ): Promise<string[] | number> {
     const indexes = refs.map((ref) => this.index(partition, kind, ref, ALL_SCORES));
     return this.redis.cbCombineIndexes(
@@ -153,6 +159,7 @@ export class StateIndex {
       how,
       limit,
       CREATED_AT_WIDTH,
+      descending ? 1 : 0,
       ...indexes.map((i) => i.prefix ?? ''),
     );
   }

@@ -34,6 +34,33 @@ local function refEntries(key, prefix, width)
   return ids, times
 end
 
+-- Up to `count` ids of the index in creation order (reversed when `descending`), from `at`
+-- (nil: the first; else what the previous chunk answered last): the ids, their padded
+-- creation times, and where the next chunk starts.
+local function refChunk(key, prefix, width, at, count, descending)
+  local ids, times = {}, {}
+  if prefix == '' then
+    local from = at or 0
+    local flat = descending and redis.call('ZRANGE', key, from, from + count - 1, 'REV', 'WITHSCORES')
+      or redis.call('ZRANGE', key, from, from + count - 1, 'WITHSCORES')
+    for i = 1, #flat, 2 do
+      ids[#ids + 1] = flat[i]
+      times[#times + 1] = padded(flat[i + 1], width)
+    end
+    return ids, times, from + #ids
+  end
+  -- By lex, each chunk after the member the last one ended with (exclusive).
+  local members = descending
+      and redis.call('ZRANGE', key, at or ('(' .. prefix .. '\255'), '[' .. prefix, 'BYLEX', 'REV', 'LIMIT', 0, count)
+    or redis.call('ZRANGE', key, at or ('[' .. prefix), '(' .. prefix .. '\255', 'BYLEX', 'LIMIT', 0, count)
+  local from = #prefix + 1
+  for i, member in ipairs(members) do
+    times[i] = string.sub(member, from, from + width - 1)
+    ids[i] = string.sub(member, from + width + 1)
+  end
+  return ids, times, #members > 0 and ('(' .. members[#members]) or at
+end
+
 -- Which of `ids` (created at `times`, padded) the index holds, as a list of booleans: one
 -- ZMSCORE for all of them either way.
 local function refHolds(key, prefix, ids, times)
