@@ -17,10 +17,11 @@
 --- @include "index-refs.lua"
 local how, limit, width, descending = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
 local function prefixOf(k) return ARGV[4 + k] end
--- Ids of the smallest index read and looked up at once: the first chunk the page's size (at
--- least 64), doubling up to 1,000 (unpack's bound on arguments is far above it).
+-- Ids of the smallest index read and looked up at once: the first chunk 4 times the page (at
+-- least 256, since only some ids are in every index), doubling up to 1,000 (unpack's bound on
+-- arguments is far above it).
 local MAX_CHUNK = 1000
-local chunk = limit > 0 and math.min(math.max(limit, 64), MAX_CHUNK) or MAX_CHUNK
+local chunk = limit > 0 and math.min(math.max(4 * limit, 256), MAX_CHUNK) or MAX_CHUNK
 
 if how == 'union' then
   local out = {}
