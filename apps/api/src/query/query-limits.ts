@@ -5,7 +5,8 @@
 export const QUERY_LIMITS = {
   /**
    * Values in all `in` lists of one query together. Each value is an index lookup in every
-   * partition (a key of a `ZUNION`, a `ZCARD` inside one script per partition) and a set entry
+   * partition (a range read inside one script per partition for the union, and one counted
+   * inside another for the sizes) and a set entry
    * every candidate is tested against; real EDC clients list a handful.
    */
   maxInValues: 1_000,

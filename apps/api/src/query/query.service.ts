@@ -38,14 +38,15 @@ interface Source {
   /** Criteria the source alone satisfies (no need to test them on the objects). */
   covers: Criterion[];
   orderedBy: string;
+  /** Only with a time index: an equality index may be a range of the folded index, which has no scores to cut. */
   range?: { min: number | string; max: number | string };
 }
 
 /**
  * EDC's QuerySpec over the stored objects, driven by the Redis indexes (see docs/architecture.md,
- * "Queries"): `=` filters on indexed fields are intersected in Redis, an `in` unites its values'
- * sets, a time range cuts a score range; when the index answers the whole query the page is
- * cut in Redis. When objects must be read, they are read in index order, and the scan stops
+ * "Queries"): `=` filters on indexed fields are intersected in Redis (by a script), an `in`
+ * unites its values' indexes, a time range cuts a score range; when the index answers the
+ * whole query the page is cut in Redis. When objects must be read, they are read in index order, and the scan stops
  * as soon as the page is full if the index order is the order asked for.
  *
  * Every partition has its own indexes, so each query is a scatter-gather: each partition gives
@@ -103,6 +104,7 @@ export class QueryService {
   /** The first `wanted` ids of one partition in the source's order (reversed when descending), with their scores. */
   private async head(partition: Partition, kind: IndexedKind, source: Source, plan: QueryPlan, wanted: number): Promise<Scored[]> {
     if (source.combine === 'one') return this.index.head(partition, kind, source.indexes[0], wanted, plan.descending, source.range);
+    if (source.combine === 'intersect') return this.index.intersectionHead(partition, kind, source.indexes, wanted, plan.descending);
     const all = await this.orderedIds(partition, kind, source);
     return (plan.descending ? all.reverse() : all).slice(0, wanted);
   }

@@ -3,11 +3,14 @@ import Redis from 'ioredis';
 import { Partition, REDIS, withScripts } from '@app/platform';
 import { IndexedKind } from './entity-indexes';
 import { StateStore } from './state-store.service';
+import { CREATED_AT_WIDTH, isFolded, lexRange, parseMember, valuePrefix } from './equality-members';
+import COMBINE_INDEXES from './scripts/combine-indexes.lua';
 import INDEX_SIZES from './scripts/index-sizes.lua';
 
 /** This store's scripts, as commands of its connection. */
 interface Scripts {
   cbIndexSizes(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
+  cbCombineIndexes(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<string[] | number>;
 }
 
 /** An index of one partition, named by its field (and value, for an equality index). */
@@ -30,8 +33,11 @@ export interface Scored {
 
 /**
  * The reads of the state store's indexes (which `StateStore` writes, in its commit scripts):
- * every sorted set is per partition, scored by creation time (equality indexes) or by the time
- * it is named after, and answered with its scores so that partitions can be merged.
+ * every index is per partition, ordered by creation time (equality indexes) or by the time it
+ * is named after, and answered with those times so that partitions can be merged. An equality
+ * index of a field that never changes is a range of the folded index (equality-members.ts),
+ * read by lex; `state`'s and the time indexes are sorted sets of their own, read by score.
+ * Only the time indexes are ever given a score range (QueryService.chooseSource).
  */
 @Injectable()
 export class StateIndex {
@@ -44,6 +50,7 @@ export class StateIndex {
     this.redis = withScripts<Scripts>(redis, {
       // The number of keys varies with the lookups, so it is given per call.
       cbIndexSizes: { lua: INDEX_SIZES },
+      cbCombineIndexes: { lua: COMBINE_INDEXES },
     });
   }
 
@@ -54,32 +61,37 @@ export class StateIndex {
     ref: IndexRef,
     count: number,
     descending: boolean,
-    range: ScoreRange = { min: '-inf', max: '+inf' },
+    range: ScoreRange = ALL_SCORES,
   ): Promise<Scored[]> {
-    const key = this.key(partition, kind, ref);
+    const index = this.index(partition, kind, ref, range);
+    if (index.prefix !== null) return this.lexSlice(index.key, index.prefix, 0, count, descending);
     return pairs(
       descending
-        ? await this.redis.zrange(key, range.max, range.min, 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES')
-        : await this.redis.zrange(key, range.min, range.max, 'BYSCORE', 'LIMIT', 0, count, 'WITHSCORES'),
+        ? await this.redis.zrange(index.key, range.max, range.min, 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES')
+        : await this.redis.zrange(index.key, range.min, range.max, 'BYSCORE', 'LIMIT', 0, count, 'WITHSCORES'),
     );
   }
 
   /** Every id of one index of `partition` in `range`, in score order. */
   async inRange(partition: Partition, kind: IndexedKind, ref: IndexRef, range: ScoreRange): Promise<Scored[]> {
-    return pairs(await this.redis.zrangebyscore(this.key(partition, kind, ref), range.min, range.max, 'WITHSCORES'));
+    const index = this.index(partition, kind, ref, range);
+    if (index.prefix !== null) return this.lexSlice(index.key, index.prefix, 0, -1, false);
+    return pairs(await this.redis.zrangebyscore(index.key, range.min, range.max, 'WITHSCORES'));
   }
 
   /**
-   * The ids of `partition` in all of `refs` (`intersect`) or in any (`union`), in creation order:
-   * equality indexes are all scored by creation time, so MIN keeps it.
+   * The ids of `partition` in all of `refs` (`intersect`) or in any (`union`), in creation order
+   * (ties by id), as ZINTER and ZUNION with AGGREGATE MIN gave: by one script, since a ref may
+   * be a range of the folded index.
    */
   async combined(partition: Partition, kind: IndexedKind, refs: IndexRef[], how: 'intersect' | 'union'): Promise<Scored[]> {
-    const keys = refs.map((ref) => this.key(partition, kind, ref));
-    const reply =
-      how === 'intersect'
-        ? await this.redis.zinter(keys.length, ...keys, 'AGGREGATE', 'MIN', 'WITHSCORES')
-        : await this.redis.zunion(keys.length, ...keys, 'AGGREGATE', 'MIN', 'WITHSCORES');
-    return pairs(reply);
+    const found = pairs((await this.combine(partition, kind, refs, how, 0, false)) as string[]);
+    return how === 'intersect' ? found : byCreation(found);
+  }
+
+  /** The first `count` ids of `partition` in all of `refs`, in creation order (reversed when `descending`). */
+  async intersectionHead(partition: Partition, kind: IndexedKind, refs: IndexRef[], count: number, descending: boolean): Promise<Scored[]> {
+    return pairs((await this.combine(partition, kind, refs, 'intersect', count, descending)) as string[]);
   }
 
   /**
@@ -89,8 +101,14 @@ export class StateIndex {
   async sizes(kind: IndexedKind, groups: IndexRef[][]): Promise<number[]> {
     const perPartition = await Promise.all(
       this.store.partitions.all.map((p) => {
-        const keys = groups.flatMap((refs) => refs.map((ref) => this.key(p, kind, ref)));
-        return this.redis.cbIndexSizes(keys.length, ...keys, ...groups.map((refs) => refs.length));
+        const indexes = groups.flatMap((refs) => refs.map((ref) => this.index(p, kind, ref, ALL_SCORES)));
+        return this.redis.cbIndexSizes(
+          indexes.length,
+          ...indexes.map((i) => i.key),
+          groups.length,
+          ...groups.map((refs) => refs.length),
+          ...indexes.map((i) => i.prefix ?? ''),
+        );
       }),
     );
     return groups.map((_, g) => perPartition.reduce((sum, sizes) => sum + Number(sizes[g]), 0));
@@ -98,13 +116,15 @@ export class StateIndex {
 
   /** How many ids of one index of `partition` lie in `range`. */
   countInRange(partition: Partition, kind: IndexedKind, ref: IndexRef, range: ScoreRange): Promise<number> {
-    return this.redis.zcount(this.key(partition, kind, ref), range.min, range.max);
+    const index = this.index(partition, kind, ref, range);
+    if (index.prefix === null) return this.redis.zcount(index.key, range.min, range.max);
+    const { min, max } = lexRange(index.prefix);
+    return this.redis.zlexcount(index.key, min, max);
   }
 
   /** How many ids of `partition` are in all of `refs`, counted up to `limit` (0: all). */
-  countIntersection(partition: Partition, kind: IndexedKind, refs: IndexRef[], limit: number): Promise<number> {
-    const keys = refs.map((ref) => this.key(partition, kind, ref));
-    return this.redis.zintercard(keys.length, ...keys, 'LIMIT', limit) as Promise<number>;
+  async countIntersection(partition: Partition, kind: IndexedKind, refs: IndexRef[], limit: number): Promise<number> {
+    return Number(await this.combine(partition, kind, refs, 'count', limit, false));
   }
 
   /** Ids `from` .. `from + count` of one index of `partition` in `range`, in score order (reversed when `descending`). */
@@ -117,20 +137,68 @@ export class StateIndex {
     count: number,
     descending: boolean,
   ): Promise<string[]> {
-    const key = this.key(partition, kind, ref);
+    const index = this.index(partition, kind, ref, range);
+    if (index.prefix !== null) return (await this.lexSlice(index.key, index.prefix, from, count, descending)).map((s) => s.id);
     return descending
-      ? this.redis.zrange(key, range.max, range.min, 'BYSCORE', 'REV', 'LIMIT', from, count)
-      : this.redis.zrange(key, range.min, range.max, 'BYSCORE', 'LIMIT', from, count);
+      ? this.redis.zrange(index.key, range.max, range.min, 'BYSCORE', 'REV', 'LIMIT', from, count)
+      : this.redis.zrange(index.key, range.min, range.max, 'BYSCORE', 'LIMIT', from, count);
   }
 
-  private key(partition: Partition, kind: IndexedKind, ref: IndexRef): string {
-    return this.store.indexKey(partition, kind, ref.field, ref.value);
+  private combine(
+    partition: Partition,
+    kind: IndexedKind,
+    refs: IndexRef[],
+    how: 'intersect' | 'union' | 'count',
+    limit: number,
+    descending: boolean,
+  ): Promise<string[] | number> {
+    const indexes = refs.map((ref) => this.index(partition, kind, ref, ALL_SCORES));
+    return this.redis.cbCombineIndexes(
+      indexes.length,
+      ...indexes.map((i) => i.key),
+      how,
+      limit,
+      CREATED_AT_WIDTH,
+      descending ? 1 : 0,
+      ...indexes.map((i) => i.prefix ?? ''),
+    );
+  }
+
+  /** Members `from` .. `from + count` (count -1: all) of one value's range of the folded index, as ids with creation times. */
+  private async lexSlice(key: string, prefix: string, from: number, count: number, descending: boolean): Promise<Scored[]> {
+    const { min, max } = lexRange(prefix);
+    const members = descending
+      ? await this.redis.zrangeBuffer(key, max, min, 'BYLEX', 'REV', 'LIMIT', from, count)
+      : await this.redis.zrangeBuffer(key, min, max, 'BYLEX', 'LIMIT', from, count);
+    const prefixBytes = Buffer.byteLength(prefix, 'utf8');
+    return members.map((m) => parseMember(m, prefixBytes));
+  }
+
+  /**
+   * Where `ref` is kept: a sorted set of its own (prefix null), or the range of the folded index
+   * that starts with `prefix`. A folded index has no scores, so it cannot be cut by a range.
+   */
+  private index(partition: Partition, kind: IndexedKind, ref: IndexRef, range: ScoreRange): { key: string; prefix: string | null } {
+    if (ref.value === undefined || !isFolded(kind, ref.field))
+      return { key: this.store.indexKey(partition, kind, ref.field, ref.value), prefix: null };
+    if (String(range.min) !== '-inf' || String(range.max) !== '+inf')
+      throw new Error(`The equality index of ${ref.field} has no score range`);
+    return { key: this.store.valuesKey(partition, kind), prefix: valuePrefix(ref.field, ref.value) };
   }
 }
 
-/** A `WITHSCORES` reply as ids with scores. */
+const ALL_SCORES: ScoreRange = { min: '-inf', max: '+inf' };
+
+/** A `WITHSCORES` reply (or the combine script's) as ids with scores. */
 function pairs(flat: string[]): Scored[] {
   const out: Scored[] = [];
   for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i], score: Number(flat[i + 1]) });
   return out;
+}
+
+/** Ids from several indexes as one list in creation order, ties by id, each once at its earliest time. */
+function byCreation(found: Scored[]): Scored[] {
+  const earliest = new Map<string, number>();
+  for (const { id, score } of found) earliest.set(id, Math.min(score, earliest.get(id) ?? Infinity));
+  return [...earliest].map(([id, score]) => ({ id, score })).sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -16,6 +16,7 @@ import {
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
 import { CallbackAddress, StreamEvent, streamEventJson } from '@app/events';
 import { StoredEntity } from './stored-entity';
+import { valueMember } from './equality-members';
 import CREATE from './scripts/create.lua';
 import DELETE from './scripts/delete.lua';
 import TRANSITION from './scripts/transition.lua';
@@ -107,19 +108,15 @@ export class StateStore {
 
   private async createNow(kind: IndexedKind, entity: StoredEntity, event: StreamEvent): Promise<boolean> {
     const partition = this.partitions.of(entity.id);
-    const equalityKeys = [
-      this.indexKey(partition, kind, 'state', entity.state),
-      ...EQUALITY_INDEXES[kind]
-        .filter((field) => indexedValue(entity, field) !== undefined && indexedValue(entity, field) !== null)
-        .map((field) => this.indexKey(partition, kind, field, String(indexedValue(entity, field)))),
-    ];
+    const members = foldedValues(kind, entity).map(({ field, value }) => valueMember(field, value, entity.createdAt, entity.id));
     const { job, joins } = joinLanes(event, this.config.staticCallbacks, this.partitions, this.endpoints);
     const keys = [
       this.entityKey(kind, entity.id),
       eventStreamKey(partition),
       this.indexKey(partition, kind, 'createdAt'),
       this.indexKey(partition, kind, 'stateTimestamp'),
-      ...equalityKeys,
+      this.indexKey(partition, kind, 'state', entity.state),
+      this.valuesKey(partition, kind),
       ...joins.map((j) => j.key),
     ];
     const created = await this.redis.cbCreate(
@@ -132,7 +129,8 @@ export class StateStore {
       streamEventJson(job),
       entity.stateTimestamp,
       event.envelope.id,
-      joins.length,
+      members.length,
+      ...members,
       ...joins.map((j) => j.deliveryId),
     );
     return created === 1;
@@ -186,35 +184,57 @@ export class StateStore {
    */
   async delete(kind: IndexedKind, entity: StoredEntity & { callbackAddresses?: CallbackAddress[] }): Promise<ReleasedLanes | null> {
     const partition = this.partitions.of(entity.id);
+    const values = foldedValues(kind, entity);
     const indexes = [
       this.indexKey(partition, kind, 'createdAt'),
       this.indexKey(partition, kind, 'stateTimestamp'),
       this.indexKey(partition, kind, 'state', entity.state),
-      ...EQUALITY_INDEXES[kind]
-        .filter((field) => indexedValue(entity, field) !== undefined && indexedValue(entity, field) !== null)
-        .map((field) => this.indexKey(partition, kind, field, String(indexedValue(entity, field)))),
+      // The previous release's sets of its values, which the boot's migration may not have
+      // emptied yet (equality-index-migration.ts): an id left there would come back with it.
+      ...values.map(({ field, value }) => this.indexKey(partition, kind, field, value)),
     ];
     const orderedUris = [
       ...this.config.staticCallbacks.filter((c) => c.ordered),
       ...(entity.callbackAddresses ?? []).filter((a) => a.ordered),
     ].map((endpoint) => endpoint.uri);
     const lanes = [...new Set(orderedUris.map((uri) => laneKey(this.partitions, entity.id, uri)))];
-    const keys = [this.entityKey(kind, entity.id), ...indexes, ...lanes, heldLanesKey(partition)];
-    const done = await this.redis.cbDelete(keys.length, ...keys, entity.id, entity.version, indexes.length);
+    const keys = [this.entityKey(kind, entity.id), this.valuesKey(partition, kind), ...indexes, ...lanes, heldLanesKey(partition)];
+    const members = values.map(({ field, value }) => valueMember(field, value, entity.createdAt, entity.id));
+    const done = await this.redis.cbDelete(keys.length, ...keys, entity.id, entity.version, indexes.length, ...members);
     return done === 0 ? null : { held: done[1], waiting: done[2] };
   }
 
   /**
    * A sorted set of the ids of `partition`: `createdAt` or `stateTimestamp` (scored by that
-   * time), or the equality index of `field` = `value` (scored by creation time).
+   * time), or the equality index of `state` = `value` (scored by creation time). The other
+   * equality indexes are in `valuesKey`; the previous release kept them here too.
    */
   indexKey(partition: Partition, kind: IndexedKind, field: string, value?: string): string {
     return value === undefined ? partitionKey(partition, `${kind}-index`, field) : partitionKey(partition, `${kind}-index`, field, value);
   }
 
+  /** The folded equality index of `partition` (equality-members.ts): every field of EQUALITY_INDEXES, by value. */
+  valuesKey(partition: Partition, kind: IndexedKind): string {
+    return partitionKey(partition, `${kind}-index`, VALUES_INDEX);
+  }
+
   private entityKey(kind: IndexedKind, id: string): string {
     return partitionKey(this.partitions.of(id), kind, id);
   }
+}
+
+/**
+ * The name of the folded index under `<kind>-index:`; no key of the previous release's layout
+ * (`<kind>-index:<field>:<value>`) is named so, since it has a value after its field.
+ */
+const VALUES_INDEX = 'by-value';
+
+/** The fields of EQUALITY_INDEXES that `entity` has, with their values as the index holds them (text). */
+function foldedValues(kind: IndexedKind, entity: StoredEntity): { field: string; value: string }[] {
+  return EQUALITY_INDEXES[kind].flatMap((field) => {
+    const value = indexedValue(entity, field);
+    return value === undefined || value === null ? [] : [{ field, value: String(value) }];
+  });
 }
 
 /** The value `field` indexes: a dotted name is a nested path (`offer.assetId`). */
