@@ -26,8 +26,10 @@ trap cleanup EXIT
 # A receiver answering 200 at once; GET on the next port tells how many POSTs it has had.
 node -e '
 const http = require("http"), port = Number(process.argv[1]); let n = 0;
-http.createServer({ keepAliveTimeout: 60000 }, (q, s) => q.resume().on("end", () => { n++; s.end("ok"); })).listen(port, "127.0.0.1");
-http.createServer((q, s) => s.end(String(n))).listen(port + 1, "127.0.0.1");' "$PORT" & receiver=$!; pids+=($receiver)
+let connections = 0;
+http.createServer({ keepAliveTimeout: 60000 }, (q, s) => q.resume().on("end", () => { n++; s.end("ok"); }))
+  .on("connection", () => connections++).listen(port, "127.0.0.1");
+http.createServer((q, s) => s.end(q.url === "/connections" ? String(connections) : String(n))).listen(port + 1, "127.0.0.1");' "$PORT" & receiver=$!; pids+=($receiver)
 # The receiver's count; the run stops (instead of waiting for ever) if the receiver is gone,
 # say because the randomly chosen port was taken.
 received() { curl -s "127.0.0.1:$((PORT + 1))" || echo 0; }
@@ -72,5 +74,8 @@ receipts_reach $((300 + EVENTS))
 t1=$(date +%s.%N)
 sleep 2
 a1=$(cpu $api); d1=$(cpu $dispatcher)
+# The receiver's connections over the whole run (warm-up included): keep-alive should hold them to
+# the dispatcher's sockets in flight at once, not one per delivery.
 awk -v n="$EVENTS" -v t="$(echo "$t1 - $t0" | bc)" -v a="$((a1 - a0))" -v d="$((d1 - d0))" -v loadavg="$(cut -d' ' -f1 /proc/loadavg)" \
-  'BEGIN { printf "%d events in %.2f s (%d/s); CPU per event: api %d us, dispatcher %d us; load average %s\n", n, t, n / t, a * 10000 / n, d * 10000 / n, loadavg }'
+  -v conns="$(curl -s "127.0.0.1:$((PORT + 1))/connections")" \
+  'BEGIN { printf "%d events in %.2f s (%d/s); CPU per event: api %d us, dispatcher %d us; load average %s; %d connections to the receiver\n", n, t, n / t, a * 10000 / n, d * 10000 / n, loadavg, conns }'

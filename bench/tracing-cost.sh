@@ -7,6 +7,8 @@
 #   npm run build && BASE_DIST=/path/to/old/dist bench/tracing-cost.sh      # EVENTS=5000 RUNS=3
 #   CALLER_TRACEPARENT=0 DRAIN=0 BASE_DIST=... bench/tracing-cost.sh        # creates without a caller's traceparent, no drains
 #
+# Each drain also prints how many deliveries its dispatcher parked (callback_deliveries_parked_total;
+# 0 for a build without that counter).
 # RUNS rounds of creates: in each, for each build in turn (base, off, on: the machine's noise
 # falls on all three alike), a fresh api (manual mode, alone) takes WARM_UP (500) creates, then
 # EVENTS counted ones, each sending a caller's `traceparent` and naming one callback to a local
@@ -108,13 +110,16 @@ for run in $(seq 1 "$RUNS"); do
     for stream in ${STREAMS[$build]}; do "${REDIS[@]}" copy "${stream%:event-stream}:backlog" "$stream" replace > /dev/null; done
     before=$(received)
     # shellcheck disable=SC2046
-    env $(tracing_env $build) REDIS_PREFIX=$prefix LOG_LEVEL=info DISPATCHER_PORT=0 node "$(dist_of $build)/apps/dispatcher/main.js" > >(cat > /dev/null) 2>&1 & dispatcher=$!
+    env $(tracing_env $build) REDIS_PREFIX=$prefix LOG_LEVEL=info DISPATCHER_PORT=$((PORT + 4)) node "$(dist_of $build)/apps/dispatcher/main.js" > >(cat > /dev/null) 2>&1 & dispatcher=$!
     until [ $(($(received) - before)) -ge 1 ]; do sleep 0.02; done
     c0=$(cpu $dispatcher)
     until [ $(($(received) - before)) -ge "$n" ]; do sleep 0.02; done
     c1=$(cpu $dispatcher)
+    # Deliveries parked through the deliveries queue (a slot not expected soon): each costs a queue
+    # round. A build from before the counter (a0e52ed) prints 0 whatever it parked.
+    parked=$(curl -s "127.0.0.1:$((PORT + 4))/metrics" | awk '/^callback_deliveries_parked_total/ { s += $2 } END { print s + 0 }')
     kill $dispatcher; wait $dispatcher 2>/dev/null || true
-    awk -v b="$build" -v n="$n" -v c="$((c1 - c0))" -v run="$run" \
-      'BEGIN { printf "drain %d %-4s dispatcher CPU %.2f s = %.3f ms per event (%d events)\n", run, b, c / 100, c * 10 / n, n }'
+    awk -v b="$build" -v n="$n" -v c="$((c1 - c0))" -v run="$run" -v parked="$parked" \
+      'BEGIN { printf "drain %d %-4s dispatcher CPU %.2f s = %.3f ms per event (%d events, %d parked)\n", run, b, c / 100, c * 10 / n, n, parked }'
   done
 done
