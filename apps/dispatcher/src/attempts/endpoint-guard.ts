@@ -270,7 +270,9 @@ export class EndpointGuard {
       const check = () => {
         const now = Date.now();
         const freedAt = forHost ? host.releasedAt : endpoint.releasedAt;
-        if (now - freedAt < QUEUE_WAIT_MS && now < giveUpAt) {
+        // A circuit opened meanwhile hands no freed slot on (see `settle`): parked at this check.
+        const closed = this.isClosed(endpoint.circuit) && this.isClosed(host.circuit);
+        if (closed && now - freedAt < QUEUE_WAIT_MS && now < giveUpAt) {
           timer = setTimeout(check, Math.min(freedAt + QUEUE_WAIT_MS, giveUpAt) - now);
           return;
         }
@@ -323,7 +325,7 @@ export class EndpointGuard {
     host.releasedAt = now;
 
     // The freed slot goes straight to the first waiting job that may use it (so no newcomer can
-    // take it in between), unless a circuit is open: then waiters time out and park.
+    // take it in between), unless a circuit is open: then waiters are parked at their next check.
     if (!this.isClosed(host.circuit)) return;
     const index = host.waiters.findIndex(
       (w) => this.isClosed(w.endpoint.circuit) && w.endpoint.slots.size < this.config.endpointConcurrency,
