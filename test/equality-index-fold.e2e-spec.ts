@@ -3,7 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { AppConfig, connectRedis, partitionKey, redisKey } from '@app/platform';
-import { EqualityIndexMigration } from '../apps/api/src/state-store/equality-index-migration';
+import { EqualityIndexMigration, REFOLD_WINDOW_MS } from '../apps/api/src/state-store/equality-index-migration';
 import { StateIndex } from '../apps/api/src/state-store/state-index';
 import { StateStore } from '../apps/api/src/state-store/state-store.service';
 import { TransferProcess } from '../apps/api/src/transfer-processes/transfer-process';
@@ -294,17 +294,27 @@ describe('the folded equality indexes', () => {
       expect(members).toBe(old.length * TRANSFER_FIELDS.length);
     });
 
-    it('folds a set of the previous release that a boot finds after another finished only when told to run again, moving each id once', async () => {
+    it('folds what the previous release writes after the first fold (a rolling upgrade), until an hour after it, moving each id once', async () => {
       const migration = apis[0].get(EqualityIndexMigration);
+      const marker = redisKey(config, 'equality-indexes-folded');
+      const firstDone = Date.parse((await redis.get(marker))!);
       expect(await migration.run()).toBe(0);
       const late = storedTransfer({ contractId: 'contract:late' });
       await writeOldTransfer(late);
-      await redis.del(redisKey(config, 'equality-indexes-folded'));
       expect(await migration.run()).toBe(TRANSFER_FIELDS.length);
+      expect(await migration.run()).toBe(0);
+      // The window runs from the first fold: a later pass does not move the marker.
+      expect(Date.parse((await redis.get(marker))!)).toBe(firstDone);
       const found = await query(apis[1], {
         filterExpression: [{ operandLeft: 'contractId', operator: '=', operandRight: 'contract:late' }],
       });
       expect(found.map((t) => t['@id'])).toEqual([late.id]);
+
+      // An hour after the first fold nothing is scanned any more.
+      const later = storedTransfer({ contractId: 'contract:after-the-window' });
+      await writeOldTransfer(later);
+      expect(await migration.run(firstDone + REFOLD_WINDOW_MS + 1)).toBeNull();
+      expect(await migration.run(firstDone + REFOLD_WINDOW_MS)).toBe(TRANSFER_FIELDS.length);
     });
 
     it('forgets a deleted object in the folded index (and in a set of the previous release not yet folded)', async () => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, isCluster, Partition, REDIS, redisKey, withScripts } from '@app/platform';
 import { EQUALITY_INDEXES, IndexedKind } from './entity-indexes';
@@ -14,6 +14,13 @@ interface Scripts {
 /** Keys looked at per SCAN step, and ids moved per script step: the most work one step does. */
 const SCAN_COUNT = 1000;
 const MOVE_COUNT = 1000;
+/**
+ * How long after the first finished fold the api folds again (at each boot, and once a minute):
+ * during a rolling upgrade the previous release's pods keep serving, and writing sets per value,
+ * after the first new pod has folded; an hour covers any rollout, after which nothing is scanned.
+ */
+export const REFOLD_WINDOW_MS = 60 * 60_000;
+const REFOLD_EVERY_MS = 60_000;
 
 /** An equality index of the previous release's layout: a sorted set per value of a folded field. */
 interface OldIndex {
@@ -28,18 +35,21 @@ interface OldIndex {
  * Moves the equality indexes the previous release kept as a sorted set per value
  * (`<p>:<kind>-index:<field>:<value>`, scored by creation time) into each partition's folded
  * index (equality-members.ts), before the api takes its first request, so queries read one
- * layout only. It runs at every boot until one has finished, which a marker key records:
- * every node's keys of this prefix are scanned (SCAN, SCAN_COUNT at a time), and each old set
- * found is moved MOVE_COUNT ids per script step, atomically (fold-old-index.lua), the set
- * disappearing when empty. Replicas booting together each run it; a step run twice moves
- * nothing twice, and a boot killed half-way leaves the next one less to do. State indexes are
- * not folded and stay as they are. See docs/architecture.md, "Queries".
+ * layout only; then once a minute, until REFOLD_WINDOW_MS after the first fold that finished
+ * (a marker key records when), for what the previous release's pods write while a rolling
+ * upgrade runs. Each pass scans every node's keys of this prefix (SCAN, SCAN_COUNT at a time),
+ * and moves each old set found MOVE_COUNT ids per script step, atomically (fold-old-index.lua),
+ * the set disappearing when empty. Replicas each run it; a step run twice moves nothing twice,
+ * and a pass killed half-way leaves the next one less to do. State indexes are not folded and
+ * stay as they are. See docs/architecture.md, "Queries".
  */
 @Injectable()
-export class EqualityIndexMigration implements OnModuleInit {
+export class EqualityIndexMigration implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EqualityIndexMigration');
   private readonly redis: Redis & Scripts;
   private readonly doneKey: string;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -51,19 +61,39 @@ export class EqualityIndexMigration implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
+    if (await this.pass())
+      this.timer = setInterval(() => (this.running ??= this.pass().finally(() => (this.running = undefined))), REFOLD_EVERY_MS).unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One fold, logged; false once the window is over (no more passes needed). */
+  private async pass(): Promise<boolean> {
     try {
       const moved = await this.run();
+      if (moved === null) {
+        clearInterval(this.timer);
+        return false;
+      }
       if (moved > 0) this.logger.log(`Moved ${moved} ids of the previous release's equality indexes into the folded ones`);
     } catch (err) {
       // Redis refusing writes (out of memory): the api starts and answers 503 while it refuses;
-      // the next boot tries again, and until then queries by value miss the ids not yet moved.
+      // the next pass tries again, and until then queries by value miss the ids not yet moved.
       this.logger.warn(`Could not fold the previous release's equality indexes now: ${(err as Error).message}`);
     }
+    return true;
   }
 
-  /** Folds every old index left, unless a boot already finished; returns how many ids it moved. */
-  async run(): Promise<number> {
-    if ((await this.redis.get(this.doneKey)) !== null) return 0;
+  /**
+   * Folds every old index left; returns how many ids it moved, or null when the window after the
+   * first finished fold is over (nothing is scanned then).
+   */
+  async run(now = Date.now()): Promise<number | null> {
+    const firstDone = await this.redis.get(this.doneKey);
+    if (firstDone !== null && now - Date.parse(firstDone) > REFOLD_WINDOW_MS) return null;
     let moved = 0;
     // Braces are literal in MATCH only when escaped.
     const pattern = `{${this.config.redisPrefix}-*}:*-index:*`.replace(/\{/g, '\\{');
@@ -78,7 +108,8 @@ export class EqualityIndexMigration implements OnModuleInit {
         }
       } while (cursor !== '0');
     }
-    await this.redis.set(this.doneKey, new Date().toISOString());
+    // The first finished fold's time only: the window runs from it.
+    await this.redis.set(this.doneKey, new Date(now).toISOString(), 'NX');
     return moved;
   }
 
