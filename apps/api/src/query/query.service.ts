@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { APP_CONFIG, AppConfig, Partition } from '@app/platform';
 import { IndexedKind } from '../state-store/entity-indexes';
-import { IndexRef, Scored, StateIndex } from '../state-store/state-index';
+import { ALL_SCORES, IndexRef, Scored, StateIndex } from '../state-store/state-index';
 import { StateStore } from '../state-store/state-store.service';
 import { StoredEntity } from '../state-store/stored-entity';
 import { InvalidInput } from '../domain/domain-errors';
@@ -245,8 +245,6 @@ export class QueryService {
     return this.index.combined(partition, kind, source.indexes, source.combine);
   }
 }
-
-const ALL_SCORES = { min: '-inf', max: '+inf' };
 
 /** A sort on a field with no order index reads every candidate: refused before reading when there are too many. */
 function tooManyToSort(sortField: string, candidates: number, cap: number): InvalidInput {

@@ -187,7 +187,8 @@ export class StateIndex {
   }
 }
 
-const ALL_SCORES: ScoreRange = { min: '-inf', max: '+inf' };
+/** Every score: an index read whole. */
+export const ALL_SCORES: ScoreRange = { min: '-inf', max: '+inf' };
 
 /** A `WITHSCORES` reply (or the combine script's) as ids with scores. */
 function pairs(flat: string[]): Scored[] {
