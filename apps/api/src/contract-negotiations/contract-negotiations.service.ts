@@ -7,7 +7,7 @@ import { ContractAgreement } from '../contract-agreements/contract-agreement';
 import { ContractAgreementStore } from '../contract-agreements/contract-agreement.store';
 import { EventGate } from '../event-gate/event-gate.service';
 import { InvalidInput, NotFound } from '../domain/domain-errors';
-import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { EntityLifecycle, newEntity, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { policyFromOdrl } from '../policies/policy-from-odrl';
 import { StateStore } from '../state-store/state-store.service';
 import { ContractNegotiation, NEGOTIATION_MACHINE, NegotiationState } from './contract-negotiation';
@@ -50,15 +50,16 @@ export class ContractNegotiationsService {
       problems,
     );
     if (problems.length > 0 || !offer) throw new InvalidInput(problems);
-    return this.lifecycle.create({
-      ...initialFields(request['@id']),
-      counterPartyAddress: request.counterPartyAddress,
-      counterPartyId: request.policy.assigner,
-      protocol: request.protocol,
-      offer: { id: request.policy['@id'], policy: offer.policy, assetId: request.policy.target },
-      callbackAddresses,
-      pending: false,
-    });
+    return this.lifecycle.create(
+      newEntity(request['@id'], {
+        counterPartyAddress: request.counterPartyAddress,
+        counterPartyId: request.policy.assigner,
+        protocol: request.protocol,
+        offer: { id: request.policy['@id'], policy: offer.policy, assetId: request.policy.target },
+        callbackAddresses,
+        pending: false,
+      }),
+    );
   }
 
   get(id: string): Promise<ContractNegotiation> {

@@ -30,5 +30,6 @@ export function callbackAddressResponse(address: CallbackAddress) {
 
 /** `IdResponse`, EDC's answer to a create. */
 export function idResponse(id: string, createdAt: number) {
-  return withContext({ '@type': 'IdResponse', '@id': id, createdAt });
+  // Every create answers this: written out, not through withContext's spread (see newEntity).
+  return { '@type': 'IdResponse', '@id': id, createdAt, '@context': EDC_CONTEXT };
 }

@@ -5,7 +5,7 @@ import { ContractAgreementStore } from '../contract-agreements/contract-agreemen
 import { EventGate } from '../event-gate/event-gate.service';
 import { InvalidInput, InvalidRequest } from '../domain/domain-errors';
 import { readBody } from '../http/validate-body';
-import { EntityLifecycle, initialFields, TransitionDetails } from '../lifecycle/entity-lifecycle';
+import { EntityLifecycle, newEntity, TransitionDetails } from '../lifecycle/entity-lifecycle';
 import { StateStore } from '../state-store/state-store.service';
 import { TRANSFER_MACHINE, TransferProcess, TransferState } from './transfer-process';
 import { transferProcessEvent } from './transfer-process.events';
@@ -43,18 +43,19 @@ export class TransferProcessesService {
     if (problems.length > 0) throw new InvalidInput(problems);
     const agreement = await this.agreements.find(request.contractId);
     if (!agreement) throw new InvalidRequest(`Contract agreement with id ${request.contractId} not found`);
-    return this.lifecycle.create({
-      ...initialFields(request['@id']),
-      counterPartyAddress: request.counterPartyAddress,
-      protocol: request.protocol,
-      contractId: request.contractId,
-      assetId: agreement.assetId,
-      transferType: request.transferType,
-      dataDestination: request.dataDestination ? withoutType(request.dataDestination) : undefined,
-      privateProperties: request.privateProperties,
-      managedResources: request.managedResources,
-      callbackAddresses,
-    });
+    return this.lifecycle.create(
+      newEntity(request['@id'], {
+        counterPartyAddress: request.counterPartyAddress,
+        protocol: request.protocol,
+        contractId: request.contractId,
+        assetId: agreement.assetId,
+        transferType: request.transferType,
+        dataDestination: request.dataDestination ? withoutType(request.dataDestination) : undefined,
+        privateProperties: request.privateProperties,
+        managedResources: request.managedResources,
+        callbackAddresses,
+      }),
+    );
   }
 
   get(id: string): Promise<TransferProcess> {
@@ -64,7 +65,7 @@ export class TransferProcessesService {
   /** Moves a transfer to `to` and emits its one event, or answers 409 when EDC forbids it. */
   transition(id: string, to: TransferState, details: TransitionDetails = {}): Promise<TransferProcess> {
     return this.lifecycle.transition(id, to, details, (next) =>
-      details.dataAddress ? { ...next, dataAddress: withoutType(details.dataAddress) } : next,
+      details.dataAddress ? Object.assign({}, next, { dataAddress: withoutType(details.dataAddress) }) : next,
     );
   }
 

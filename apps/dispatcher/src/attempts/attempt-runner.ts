@@ -27,7 +27,8 @@ const ENDPOINT_DELETED: AttemptOutcome = {
 /** A registered endpoint's delivery as its endpoint is now (a PUT may have changed its uri or auth). */
 function withCurrentEndpoint(delivery: DeliveryJobData, settings: EndpointSettings): DeliveryJobData {
   const { uri, authKey, authCodeId } = settings;
-  return { ...delivery, endpoint: { ...delivery.endpoint, uri, authKey, authCodeId } };
+  // Assigned: the auth fields may be new keys, and a spread followed by new keys is V8's slow path.
+  return { ...delivery, endpoint: Object.assign({}, delivery.endpoint, { uri, authKey, authCodeId }) };
 }
 
 /** What one try of a delivery came to. */
