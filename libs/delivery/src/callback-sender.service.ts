@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { authKeyProblem } from '@app/events';
+import { authKeyProblem, perUri } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig, AppMetrics } from '@app/platform';
 import { DeliveryJobData } from './delivery-job';
 import { RefusedDestinationError } from './guarded-lookup';
@@ -13,7 +13,6 @@ import { maskedHead, maskSecret, secretOverlapBytes } from './secret-mask';
 import { SecretResolver } from './secret-resolver.service';
 import { DeliverySigner } from './signing';
 import { verdictOnReply } from './reply-outcome';
-import { perUri } from './per-uri';
 
 const RESPONSE_CAPTURE_BYTES = 1024;
 /** Node's rule for a header value: no control characters but tab, nothing above U+00FF. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EntityKind, EventType, OnFailure, TraceContext } from '@app/events';
-import { perUri } from './per-uri';
+import { EntityKind, EventType, OnFailure, perUri, TraceContext } from '@app/events';
 import { hostOf } from './uri-mask';
 
 /** Where one delivery goes: a dynamic callback address or a static callback. */

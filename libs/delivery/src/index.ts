@@ -1,5 +1,4 @@
 export * from './delivery-job';
-export * from './per-uri';
 export * from './event-body-store';
 export * from './delivery-queues';
 export * from './matching-endpoints';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { perUri } from './per-uri';
+import { perUri } from '@app/events';
 
 /** What came back from one POST: the status, `Retry-After`, and the first bytes of the reply. */
 export interface PostReply {

@@ -1,4 +1,4 @@
-import { perUri } from './per-uri';
+import { perUri } from '@app/events';
 import { SECRET_MASK } from './secret-mask';
 
 /** Query parameters whose name says they carry a credential (`token`, `api_key`, `sig`, `X-Amz-Signature`...). */

@@ -7,3 +7,4 @@ export * from './callback-address';
 export * from './dto/as-list';
 export * from './dto/is-http-url.validator';
 export * from './dto/callback-address.dto';
+export * from './per-uri';

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { addressOfShorthand, CallbackAddress, CallbackAddressDto, httpUrlProblem, isAbsoluteHttpUrl } from '@app/events';
-import { perUri } from '@app/delivery';
+import { addressOfShorthand, CallbackAddress, CallbackAddressDto, httpUrlProblem, isAbsoluteHttpUrl, perUri } from '@app/events';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { Problem } from '../domain/domain-errors';
 

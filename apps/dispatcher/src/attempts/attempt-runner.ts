@@ -11,9 +11,9 @@ import {
   EndpointRegistry,
   EndpointSettings,
   NextStep,
-  perUri,
   RetryPolicy,
 } from '@app/delivery';
+import { perUri } from '@app/events';
 import { APP_CONFIG, AppConfig, AppMetrics, SpanHandle, startSpan } from '@app/platform';
 import { EndpointGuard, healthOf, OpenCircuit } from './endpoint-guard';
 
