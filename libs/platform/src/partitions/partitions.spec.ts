@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import fc from 'fast-check';
 import { crc16Ascii } from './crc16';
-import { CLUSTER_SLOTS, partitionKey, Partitions } from './partitions';
+import { CLUSTER_SLOTS, partitionKey, Partitions, slotOf } from './partitions';
 
 describe('Partitions', () => {
   it('puts each partition under a tag of its own whose slot lies in its share of the slot space', () => {
@@ -54,6 +54,16 @@ describe('Partitions', () => {
         expect(crc16Ascii(plain) % CLUSTER_SLOTS).toBe(calculateSlot(plain));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("places an id by the slot of '{id}', whatever characters it has", () => {
+    const braces = fc.constantFrom('{', '}', 'a', '-');
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: braces }), fc.uuid()), (id) => {
+        expect(slotOf(id)).toBe(calculateSlot(`{${id}}`));
+      }),
+      { numRuns: 3000 },
     );
   });
 

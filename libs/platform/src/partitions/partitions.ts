@@ -76,12 +76,21 @@ const HEX = '0123456789abcdef';
 
 /** A key of `partition`: its tag, then the parts, joined by `:`. */
 export function partitionKey(partition: Partition, ...parts: string[]): string {
-  return [partition.tag, ...parts].join(':');
+  let key = partition.tag;
+  for (const part of parts) key += ':' + part;
+  return key;
 }
 
-// The slot of an id as a whole (its braces, if any, are not a hash tag here).
-function slotOf(id: string): number {
-  return calculateSlot(`{${id}}`);
+const PLAIN_ID = /^[\x20-\x7c\x7e]+$/;
+
+/**
+ * The slot of `{id}`. An id of printable ASCII without `}` (a UUID, as the service draws them)
+ * is its own hash tag, so the slot is the CRC of the id itself, computed without building the
+ * braced string; any other id goes through cluster-key-slot. Ids are placed several times per
+ * event, so this is on the hot path.
+ */
+export function slotOf(id: string): number {
+  return PLAIN_ID.test(id) ? crc16Ascii(id) % CLUSTER_SLOTS : calculateSlot(`{${id}}`);
 }
 
 /** `base.<n>` for the first n whose slot lies in the middle half of the index-th of `count` equal slot ranges. */
