@@ -1,5 +1,7 @@
 import { json, raw } from 'body-parser';
 import { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import getRawBody from 'raw-body';
 import { EdcException } from './edc-error';
 
 /** The routes that keep bodies of any type as they came (inbound callback URLs). */
@@ -14,6 +16,7 @@ type Middleware = (req: unknown, res: unknown, next: (err?: unknown) => void) =>
  * they were. Inbound callback URLs get the raw bytes of any type; every other route reads JSON
  * and JSON-LD, and a body of another type is left unread (no body), as Express did. Fastify
  * would answer an unknown type with 415 and parse JSON itself, so its own parsers are removed.
+ * Plain JSON, nearly every request, takes a shorter way to the same answer (`readPlainJson`).
  */
 export function registerBodyParsing(fastify: FastifyInstance, limit: string): void {
   const rawParser = raw({ type: () => true, limit }) as Middleware;
@@ -22,15 +25,73 @@ export function registerBodyParsing(fastify: FastifyInstance, limit: string): vo
   fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => {
     const rawBody = RAW_BODY_ROUTES.has(request.routeOptions.url ?? '');
     const req = request.raw as typeof request.raw & { body?: unknown };
-    (rawBody ? rawParser : jsonParser)(req, undefined, (err) => {
+    const parsed = (err: unknown, body: unknown) => {
       if (err) return done(bodyError(err, limit));
       // Validation and JSON-LD handling walk bodies recursively: a few thousand nested arrays
       // would overflow the stack there (a 500), so such a body is refused here, without recursion.
-      if (!rawBody && exceedsDepth(req.body, MAX_JSON_DEPTH))
+      if (!rawBody && exceedsDepth(body, MAX_JSON_DEPTH))
         return done(refusal(400, `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`));
-      done(null, req.body);
-    });
+      done(null, body);
+    };
+    if (!rawBody && isPlainJson(req.headers)) return readPlainJson(req, limit, parsed);
+    (rawBody ? rawParser : jsonParser)(req, undefined, (err) => parsed(err, req.body));
   });
+}
+
+/**
+ * What clients almost always send: JSON in UTF-8, not compressed, with its length. Such a body
+ * is read with raw-body and parsed as body-parser's strict JSON parser does, without its type
+ * and charset parsing (about 2 % of a create); any other (other types, charsets, encodings,
+ * no length) goes through body-parser. Both answer the same: body-parsing.spec.ts compares them.
+ */
+const PLAIN_JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
+
+function isPlainJson(headers: IncomingHttpHeaders): boolean {
+  const type = headers['content-type'];
+  return (
+    type !== undefined &&
+    headers['content-length'] !== undefined &&
+    headers['content-encoding'] === undefined &&
+    headers['transfer-encoding'] === undefined &&
+    PLAIN_JSON_TYPES.has(type.toLowerCase())
+  );
+}
+
+function readPlainJson(req: IncomingMessage, limit: string, parsed: (err: unknown, body?: unknown) => void): void {
+  getRawBody(req, { length: req.headers['content-length'], limit, encoding: 'utf-8' }, (err, text) => {
+    if (err) return parsed(err);
+    let body: unknown;
+    try {
+      body = parseStrictJson(text);
+    } catch (parseErr) {
+      return parsed({ type: 'entity.parse.failed', message: (parseErr as Error).message });
+    }
+    parsed(null, body);
+  });
+}
+
+const FIRST_NON_WHITESPACE = /^[ \t\n\r]*([^ \t\n\r])/;
+
+/** body-parser's strict JSON: an empty body reads as `{}`, and only an object or an array at the top (its error message, position included, as body-parser makes it). */
+function parseStrictJson(text: string): unknown {
+  if (text.length === 0) return {};
+  if (text[0] !== '{' && text[0] !== '[') {
+    const first = FIRST_NON_WHITESPACE.exec(text)?.[1];
+    if (first !== '{' && first !== '[') throw strictViolation(text, first);
+  }
+  return JSON.parse(text);
+}
+
+/** The error JSON.parse gives for `text` with everything from its first character replaced by `#`, as body-parser reports a strict violation. */
+function strictViolation(text: string, first: string | undefined): Error {
+  const index = first === undefined ? -1 : text.indexOf(first);
+  try {
+    JSON.parse(index === -1 ? '' : text.substring(0, index) + '#'.repeat(text.length - index));
+    return new SyntaxError('strict violation');
+  } catch (err) {
+    const message = (err as Error).message.replace(/#+/g, (placeholder) => text.substring(index, index + placeholder.length));
+    return new SyntaxError(message);
+  }
 }
 
 /** body-parser's failures as EDC errors: 413 for a body over the limit, 400 for malformed JSON. */
