@@ -4,6 +4,8 @@ import { single } from '../http/edc-error';
 /** Content types a page of another site can make a browser send without asking (no CORS preflight). */
 const SIMPLE_TYPES = /^(text\/plain|application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const ADMIN_PATH = /^\/admin\//i;
+const BOARD_PATH = /^\/admin\/queues\//i;
 /** Bull Board's own page pulls IBM Plex from Google Fonts; offline, it waits on it. */
 const EXTERNAL_FONTS = /<link[^>]+href="https:\/\/fonts\.(googleapis|gstatic)\.com[^>]*>\s*/g;
 
@@ -19,13 +21,13 @@ const EXTERNAL_FONTS = /<link[^>]+href="https:\/\/fonts\.(googleapis|gstatic)\.c
  */
 export function guardAdminWrites(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const path = request.url.split('?', 1)[0].toLowerCase();
-    if (!UNSAFE_METHODS.has(request.method) || !path.startsWith('/admin/')) return done();
+    // Tested on the URL as it came: this hook runs for every request.
+    if (!UNSAFE_METHODS.has(request.method) || !ADMIN_PATH.test(request.url)) return done();
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== 'null' && hostOf(origin) !== request.headers.host)
       return refuse(reply, 'Cross-site request refused');
     if (origin === 'null') return refuse(reply, 'Cross-site request refused');
-    if (path.startsWith('/admin/queues/') && SIMPLE_TYPES.test(request.headers['content-type'] ?? ''))
+    if (BOARD_PATH.test(request.url) && SIMPLE_TYPES.test(request.headers['content-type'] ?? ''))
       return refuse(reply, 'Bull Board changes need content-type application/json');
     done();
   });

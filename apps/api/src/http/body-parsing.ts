@@ -1,4 +1,5 @@
 import { json, raw } from 'body-parser';
+import bytes from 'bytes';
 import { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
@@ -21,6 +22,9 @@ type Middleware = (req: unknown, res: unknown, next: (err?: unknown) => void) =>
 export function registerBodyParsing(fastify: FastifyInstance, limit: string): void {
   const rawParser = raw({ type: () => true, limit }) as Middleware;
   const jsonParser = json({ limit, type: JSON_TYPES }) as Middleware;
+  // raw-body would parse a limit given as text on every read.
+  const limitBytes = bytes.parse(limit);
+  if (limitBytes === null) throw new Error(`The body limit ${limit} is not a size`);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => {
     const rawBody = RAW_BODY_ROUTES.has(request.routeOptions.url ?? '');
@@ -33,7 +37,7 @@ export function registerBodyParsing(fastify: FastifyInstance, limit: string): vo
         return done(refusal(400, `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`));
       done(null, body);
     };
-    if (!rawBody && isPlainJson(req.headers)) return readPlainJson(req, limit, parsed);
+    if (!rawBody && isPlainJson(req.headers)) return readPlainJson(req, limitBytes, parsed);
     (rawBody ? rawParser : jsonParser)(req, undefined, (err) => parsed(err, req.body));
   });
 }
@@ -57,7 +61,7 @@ function isPlainJson(headers: IncomingHttpHeaders): boolean {
   );
 }
 
-function readPlainJson(req: IncomingMessage, limit: string, parsed: (err: unknown, body?: unknown) => void): void {
+function readPlainJson(req: IncomingMessage, limit: number, parsed: (err: unknown, body?: unknown) => void): void {
   getRawBody(req, { length: req.headers['content-length'], limit, encoding: 'utf-8' }, (err, text) => {
     if (err) return parsed(err);
     let body: unknown;
