@@ -27,9 +27,10 @@ export function loggingModule(config: AppConfig): DynamicModule {
           ...(config.logFormat === 'pretty'
             ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
             : { stream: gatheredLines() }),
-          // Request lines are built from plain objects (below), not from req and res themselves.
+          // Request lines are built from plain objects (method and masked path, status), never
+          // from req and res themselves, so no header can reach a line: no redaction paths,
+          // which cloned the req and res of every request line to look for headers.
           wrapSerializers: false,
-          redact: { paths: ['req.headers', 'res.headers'], remove: true },
         },
       }),
     ],

@@ -34,5 +34,9 @@ function logRequest(request: FastifyRequest, reply: FastifyReply | undefined, me
 
 /** The path without its query, and with an inbound callback's state masked. */
 export function maskUrl(url: string): string {
-  return url.split('?')[0].replace(/^\/cb\/[^/]+/, '/cb/[state]');
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  return path.startsWith('/cb/') ? path.replace(INBOUND_STATE, '/cb/[state]') : path;
 }
+
+const INBOUND_STATE = /^\/cb\/[^/]+/;
