@@ -133,14 +133,33 @@ function jsonErrorPosition(message: string | undefined): string {
 /** Deeper than any real EDC body (ODRL policies nest a dozen levels at most). */
 export const MAX_JSON_DEPTH = 64;
 
-/** Whether `value` nests objects or arrays deeper than `maxDepth` (walked without recursion). */
+/**
+ * Whether `value` nests objects or arrays deeper than `maxDepth` (walked without recursion, and
+ * without a pair or a values array per node: every request body is walked).
+ */
 export function exceedsDepth(value: unknown, maxDepth: number): boolean {
-  const pending: [unknown, number][] = [[value, 1]];
-  while (pending.length > 0) {
-    const [node, depth] = pending.pop()!;
+  const nodes: unknown[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop()!;
     if (node === null || typeof node !== 'object') continue;
     if (depth > maxDepth) return true;
-    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+    if (Array.isArray(node)) {
+      for (const child of node)
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+    } else {
+      for (const key in node) {
+        const child = (node as Record<string, unknown>)[key];
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
   }
   return false;
 }
