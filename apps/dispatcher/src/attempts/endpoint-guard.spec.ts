@@ -14,6 +14,50 @@ describe('EndpointGuard', () => {
     );
   type Internals = { endpoints: Map<string, unknown>; hosts: Map<string, unknown> };
 
+  describe('slow start', () => {
+    const slowStart = (endpointConcurrency: number) =>
+      new EndpointGuard(
+        { ...config, endpointConcurrency, hostConcurrency: 1000 },
+        () => 0,
+        () => false,
+      );
+    // Admitted as if long ago: a job beyond the window is then parked at once, not left waiting.
+    const past = () => Date.now() - QUEUE_WAIT_MS - 1;
+    const admitMany = async (g: EndpointGuard, uri: string, n: number) =>
+      Promise.all(Array.from({ length: n }, () => g.admit(uri, past())));
+
+    it('lets a new endpoint have a tenth of its limit in flight, and one more for each attempt answered', async () => {
+      const g = slowStart(50);
+      const first = await admitMany(g, 'http://new', 5);
+      expect(first.every((a) => a.admitted)).toBe(true);
+      expect(await g.admit('http://new')).toMatchObject({ admitted: false, reason: 'endpoint at its concurrency limit' });
+      release(first[0], 'up');
+      release(first[1], 'answered');
+      // Two answered: a window of 7 with 3 in flight.
+      expect((await admitMany(g, 'http://new', 4)).every((a) => a.admitted)).toBe(true);
+      expect((await g.admit('http://new')).admitted).toBe(false);
+    });
+
+    it('keeps a dead endpoint to its first window, whatever its limit, and the others unaffected', async () => {
+      const g = slowStart(100);
+      expect((await admitMany(g, 'http://dead', 10)).every((a) => a.admitted)).toBe(true);
+      expect((await g.admit('http://dead')).admitted).toBe(false);
+      release(await g.admit('http://other'), 'unreachable');
+      expect((await g.admit('http://dead')).admitted).toBe(false);
+      expect((await admitMany(g, 'http://live', 10)).every((a) => a.admitted)).toBe(true);
+    });
+
+    it('opens no more than the endpoint limit, and starts at 4 at least', async () => {
+      const g = slowStart(8);
+      const first = await admitMany(g, 'http://small', 4);
+      expect((await g.admit('http://small')).admitted).toBe(false);
+      first.forEach((a) => release(a, 'up'));
+      for (let i = 0; i < 10; i++) release(await g.admit('http://small'), 'up');
+      expect((await admitMany(g, 'http://small', 8)).every((a) => a.admitted)).toBe(true);
+      expect((await g.admit('http://small')).admitted).toBe(false);
+    });
+  });
+
   it('lets a job wait for a fast endpoint slot instead of parking it', async () => {
     const g = guard();
     const a = await g.admit('http://fast');

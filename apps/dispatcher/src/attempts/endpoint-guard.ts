@@ -61,6 +61,8 @@ interface EndpointState {
   /** Key of `hosts`: looked up on each admission (a host state can be forgotten while this one is idle). */
   hostKey: string;
   slots: Set<Slot>;
+  /** Attempts it may have in flight now: from `initialWindow` up to the endpoint's limit, one more per answer. */
+  window: number;
   /** Jobs waiting in-process for a slot (of this endpoint or its host). */
   waiting: number;
   circuit: Circuit;
@@ -98,6 +100,8 @@ export const SLOT_WAIT_MS = 250;
 export const QUEUE_WAIT_MS = 1000;
 /** Idle endpoints (and hosts) remembered, for their latency and circuit; the least recently used are forgotten. */
 const REMEMBERED = 10_000;
+/** The smallest window an endpoint starts with (see `initialWindow`). */
+const MIN_INITIAL_WINDOW = 4;
 
 /** `scheme://host:port` with the default port made explicit; the URI itself if it does not parse. */
 export function hostKeyOf(uri: string): string {
@@ -162,7 +166,7 @@ export class EndpointGuard {
       if (refusal) return refusal;
     }
 
-    const endpointFull = endpoint.slots.size >= this.config.endpointConcurrency;
+    const endpointFull = endpoint.slots.size >= endpoint.window;
     const hostFull = host.slots.size >= this.config.hostConcurrency;
     if (!endpointFull && !hostFull) return this.grant(endpoint, host, now);
     // A probe never waits: the slots it would wait for belong to attempts admitted before the circuit opened.
@@ -207,7 +211,15 @@ export class EndpointGuard {
   private endpointState(uri: string): EndpointState {
     let state = this.endpoints.get(uri);
     if (state) this.endpoints.delete(uri);
-    else state = { hostKey: hostKeyOf(uri), slots: new Set(), waiting: 0, circuit: { failures: 0, openUntil: 0 }, releasedAt: 0 };
+    else
+      state = {
+        hostKey: hostKeyOf(uri),
+        slots: new Set(),
+        window: this.initialWindow(),
+        waiting: 0,
+        circuit: { failures: 0, openUntil: 0 },
+        releasedAt: 0,
+      };
     // Most recently used last, so that forget() drops the least recently used.
     this.endpoints.set(uri, state);
     this.forget(this.endpoints, uri, (s) => s.slots.size === 0 && s.waiting === 0);
@@ -221,6 +233,19 @@ export class EndpointGuard {
     this.hosts.set(key, state);
     this.forget(this.hosts, key, (s) => s.slots.size === 0 && s.waiters.length === 0);
     return state;
+  }
+
+  /**
+   * Slow start, as TCP's: an endpoint the replica has not heard from may have a tenth of its
+   * limit in flight (at least MIN_INITIAL_WINDOW), and one more for each attempt answered, so its
+   * window doubles with every round trip until the limit. A healthy endpoint gets there within a
+   * few round trips (a fast one in milliseconds); a dead one, whose attempts end only at the
+   * timeout, holds its first window instead of the whole limit (100 of the replica's 500 slots
+   * at the defaults, which cost the other endpoints a fifth of their rate: bench scenario e).
+   */
+  private initialWindow(): number {
+    const limit = this.config.endpointConcurrency;
+    return Math.min(limit, Math.max(MIN_INITIAL_WINDOW, Math.ceil(limit / 10)));
   }
 
   // Worth waiting for: no attempt in flight has run past QUEUE_WAIT_MS, and this job's slot is
@@ -317,6 +342,8 @@ export class EndpointGuard {
     const { endpoint, host } = slot;
     const elapsed = Math.max(0, now - slot.since);
     endpoint.latencyMs = endpoint.latencyMs === undefined ? elapsed : 0.8 * endpoint.latencyMs + 0.2 * elapsed;
+    // Any answer shows the endpoint answers in time (see `initialWindow`); a 5xx is its circuit's business.
+    if (HOST_VERDICT[health] === 'success') endpoint.window = Math.min(this.config.endpointConcurrency, endpoint.window + 1);
     this.settleCircuit(endpoint.circuit, slot, ENDPOINT_VERDICT[health], now);
     this.settleCircuit(host.circuit, slot, HOST_VERDICT[health], now);
     endpoint.slots.delete(slot);
@@ -327,9 +354,7 @@ export class EndpointGuard {
     // The freed slot goes straight to the first waiting job that may use it (so no newcomer can
     // take it in between), unless a circuit is open: then waiters are parked at their next check.
     if (!this.isClosed(host.circuit)) return;
-    const index = host.waiters.findIndex(
-      (w) => this.isClosed(w.endpoint.circuit) && w.endpoint.slots.size < this.config.endpointConcurrency,
-    );
+    const index = host.waiters.findIndex((w) => this.isClosed(w.endpoint.circuit) && w.endpoint.slots.size < w.endpoint.window);
     if (index < 0) return;
     const [waiter] = host.waiters.splice(index, 1);
     waiter.resolve(this.occupy(waiter.endpoint, host, now));
