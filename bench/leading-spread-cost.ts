@@ -1,7 +1,7 @@
 /**
  * What an object literal costs on this Node, by where its spread stands (docs/performance.md,
- * "Leading spreads"): on Node 20 a literal that starts with a spread and then adds keys the
- * spread did not have takes V8's slow path, about 0.7 µs a key.
+ * "Where it stands: the fourth pass"): on Node 20 a literal that starts with a spread and then
+ * adds keys the spread did not have takes V8's slow path, about 0.7 µs a key.
  *
  *   npx ts-node --transpile-only bench/leading-spread-cost.ts
  */
