@@ -76,7 +76,10 @@ function readPlainJson(req: IncomingMessage, limit: number, parsed: (err: unknow
 
 const FIRST_NON_WHITESPACE = /^[ \t\n\r]*([^ \t\n\r])/;
 
-/** body-parser's strict JSON: an empty body reads as `{}`, and only an object or an array at the top (its error message, position included, as body-parser makes it). */
+/**
+ * body-parser's strict JSON: an empty body reads as `{}`, and only an object or an array may be
+ * at the top (its error message, position included, as body-parser makes it).
+ */
 function parseStrictJson(text: string): unknown {
   if (text.length === 0) return {};
   if (text[0] !== '{' && text[0] !== '[') {
@@ -86,7 +89,10 @@ function parseStrictJson(text: string): unknown {
   return JSON.parse(text);
 }
 
-/** The error JSON.parse gives for `text` with everything from its first character replaced by `#`, as body-parser reports a strict violation. */
+/**
+ * The error JSON.parse gives for `text` with everything from its first character on replaced by
+ * `#`, the placeholders then given back their characters: how body-parser reports a strict violation.
+ */
 function strictViolation(text: string, first: string | undefined): Error {
   const index = first === undefined ? -1 : text.indexOf(first);
   try {
