@@ -35,7 +35,7 @@ describe('the fault harness, short run', () => {
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    if (code !== 0) throw new Error(`harness exited ${code}:\n${output.slice(-3000)}`);
+    if (code !== 0) throw new Error(`harness exited ${code}:\n${output.slice(-12000)}`);
     return output;
   };
 

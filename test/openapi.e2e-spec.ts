@@ -66,6 +66,14 @@ describe('the OpenAPI description', () => {
     expect(res.body.components.securitySchemes['x-api-key']).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
   });
 
+  it("describes the health routes' answers: UP, and DOWN with its reason where Redis or readiness can fail", async () => {
+    const { paths } = (await request(api.getHttpServer()).get('/management/openapi.json').set('x-api-key', API_KEY).expect(200)).body;
+    const schemaOf = (path: string, status: string) => paths[path].get.responses[status]?.content['application/json'].schema;
+    for (const path of ['/health', '/health/live', '/health/ready']) expect(schemaOf(path, '200').properties.status.enum).toEqual(['UP']);
+    for (const path of ['/health', '/health/ready']) expect(schemaOf(path, '503').required).toEqual(['status', 'reason']);
+    expect(paths['/health/live'].get.responses['503']).toBeUndefined();
+  });
+
   it('is a valid OpenAPI 3.1 document, and its schemas are JSON Schema 2020-12 with nothing else', async () => {
     const document = (await request(api.getHttpServer()).get('/management/openapi.json').set('x-api-key', API_KEY).expect(200)).body;
     expect(await validateOpenApi(document)).toEqual({ valid: true, version: '3.1' });

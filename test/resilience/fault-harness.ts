@@ -56,6 +56,12 @@ interface Proc {
   exited: Promise<void>;
 }
 
+/**
+ * Every app's error lines (pino's level 50: a 500's stack), killed ones' too, printed when the
+ * harness fails: a rare false refusal in CI is then explained by its run's own log.
+ */
+const errorLines: string[] = [];
+
 function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<Proc> {
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -68,6 +74,8 @@ function start(name: string, command: string, args: string[], env: NodeJS.Proces
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${out.slice(-2000)}`)), 30_000);
     const onData = (d: Buffer) => {
+      for (const line of d.toString().split('\n')) if (line.includes('"level":50')) errorLines.push(`${name}: ${line.slice(0, 2000)}`);
+      if (out.includes(ready)) return;
       out += d;
       if (out.includes(ready)) {
         clearTimeout(timer);
@@ -344,6 +352,7 @@ async function main(): Promise<void> {
       failed ? '  FAILED' : '  all promises kept',
     ].join('\n'),
   );
+  if (failed && errorLines.length) console.log(`the apps' errors (${errorLines.length}, the last 5):\n${errorLines.slice(-5).join('\n')}`);
 
   for (const p of [...dispatchers, api]) await kill(p, 'SIGTERM');
   await kill(redis, 'SIGTERM');

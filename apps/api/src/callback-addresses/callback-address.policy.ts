@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { addressOfShorthand, CallbackAddress, CallbackAddressDto, httpUrlProblem, isAbsoluteHttpUrl, perUri } from '@app/events';
+import { CallbackAddress, httpUrlProblem, isAbsoluteHttpUrl, perUri } from '@app/events';
+import { addressOfShorthand, CallbackAddressDto } from '@app/events/dto';
 import { AddressPolicy, APP_CONFIG, AppConfig } from '@app/platform';
 import { Problem } from '../domain/domain-errors';
 

@@ -1,4 +1,5 @@
-import { CallbackAddressDto, eventFiltersProblem, httpUrlProblem, MAX_CALLBACK_ADDRESSES } from '@app/events';
+import { eventFiltersProblem, httpUrlProblem, MAX_CALLBACK_ADDRESSES } from '@app/events';
+import { CallbackAddressDto } from '@app/events/dto';
 
 /**
  * The JSON schema of `callbackAddresses` in its plain form: one address or a list of them

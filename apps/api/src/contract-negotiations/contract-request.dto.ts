@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { Equals, IsArray, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
-import { AsList } from '@app/events';
+import { AsList } from '@app/events/dto';
 import { JsonLdBody } from '../json-ld/json-ld-body.decorator';
 import { ODRL_NS } from '../json-ld/namespaces';
 import { CounterPartyRequestDto } from '../lifecycle/counter-party-request.dto';

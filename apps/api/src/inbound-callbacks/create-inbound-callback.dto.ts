@@ -13,7 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { CallbackAddressDto, IsCallbackAddressList, IsHttpUrl } from '@app/events';
+import { CallbackAddressDto, IsCallbackAddressList, IsHttpUrl } from '@app/events/dto';
 
 const RESPONSE_CODE_RANGE = 'responseCode must be an integer from 200 to 599';
 

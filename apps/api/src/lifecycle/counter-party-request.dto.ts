@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
-import { CallbackAddressDto, IsCallbackAddressList } from '@app/events';
+import { CallbackAddressDto, IsCallbackAddressList } from '@app/events/dto';
 import { IsObjectIdLength } from '../http/object-id';
 
 /** What every Management API request to start something with a counterparty carries. */

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { AsList } from '@app/events';
+import { AsList } from '@app/events/dto';
 import { JsonLdBody } from '../json-ld/json-ld-body.decorator';
 import { IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 

@@ -10,7 +10,7 @@ import {
   ValidateNested,
   ValidationArguments,
 } from 'class-validator';
-import { CallbackAddressDto, IsCallbackAddressShorthand } from '@app/events';
+import { CallbackAddressDto, IsCallbackAddressShorthand } from '@app/events/dto';
 import { JsonLdBody } from '../json-ld/json-ld-body.decorator';
 import { CounterPartyRequestDto } from '../lifecycle/counter-party-request.dto';
 

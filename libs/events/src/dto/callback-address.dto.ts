@@ -12,11 +12,10 @@ import {
   ValidationError,
 } from 'class-validator';
 import { CallbackAddress, callbackAddressFromShorthand, ON_FAILURE_MODES, OnFailure } from '../callback-address';
-import { authCodeIdProblem, authKeyProblem, eventFiltersProblem, MAX_CALLBACK_ADDRESSES } from './callback-address-rules';
+import { authCodeIdProblem, authKeyProblem, eventFiltersProblem, MAX_CALLBACK_ADDRESSES } from '../callback-address-rules';
 import { AsList } from './as-list';
-import { httpUrlProblem, IsHttpUrl } from './is-http-url.validator';
-
-export * from './callback-address-rules';
+import { httpUrlProblem } from '../http-url';
+import { IsHttpUrl } from './is-http-url.validator';
 
 /** A property that `problem` finds nothing wrong with; its message is what `problem` says. */
 function Satisfies(name: string, problem: (value: unknown) => string | null): PropertyDecorator {

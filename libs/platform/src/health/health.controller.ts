@@ -1,5 +1,4 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse } from '@nestjs/swagger';
 import { Readiness } from './readiness';
 import { RedisProbe } from './redis-probe';
 
@@ -16,14 +15,8 @@ interface StatusSetter {
  *   (Kubernetes' readiness probe, the image's HEALTHCHECK).
  * - `GET /health`: Redis only, as before, for existing users.
  * Redis is asked at most once a second per process whatever the callers do (`RedisProbe`).
+ * The api's OpenAPI document describes the answers (apps/api/src/openapi/health-responses.ts).
  */
-const UP = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['UP'] } } };
-const DOWN = {
-  type: 'object',
-  required: ['status', 'reason'],
-  properties: { status: { type: 'string', enum: ['DOWN'] }, reason: { type: 'string', description: 'What is not ready.' } },
-};
-
 @Controller('health')
 export class HealthController {
   constructor(
@@ -32,21 +25,16 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ description: 'Redis answers.', schema: UP })
-  @ApiServiceUnavailableResponse({ description: 'Redis does not answer.', schema: DOWN })
   async health(@Res({ passthrough: true }) res: StatusSetter) {
     return answer(res, await this.redisProbe.problem());
   }
 
   @Get('live')
-  @ApiOkResponse({ description: 'The process answers.', schema: UP })
   live() {
     return { status: 'UP' };
   }
 
   @Get('ready')
-  @ApiOkResponse({ description: 'Ready for work.', schema: UP })
-  @ApiServiceUnavailableResponse({ description: 'Redis unreachable or not writable, workers not started, or draining.', schema: DOWN })
   async ready(@Res({ passthrough: true }) res: StatusSetter) {
     return answer(res, this.readiness.problem() ?? (await this.redisProbe.problem()));
   }

@@ -1,4 +1,4 @@
-import { PROTOTYPE_KEYS } from '../prototype-keys';
+import { PROTOTYPE_KEYS } from './prototype-keys';
 
 /**
  * The limits and name rules of a callback address, shared by request validation (the DTOs) and

@@ -1,4 +1,4 @@
-import { httpUrlProblem, MAX_URI_LENGTH } from './is-http-url.validator';
+import { httpUrlProblem, MAX_URI_LENGTH } from './http-url';
 
 describe('httpUrlProblem', () => {
   it.each([
