@@ -13,12 +13,7 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const HEAP_GROWING_PERCENT = 50;
 
-export function limitHeapGrowth(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): void {
-  if (ownGrowth(execArgv, nodeOptions)) return;
+export function limitHeapGrowth(execArgv = process.execArgv): void {
+  if (execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) return;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-}
-
-/** Whether the process was given its own growth, on its command line or in NODE_OPTIONS (which execArgv does not list). */
-export function ownGrowth(execArgv: readonly string[], nodeOptions: string): boolean {
-  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg));
 }
