@@ -1,6 +1,6 @@
 /**
  * What an object literal costs on this Node, by where its spread stands (docs/performance.md,
- * "Where it stands: the fourth pass"): on Node 20 a literal that starts with a spread and then
+ * "The fourth pass"): on Node 20 a literal that starts with a spread and then
  * adds keys the spread did not have takes V8's slow path, about 0.7 µs a key.
  *
  *   npx ts-node --transpile-only bench/leading-spread-cost.ts

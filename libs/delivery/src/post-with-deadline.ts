@@ -64,7 +64,7 @@ export function postWithDeadline(uri: string, body: string, options: PostOptions
       else reject(fail);
     };
     // No leading spread followed by new keys: on Node 20 that is V8's slow path, about 0.7 µs a
-    // key (docs/performance.md, "Where it stands: the fourth pass").
+    // key (docs/performance.md, "The fourth pass").
     const request = (secure ? https : http).request({
       method: 'POST',
       agent: options.agent,
