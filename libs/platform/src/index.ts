@@ -11,6 +11,7 @@ export * from './redis/with-scripts';
 export * from './partitions/partitions';
 export * from './redis/redis.module';
 export * from './redis/store-unavailable';
+export * from './redis/resend-if-aborted';
 export * from './queues/queue-names';
 export * from './queues/queues.module';
 export * from './bootstrap/run-main';

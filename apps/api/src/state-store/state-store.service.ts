@@ -10,6 +10,7 @@ import {
   partitionKey,
   Partitions,
   REDIS,
+  resendIfAborted,
   withSpan,
   withScripts,
 } from '@app/platform';
@@ -119,8 +120,7 @@ export class StateStore {
       this.valuesKey(partition, kind),
       ...joins.map((j) => j.key),
     ];
-    const created = await this.redis.cbCreate(
-      keys.length,
+    const args = [
       ...keys,
       JSON.stringify(entity),
       entity.version,
@@ -132,7 +132,9 @@ export class StateStore {
       members.length,
       ...members,
       ...joins.map((j) => j.deliveryId),
-    );
+    ];
+    // The event's id is the write's token: a resend answers what the first run did.
+    const created = await resendIfAborted(this.redis, () => this.redis.cbCreate(keys.length, ...args));
     return created === 1;
   }
 
@@ -159,8 +161,7 @@ export class StateStore {
       ...(record ? [record.key] : []),
       ...joins.map((j) => j.key),
     ];
-    const done = await this.redis.cbTransition(
-      keys.length,
+    const args = [
       ...keys,
       previous.version,
       JSON.stringify(next),
@@ -172,7 +173,9 @@ export class StateStore {
       event.envelope.id,
       record?.value ?? '',
       ...joins.map((j) => j.deliveryId),
-    );
+    ];
+    // The event's id is the write's token: a resend answers what the first run did.
+    const done = await resendIfAborted(this.redis, () => this.redis.cbTransition(keys.length, ...args));
     return done === 1;
   }
 
