@@ -8,6 +8,8 @@
 import net from 'node:net';
 import Redis from 'ioredis';
 import { abortedByClose, COMMAND_CONNECTION, resendIfAborted, storeUnavailableReason } from '@app/platform';
+import { EndpointRegistry } from '@app/delivery';
+import { InboundCallbackStore } from '../apps/api/src/inbound-callbacks/inbound-callback.store';
 import { StateStore } from '../apps/api/src/state-store/state-store.service';
 import { transferProcessEvent } from '../apps/api/src/transfer-processes/transfer-process.events';
 import { dropKeys, REDIS_URL, testConfig } from './support/harness';
@@ -125,5 +127,39 @@ describe('a command aborted by its connection closing', () => {
     expect(await first).toBeNull();
     expect(await created).toBe(true);
     expect(await check.xlen(allStreams(config)[0])).toBe(1);
+  });
+
+  it('counts an inbound call once and answers the number it got', async () => {
+    await readyAgain();
+    // No call here commits an event, so no lane is joined and the registry is never asked.
+    const store = new InboundCallbackStore(client, config, partitionsOf(config), undefined as unknown as EndpointRegistry);
+    const callback = {
+      id: `${prefix}-callback`,
+      state: `${prefix}-state`,
+      callbackUrl: 'http://127.0.0.1/cb',
+      responseType: 'response' as const,
+      responseCode: 200,
+      allowMultipleCalls: true,
+      retryableAfterError: false,
+      callbackAddresses: [],
+      createdAt: Date.now(),
+    };
+    await store.create(callback);
+    const call = {
+      receivedAt: Date.now(),
+      method: 'POST',
+      path: '/cb',
+      query: {},
+      headers: {},
+      body: '{}',
+      bodyEncoding: 'utf8' as const,
+      outcome: 'accepted' as const,
+    };
+    proxy.cutAfterFirstReply();
+    const first = client.get(`${prefix}:first`);
+    const claimed = store.claim(callback, call, false, 'call-token-1');
+    expect(await first).toBeNull();
+    expect(await claimed).toBe(1);
+    expect((await store.get(callback.id))?.calls).toHaveLength(1);
   });
 });

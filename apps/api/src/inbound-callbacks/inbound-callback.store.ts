@@ -3,7 +3,17 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { StreamEvent } from '@app/events';
 import { EndpointRegistry, joinLanes } from '@app/delivery';
-import { APP_CONFIG, AppConfig, eventStreamKey, Partition, partitionKey, Partitions, REDIS, withScripts } from '@app/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  eventStreamKey,
+  Partition,
+  partitionKey,
+  Partitions,
+  REDIS,
+  resendIfAborted,
+  withScripts,
+} from '@app/platform';
 import { withCommitSpan } from '../state-store/state-store.service';
 import { CapturedCall, InboundCallback, InboundCallbackView } from './inbound-callback';
 import ADMIT from './scripts/admit-call.lua';
@@ -171,8 +181,7 @@ export class InboundCallbackStore {
     const { job, joins } = event
       ? joinLanes(event, this.config.staticCallbacks, this.partitions, this.endpoints)
       : { job: undefined, joins: [] };
-    const n = await this.redis.cbClaimCall(
-      4 + joins.length,
+    const args = [
       this.key(callback.id),
       this.callsKey(callback.id),
       eventStreamKey(this.partitions.of(callback.id)),
@@ -188,7 +197,9 @@ export class InboundCallbackStore {
       KEPT_AFTER_CLOSE_MS,
       REMEMBERED_CLAIMS,
       ...joins.map((j) => j.deliveryId),
-    );
+    ];
+    // `token` makes a resend answer what the first run did.
+    const n = await resendIfAborted(this.redis, () => this.redis.cbClaimCall(4 + joins.length, ...args));
     return n < 0 ? null : n;
   }
 
