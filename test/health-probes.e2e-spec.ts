@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { RedisProbe } from '@app/platform';
+import Redis from 'ioredis';
+import { REDIS, RedisProbe } from '@app/platform';
 import { apiClient, Stack, startStack, transferRequest, waitUntil } from './support/harness';
 
 /** How long the receiver holds its reply: the dispatcher drains for about this long. */
@@ -38,6 +39,17 @@ describe('/health/live and /health/ready', () => {
     const until = Date.now() + 2500; // the event loop held past the 1 s deadline, as a heavy request does
     while (Date.now() < until);
     expect(await verdict).toBeNull();
+  });
+
+  it('is not ready while its connection comes back, whatever the probe before the drop found', async () => {
+    const probe = stack.api.get(RedisProbe);
+    const redis = stack.api.get<Redis>(REDIS);
+    expect(await probe.problem()).toBeNull();
+    // Connected again, ioredis' ready check not yet answered: a command would still fail.
+    const whileConnecting = new Promise((resolve) => redis.once('connect', () => resolve(probe.problem())));
+    redis.disconnect(true);
+    expect(await whileConnecting).toBe('Redis is not reachable');
+    await waitUntil(async () => (await probe.problem()) === null, 5000, 'ready again');
   });
 
   it('the dispatcher is not ready while it drains after a stop, and still live', async () => {

@@ -40,7 +40,9 @@ export class RedisProbe {
 
   /** Why Redis cannot serve the app, or null. Answers at once when the connection is known to be down. */
   async problem(): Promise<string | null> {
-    if (['reconnecting', 'close', 'end'].includes(this.redis.status)) return 'Redis is not reachable';
+    // Not only while reconnecting: between the socket's connect and ioredis' ready check a
+    // command still fails (no offline queue), and the probe cached before the drop is stale.
+    if (this.redis.status !== 'ready') return 'Redis is not reachable';
     return this.cached.get();
   }
 
