@@ -4,10 +4,10 @@ import { promisify } from 'node:util';
 
 /**
  * The dispatcher validates no request and describes no API, so it never loads the request
- * DTOs' libraries: class-validator, class-transformer and @nestjs/swagger were about 15 MB of
- * an idle dispatcher's memory (docs/performance.md, "Where it stands: the fifth pass"). Read
- * from the dispatcher module's import graph, in a process of its own (jest's module registry
- * is not Node's).
+ * DTOs' libraries: class-validator, class-transformer and @nestjs/swagger (what they cost an
+ * idle dispatcher: docs/performance.md, "Where it stands: the fifth pass"). Read from the
+ * dispatcher module's import graph, in a process of its own (jest's module registry is not
+ * Node's).
  */
 describe("the dispatcher's footprint", () => {
   it('loads neither class-validator, class-transformer nor @nestjs/swagger', async () => {

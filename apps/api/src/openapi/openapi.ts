@@ -10,10 +10,11 @@ export const SWAGGER_UI_PATH = 'management/docs';
 
 /**
  * The OpenAPI description of the whole api, generated from the controllers and the
- * class-validator DTOs (by the @nestjs/swagger compiler plugin), served as JSON and as
- * Swagger UI, with a request example for every body (request-examples.ts), the health routes' answers
- * (health-responses.ts), EDC's error array as every 400 (error-responses.ts) and the event catalog as webhooks (event-webhooks.ts). Both sit under
- * /management, so they need the API key like the rest.
+ * class-validator DTOs (by the @nestjs/swagger compiler plugin), served as JSON and as Swagger
+ * UI, with a request example for every body (request-examples.ts), the health routes' answers
+ * (health-responses.ts), EDC's error array as every 400 (error-responses.ts) and the event
+ * catalog as webhooks (event-webhooks.ts). Both sit under /management, so they need the API key
+ * like the rest.
  */
 export function serveOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
