@@ -159,8 +159,8 @@ export class CallbackSender implements OnApplicationShutdown {
       }
       const response = maskedHead(reply.head, RESPONSE_CAPTURE_BYTES, secret);
       const status = reply.status;
-      // The verdict spread last: a leading spread followed by new keys is V8's slow path (about
-      // 0.7 µs a key on Node 20; docs/performance.md, "The fourth pass").
+      // The verdict spread last: a leading spread followed by new keys is V8's slow path on
+      // Node 20 (docs/performance.md, "The fourth pass").
       return { status, latencyMs: latency(), response, ...verdictOnReply(status, reply.retryAfter) };
     } catch (err) {
       const refused = findCause(err, RefusedDestinationError);

@@ -63,8 +63,8 @@ export function postWithDeadline(uri: string, body: string, options: PostOptions
       if (reply) resolve(reply);
       else reject(fail);
     };
-    // No leading spread followed by new keys: on Node 20 that is V8's slow path, about 0.7 µs a
-    // key (docs/performance.md, "The fourth pass").
+    // No leading spread followed by new keys: on Node 20 that is V8's slow path
+    // (docs/performance.md, "The fourth pass").
     const request = (secure ? https : http).request({
       method: 'POST',
       agent: options.agent,

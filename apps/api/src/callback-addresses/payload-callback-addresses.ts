@@ -12,7 +12,7 @@ export function payloadCallbackAddresses(addresses: readonly CallbackAddress[]):
   return addresses.map((address) => ({ uri: originOf(address.uri), events: [...address.events], transactional: address.transactional }));
 }
 
-/** Remembered per URI: parsing one took about 4 µs in the running api, once per event and address. */
+/** Remembered per URI: parsing one is dear in the running api, and it is done once per event and address. */
 const originOf = perUri((uri) => {
   try {
     const origin = new URL(uri).origin;

@@ -61,8 +61,8 @@ function basicAuthPassword(header: string | undefined): string | undefined {
  * Whether a given value is the key, in constant time: every guess compares as many bytes as
  * the key has, so the time taken never tells how much of the key a guess got right. A guess of
  * another length is compared with the key itself, and fails. No digest: a SHA-256 per request
- * took 11 to 14 µs in the running api (OpenSSL's code and tables cold in the cache between
- * requests), some 4 % of a create (docs/performance.md, "The fourth pass").
+ * was a measurable part of a create, OpenSSL's code and tables being cold in the cache between
+ * requests (docs/performance.md, "The fourth pass").
  */
 export function keyComparison(apiKey: string): (given: string) => boolean {
   const key = Buffer.from(apiKey);

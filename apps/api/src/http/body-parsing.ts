@@ -42,14 +42,15 @@ export function registerBodyParsing(fastify: FastifyInstance, limit: string): vo
   });
 }
 
+const PLAIN_JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
+
 /**
  * What clients almost always send: JSON in UTF-8, not compressed, with its length. Such a body
  * is read with raw-body and parsed as body-parser's strict JSON parser does, without its type
- * and charset parsing (about 2 % of a create); any other (other types, charsets, encodings,
- * no length) goes through body-parser. Both answer the same: test/body-parsing.int-spec.ts compares them.
+ * and charset parsing (docs/performance.md, "The fourth pass"); any other (other types,
+ * charsets, encodings, no length) goes through body-parser. Both answer the same:
+ * test/body-parsing.int-spec.ts compares them.
  */
-const PLAIN_JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
-
 function isPlainJson(headers: IncomingHttpHeaders): boolean {
   const type = headers['content-type'];
   return (

@@ -18,8 +18,8 @@ export interface TransitionDetails {
 /**
  * A new negotiation or transfer: the fields every one starts with (state INITIAL, first event 1),
  * then `fields`. Assigned, not spread: on Node 20 a literal that starts with a spread and adds
- * keys the spread did not have takes V8's slow path, about 0.7 µs a key (`{ ...initial, ten
- * more }` was 9 µs, some 6 % of a create; docs/performance.md, "The fourth pass").
+ * keys the spread did not have takes V8's slow path, per key (what `{ ...initial, ten more }`
+ * cost a create: docs/performance.md, "The fourth pass").
  */
 export function newEntity<F extends object>(id: string | undefined, fields: F, now = Date.now()) {
   const initial = {

@@ -10,8 +10,11 @@ const RESEND_WAIT_MS = 2000;
  * unknown to the caller.
  */
 export function abortedByClose(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('Command aborted due to connection close');
+  return err instanceof Error && err.message.startsWith(ABORTED_BY_CLOSE);
 }
+
+/** The message of ioredis' abort (redis-errors' AbortError). */
+export const ABORTED_BY_CLOSE = 'Command aborted due to connection close';
 
 /**
  * `send()`, sent again once the connection is back when ioredis aborted it (`abortedByClose`),

@@ -1,3 +1,5 @@
+import { ABORTED_BY_CLOSE } from './resend-if-aborted';
+
 /**
  * Why Redis could not take a command, when that is our side's fault rather than the caller's:
  * - `out-of-memory`: Redis refuses writes (`maxmemory` reached under `noeviction`);
@@ -20,7 +22,7 @@ const UNREACHABLE = [
   // ioredis' answer for the unanswered rest of a pipeline (auto-pipelining makes every command
   // part of one) whose first commands were answered before the connection closed: sent, outcome
   // unknown, never resent by ioredis (resend-if-aborted.ts resends the writes that may be).
-  'Command aborted due to connection close',
+  ABORTED_BY_CLOSE,
   // Redis Cluster while a replica takes over a dead master (test/cluster/failover.cluster-spec.ts):
   // the client's redirections (MOVED to the dead master, CLUSTERDOWN) run out before the
   // election ends, or a write meets a node that has just become a replica.
